@@ -1,0 +1,309 @@
+"""The command line: parse, call, render. The work happens in the modules it calls."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from optout import __version__, credentials, render
+from optout.credentials import Account, KeyringPasswords, MemoryPasswords, PasswordSource
+from optout.engine import Job
+from optout.errors import EXIT_FAILED, BadInput, OptoutError
+from optout.plan import build_jobs
+from optout.recipe import Recipe, load_recipes, normalise_origin, select
+from optout.redact import RedactingFilter, redact
+from optout.results import Mode, Result, exit_code
+from optout.runner import RunOptions, execute, sign_in_only
+from optout.sessions import EncryptedSessions, NoSessions, SessionStore, delete_session
+from optout.storage import data_dir
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0  every setting verified in (check, dry run: found in) its desired state
+  1  something failed or could not be verified (a rejected password included)
+  2  bad input: unknown platform, invalid recipe, no stored credentials, bad flag
+  3  a person is needed
+  4  check found a setting not in its desired state"""
+
+class OptoutGroup(click.Group):
+    """Turns OptoutError into a short message and its exit code; tracebacks only with --debug."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except OptoutError as exc:
+            _fail(ctx, redact(str(exc)), exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            _fail(ctx, f"Unexpected error: {redact(str(exc)) or type(exc).__name__}. "
+                       "Run again with --debug for the details.", EXIT_FAILED)
+
+
+def _fail(ctx: click.Context, message: str, code: int) -> None:
+    if ctx.find_root().params.get("debug"):
+        click.echo(redact(traceback.format_exc()), err=True)
+    click.echo(f"Error: {message}", err=True)
+    ctx.exit(code)
+
+
+@click.group(cls=OptoutGroup, epilog=EXIT_CODES_HELP)
+@click.version_option(__version__, prog_name="optout")
+@click.option("--debug", is_flag=True, help="Show details and tracebacks (secrets stay masked).")
+@click.option("--recipes", "recipe_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="Extra recipe folder (repeatable; also OPTOUT_RECIPE_PATH). Its recipes win.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, recipe_dirs: tuple[str, ...]) -> None:
+    """Switch off AI training on your accounts, and prove the change stuck.
+
+    \b
+    Try it first on the built-in practice platform:
+      optout demo
+    Then with a real account:
+      optout login linkedin
+      optout run linkedin
+    """
+    ctx.obj = {"recipe_dirs": recipe_dirs}
+    if debug:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.addFilter(RedactingFilter())
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s"))
+        logging.basicConfig(level=logging.DEBUG, handlers=[handler], force=True)
+        logging.getLogger("asyncio").setLevel(logging.INFO)
+
+
+def _recipes(ctx: click.Context) -> dict[str, Recipe]:
+    return load_recipes(ctx.obj["recipe_dirs"])
+
+
+def _origin(value: str | None) -> str | None:
+    return normalise_origin(value) if value else None
+
+
+def _finish(results: list[Result], as_json: bool) -> None:
+    if as_json:
+        click.echo(render.results_json(results))
+    else:
+        render.results_table(results)
+    sys.exit(exit_code(results))
+
+
+def _execute(jobs: list[Job], mode: Mode, *, passwords: PasswordSource, sessions: SessionStore,
+             evidence_dir: Path, browser: str | None, headed: bool, quiet: bool) -> list[Result]:
+    options = RunOptions(browser=browser, headed=headed)
+    return asyncio.run(execute(jobs, mode, passwords=passwords, sessions=sessions,
+                               evidence_dir=evidence_dir, options=options,
+                               progress=None if quiet else render.progress))
+
+
+# Options shared by run and check.
+def _target_options(command):
+    command = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")(command)
+    command = click.option("--browser", metavar="PATH",
+                           help="Chromium or Chrome to use (also OPTOUT_BROWSER).")(command)
+    command = click.option("--origin", metavar="URL",
+                           help="Point the recipe at another origin (practice platform, mirror).")(command)
+    command = click.option("--account", metavar="NAME",
+                           help="Only this stored account (default: every stored account).")(command)
+    command = click.option("--all", "all_platforms", is_flag=True,
+                           help="Every platform with stored credentials.")(command)
+    return click.argument("platforms", nargs=-1)(command)
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@_target_options
+@click.option("--dry-run", is_flag=True, help="Read and report; change nothing.")
+@click.option("--headed", is_flag=True, help="Show the browser window.")
+@click.pass_context
+def run(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool, account: str | None,
+        origin: str | None, browser: str | None, as_json: bool, dry_run: bool,
+        headed: bool) -> None:
+    """Switch each AI-training setting to its desired state and verify it on a fresh load.
+
+    \b
+    Examples:
+      optout run linkedin
+      optout run --all --json
+      optout run linkedin --dry-run
+    """
+    credentials.require_keyring()
+    jobs = build_jobs(_recipes(ctx), platforms, all_platforms=all_platforms, account=account,
+                      origin=_origin(origin), command="run")
+    results = _execute(jobs, Mode.DRY_RUN if dry_run else Mode.RUN, passwords=KeyringPasswords(),
+                       sessions=EncryptedSessions(), evidence_dir=data_dir() / "evidence",
+                       browser=browser, headed=headed, quiet=False)
+    _finish(results, as_json)
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@_target_options
+@click.pass_context
+def check(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool, account: str | None,
+          origin: str | None, browser: str | None, as_json: bool) -> None:
+    """Read each setting without changing anything; exit 4 if one is not as desired.
+
+    \b
+    Examples:
+      optout check linkedin
+      optout check --all --json
+    """
+    credentials.require_keyring()
+    jobs = build_jobs(_recipes(ctx), platforms, all_platforms=all_platforms, account=account,
+                      origin=_origin(origin), command="check")
+    results = _execute(jobs, Mode.CHECK, passwords=KeyringPasswords(),
+                       sessions=EncryptedSessions(), evidence_dir=data_dir() / "evidence",
+                       browser=browser, headed=False, quiet=False)
+    _finish(results, as_json)
+
+
+@cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_context
+def list_(ctx: click.Context, as_json: bool) -> None:
+    """Show the platforms and settings optout knows, with their sources.
+
+    \b
+    Examples:
+      optout list
+      optout list --json
+    """
+    recipes = _recipes(ctx)
+    stored = {p: [a.name for a in credentials.accounts(p)] for p in recipes}
+    if as_json:
+        click.echo(render.recipes_json(recipes.values(), stored))
+    else:
+        render.recipes_table(recipes.values(), stored)
+
+
+@cli.command()
+@click.argument("platform")
+@click.option("--account", default=credentials.DEFAULT_ACCOUNT, show_default=True, metavar="NAME",
+              help="A name for this account, to tell several apart.")
+@click.option("--username", metavar="U", help="Sign-in username or email (asked if not given).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@click.option("--verify", is_flag=True, help="Sign in once to test the credentials before storing them.")
+@click.option("--origin", metavar="URL", help="With --verify: sign in at another origin.")
+@click.option("--browser", metavar="PATH", help="Chromium or Chrome to use (also OPTOUT_BROWSER).")
+@click.pass_context
+def login(ctx: click.Context, platform: str, account: str, username: str | None,
+          password_stdin: bool, verify: bool, origin: str | None, browser: str | None) -> None:
+    """Store a platform's credentials in the OS keyring (never in a file).
+
+    \b
+    Examples:
+      optout login linkedin
+      echo "$PASSWORD" | optout login linkedin --username me@example.com --password-stdin
+    """
+    recipe = select(_recipes(ctx), [platform])[0]
+    _check_account_name(account)
+    credentials.require_keyring()
+    if origin and not verify:
+        raise BadInput("--origin only matters with --verify; add --verify or drop --origin.")
+    if not username:
+        username = _ask(f"{recipe.name} sign-in ({recipe.sign_in.username[0].describe()})",
+                        hide=False, flag="--username")
+    password = _read_password(password_stdin, recipe.name)
+    who = Account(recipe.platform, account, username)
+    if verify:
+        target = recipe.with_origin(_origin(origin)) if origin else recipe
+        redact.add(password)
+        message = asyncio.run(sign_in_only(
+            Job(target, who, []), passwords=MemoryPasswords({(who.platform, who.name): password}),
+            sessions=EncryptedSessions(), evidence_dir=data_dir() / "evidence",
+            options=RunOptions(browser=browser)))
+        if message:
+            raise OptoutError(f"{message} Nothing was stored.")
+    credentials.store(who, password)
+    click.echo(f"Stored the password for {recipe.name} account {account!r} in the keyring"
+               f"{' after a successful sign-in' if verify else ''}.")
+
+
+@cli.command()
+@click.argument("platform")
+@click.option("--account", default=credentials.DEFAULT_ACCOUNT, show_default=True, metavar="NAME")
+@click.pass_context
+def forget(ctx: click.Context, platform: str, account: str) -> None:
+    """Delete an account's stored password and saved session.
+
+    \b
+    Example:
+      optout forget linkedin --account work
+    """
+    recipe = select(_recipes(ctx), [platform])[0]
+    who = Account(recipe.platform, account)
+    removed = credentials.forget(who)
+    removed = delete_session(who) or removed
+    if not removed:
+        raise BadInput(f"Nothing is stored for {recipe.name} account {account!r}; "
+                       "`optout list` shows the stored accounts.")
+    click.echo(f"Forgot {recipe.name} account {account!r}: password and saved session deleted.")
+
+
+@cli.command()
+@click.option("--headed", is_flag=True, help="Show the browser window.")
+@click.option("--browser", metavar="PATH", help="Chromium or Chrome to use (also OPTOUT_BROWSER).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_context
+def demo(ctx: click.Context, headed: bool, browser: str | None, as_json: bool) -> None:
+    """Run the whole flow on the built-in practice platform, with throwaway credentials.
+
+    Starts a local twin of LinkedIn's documented settings on 127.0.0.1, signs in, switches off
+    "Data for Generative AI Improvement" and verifies it on a fresh load. It needs no keyring and
+    no network.
+    """
+    from optout.practice import PracticePlatform
+
+    recipe = select(_recipes(ctx), ["linkedin"])[0]
+    password = secrets.token_urlsafe(16)
+    redact.add(password)
+    account = Account(recipe.platform, "demo", "demo@practice.invalid")
+    with PracticePlatform() as practice:
+        practice.world.add_user(account.username, password)
+        if not as_json:
+            render.stderr.print(f"Practice platform at {practice.origin} (a local twin of "
+                                f"{recipe.name}; no real account is used).", highlight=False)
+        job = Job(recipe.with_origin(practice.origin), account, list(recipe.settings))
+        results = _execute([job], Mode.RUN,
+                           passwords=MemoryPasswords({(account.platform, account.name): password}),
+                           sessions=NoSessions(), evidence_dir=data_dir() / "demo" / "evidence",
+                           browser=browser, headed=headed, quiet=as_json)
+    _finish(results, as_json)
+
+
+def _check_account_name(name: str) -> None:
+    if not name or not all(c.isalnum() or c in "._@+-" for c in name) or len(name) > 64:
+        raise BadInput(f"Account name {name!r} may use letters, digits and . _ @ + - only "
+                       "(at most 64 characters).")
+
+
+def _ask(prompt: str, *, hide: bool, flag: str) -> str:
+    if not sys.stdin.isatty():
+        raise BadInput(f"No terminal to ask on; give it with {flag}.")
+    return click.prompt(prompt, hide_input=hide).strip()
+
+
+def _read_password(from_stdin: bool, platform_name: str) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = _ask(f"{platform_name} password", hide=True, flag="--password-stdin")
+    if not password:
+        raise BadInput("The password is empty; give the account's password.")
+    return password
+
+
+def main() -> None:
+    cli(prog_name="optout")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""Accounts and their passwords: passwords in the OS keyring and nowhere else.
+
+The account list (platform, account name, sign-in username) is not secret and lives in
+`accounts.json` in the data folder; the password for each lives in the keyring under the service
+`optout:<platform>`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Protocol
+
+import keyring
+import keyring.errors
+
+from optout.errors import KeyringUnavailable
+from optout.storage import data_dir, read_json, write_json
+
+DEFAULT_ACCOUNT = "default"
+
+# Backends that store nothing, or store secrets as plain text: never used, even when configured.
+_REFUSED_BACKENDS = {
+    "keyring.backends.fail.Keyring",
+    "keyring.backends.null.Keyring",
+    "keyrings.alt.file.PlaintextKeyring",
+    "keyrings.alt.pyfs.PlaintextKeyring",
+}
+
+KEYRING_HELP = (
+    "No usable keyring backend was found, and optout never stores passwords in plain text. "
+    "Start your desktop's keyring (GNOME Keyring, KWallet, macOS Keychain or Windows Credential "
+    "Manager); on a headless machine install and unlock one (for example `gnome-keyring` with "
+    "`dbus-run-session`), or set PYTHON_KEYRING_BACKEND to an encrypted backend you trust."
+)
+
+
+@dataclass(frozen=True)
+class Account:
+    platform: str
+    name: str
+    username: str | None = None
+
+
+class PasswordSource(Protocol):
+    def password(self, account: Account) -> str | None: ...
+
+
+def require_keyring() -> keyring.backend.KeyringBackend:
+    """The configured keyring backend, or KeyringUnavailable saying how to get one."""
+    backend = keyring.get_keyring()
+    name = f"{type(backend).__module__}.{type(backend).__qualname__}"
+    if name in _REFUSED_BACKENDS:
+        raise KeyringUnavailable(KEYRING_HELP)
+    return backend
+
+
+def _service(platform: str) -> str:
+    return f"optout:{platform}"
+
+
+def _registry_path():
+    return data_dir() / "accounts.json"
+
+
+class KeyringPasswords:
+    """Passwords read from the OS keyring."""
+
+    def password(self, account: Account) -> str | None:
+        require_keyring()
+        try:
+            return keyring.get_password(_service(account.platform), account.name)
+        except keyring.errors.KeyringError as exc:
+            raise KeyringUnavailable(f"The keyring refused to give the password: {exc}.") from exc
+
+
+class MemoryPasswords:
+    """Throwaway passwords held in memory (the demo and tests)."""
+
+    def __init__(self, passwords: dict[tuple[str, str], str]):
+        self._passwords = dict(passwords)
+
+    def password(self, account: Account) -> str | None:
+        return self._passwords.get((account.platform, account.name))
+
+
+def store(account: Account, password: str | None) -> None:
+    """Keep the password in the keyring (first) and the account in the registry (second)."""
+    if password is not None:
+        require_keyring()
+        try:
+            keyring.set_password(_service(account.platform), account.name, password)
+        except keyring.errors.KeyringError as exc:
+            raise KeyringUnavailable(f"The keyring refused to store the password: {exc}.") from exc
+    registry = read_json(_registry_path(), {})
+    registry.setdefault(account.platform, {})[account.name] = {
+        "username": account.username,
+        "password_stored": password is not None,
+        "added": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    write_json(_registry_path(), registry)
+
+
+def forget(account: Account) -> bool:
+    """Delete the password and the registry entry; True if there was anything to delete."""
+    require_keyring()
+    found = False
+    try:
+        keyring.delete_password(_service(account.platform), account.name)
+        found = True
+    except keyring.errors.PasswordDeleteError:
+        pass
+    registry = read_json(_registry_path(), {})
+    if registry.get(account.platform, {}).pop(account.name, None) is not None:
+        found = True
+        if not registry[account.platform]:
+            del registry[account.platform]
+        write_json(_registry_path(), registry)
+    return found
+
+
+def accounts(platform: str) -> list[Account]:
+    """Accounts stored for a platform, in name order."""
+    entries = read_json(_registry_path(), {}).get(platform, {})
+    return [Account(platform, name, entry.get("username")) for name, entry in sorted(entries.items())]
+
+
+def account(platform: str, name: str) -> Account | None:
+    return next((a for a in accounts(platform) if a.name == name), None)

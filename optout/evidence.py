@@ -1,0 +1,36 @@
+"""Evidence of each verification: a masked screenshot, the accessibility snapshot, the time."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+from playwright.async_api import Page
+
+from optout.redact import redact
+from optout.storage import write_private
+
+# Inputs masked in every screenshot, whatever the recipe says.
+ALWAYS_MASKED = "input[type=password]"
+
+
+def _stamp(now: datetime) -> str:
+    return now.strftime("%Y%m%dT%H%M%S%fZ")
+
+
+async def capture(page: Page, folder: Path, label: str, facts: dict[str, object]) -> dict[str, str]:
+    """Keep a screenshot (password fields masked), the ARIA snapshot and a record; return paths."""
+    now = datetime.now(timezone.utc)
+    slug = re.sub(r"[^a-z0-9-]+", "-", label.lower()).strip("-")
+    where = folder / f"{_stamp(now)}-{slug}"
+    screenshot = await page.screenshot(full_page=True, mask=[page.locator(ALWAYS_MASKED)])
+    snapshot = redact(await page.locator("body").aria_snapshot())
+    record = {"time": now.isoformat(timespec="seconds"), "url": redact(page.url), **facts}
+    paths = {
+        "screenshot": write_private(where / "page.png", screenshot),
+        "snapshot": write_private(where / "page.aria.yml", snapshot),
+        "record": write_private(where / "record.json", json.dumps(record, indent=2) + "\n"),
+    }
+    return {"time": record["time"], **{name: str(path) for name, path in paths.items()}}

@@ -1,0 +1,56 @@
+"""Turn recipe targets into Playwright locators, the way a person finds a control."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from playwright.async_api import Locator, Page
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from optout.recipe import Target
+
+
+class ControlNotFound(Exception):
+    """No target matched within the time allowed, or a target matched more than one element."""
+
+
+def locator_for(page: Page, target: Target) -> Locator:
+    """One target as a locator: role and name first, then label, text, placeholder, css."""
+    if target.role:
+        return page.get_by_role(target.role, name=target.name, exact=target.exact or None)
+    if target.label:
+        return page.get_by_label(target.label, exact=target.exact)
+    if target.text:
+        return page.get_by_text(target.text, exact=target.exact)
+    if target.placeholder:
+        return page.get_by_placeholder(target.placeholder, exact=target.exact)
+    return page.locator(target.css or "")
+
+
+def describe(targets: Sequence[Target]) -> str:
+    return " or ".join(t.describe() for t in targets)
+
+
+async def find(page: Page, targets: Sequence[Target], timeout_ms: float) -> Locator:
+    """The first target, in the recipe's order of preference, that is on the page.
+
+    Waits (bounded) for any of them to become visible, since platforms draw settings by script
+    after the page loads. Raises ControlNotFound if none shows or the chosen one is ambiguous.
+    """
+    locators = [locator_for(page, t) for t in targets]
+    anything = locators[0]
+    for other in locators[1:]:
+        anything = anything.or_(other)
+    try:
+        await anything.first.wait_for(state="visible", timeout=timeout_ms)
+    except PlaywrightTimeout as exc:
+        raise ControlNotFound(
+            f"no {describe(targets)} appeared on {page.url} within {timeout_ms / 1000:g} s"
+        ) from exc
+    for target, locator in zip(targets, locators, strict=True):
+        count = await locator.count()
+        if count == 1:
+            return locator
+        if count > 1:
+            raise ControlNotFound(f"{target.describe()} matches {count} elements on {page.url}")
+    raise ControlNotFound(f"{describe(targets)} disappeared from {page.url}")

@@ -1,0 +1,10 @@
+"""The practice platform: local twins of the platforms' documented settings pages.
+
+It lets a person see the whole flow (`optout demo`) and lets the tests drive a real browser
+through sign-in, settings and the faults a real platform can show, all on 127.0.0.1.
+"""
+
+from optout.practice.server import PracticePlatform
+from optout.practice.world import FAULTS, World
+
+__all__ = ["FAULTS", "PracticePlatform", "World"]

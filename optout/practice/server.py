@@ -1,0 +1,64 @@
+"""Serving the practice platform on 127.0.0.1 from a background thread."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+
+from flask import Flask
+from werkzeug.serving import make_server
+
+from optout.practice import linkedin
+from optout.practice.world import World
+
+
+def create_app(world: World) -> Flask:
+    app = Flask(__name__)
+    app.secret_key = secrets.token_bytes(32)
+    app.config["SESSION_COOKIE_NAME"] = "li_at"
+    app.extensions["optout_world"] = world
+    app.register_blueprint(linkedin.blueprint)
+
+    @app.after_request
+    def no_store(response):
+        # Every load must come from the server, so that a re-read is really fresh.
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return app
+
+
+class PracticePlatform:
+    """The practice platform running on 127.0.0.1; use it as a context manager.
+
+    >>> with PracticePlatform() as practice:
+    ...     practice.world.add_user("ada@example.com", "correct horse")
+    ...     print(practice.origin)
+    """
+
+    def __init__(self, world: World | None = None, host: str = "127.0.0.1", port: int = 0):
+        self.world = world or World()
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        self._server = make_server(host, port, create_app(self.world), threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
+                                        name="optout-practice")
+
+    @property
+    def origin(self) -> str:
+        return f"http://{self._server.host}:{self._server.port}"
+
+    def start(self) -> PracticePlatform:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> PracticePlatform:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,62 @@
+"""The practice platform's server-side state: users, their settings, and injected faults."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+FAULTS = {
+    "reject_password": "every password is refused",
+    "save_rejected": "saving a setting answers HTTP 500 and the page says so",
+    "save_lost": "saving answers 200 and the page shows the change, but nothing is stored",
+    "slow_save": "the save request takes `slow_seconds` to answer, then the change is stored",
+    "late_store": "the save answers at once; the change is stored `slow_seconds` later",
+}
+
+
+@dataclass
+class PracticeUser:
+    username: str
+    password: str
+    settings: dict[str, bool] = field(default_factory=dict)
+    faults: set[str] = field(default_factory=set)
+
+
+class World:
+    """Every practice user and their settings; safe to use from the server's threads."""
+
+    def __init__(self, slow_seconds: float = 2.0):
+        self.slow_seconds = slow_seconds
+        self._users: dict[str, PracticeUser] = {}
+        self._lock = threading.Lock()
+
+    def add_user(self, username: str, password: str, *, settings: dict[str, bool] | None = None,
+                 faults: set[str] | frozenset[str] = frozenset()) -> PracticeUser:
+        unknown = set(faults) - FAULTS.keys()
+        if unknown:
+            raise ValueError(f"unknown faults: {', '.join(sorted(unknown))}")
+        user = PracticeUser(username, password, dict(settings or {}), set(faults))
+        with self._lock:
+            self._users[username] = user
+        return user
+
+    def user(self, username: str) -> PracticeUser | None:
+        with self._lock:
+            return self._users.get(username)
+
+    def check_password(self, username: str, password: str) -> bool:
+        user = self.user(username)
+        return bool(user and "reject_password" not in user.faults and user.password == password)
+
+    def has_fault(self, username: str, fault: str) -> bool:
+        user = self.user(username)
+        return bool(user and fault in user.faults)
+
+    def setting(self, username: str, key: str, default: bool = True) -> bool:
+        """A setting's stored value; platforms ship these switched on by default."""
+        with self._lock:
+            return self._users[username].settings.get(key, default)
+
+    def store(self, username: str, key: str, value: bool) -> None:
+        with self._lock:
+            self._users[username].settings[key] = value

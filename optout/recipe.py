@@ -1,0 +1,316 @@
+"""Recipe schema and loading.
+
+A recipe is a YAML file of data only: it can ask the engine for the steps the engine knows and
+nothing else, so a recipe written by a stranger is safe to load. Every recipe is validated on load;
+a broken one is reported with its file, line and problem.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from optout.errors import BadInput, RecipeError
+
+# ARIA roles a control may be found by (Playwright's get_by_role accepts these).
+AriaRole = Literal[
+    "button", "checkbox", "combobox", "dialog", "heading", "link", "listbox", "menu",
+    "menuitem", "menuitemcheckbox", "menuitemradio", "option", "radio", "radiogroup",
+    "region", "switch", "tab", "tablist", "tabpanel", "textbox",
+]
+State = Literal["on", "off"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Target(_Strict):
+    """How to find one element, the way a person would: role and name, label or text.
+
+    `css` exists only as a last fallback, for a control with no accessible name.
+    """
+
+    role: AriaRole | None = None
+    name: str | None = None
+    label: str | None = None
+    text: str | None = None
+    placeholder: str | None = None
+    css: str | None = None
+    exact: bool = False
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Target:
+        ways = [w for w in ("role", "label", "text", "placeholder", "css") if getattr(self, w)]
+        if len(ways) != 1:
+            raise ValueError(
+                "give exactly one of role (with an optional name), label, text, placeholder or css"
+            )
+        if self.name is not None and self.role is None:
+            raise ValueError("name goes with role")
+        return self
+
+    def describe(self) -> str:
+        if self.role:
+            return f'{self.role} "{self.name}"' if self.name else self.role
+        for way in ("label", "text", "placeholder", "css"):
+            value = getattr(self, way)
+            if value:
+                return f'{way} "{value}"'
+        return "?"  # unreachable: the validator demands one way
+
+
+def _as_targets(value: Any) -> Any:
+    """A single target may be written without the list around it."""
+    return [value] if isinstance(value, dict) else value
+
+
+Targets = Annotated[list[Target], Field(min_length=1)]
+
+
+class SignIn(_Strict):
+    path: str = Field(description="Path of the sign-in page.")
+    pages: list[str] = Field(
+        default_factory=list,
+        description="Path prefixes that mean 'this is the sign-in flow' (path is always included).",
+    )
+    username: Targets
+    password: Targets
+    submit: Targets
+    rejected: list[Target] = Field(
+        default_factory=list, description="What the page shows when the password is refused."
+    )
+
+    _single = field_validator("username", "password", "submit", "rejected", mode="before")(
+        _as_targets
+    )
+
+    @field_validator("path", "pages")
+    @classmethod
+    def _paths_start_with_slash(cls, value: Any) -> Any:
+        for path in [value] if isinstance(value, str) else value:
+            if not path.startswith("/"):
+                raise ValueError(f"path {path!r} must start with /")
+        return value
+
+    def sign_in_paths(self) -> list[str]:
+        return [self.path, *self.pages]
+
+
+class Save(_Strict):
+    """Which request saves the change; by default any non-GET request to an allowed origin."""
+
+    url_contains: str | None = None
+    button: list[Target] = Field(default_factory=list)
+
+    _single = field_validator("button", mode="before")(_as_targets)
+
+
+class Setting(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str
+    type: Literal["toggle"] = "toggle"
+    path: str
+    control: Targets
+    desired: State
+    source: str = Field(description="The public help page this setting was taken from.")
+    live_verified: date | None = Field(
+        description="When a person last saw this work on the live site; null until then."
+    )
+    save: Save = Save()
+    verify_within: float = Field(
+        default=10.0, gt=0, le=120, description="Seconds to keep re-reading after a change."
+    )
+    notes: str | None = None
+
+    _single = field_validator("control", mode="before")(_as_targets)
+
+    @field_validator("desired", mode="before")
+    @classmethod
+    def _yaml_booleans(cls, value: Any) -> Any:
+        # YAML 1.1 reads a bare `off` as false; accept it as the word the author wrote.
+        if isinstance(value, bool):
+            return "on" if value else "off"
+        return value
+
+    @field_validator("path")
+    @classmethod
+    def _path_starts_with_slash(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("path must start with /")
+        return value
+
+    @field_validator("source")
+    @classmethod
+    def _source_is_https(cls, value: str) -> str:
+        if urlsplit(value).scheme != "https":
+            raise ValueError("source must be the https address of a public help page")
+        return value
+
+
+class Recipe(_Strict):
+    platform: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str
+    origin: str
+    allowed_origins: list[str] = Field(default_factory=list)
+    sign_in: SignIn
+    settings: Annotated[list[Setting], Field(min_length=1)]
+    # Where the recipe was read from; not part of the YAML.
+    file: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("origin", "allowed_origins")
+    @classmethod
+    def _origins(cls, value: Any) -> Any:
+        for origin in [value] if isinstance(value, str) else value:
+            if normalise_origin(origin) != origin.rstrip("/"):
+                raise ValueError(f"{origin!r} is not an origin like https://www.example.com")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_setting_ids(self) -> Recipe:
+        ids = [s.id for s in self.settings]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"setting ids must be unique; repeated: {', '.join(duplicates)}")
+        return self
+
+    @property
+    def origins(self) -> list[str]:
+        """Every origin credentials may be typed into."""
+        return [normalise_origin(self.origin), *map(normalise_origin, self.allowed_origins)]
+
+    def url(self, path: str) -> str:
+        return normalise_origin(self.origin) + path
+
+    def setting(self, setting_id: str) -> Setting:
+        for setting in self.settings:
+            if setting.id == setting_id:
+                return setting
+        raise BadInput(f"{self.name} has no setting {setting_id!r}.")
+
+    def with_origin(self, origin: str) -> Recipe:
+        """The same recipe pointed at another origin, which becomes its only allowed origin."""
+        origin = normalise_origin(origin)
+        return self.model_copy(update={"origin": origin, "allowed_origins": []})
+
+
+def normalise_origin(url: str) -> str:
+    """scheme://host[:port] of a URL, lower-cased; raise BadInput if it has none."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadInput(f"{url!r} is not a web address; give one like https://www.example.com.")
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname.lower()}{port}"
+
+
+# --- loading -------------------------------------------------------------------------------------
+
+
+def load_recipe(path: Path) -> Recipe:
+    """Read and validate one recipe file; RecipeError names the file, line and problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RecipeError(f"{path}: cannot read the recipe ({exc.strerror}).") from exc
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f", line {mark.line + 1}" if mark else ""
+        raise RecipeError(f"{path}{line}: not valid YAML ({exc.problem}).") from exc
+    if not isinstance(data, dict):
+        raise RecipeError(f"{path}, line 1: a recipe must be a mapping of keys to values.")
+    try:
+        recipe = Recipe.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc = tuple(error["loc"])
+        line = _line_of(node, loc)
+        where = ".".join(str(part) for part in loc) or "recipe"
+        raise RecipeError(f"{path}, line {line}: {where}: {_plain(error)}.") from exc
+    expected = path.stem
+    if recipe.platform != expected:
+        raise RecipeError(
+            f"{path}, line {_line_of(node, ('platform',))}: platform is {recipe.platform!r} "
+            f"but the file is named {path.name}; name the file {recipe.platform}.yaml."
+        )
+    return recipe.model_copy(update={"file": path})
+
+
+def _plain(error: dict[str, Any]) -> str:
+    message = str(error["msg"])
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    if error["type"] == "extra_forbidden":
+        return "is not a recipe key (check its spelling)"
+    if error["type"] == "missing":
+        return "is required"
+    return message
+
+
+def _line_of(node: yaml.Node | None, loc: Sequence[Any]) -> int:
+    """1-based line of the deepest YAML node along a validation error's path."""
+    line = node.start_mark.line + 1 if node else 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next((kv for kv in node.value if kv[0].value == part), None)
+            if match is None:
+                break
+            node = match[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+# --- the registry --------------------------------------------------------------------------------
+
+
+def builtin_recipe_dir() -> Path:
+    """Recipes shipped inside the wheel, or the repository's recipes/ in a source checkout."""
+    packaged = Path(__file__).parent / "_recipes"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "recipes"
+
+
+def recipe_dirs(extra: Iterable[str | Path] = ()) -> list[Path]:
+    """Built-in recipes first, then OPTOUT_RECIPE_PATH, then --recipes: later ones win."""
+    dirs = [builtin_recipe_dir()]
+    env = os.environ.get("OPTOUT_RECIPE_PATH", "")
+    dirs += [Path(p) for p in env.split(os.pathsep) if p]
+    dirs += [Path(p) for p in extra]
+    for folder in dirs[1:]:
+        if not folder.is_dir():
+            raise BadInput(f"Recipe folder {folder} does not exist; check --recipes or OPTOUT_RECIPE_PATH.")
+    return dirs
+
+
+def load_recipes(extra: Iterable[str | Path] = ()) -> dict[str, Recipe]:
+    """Every recipe by platform name; a later folder's recipe replaces an earlier one's."""
+    recipes: dict[str, Recipe] = {}
+    for folder in recipe_dirs(extra):
+        for path in sorted(folder.glob("*.yaml")):
+            recipe = load_recipe(path)
+            recipes[recipe.platform] = recipe
+    return dict(sorted(recipes.items()))
+
+
+def select(recipes: dict[str, Recipe], names: Sequence[str]) -> list[Recipe]:
+    """The recipes asked for by name, or BadInput naming the unknown ones."""
+    unknown = [n for n in names if n not in recipes]
+    if unknown:
+        known = ", ".join(recipes) or "none"
+        raise BadInput(
+            f"Unknown platform {', '.join(map(repr, unknown))}. Known platforms: {known} "
+            "(see `optout list`)."
+        )
+    return [recipes[n] for n in dict.fromkeys(names)]

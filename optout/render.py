@@ -1,0 +1,78 @@
+"""How results and recipes look to people (tables) and to machines (JSON)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from rich.console import Console
+from rich.table import Table
+
+from optout.engine import Job
+from optout.recipe import Recipe
+from optout.results import Result, Status
+
+stdout = Console(soft_wrap=True)
+stderr = Console(stderr=True, soft_wrap=True)
+
+_STYLE = {
+    Status.CHANGED: "green", Status.ALREADY: "green", Status.OK: "green",
+    Status.WOULD_CHANGE: "yellow", Status.DRIFT: "yellow",
+    Status.FAILED: "bold red", Status.NEEDS_HUMAN: "bold magenta",
+}
+
+
+def results_json(results: Iterable[Result]) -> str:
+    return json.dumps({"results": [r.to_json() for r in results]}, indent=2, ensure_ascii=False)
+
+
+def progress(job: Job, message: str) -> None:
+    stderr.print(f"[dim]{job.recipe.name} ({job.account.name}): {message}[/dim]", highlight=False)
+
+
+def results_table(results: list[Result]) -> None:
+    table = Table(title="optout results", title_justify="left")
+    for column in ("Platform", "Account", "Setting", "Before", "After", "Result", "Verified"):
+        table.add_column(column)
+    for r in results:
+        table.add_row(r.platform, r.account, r.title or r.setting, r.before or "-", r.after or "-",
+                      f"[{_STYLE[r.status]}]{r.status.value}[/]", "yes" if r.verified else "no")
+    stdout.print(table)
+    for r in results:
+        if r.message:
+            stdout.print(f"[{_STYLE[r.status]}]{r.platform}/{r.account} {r.setting}:[/] {r.message}",
+                         highlight=False)
+    folders = sorted({r.evidence["screenshot"].rsplit("/", 2)[0] for r in results if r.evidence})
+    if folders:
+        stdout.print(f"Evidence (screenshots and page snapshots): {', '.join(folders)}",
+                     highlight=False)
+
+
+def recipes_json(recipes: Iterable[Recipe], stored: dict[str, list[str]]) -> str:
+    return json.dumps({"platforms": [
+        {
+            "platform": r.platform,
+            "name": r.name,
+            "origin": r.origin,
+            "accounts": stored.get(r.platform, []),
+            "settings": [
+                {"id": s.id, "title": s.title, "type": s.type, "desired": s.desired,
+                 "path": s.path, "source": s.source,
+                 "live_verified": s.live_verified.isoformat() if s.live_verified else None}
+                for s in r.settings
+            ],
+        }
+        for r in recipes
+    ]}, indent=2)
+
+
+def recipes_table(recipes: Iterable[Recipe], stored: dict[str, list[str]]) -> None:
+    table = Table(title="Platforms and settings", title_justify="left")
+    for column in ("Platform", "Setting", "Type", "Source", "Live verified", "Credentials"):
+        table.add_column(column, overflow="fold")
+    for r in recipes:
+        accounts = ", ".join(stored.get(r.platform, [])) or "none"
+        for s in r.settings:
+            table.add_row(r.platform, s.title, s.type, s.source,
+                          s.live_verified.isoformat() if s.live_verified else "never", accounts)
+    stdout.print(table)

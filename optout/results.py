@@ -1,0 +1,58 @@
+"""What a run found and did for each setting, and the exit code that sums it up."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from typing import Any
+
+from optout.errors import EXIT_DRIFT, EXIT_FAILED, EXIT_NEEDS_HUMAN, EXIT_OK
+
+
+class Status(str, Enum):
+    CHANGED = "changed"  # switched, and a fresh load shows the desired state
+    ALREADY = "already"  # a fresh load showed the desired state; nothing touched
+    WOULD_CHANGE = "would_change"  # dry run: not in the desired state, left alone
+    OK = "ok"  # check: in the desired state
+    DRIFT = "drift"  # check: not in the desired state
+    FAILED = "failed"  # could not be done or could not be verified
+    NEEDS_HUMAN = "needs_human"  # a person has to step in
+
+
+class Mode(str, Enum):
+    RUN = "run"
+    DRY_RUN = "dry_run"
+    CHECK = "check"
+
+
+@dataclass
+class Result:
+    platform: str
+    account: str
+    setting: str
+    desired: str
+    status: Status
+    before: str | None = None
+    after: str | None = None
+    verified: bool = False
+    evidence: dict[str, str] | None = None
+    message: str = ""
+    title: str = field(default="", compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("title")
+        data["status"] = self.status.value
+        return data
+
+
+def exit_code(results: list[Result]) -> int:
+    """0 all in the desired state; 1 any failure; 3 a person is needed; 4 check found drift."""
+    statuses = {r.status for r in results}
+    if Status.FAILED in statuses:
+        return EXIT_FAILED
+    if Status.NEEDS_HUMAN in statuses:
+        return EXIT_NEEDS_HUMAN
+    if Status.DRIFT in statuses:
+        return EXIT_DRIFT
+    return EXIT_OK

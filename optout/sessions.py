@@ -1,0 +1,81 @@
+"""Saved browser sessions (Playwright storage state), encrypted at rest.
+
+The Fernet key lives in the keyring; the encrypted file is mode 0600 in the data folder. A session
+that cannot be decrypted (the key was replaced) is treated as absent: the engine signs in again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any, Protocol
+
+import keyring
+from cryptography.fernet import Fernet, InvalidToken
+
+from optout.credentials import Account, require_keyring
+from optout.storage import data_dir, write_private
+
+log = logging.getLogger(__name__)
+
+_KEY_SERVICE = "optout"
+_KEY_NAME = "session-key"
+
+
+class SessionStore(Protocol):
+    def load(self, account: Account) -> dict[str, Any] | None: ...
+    def save(self, account: Account, state: dict[str, Any]) -> None: ...
+
+
+def session_path(account: Account) -> Path:
+    return data_dir() / "sessions" / account.platform / f"{account.name}.session"
+
+
+class EncryptedSessions:
+    """Sessions in the data folder, encrypted with a key kept in the keyring."""
+
+    def __init__(self) -> None:
+        self._fernet: Fernet | None = None
+
+    def _cipher(self) -> Fernet:
+        if self._fernet is None:
+            require_keyring()
+            key = keyring.get_password(_KEY_SERVICE, _KEY_NAME)
+            if key is None:
+                key = Fernet.generate_key().decode("ascii")
+                keyring.set_password(_KEY_SERVICE, _KEY_NAME, key)
+            self._fernet = Fernet(key.encode("ascii"))
+        return self._fernet
+
+    def load(self, account: Account) -> dict[str, Any] | None:
+        path = session_path(account)
+        if not path.exists():
+            return None
+        try:
+            return json.loads(self._cipher().decrypt(path.read_bytes()))
+        except (InvalidToken, ValueError):
+            log.info("saved session for %s/%s cannot be read; signing in again",
+                     account.platform, account.name)
+            return None
+
+    def save(self, account: Account, state: dict[str, Any]) -> None:
+        write_private(session_path(account), self._cipher().encrypt(json.dumps(state).encode()))
+
+
+class NoSessions:
+    """Keep nothing between runs (the demo)."""
+
+    def load(self, account: Account) -> dict[str, Any] | None:
+        return None
+
+    def save(self, account: Account, state: dict[str, Any]) -> None:
+        return None
+
+
+def delete_session(account: Account) -> bool:
+    path = session_path(account)
+    if path.exists():
+        path.unlink()
+        return True
+    return False

@@ -1,0 +1,58 @@
+"""The data folder, and writing files into it privately and atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+
+def data_dir() -> Path:
+    """OPTOUT_HOME, else the platform's user data folder; created private to the user."""
+    home = os.environ.get("OPTOUT_HOME")
+    path = Path(home).expanduser() if home else Path(platformdirs.user_data_dir("optout"))
+    return private_dir(path)
+
+
+def private_dir(path: Path) -> Path:
+    """Create `path` readable by the user only; missing parents are created private too."""
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(folder, 0o700)  # mkdir's mode is filtered by the umask
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o700)
+    return path
+
+
+def write_private(path: Path, data: bytes | str) -> Path:
+    """Write a file mode 0600 atomically: readers see the old file or the new one, never half."""
+    private_dir(path.parent)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_json(path: Path, default: Any) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return default
+
+
+def write_json(path: Path, data: Any) -> Path:
+    return write_private(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
