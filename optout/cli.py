@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 import sys
@@ -19,7 +18,7 @@ from optout.plan import build_jobs
 from optout.recipe import Recipe, load_recipes, normalise_origin, select
 from optout.redact import RedactingFilter, redact
 from optout.results import Mode, Result, exit_code
-from optout.runner import RunOptions, execute, sign_in_only
+from optout.runner import RunOptions, execute, run_sync, sign_in_only
 from optout.sessions import EncryptedSessions, NoSessions, SessionStore, delete_session
 from optout.storage import data_dir
 
@@ -100,7 +99,7 @@ def _finish(results: list[Result], as_json: bool) -> None:
 def _execute(jobs: list[Job], mode: Mode, *, passwords: PasswordSource, sessions: SessionStore,
              evidence_dir: Path, browser: str | None, headed: bool, quiet: bool) -> list[Result]:
     options = RunOptions(browser=browser, headed=headed)
-    return asyncio.run(execute(jobs, mode, passwords=passwords, sessions=sessions,
+    return run_sync(execute(jobs, mode, passwords=passwords, sessions=sessions,
                                evidence_dir=evidence_dir, options=options,
                                progress=None if quiet else render.progress))
 
@@ -216,7 +215,7 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
     if verify:
         target = recipe.with_origin(_origin(origin)) if origin else recipe
         redact.add(password)
-        message = asyncio.run(sign_in_only(
+        message = run_sync(sign_in_only(
             Job(target, who, []), passwords=MemoryPasswords({(who.platform, who.name): password}),
             sessions=EncryptedSessions(), evidence_dir=data_dir() / "evidence",
             options=RunOptions(browser=browser)))

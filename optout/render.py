@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -40,9 +41,11 @@ def results_table(results: list[Result]) -> None:
     stdout.print(table)
     for r in results:
         if r.message:
-            stdout.print(f"[{_STYLE[r.status]}]{r.platform}/{r.account} {r.setting}:[/] {r.message}",
-                         highlight=False)
-    folders = sorted({r.evidence["screenshot"].rsplit("/", 2)[0] for r in results if r.evidence})
+            stdout.print(f"[{_STYLE[r.status]}]{r.platform} ({r.account}), {r.title or r.setting}:[/] "
+                         f"{r.message}", highlight=False)
+    # Evidence lives in <evidence>/<platform>/<account>/<time>-<setting>/; show the account folders.
+    folders = sorted({str(Path(r.evidence["screenshot"]).parent.parent)
+                      for r in results if r.evidence})
     if folders:
         stdout.print(f"Evidence (screenshots and page snapshots): {', '.join(folders)}",
                      highlight=False)

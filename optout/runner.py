@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from playwright.async_api import Browser, async_playwright
 
@@ -17,6 +20,21 @@ from optout.results import Mode, Result, Status
 from optout.sessions import SessionStore
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from synchronous code such as the CLI.
+
+    When this thread already runs an event loop (a notebook, a test using Playwright's sync API),
+    the coroutine gets a fresh loop in a worker thread instead of failing.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 @dataclass(frozen=True)

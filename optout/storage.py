@@ -24,8 +24,6 @@ def private_dir(path: Path) -> Path:
     for folder in reversed(missing):
         folder.mkdir(mode=0o700, exist_ok=True)
         os.chmod(folder, 0o700)  # mkdir's mode is filtered by the umask
-    if path.stat().st_mode & 0o077:
-        os.chmod(path, 0o700)
     return path
 
 

@@ -110,6 +110,7 @@ def save_setting(key: str):
         return jsonify(error="sign in"), 401
     enabled = bool((request.get_json(silent=True) or {}).get("enabled"))
     w = world()
+    w.count_save_request(username)
     if w.has_fault(username, "save_rejected"):
         return jsonify(error="Something went wrong"), 500
     if w.has_fault(username, "save_lost"):

@@ -20,6 +20,9 @@ class PracticeUser:
     password: str
     settings: dict[str, bool] = field(default_factory=dict)
     faults: set[str] = field(default_factory=set)
+    # What the platform saw, so tests can tell "left alone" from "changed back".
+    sign_ins: int = 0
+    save_requests: int = 0
 
 
 class World:
@@ -46,7 +49,11 @@ class World:
 
     def check_password(self, username: str, password: str) -> bool:
         user = self.user(username)
-        return bool(user and "reject_password" not in user.faults and user.password == password)
+        accepted = bool(user and "reject_password" not in user.faults and user.password == password)
+        if accepted:
+            with self._lock:
+                user.sign_ins += 1
+        return accepted
 
     def has_fault(self, username: str, fault: str) -> bool:
         user = self.user(username)
@@ -56,6 +63,10 @@ class World:
         """A setting's stored value; platforms ship these switched on by default."""
         with self._lock:
             return self._users[username].settings.get(key, default)
+
+    def count_save_request(self, username: str) -> None:
+        with self._lock:
+            self._users[username].save_requests += 1
 
     def store(self, username: str, key: str, value: bool) -> None:
         with self._lock:

@@ -1,0 +1,103 @@
+"""Shared fixtures: a private data folder, an in-memory keyring, the practice platform, the CLI."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import keyring
+import keyring.errors
+import pytest
+from click.testing import CliRunner, Result
+from keyring.backend import KeyringBackend
+
+from optout import credentials
+from optout.browser import find_browser
+from optout.cli import cli
+from optout.credentials import Account
+from optout.practice import PracticePlatform, World
+
+
+class MemoryKeyring(KeyringBackend):
+    """The tests' own keyring backend: secrets in memory, gone with the test."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.items.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.items[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.items.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError("not found")
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture(autouse=True)
+def optout_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "optout-home"
+    monkeypatch.setenv("OPTOUT_HOME", str(home))
+    monkeypatch.delenv("OPTOUT_RECIPE_PATH", raising=False)
+    return home
+
+
+@pytest.fixture
+def practice() -> Iterator[PracticePlatform]:
+    with PracticePlatform(World(slow_seconds=1.5)) as platform:
+        yield platform
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """pytest-playwright launches the same browser the tool would find."""
+    return {**browser_type_launch_args, "executable_path": find_browser(None)}
+
+
+@dataclass
+class Member:
+    """A practice-platform user whose credentials are stored for optout."""
+
+    username: str
+    password: str
+    account: str = credentials.DEFAULT_ACCOUNT
+
+
+@pytest.fixture
+def member(practice: PracticePlatform):
+    """Factory: add a LinkedIn practice user and store their credentials in the keyring."""
+
+    def make(*, faults: set[str] = frozenset(), on: bool = True, account: str = "default",
+             username: str = "ada@example.com") -> Member:
+        password = "pw-" + secrets.token_urlsafe(12)
+        practice.world.add_user(username, password, faults=faults,
+                                settings={"data-for-generative-ai-improvement": on})
+        credentials.store(Account("linkedin", account, username), password)
+        return Member(username, password, account)
+
+    return make
+
+
+def invoke(*args: str, input: str | None = None) -> Result:
+    """Run the CLI in-process, as a user would type it."""
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+def results_of(result: Result) -> list[dict]:
+    return json.loads(result.stdout)["results"]
