@@ -169,7 +169,11 @@ class Recipe(_Strict):
     @classmethod
     def _origins(cls, value: Any) -> Any:
         for origin in [value] if isinstance(value, str) else value:
-            if normalise_origin(origin) != origin.rstrip("/"):
+            try:
+                normalised = normalise_origin(origin)
+            except BadInput:
+                normalised = None
+            if normalised != origin.rstrip("/"):
                 raise ValueError(f"{origin!r} is not an origin like https://www.example.com")
         return value
 

@@ -101,3 +101,15 @@ def invoke(*args: str, input: str | None = None) -> Result:
 
 def results_of(result: Result) -> list[dict]:
     return json.loads(result.stdout)["results"]
+
+
+@pytest.fixture(autouse=True)
+def _reset_logging() -> Iterator[None]:
+    """`--debug` points logging at the runner's stream; drop it when the test ends."""
+    yield
+    import logging
+
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    root.setLevel(logging.WARNING)

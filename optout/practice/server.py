@@ -26,6 +26,24 @@ def create_app(world: World) -> Flask:
         response.headers["Cache-Control"] = "no-store"
         return response
 
+    app.wsgi_app = _record_session_cookies(app.wsgi_app, world)
+    return app
+
+
+def _record_session_cookies(wsgi_app, world: World):
+    """Note every cookie value handed out (Flask sets the session cookie after all hooks)."""
+
+    def app(environ, start_response):
+        def spy(status, headers, exc_info=None):
+            for name, value in headers:
+                if name.lower() == "set-cookie":
+                    cookie = value.split(";")[0].partition("=")[2]
+                    if cookie:
+                        world.issued_cookies.append(cookie)
+            return start_response(status, headers, exc_info)
+
+        return wsgi_app(environ, spy)
+
     return app
 
 

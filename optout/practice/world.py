@@ -31,6 +31,8 @@ class World:
     def __init__(self, slow_seconds: float = 2.0):
         self.slow_seconds = slow_seconds
         self._users: dict[str, PracticeUser] = {}
+        # Session cookie values handed out, so tests can search for them where they must not be.
+        self.issued_cookies: list[str] = []
         self._lock = threading.Lock()
 
     def add_user(self, username: str, password: str, *, settings: dict[str, bool] | None = None,

@@ -1,0 +1,131 @@
+"""The CLI contract: commands, exit codes, credentials and what reaches the disk."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import keyring
+import keyring.backends.fail
+
+from optout.practice.linkedin import GEN_AI
+from tests.conftest import invoke, results_of
+
+
+def test_list_shows_linkedin_with_source_and_no_live_claim():
+    result = invoke("list", "--json")
+    assert result.exit_code == 0
+    [linkedin] = [p for p in json.loads(result.stdout)["platforms"] if p["platform"] == "linkedin"]
+    [setting] = linkedin["settings"]
+    assert setting["title"] == "Data for Generative AI Improvement"
+    assert setting["type"] == "toggle"
+    assert setting["source"].startswith("https://www.linkedin.com/help/")
+    assert setting["live_verified"] is None
+    assert linkedin["accounts"] == []
+    table = invoke("list")
+    assert table.exit_code == 0 and "linkedin" in table.stdout and "never" in table.stdout
+
+
+def test_login_stores_the_password_in_the_keyring_only(memory_keyring, optout_home):
+    result = invoke("login", "linkedin", "--username", "ada@example.com", "--password-stdin",
+                    input="s3cret-pass-phrase\n")
+    assert result.exit_code == 0, result.output
+    assert memory_keyring.items[("optout:linkedin", "default")] == "s3cret-pass-phrase"
+    assert "s3cret-pass-phrase" not in result.output
+    for path in optout_home.rglob("*"):
+        if path.is_file():
+            assert b"s3cret-pass-phrase" not in path.read_bytes()
+            assert path.stat().st_mode & 0o077 == 0
+    listed = json.loads(invoke("list", "--json").stdout)["platforms"]
+    assert [p["accounts"] for p in listed if p["platform"] == "linkedin"] == [["default"]]
+
+
+def test_login_verify_signs_in_before_storing(practice, memory_keyring):
+    practice.world.add_user("ada@example.com", "right-password")
+    wrong = invoke("login", "linkedin", "--username", "ada@example.com", "--password-stdin",
+                   "--verify", "--origin", practice.origin, input="wrong-password\n")
+    assert wrong.exit_code == 1
+    assert "rejected the password" in wrong.stderr and "Nothing was stored" in wrong.stderr
+    assert memory_keyring.items == {}
+    right = invoke("login", "linkedin", "--username", "ada@example.com", "--password-stdin",
+                   "--verify", "--origin", practice.origin, input="right-password\n")
+    assert right.exit_code == 0, right.output
+    assert memory_keyring.items[("optout:linkedin", "default")] == "right-password"
+
+
+def test_forget_deletes_password_and_session(practice, member, memory_keyring, optout_home):
+    member(on=True)
+    assert invoke("run", "linkedin", "--origin", practice.origin).exit_code == 0
+    assert (optout_home / "sessions" / "linkedin" / "default.session").exists()
+    result = invoke("forget", "linkedin")
+    assert result.exit_code == 0, result.output
+    assert ("optout:linkedin", "default") not in memory_keyring.items
+    assert not (optout_home / "sessions" / "linkedin" / "default.session").exists()
+    again = invoke("forget", "linkedin")
+    assert again.exit_code == 2 and "Nothing is stored" in again.stderr
+
+
+def test_unknown_platform_is_bad_input():
+    result = invoke("run", "myspace")
+    assert result.exit_code == 2
+    assert "Unknown platform 'myspace'" in result.stderr and "optout list" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_no_stored_credentials_is_bad_input():
+    result = invoke("run", "linkedin")
+    assert result.exit_code == 2
+    assert "No credentials stored for LinkedIn" in result.stderr
+    assert "optout login linkedin" in result.stderr
+
+
+def test_bad_flag_is_bad_input():
+    assert invoke("run", "--no-such-flag").exit_code == 2
+    assert invoke("run").exit_code == 2
+    assert invoke("run", "linkedin", "--all").exit_code == 2
+
+
+def test_no_keyring_backend_says_how_to_get_one():
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    result = invoke("login", "linkedin", "--username", "ada", "--password-stdin", input="pw-12345\n")
+    assert result.exit_code == 2
+    assert "No usable keyring backend" in result.stderr and "plain text" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_missing_browser_is_a_clear_error(practice, member, monkeypatch):
+    member(on=True)
+    monkeypatch.setenv("OPTOUT_BROWSER", "/nowhere/chromium")
+    result = invoke("run", "linkedin", "--origin", practice.origin)
+    assert result.exit_code == 2
+    assert "does not exist" in result.stderr and "OPTOUT_BROWSER" in result.stderr
+
+
+def test_secrets_never_reach_output_or_disk(practice, member, optout_home):
+    ada = member(on=True)
+    outputs = []
+    for args in (["run", "linkedin"], ["check", "linkedin"], ["--debug", "check", "linkedin"]):
+        result = invoke(*args, "--origin", practice.origin, "--json")
+        outputs.append(result.output)
+    cookies = practice.world.issued_cookies
+    assert cookies
+    secrets = [ada.password, *cookies]
+    for text in outputs:
+        for secret in secrets:
+            assert secret not in text
+    for path in optout_home.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            for secret in secrets:
+                assert secret.encode() not in data, path
+
+
+def test_python_dash_m_demo_ends_verified(optout_home):
+    env = {**os.environ, "OPTOUT_HOME": str(optout_home)}
+    done = subprocess.run([sys.executable, "-m", "optout", "demo", "--json"], env=env,
+                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    [row] = json.loads(done.stdout)["results"]
+    assert (row["setting"], row["status"], row["verified"]) == (GEN_AI, "changed", True)

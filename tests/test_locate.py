@@ -1,0 +1,90 @@
+"""Finding controls the way a person does: role and name, label, text; CSS only as a fallback."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import async_playwright
+
+from optout.browser import launch
+from optout.locate import ControlNotFound, find, locator_for
+from optout.recipe import Target
+from optout.runner import run_sync
+
+SETTINGS = """
+<label for="a">Use my data for training content creation AI models</label>
+<input type="checkbox" role="switch" id="a" checked>
+<label for="b">Use my data for ads</label><input type="checkbox" id="b">
+<input id="c" placeholder="Search settings">
+<button id="d" class="save-btn">Save</button>
+<p id="e">Improve the model for everyone</p>
+"""
+
+
+@pytest.mark.parametrize(
+    ("target", "element_id"),
+    [
+        (Target(role="switch", name="Use my data for training content creation AI models"), "a"),
+        (Target(role="switch", name="training content creation"), "a"),  # substring by default
+        (Target(label="Use my data for ads"), "b"),
+        (Target(placeholder="Search settings"), "c"),
+        (Target(role="button", name="Save", exact=True), "d"),
+        (Target(text="Improve the model for everyone"), "e"),
+        (Target(css=".save-btn"), "d"),
+    ],
+)
+def test_each_kind_of_target_finds_its_element(page, target, element_id):
+    page.set_content(SETTINGS)
+    locator = locator_for(page, target)
+    assert locator.count() == 1
+    assert locator.get_attribute("id") == element_id
+
+
+def test_exact_names_do_not_match_substrings(page):
+    page.set_content(SETTINGS)
+    assert locator_for(page, Target(role="switch", name="training", exact=True)).count() == 0
+
+
+def find_id(html: str, targets: list[Target], timeout_ms: float = 2000) -> str | None:
+    """Run `find` in a real browser against `html`; the id of the element it chose."""
+
+    async def go() -> str | None:
+        async with async_playwright() as playwright:
+            browser = await launch(playwright)
+            try:
+                page = await browser.new_page()
+                await page.set_content(html)
+                return await (await find(page, targets, timeout_ms)).get_attribute("id")
+            finally:
+                await browser.close()
+
+    return run_sync(go())
+
+
+def test_find_prefers_targets_in_the_recipes_order():
+    html = '<button id="x" class="t">Old name</button><div role="switch" id="y" aria-label="AI">'
+    targets = [Target(role="switch", name="AI"), Target(css=".t")]
+    assert find_id(html, targets) == "y"
+
+
+def test_find_falls_back_to_css_when_the_name_is_gone():
+    html = '<div role="switch" id="y" aria-label="Renamed"></div><div class="t" id="z">x</div>'
+    assert find_id(html, [Target(role="switch", name="AI"), Target(css=".t")]) == "z"
+
+
+def test_find_waits_for_a_control_drawn_after_load():
+    html = """<div id="holder"></div><script>setTimeout(() => {
+      document.getElementById('holder').innerHTML =
+        '<input type=checkbox role=switch id=late aria-label="Use my data">';
+    }, 300);</script>"""
+    assert find_id(html, [Target(role="switch", name="Use my data")]) == "late"
+
+
+def test_find_refuses_an_ambiguous_target():
+    html = '<button id="a">Save</button><button id="b">Save</button>'
+    with pytest.raises(ControlNotFound, match="matches 2 elements"):
+        find_id(html, [Target(role="button", name="Save")])
+
+
+def test_find_gives_up_within_its_limit():
+    with pytest.raises(ControlNotFound, match=r'no switch "AI" appeared .* within 0.5 s'):
+        find_id("<p>nothing here</p>", [Target(role="switch", name="AI")], timeout_ms=500)
