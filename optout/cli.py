@@ -55,7 +55,8 @@ def _fail(ctx: click.Context, message: str, code: int) -> None:
     ctx.exit(code)
 
 
-@click.group(cls=OptoutGroup, epilog=EXIT_CODES_HELP)
+@click.group(cls=OptoutGroup, epilog=EXIT_CODES_HELP,
+             context_settings={"max_content_width": 100})
 @click.version_option(__version__, prog_name="optout")
 @click.option("--debug", is_flag=True, help="Show details and tracebacks (secrets stay masked).")
 @click.option("--recipes", "recipe_dirs", multiple=True, type=click.Path(file_okay=False),
@@ -99,9 +100,11 @@ def _finish(results: list[Result], as_json: bool) -> None:
 def _execute(jobs: list[Job], mode: Mode, *, passwords: PasswordSource, sessions: SessionStore,
              evidence_dir: Path, browser: str | None, headed: bool, quiet: bool) -> list[Result]:
     options = RunOptions(browser=browser, headed=headed)
+    # With --debug the log already narrates each step, with times.
+    debug = click.get_current_context().find_root().params.get("debug")
     return run_sync(execute(jobs, mode, passwords=passwords, sessions=sessions,
-                               evidence_dir=evidence_dir, options=options,
-                               progress=None if quiet else render.progress))
+                            evidence_dir=evidence_dir, options=options,
+                            progress=None if quiet or debug else render.progress))
 
 
 # Options shared by run and check.
@@ -118,7 +121,7 @@ def _target_options(command):
     return click.argument("platforms", nargs=-1)(command)
 
 
-@cli.command(epilog=EXIT_CODES_HELP)
+@cli.command(epilog=EXIT_CODES_HELP, short_help="Opt out: switch settings and verify them.")
 @_target_options
 @click.option("--dry-run", is_flag=True, help="Read and report; change nothing.")
 @click.option("--headed", is_flag=True, help="Show the browser window.")
@@ -143,7 +146,7 @@ def run(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool, acc
     _finish(results, as_json)
 
 
-@cli.command(epilog=EXIT_CODES_HELP)
+@cli.command(epilog=EXIT_CODES_HELP, short_help="Read settings; change nothing.")
 @_target_options
 @click.pass_context
 def check(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool, account: str | None,
@@ -164,7 +167,7 @@ def check(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool, a
     _finish(results, as_json)
 
 
-@cli.command("list")
+@cli.command("list", short_help="Platforms, settings and sources.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.pass_context
 def list_(ctx: click.Context, as_json: bool) -> None:
@@ -183,7 +186,7 @@ def list_(ctx: click.Context, as_json: bool) -> None:
         render.recipes_table(recipes.values(), stored)
 
 
-@cli.command()
+@cli.command(short_help="Store credentials in the keyring.")
 @click.argument("platform")
 @click.option("--account", default=credentials.DEFAULT_ACCOUNT, show_default=True, metavar="NAME",
               help="A name for this account, to tell several apart.")
@@ -226,7 +229,7 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
                f"{' after a successful sign-in' if verify else ''}.")
 
 
-@cli.command()
+@cli.command(short_help="Delete stored credentials and session.")
 @click.argument("platform")
 @click.option("--account", default=credentials.DEFAULT_ACCOUNT, show_default=True, metavar="NAME")
 @click.pass_context
@@ -247,7 +250,7 @@ def forget(ctx: click.Context, platform: str, account: str) -> None:
     click.echo(f"Forgot {recipe.name} account {account!r}: password and saved session deleted.")
 
 
-@cli.command()
+@cli.command(short_help="Try the whole flow on the practice platform.")
 @click.option("--headed", is_flag=True, help="Show the browser window.")
 @click.option("--browser", metavar="PATH", help="Chromium or Chrome to use (also OPTOUT_BROWSER).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")

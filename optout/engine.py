@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,6 +98,7 @@ class AccountRun:
         self.limits = limits
         self._progress = progress
         self.page: Page | None = None
+        self._started = time.monotonic()
 
     # --- the flow ------------------------------------------------------------------------------
 
@@ -107,6 +109,7 @@ class AccountRun:
         self.page = await self.context.new_page()
         results: list[Result] = []
         for index, setting in enumerate(self.job.settings):
+            self._started = time.monotonic()
             try:
                 results.append(await self._setting(setting))
             except AccountFailure as exc:
@@ -153,11 +156,14 @@ class AccountRun:
 
         self.progress(f"switching {setting.title} {desired}")
         refused = await self.switch(setting, control)
-        self.progress(f"verifying {setting.title} on a fresh load")
-        after = await self.reread(setting, url)
         if refused:
+            # The platform said no: one fresh load records what it kept, no need to wait.
+            await self.open(url)
+            _, after = await self.read(setting)
             return await self._finish(setting, Status.FAILED, before, after, False,
                                       f"{self.recipe.name} {refused}; a fresh load shows it {after}.")
+        self.progress(f"verifying {setting.title} on a fresh load")
+        after = await self.reread(setting, url)
         if after != desired:
             return await self._finish(
                 setting, Status.FAILED, before, after, False,
@@ -171,6 +177,7 @@ class AccountRun:
     async def open(self, url: str) -> None:
         """Load `url` afresh, signing in first if the platform sends us to its sign-in page."""
         await self._goto(url)
+        log.debug("opened %s, now at %s", url, self.page.url)
         if not self._on_sign_in_page():
             return
         await self.sign_in()
@@ -196,7 +203,9 @@ class AccountRun:
                 f"{describe(setting.control)} on {self.page.url} has no on/off state; "
                 "the recipe needs an update."
             ) from exc
-        return control, "on" if checked else "off"
+        state = "on" if checked else "off"
+        log.debug("%s reads %s", describe(setting.control), state)
+        return control, state
 
     async def switch(self, setting: Setting, control: Locator) -> str | None:
         """Flip the control and wait for the platform's save; say how it refused, if it did."""
@@ -352,6 +361,7 @@ class AccountRun:
             platform=self.recipe.platform, account=self.account.name, setting=setting.id,
             desired=setting.desired, status=status, before=before, after=after,
             verified=verified, evidence=evidence_paths, message=message, title=setting.title,
+            seconds=round(time.monotonic() - self._started, 3),
         )
 
     async def _finish(self, setting: Setting, status: Status, before: str, after: str,

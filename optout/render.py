@@ -31,12 +31,18 @@ def progress(job: Job, message: str) -> None:
     stderr.print(f"[dim]{job.recipe.name} ({job.account.name}): {message}[/dim]", highlight=False)
 
 
+def _states(r: Result) -> str:
+    if r.before and r.after and r.before != r.after:
+        return f"{r.before} → {r.after}"
+    return r.after or r.before or "-"
+
+
 def results_table(results: list[Result]) -> None:
     table = Table(title="optout results", title_justify="left")
-    for column in ("Platform", "Account", "Setting", "Before", "After", "Result", "Verified"):
+    for column in ("Account", "Setting", "State", "Result", "Verified"):
         table.add_column(column)
     for r in results:
-        table.add_row(r.platform, r.account, r.title or r.setting, r.before or "-", r.after or "-",
+        table.add_row(f"{r.platform}/{r.account}", r.title or r.setting, _states(r),
                       f"[{_STYLE[r.status]}]{r.status.value}[/]", "yes" if r.verified else "no")
     stdout.print(table)
     for r in results:

@@ -37,11 +37,14 @@ class Result:
     verified: bool = False
     evidence: dict[str, str] | None = None
     message: str = ""
+    # For people and benchmarks, not part of the JSON contract.
     title: str = field(default="", compare=False)
+    seconds: float | None = field(default=None, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("title")
+        data.pop("seconds")
         data["status"] = self.status.value
         return data
 

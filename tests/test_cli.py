@@ -6,12 +6,13 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import keyring
 import keyring.backends.fail
 
 from optout.practice.linkedin import GEN_AI
-from tests.conftest import invoke, results_of
+from tests.conftest import invoke
 
 
 def test_list_shows_linkedin_with_source_and_no_live_claim():
@@ -123,9 +124,31 @@ def test_secrets_never_reach_output_or_disk(practice, member, optout_home):
 
 
 def test_python_dash_m_demo_ends_verified(optout_home):
-    env = {**os.environ, "OPTOUT_HOME": str(optout_home)}
+    # No keyring at all: the demo needs none.
+    env = {**os.environ, "OPTOUT_HOME": str(optout_home),
+           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
     done = subprocess.run([sys.executable, "-m", "optout", "demo", "--json"], env=env,
                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stderr
     [row] = json.loads(done.stdout)["results"]
     assert (row["setting"], row["status"], row["verified"]) == (GEN_AI, "changed", True)
+
+
+def test_readme_shows_the_real_help():
+    from click.testing import CliRunner
+
+    from optout.cli import cli
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    shown = readme.split("$ optout --help\n", 1)[1].split("```", 1)[0]
+    assert shown == CliRunner().invoke(cli, ["--help"], prog_name="optout", terminal_width=100).stdout
+
+
+def test_run_all_with_nothing_stored_is_bad_input():
+    result = invoke("run", "--all")
+    assert result.exit_code == 2 and "No credentials are stored for any platform" in result.stderr
+
+
+def test_login_without_a_terminal_asks_for_stdin():
+    result = invoke("login", "linkedin", "--username", "ada@example.com")
+    assert result.exit_code == 2 and "--password-stdin" in result.stderr
