@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 from playwright.async_api import Browser, Playwright
+from playwright.async_api import Error as PlaywrightError
 
-from optout.errors import BrowserNotFound
+from optout.errors import BrowserLaunchFailed, BrowserNotFound
 
 # Flags fit for a closed network: no background traffic, no updates, no first-run dialogs.
 LAUNCH_ARGS = [
@@ -74,8 +75,11 @@ def find_browser(playwright: Playwright | None, explicit: str | None = None) -> 
 
 
 async def launch(playwright: Playwright, *, explicit: str | None = None, headed: bool = False) -> Browser:
-    return await playwright.chromium.launch(
-        executable_path=find_browser(playwright, explicit),
-        headless=not headed,
-        args=LAUNCH_ARGS,
-    )
+    path = find_browser(playwright, explicit)
+    try:
+        return await playwright.chromium.launch(executable_path=path, headless=not headed,
+                                                args=LAUNCH_ARGS)
+    except PlaywrightError as exc:
+        reason = str(exc).strip().splitlines()[0]
+        hint = " A visible browser (--headed) needs a display." if headed else ""
+        raise BrowserLaunchFailed(f"Could not start the browser {path}: {reason}.{hint}") from exc

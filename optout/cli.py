@@ -19,7 +19,7 @@ from optout.recipe import Recipe, load_recipes, normalise_origin, select
 from optout.redact import RedactingFilter, redact
 from optout.results import Mode, Result, exit_code
 from optout.runner import RunOptions, execute, run_sync, sign_in_only
-from optout.sessions import EncryptedSessions, NoSessions, SessionStore, delete_session
+from optout.sessions import EncryptedSessions, NoSessions, SessionStore, delete_sessions
 from optout.storage import data_dir
 
 EXIT_CODES_HELP = """\b
@@ -243,7 +243,7 @@ def forget(ctx: click.Context, platform: str, account: str) -> None:
     recipe = select(_recipes(ctx), [platform])[0]
     who = Account(recipe.platform, account)
     removed = credentials.forget(who)
-    removed = delete_session(who) or removed
+    removed = delete_sessions(who) or removed
     if not removed:
         raise BadInput(f"Nothing is stored for {recipe.name} account {account!r}; "
                        "`optout list` shows the stored accounts.")

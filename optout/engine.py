@@ -218,10 +218,10 @@ class AccountRun:
 
         try:
             async with self.page.expect_response(is_save, timeout=self.limits.save_ms) as saved:
-                await control.click()
+                await self._click(control, describe(setting.control))
                 if setting.save.button:
                     button = await find(self.page, setting.save.button, self.limits.control_ms)
-                    await button.click()
+                    await self._click(button, describe(setting.save.button))
             response = await saved.value
         except PlaywrightTimeout:
             # No save request seen: the fresh re-read below decides whether anything was kept.
@@ -231,6 +231,15 @@ class AccountRun:
             raise SettingFailure(f"Could not save: {exc}. The recipe needs an update.") from exc
         log.info("save answered HTTP %s", response.status)
         return None if response.ok else f"refused the change (HTTP {response.status})"
+
+    async def _click(self, element: Locator, what: str) -> None:
+        try:
+            await element.click(timeout=self.limits.control_ms)
+        except PlaywrightTimeout as exc:
+            raise SettingFailure(
+                f"Could not click {what} on {self.page.url} within "
+                f"{self.limits.control_ms / 1000:g} s; it may be disabled or covered."
+            ) from exc
 
     async def reread(self, setting: Setting, url: str) -> str:
         """Load the page afresh until it reads the desired state, for at most verify_within s."""
@@ -281,7 +290,7 @@ class AccountRun:
         await password_box.fill(password)
         await submit.click()
         await self._sign_in_outcome()
-        self.sessions.save(self.account, await self.context.storage_state())
+        self.sessions.save(self.account, self.recipe.origin, await self.context.storage_state())
 
     async def _sign_in_outcome(self) -> None:
         """Wait (bounded) until the browser leaves the sign-in pages or the password is refused."""
@@ -377,5 +386,11 @@ class AccountRun:
         facts = {"platform": self.recipe.platform, "account": self.account.name,
                  "setting": setting.id, "status": status.value, "desired": setting.desired,
                  "before": before, "after": after, "verified": verified}
-        paths = await evidence.capture(self.page, self.evidence_dir, setting.id, facts)
+        try:
+            paths = await evidence.capture(self.page, self.evidence_dir, setting.id, facts)
+        except (PlaywrightError, OSError) as exc:
+            # The state was read all the same; say that its evidence is missing, keep the result.
+            log.warning("evidence not saved: %s", exc)
+            paths = None
+            message += f" (Evidence could not be saved: {str(exc).splitlines()[0]}.)"
         return self._result(setting, status, before, after, verified, paths, redact(message))

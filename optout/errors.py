@@ -32,3 +32,7 @@ class KeyringUnavailable(BadInput):
 
 class BrowserNotFound(BadInput):
     """No Chromium-family browser could be found."""
+
+
+class BrowserLaunchFailed(OptoutError):
+    """The browser was found but would not start (exit 1)."""

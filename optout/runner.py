@@ -76,7 +76,7 @@ async def _run_job(browser: Browser, job: Job, mode: Mode, passwords: PasswordSo
                    sessions: SessionStore, evidence_dir: Path, options: RunOptions,
                    progress: Progress | None) -> list[Result]:
     context = await browser.new_context(
-        storage_state=sessions.load(job.account),
+        storage_state=sessions.load(job.account, job.recipe.origin),
         locale="en-US",
         service_workers="block",
     )

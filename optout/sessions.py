@@ -1,13 +1,17 @@
 """Saved browser sessions (Playwright storage state), encrypted at rest.
 
-The Fernet key lives in the keyring; the encrypted file is mode 0600 in the data folder. A session
-that cannot be decrypted (the key was replaced) is treated as absent: the engine signs in again.
+The Fernet key lives in the keyring; the encrypted file is mode 0600 in the data folder, one per
+account and origin (so a run against a test server never replaces the real site's session). A
+session that cannot be decrypted (the key was replaced) is treated as absent: the engine signs in
+again.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
+import shutil
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -24,12 +28,16 @@ _KEY_NAME = "session-key"
 
 
 class SessionStore(Protocol):
-    def load(self, account: Account) -> dict[str, Any] | None: ...
-    def save(self, account: Account, state: dict[str, Any]) -> None: ...
+    def load(self, account: Account, origin: str) -> dict[str, Any] | None: ...
+    def save(self, account: Account, origin: str, state: dict[str, Any]) -> None: ...
 
 
-def session_path(account: Account) -> Path:
-    return data_dir() / "sessions" / account.platform / f"{account.name}.session"
+def _account_dir(account: Account) -> Path:
+    return data_dir() / "sessions" / account.platform / account.name
+
+
+def session_path(account: Account, origin: str) -> Path:
+    return _account_dir(account) / (re.sub(r"[^A-Za-z0-9.-]+", "_", origin) + ".session")
 
 
 class EncryptedSessions:
@@ -48,8 +56,8 @@ class EncryptedSessions:
             self._fernet = Fernet(key.encode("ascii"))
         return self._fernet
 
-    def load(self, account: Account) -> dict[str, Any] | None:
-        path = session_path(account)
+    def load(self, account: Account, origin: str) -> dict[str, Any] | None:
+        path = session_path(account, origin)
         if not path.exists():
             return None
         try:
@@ -59,23 +67,25 @@ class EncryptedSessions:
                      account.platform, account.name)
             return None
 
-    def save(self, account: Account, state: dict[str, Any]) -> None:
-        write_private(session_path(account), self._cipher().encrypt(json.dumps(state).encode()))
+    def save(self, account: Account, origin: str, state: dict[str, Any]) -> None:
+        write_private(session_path(account, origin),
+                      self._cipher().encrypt(json.dumps(state).encode()))
 
 
 class NoSessions:
     """Keep nothing between runs (the demo)."""
 
-    def load(self, account: Account) -> dict[str, Any] | None:
+    def load(self, account: Account, origin: str) -> dict[str, Any] | None:
         return None
 
-    def save(self, account: Account, state: dict[str, Any]) -> None:
+    def save(self, account: Account, origin: str, state: dict[str, Any]) -> None:
         return None
 
 
-def delete_session(account: Account) -> bool:
-    path = session_path(account)
-    if path.exists():
-        path.unlink()
-        return True
-    return False
+def delete_sessions(account: Account) -> bool:
+    """Delete every saved session of the account; True if there was one."""
+    folder = _account_dir(account)
+    if not folder.exists():
+        return False
+    shutil.rmtree(folder)
+    return True

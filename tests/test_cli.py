@@ -59,11 +59,11 @@ def test_login_verify_signs_in_before_storing(practice, memory_keyring):
 def test_forget_deletes_password_and_session(practice, member, memory_keyring, optout_home):
     member(on=True)
     assert invoke("run", "linkedin", "--origin", practice.origin).exit_code == 0
-    assert (optout_home / "sessions" / "linkedin" / "default.session").exists()
+    assert list((optout_home / "sessions" / "linkedin" / "default").glob("*.session"))
     result = invoke("forget", "linkedin")
     assert result.exit_code == 0, result.output
     assert ("optout:linkedin", "default") not in memory_keyring.items
-    assert not (optout_home / "sessions" / "linkedin" / "default.session").exists()
+    assert not (optout_home / "sessions" / "linkedin" / "default").exists()
     again = invoke("forget", "linkedin")
     assert again.exit_code == 2 and "Nothing is stored" in again.stderr
 

@@ -123,7 +123,8 @@ def test_saved_session_is_reused_and_encrypted(practice, member, optout_home):
     assert run(practice).exit_code == 0
     assert invoke("check", "linkedin", "--origin", practice.origin).exit_code == 0
     assert practice.world.user(ada.username).sign_ins == 1
-    [session] = (optout_home / "sessions" / "linkedin").iterdir()
+    [session] = (optout_home / "sessions" / "linkedin" / "default").iterdir()
+    assert session.name == practice.origin.replace("://", "_").replace(":", "_") + ".session"
     assert session.stat().st_mode & 0o777 == 0o600
     assert b"li_at" not in session.read_bytes()
 
