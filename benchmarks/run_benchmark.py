@@ -17,8 +17,8 @@ import threading
 import time
 from pathlib import Path
 
-from optout.credentials import Account, MemoryPasswords
-from optout.engine import Job
+from optout.credentials import Account, MemorySecrets
+from optout.job import Job, Resources
 from optout.practice import PracticePlatform
 from optout.recipe import load_recipes
 from optout.results import Mode, Status
@@ -70,9 +70,9 @@ def bench(accounts: int, concurrency: int) -> dict[str, float]:
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
         started = time.perf_counter()
-        results = run_sync(execute(jobs, Mode.RUN, passwords=MemoryPasswords(passwords),
-                                   sessions=NoSessions(), evidence_dir=Path(evidence),
-                                   options=RunOptions(concurrency=concurrency)))
+        resources = Resources(secrets=MemorySecrets(passwords), sessions=NoSessions(),
+                              evidence_dir=Path(evidence))
+        results = run_sync(execute(jobs, Mode.RUN, resources, RunOptions(concurrency=concurrency)))
         wall = time.perf_counter() - started
         done.set()
         sampler.join()

@@ -11,16 +11,19 @@ from pathlib import Path
 import click
 
 from optout import __version__, credentials, render
-from optout.credentials import Account, KeyringPasswords, MemoryPasswords, PasswordSource
-from optout.engine import Job
+from optout.credentials import Account, KeyringSecrets, MemorySecrets, SecretSource
 from optout.errors import EXIT_FAILED, BadInput, OptoutError
+from optout.failures import AccountFailure
+from optout.job import Job, Limits, Resources
+from optout.person import Absent, Person, from_terminal
 from optout.plan import build_jobs
 from optout.recipe import Recipe, load_recipes, normalise_origin, select
 from optout.redact import RedactingFilter, redact
 from optout.results import Mode, Result, exit_code
-from optout.runner import RunOptions, execute, run_sync, sign_in_only
+from optout.runner import RunOptions, execute, run_sync, sign_in_by_hand, sign_in_only
 from optout.sessions import EncryptedSessions, NoSessions, SessionStore, delete_sessions
 from optout.storage import data_dir
+from optout.totp import normalise_secret
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -97,19 +100,23 @@ def _finish(results: list[Result], as_json: bool) -> None:
     sys.exit(exit_code(results))
 
 
-def _execute(jobs: list[Job], mode: Mode, *, passwords: PasswordSource, sessions: SessionStore,
-             evidence_dir: Path, browser: str | None, headed: bool, quiet: bool) -> list[Result]:
-    options = RunOptions(browser=browser, headed=headed)
+def _execute(jobs: list[Job], mode: Mode, *, secrets: SecretSource, sessions: SessionStore,
+             evidence_dir: Path, browser: str | None, headed: bool, quiet: bool,
+             person: Person, timeout: float | None = None) -> list[Result]:
+    options = RunOptions(browser=browser, headed=headed,
+                         limits=Limits.from_timeout(timeout) if timeout else Limits())
     # With --debug the log already narrates each step, with times.
     debug = click.get_current_context().find_root().params.get("debug")
-    return run_sync(execute(jobs, mode, passwords=passwords, sessions=sessions,
-                            evidence_dir=evidence_dir, options=options,
-                            progress=None if quiet or debug else render.progress))
+    resources = Resources(secrets=secrets, sessions=sessions, evidence_dir=evidence_dir,
+                          person=person, progress=None if quiet or debug else render.progress)
+    return run_sync(execute(jobs, mode, resources, options))
 
 
 # Options shared by run and check.
 def _target_options(command):
     command = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")(command)
+    command = click.option("--timeout", type=click.FloatRange(min=1, max=600), metavar="SECONDS",
+                           help="Longest a page may take to load (default 30).")(command)
     command = click.option("--browser", metavar="PATH",
                            help="Chromium or Chrome to use (also OPTOUT_BROWSER).")(command)
     command = click.option("--origin", metavar="URL",
@@ -127,8 +134,8 @@ def _target_options(command):
 @click.option("--headed", is_flag=True, help="Show the browser window.")
 @click.pass_context
 def run(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool, account: str | None,
-        origin: str | None, browser: str | None, as_json: bool, dry_run: bool,
-        headed: bool) -> None:
+        origin: str | None, browser: str | None, timeout: float | None, as_json: bool,
+        dry_run: bool, headed: bool) -> None:
     """Switch each AI-training setting to its desired state and verify it on a fresh load.
 
     \b
@@ -140,9 +147,10 @@ def run(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool, acc
     credentials.require_keyring()
     jobs = build_jobs(_recipes(ctx), platforms, all_platforms=all_platforms, account=account,
                       origin=_origin(origin), command="run")
-    results = _execute(jobs, Mode.DRY_RUN if dry_run else Mode.RUN, passwords=KeyringPasswords(),
+    results = _execute(jobs, Mode.DRY_RUN if dry_run else Mode.RUN, secrets=KeyringSecrets(),
                        sessions=EncryptedSessions(), evidence_dir=data_dir() / "evidence",
-                       browser=browser, headed=headed, quiet=False)
+                       browser=browser, headed=headed, quiet=False, person=from_terminal(),
+                       timeout=timeout)
     _finish(results, as_json)
 
 
@@ -150,7 +158,7 @@ def run(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool, acc
 @_target_options
 @click.pass_context
 def check(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool, account: str | None,
-          origin: str | None, browser: str | None, as_json: bool) -> None:
+          origin: str | None, browser: str | None, timeout: float | None, as_json: bool) -> None:
     """Read each setting without changing anything; exit 4 if one is not as desired.
 
     \b
@@ -161,9 +169,10 @@ def check(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool, a
     credentials.require_keyring()
     jobs = build_jobs(_recipes(ctx), platforms, all_platforms=all_platforms, account=account,
                       origin=_origin(origin), command="check")
-    results = _execute(jobs, Mode.CHECK, passwords=KeyringPasswords(),
+    results = _execute(jobs, Mode.CHECK, secrets=KeyringSecrets(),
                        sessions=EncryptedSessions(), evidence_dir=data_dir() / "evidence",
-                       browser=browser, headed=False, quiet=False)
+                       browser=browser, headed=False, quiet=False, person=from_terminal(),
+                       timeout=timeout)
     _finish(results, as_json)
 
 
@@ -192,40 +201,70 @@ def list_(ctx: click.Context, as_json: bool) -> None:
               help="A name for this account, to tell several apart.")
 @click.option("--username", metavar="U", help="Sign-in username or email (asked if not given).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@click.option("--totp", is_flag=True,
+              help="Also store the authenticator (TOTP) secret: base32 or an otpauth:// address.")
+@click.option("--totp-stdin", is_flag=True,
+              help="Read the authenticator secret from stdin (the second line with --password-stdin).")
+@click.option("--browser-login", "--browser", "by_hand", is_flag=True,
+              help="Sign in yourself in a visible browser (passkey, SSO, magic link); "
+                   "the session is kept and no password is stored.")
 @click.option("--verify", is_flag=True, help="Sign in once to test the credentials before storing them.")
-@click.option("--origin", metavar="URL", help="With --verify: sign in at another origin.")
-@click.option("--browser", metavar="PATH", help="Chromium or Chrome to use (also OPTOUT_BROWSER).")
+@click.option("--origin", metavar="URL", help="With --verify or --browser: sign in at another origin.")
+@click.option("--browser-path", metavar="PATH", help="Chromium or Chrome to use (also OPTOUT_BROWSER).")
 @click.pass_context
 def login(ctx: click.Context, platform: str, account: str, username: str | None,
-          password_stdin: bool, verify: bool, origin: str | None, browser: str | None) -> None:
+          password_stdin: bool, totp: bool, totp_stdin: bool, by_hand: bool, verify: bool,
+          origin: str | None, browser_path: str | None) -> None:
     """Store a platform's credentials in the OS keyring (never in a file).
 
     \b
     Examples:
       optout login linkedin
-      echo "$PASSWORD" | optout login linkedin --username me@example.com --password-stdin
+      optout login linkedin --totp
+      printf '%s\\n%s\\n' "$PASSWORD" "$TOTP_SECRET" | \\
+        optout login linkedin --username me@example.com --password-stdin --totp-stdin
+      optout login linkedin --browser
     """
     recipe = select(_recipes(ctx), [platform])[0]
     _check_account_name(account)
     credentials.require_keyring()
-    if origin and not verify:
-        raise BadInput("--origin only matters with --verify; add --verify or drop --origin.")
+    if origin and not (verify or by_hand):
+        raise BadInput("--origin only matters with --verify or --browser; add one or drop --origin.")
+    target = recipe.with_origin(_origin(origin)) if origin else recipe
+    options = RunOptions(browser=browser_path)
+    if by_hand:
+        if password_stdin or totp or totp_stdin or verify:
+            raise BadInput("--browser signs in by hand; it takes no password, secret or --verify.")
+        who = Account(recipe.platform, account, None)
+        resources = Resources(secrets=MemorySecrets({}), sessions=EncryptedSessions(),
+                              evidence_dir=data_dir() / "evidence", person=from_terminal())
+        try:
+            run_sync(sign_in_by_hand(Job(target, who, []), resources, options))
+        except AccountFailure as exc:
+            raise OptoutError(str(exc)) from exc
+        credentials.store(who, None)
+        click.echo(f"Signed in to {recipe.name} by hand; the session for account {account!r} is "
+                   "saved (encrypted) and no password is stored.")
+        return
     if not username:
         username = _ask(f"{recipe.name} sign-in ({recipe.sign_in.username[0].describe()})",
                         hide=False, flag="--username")
     password = _read_password(password_stdin, recipe.name)
+    secret = _read_totp_secret(totp_stdin, password_stdin) if totp or totp_stdin else None
     who = Account(recipe.platform, account, username)
     if verify:
-        target = recipe.with_origin(_origin(origin)) if origin else recipe
         redact.add(password)
-        message = run_sync(sign_in_only(
-            Job(target, who, []), passwords=MemoryPasswords({(who.platform, who.name): password}),
-            sessions=EncryptedSessions(), evidence_dir=data_dir() / "evidence",
-            options=RunOptions(browser=browser)))
+        redact.add(secret)
+        passwords = {(who.platform, who.name): password}
+        totps = {(who.platform, who.name): secret} if secret else {}
+        resources = Resources(secrets=MemorySecrets(passwords, totps), sessions=EncryptedSessions(),
+                              evidence_dir=data_dir() / "evidence", person=from_terminal())
+        message = run_sync(sign_in_only(Job(target, who, []), resources, options))
         if message:
             raise OptoutError(f"{message} Nothing was stored.")
-    credentials.store(who, password)
-    click.echo(f"Stored the password for {recipe.name} account {account!r} in the keyring"
+    credentials.store(who, password, secret)
+    stored = "password and authenticator secret" if secret else "password"
+    click.echo(f"Stored the {stored} for {recipe.name} account {account!r} in the keyring"
                f"{' after a successful sign-in' if verify else ''}.")
 
 
@@ -275,9 +314,9 @@ def demo(ctx: click.Context, headed: bool, browser: str | None, as_json: bool) -
                                 f"{recipe.name}; no real account is used).", highlight=False)
         job = Job(recipe.with_origin(practice.origin), account, list(recipe.settings))
         results = _execute([job], Mode.RUN,
-                           passwords=MemoryPasswords({(account.platform, account.name): password}),
+                           secrets=MemorySecrets({(account.platform, account.name): password}),
                            sessions=NoSessions(), evidence_dir=data_dir() / "demo" / "evidence",
-                           browser=browser, headed=headed, quiet=as_json)
+                           browser=browser, headed=headed, quiet=as_json, person=Absent())
     _finish(results, as_json)
 
 
@@ -301,6 +340,18 @@ def _read_password(from_stdin: bool, platform_name: str) -> str:
     if not password:
         raise BadInput("The password is empty; give the account's password.")
     return password
+
+
+def _read_totp_secret(from_stdin: bool, password_from_stdin: bool) -> str:
+    if from_stdin:
+        text = sys.stdin.readline().rstrip("\r\n")
+        if not text:
+            line = "second" if password_from_stdin else "first"
+            raise BadInput(f"No authenticator secret on the {line} line of stdin.")
+    else:
+        text = _ask("Authenticator secret (base32 key or otpauth:// address)", hide=True,
+                    flag="--totp-stdin")
+    return normalise_secret(text)
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 
 The account list (platform, account name, sign-in username) is not secret and lives in
 `accounts.json` in the data folder; the password for each lives in the keyring under the service
-`optout:<platform>`.
+`optout:<platform>`, and its authenticator (TOTP) secret, if any, under `optout:<platform>:totp`.
 """
 
 from __future__ import annotations
@@ -42,8 +42,9 @@ class Account:
     username: str | None = None
 
 
-class PasswordSource(Protocol):
+class SecretSource(Protocol):
     def password(self, account: Account) -> str | None: ...
+    def totp_secret(self, account: Account) -> str | None: ...
 
 
 def require_keyring() -> keyring.backend.KeyringBackend:
@@ -55,61 +56,85 @@ def require_keyring() -> keyring.backend.KeyringBackend:
     return backend
 
 
-def _service(platform: str) -> str:
-    return f"optout:{platform}"
+def _service(platform: str, kind: str = "") -> str:
+    return f"optout:{platform}" + (f":{kind}" if kind else "")
 
 
 def _registry_path():
     return data_dir() / "accounts.json"
 
 
-class KeyringPasswords:
-    """Passwords read from the OS keyring."""
+class KeyringSecrets:
+    """Passwords and authenticator secrets read from the OS keyring."""
 
-    def password(self, account: Account) -> str | None:
+    def _get(self, service: str, name: str) -> str | None:
         require_keyring()
         try:
-            return keyring.get_password(_service(account.platform), account.name)
+            return keyring.get_password(service, name)
         except keyring.errors.KeyringError as exc:
-            raise KeyringUnavailable(f"The keyring refused to give the password: {exc}.") from exc
+            raise KeyringUnavailable(f"The keyring refused to give a stored secret: {exc}.") from exc
+
+    def password(self, account: Account) -> str | None:
+        return self._get(_service(account.platform), account.name)
+
+    def totp_secret(self, account: Account) -> str | None:
+        return self._get(_service(account.platform, "totp"), account.name)
 
 
-class MemoryPasswords:
-    """Throwaway passwords held in memory (the demo and tests)."""
+class MemorySecrets:
+    """Throwaway secrets held in memory (the demo, `login --verify`, tests)."""
 
-    def __init__(self, passwords: dict[tuple[str, str], str]):
+    def __init__(self, passwords: dict[tuple[str, str], str],
+                 totp: dict[tuple[str, str], str] | None = None):
         self._passwords = dict(passwords)
+        self._totp = dict(totp or {})
 
     def password(self, account: Account) -> str | None:
         return self._passwords.get((account.platform, account.name))
 
+    def totp_secret(self, account: Account) -> str | None:
+        return self._totp.get((account.platform, account.name))
 
-def store(account: Account, password: str | None) -> None:
-    """Keep the password in the keyring (first) and the account in the registry (second)."""
-    if password is not None:
-        require_keyring()
-        try:
-            keyring.set_password(_service(account.platform), account.name, password)
-        except keyring.errors.KeyringError as exc:
-            raise KeyringUnavailable(f"The keyring refused to store the password: {exc}.") from exc
+
+def store(account: Account, password: str | None, totp_secret: str | None = None) -> None:
+    """Keep the secrets in the keyring (first) and the account in the registry (second).
+
+    With no password (signed in by hand in a browser), any stored one is removed, so that an old
+    password is never typed again.
+    """
+    require_keyring()
+    try:
+        for kind, secret in (("", password), ("totp", totp_secret)):
+            service = _service(account.platform, kind)
+            if secret is not None:
+                keyring.set_password(service, account.name, secret)
+            else:
+                _delete(service, account.name)
+    except keyring.errors.KeyringError as exc:
+        raise KeyringUnavailable(f"The keyring refused to store a secret: {exc}.") from exc
     registry = read_json(_registry_path(), {})
     registry.setdefault(account.platform, {})[account.name] = {
         "username": account.username,
         "password_stored": password is not None,
+        "totp_stored": totp_secret is not None,
         "added": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     write_json(_registry_path(), registry)
 
 
-def forget(account: Account) -> bool:
-    """Delete the password and the registry entry; True if there was anything to delete."""
-    require_keyring()
-    found = False
+def _delete(service: str, name: str) -> bool:
     try:
-        keyring.delete_password(_service(account.platform), account.name)
-        found = True
+        keyring.delete_password(service, name)
     except keyring.errors.PasswordDeleteError:
-        pass
+        return False
+    return True
+
+
+def forget(account: Account) -> bool:
+    """Delete the secrets and the registry entry; True if there was anything to delete."""
+    require_keyring()
+    found = _delete(_service(account.platform), account.name)
+    found = _delete(_service(account.platform, "totp"), account.name) or found
     registry = read_json(_registry_path(), {})
     if registry.get(account.platform, {}).pop(account.name, None) is not None:
         found = True

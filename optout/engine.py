@@ -9,9 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from playwright.async_api import BrowserContext, Locator, Page, Response
@@ -19,85 +16,37 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from optout import evidence
-from optout.credentials import Account, PasswordSource
-from optout.locate import ControlNotFound, describe, find, locator_for
-from optout.recipe import Recipe, Setting, normalise_origin
+from optout.failures import AccountFailure, SettingFailure
+from optout.job import Job, Limits, Resources
+from optout.locate import ControlNotFound, describe, find
+from optout.pages import goto, is_allowed
+from optout.recipe import Setting
 from optout.redact import redact
 from optout.results import Mode, Result, Status
-from optout.sessions import SessionStore
+from optout.signin import LaunchVisible, SignInFlow
 
 log = logging.getLogger(__name__)
 
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
-@dataclass(frozen=True)
-class Limits:
-    """Upper bounds, in milliseconds, for every wait the engine makes."""
-
-    navigation_ms: float = 30_000
-    control_ms: float = 15_000
-    save_ms: float = 15_000
-    sign_in_ms: float = 20_000
-
-
-@dataclass
-class Job:
-    """One account on one platform, and the settings to handle for it."""
-
-    recipe: Recipe
-    account: Account
-    settings: list[Setting] = field(default_factory=list)
-
-
-# Progress callback: (job, message) -> None. Messages never contain secrets.
-Progress = Callable[[Job, str], None]
-
-
-class AccountFailure(Exception):
-    """Stops every remaining setting of the account (sign-in refused, security problem, …)."""
-
-    status = Status.FAILED
-
-
-class NeedsHuman(AccountFailure):
-    status = Status.NEEDS_HUMAN
-
-
-class SecurityError(AccountFailure):
-    """A page outside the recipe's allowed origins asked for credentials."""
-
-
-class SettingFailure(Exception):
-    """Stops one setting; the others go on."""
-
-
 class AccountRun:
     """Everything the engine does for one account, in its own browser context."""
 
-    def __init__(
-        self,
-        context: BrowserContext,
-        job: Job,
-        mode: Mode,
-        *,
-        passwords: PasswordSource,
-        sessions: SessionStore,
-        evidence_dir: Path,
-        limits: Limits = Limits(),
-        progress: Progress | None = None,
-    ):
+    def __init__(self, context: BrowserContext, job: Job, mode: Mode, resources: Resources, *,
+                 limits: Limits | None = None, launch_visible: LaunchVisible | None = None):
         self.context = context
         self.job = job
         self.recipe = job.recipe
         self.account = job.account
         self.mode = mode
-        self.passwords = passwords
-        self.sessions = sessions
-        self.evidence_dir = evidence_dir / job.recipe.platform / job.account.name
-        self.limits = limits
-        self._progress = progress
+        self.resources = resources
+        self.evidence_dir = resources.evidence_dir / job.recipe.platform / job.account.name
+        self.limits = limits = limits or Limits()
+        self.signer = SignInFlow(context, job.recipe, job.account, resources, limits,
+                                 launch_visible or _no_visible_browser)
         self.page: Page | None = None
+        self.step = "starting"
         self._started = time.monotonic()
 
     # --- the flow ------------------------------------------------------------------------------
@@ -133,7 +82,7 @@ class AccountRun:
         self.page = await self.context.new_page()
         try:
             await self._goto(self.recipe.url(self.recipe.sign_in.path))
-            await self.sign_in()
+            await self.signer.sign_in(self.page)
         except (AccountFailure, SettingFailure) as exc:
             return redact(str(exc))
         return None
@@ -178,12 +127,13 @@ class AccountRun:
         """Load `url` afresh, signing in first if the platform sends us to its sign-in page."""
         await self._goto(url)
         log.debug("opened %s, now at %s", url, self.page.url)
-        if not self._on_sign_in_page():
+        if not self.signer.is_sign_in_url(self.page.url):
             return
-        await self.sign_in()
+        self.progress("signing in")
+        await self.signer.sign_in(self.page)
         if urlsplit(self.page.url).path != urlsplit(url).path:
             await self._goto(url)
-        if self._on_sign_in_page():
+        if self.signer.is_sign_in_url(self.page.url):
             raise AccountFailure(
                 f"{self.recipe.name} sent the browser back to its sign-in page after signing in; "
                 "the recipe's sign-in steps may need an update."
@@ -212,7 +162,7 @@ class AccountRun:
 
         def is_save(response: Response) -> bool:
             request = response.request
-            if request.method in _SAFE_METHODS or not self._allowed(request.url):
+            if request.method in _SAFE_METHODS or not is_allowed(request.url, self.recipe.origins):
                 return False
             return setting.save.url_contains is None or setting.save.url_contains in request.url
 
@@ -257,111 +207,16 @@ class AccountRun:
             await asyncio.sleep(min(pause, remaining))
             pause = min(pause * 2, 2.0)
 
-    async def sign_in(self) -> None:
-        sign_in = self.recipe.sign_in
-        if not self.account.username:
-            raise NeedsHuman(
-                f"{self.recipe.name} asks to sign in again and no username is stored for account "
-                f"{self.account.name!r}; run `optout login {self.recipe.platform} "
-                f"--account {self.account.name}`."
-            )
-        password = self.passwords.password(self.account)
-        if not password:
-            raise NeedsHuman(
-                f"{self.recipe.name} asks to sign in again and no password is stored for account "
-                f"{self.account.name!r}; run `optout login {self.recipe.platform} "
-                f"--account {self.account.name}`."
-            )
-        redact.add(password)
-        self.progress("signing in")
-        if not self._on_sign_in_page():
-            await self._goto(self.recipe.url(sign_in.path))
-        try:
-            username_box = await find(self.page, sign_in.username, self.limits.control_ms)
-            password_box = await find(self.page, sign_in.password, self.limits.control_ms)
-            submit = await find(self.page, sign_in.submit, self.limits.control_ms)
-        except ControlNotFound as exc:
-            raise AccountFailure(
-                f"The sign-in page no longer matches the recipe: {exc}. The recipe needs an update."
-            ) from exc
-        self._require_allowed_origin()
-        await username_box.fill(self.account.username)
-        self._require_allowed_origin()
-        await password_box.fill(password)
-        await submit.click()
-        await self._sign_in_outcome()
-        self.sessions.save(self.account, self.recipe.origin, await self.context.storage_state())
-
-    async def _sign_in_outcome(self) -> None:
-        """Wait (bounded) until the browser leaves the sign-in pages or the password is refused."""
-        page, limit = self.page, self.limits.sign_in_ms
-        waits = {asyncio.ensure_future(page.wait_for_url(
-            lambda url: not self._is_sign_in_url(url), timeout=limit)): "signed_in"}
-        rejected_targets = self.recipe.sign_in.rejected
-        if rejected_targets:
-            rejected = locator_for(page, rejected_targets[0])
-            for target in rejected_targets[1:]:
-                rejected = rejected.or_(locator_for(page, target))
-            waits[asyncio.ensure_future(
-                rejected.first.wait_for(state="visible", timeout=limit))] = "rejected"
-        done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
-        outcomes = {waits[task] for task in done if task.exception() is None}
-        if "rejected" in outcomes:
-            raise AccountFailure(
-                f"{self.recipe.name} rejected the password for account {self.account.name!r}. "
-                f"Store the right one with `optout login {self.recipe.platform} "
-                f"--account {self.account.name}`."
-            )
-        if "signed_in" not in outcomes:
-            raise AccountFailure(
-                f"Signing in to {self.recipe.name} gave no result within {limit / 1000:g} s "
-                f"(still at {redact(page.url)})."
-            )
-
     # --- helpers --------------------------------------------------------------------------------
 
     async def _goto(self, url: str) -> None:
-        try:
-            await self.page.goto(url, wait_until="load")
-        except PlaywrightTimeout as exc:
-            raise SettingFailure(
-                f"{url} did not finish loading within {self.limits.navigation_ms / 1000:g} s."
-            ) from exc
-        except PlaywrightError as exc:
-            reason = str(exc).strip().splitlines()[0]
-            raise AccountFailure(f"Could not open {url}: {reason}") from exc
-
-    def _is_sign_in_url(self, url: str) -> bool:
-        parts = urlsplit(url)
-        if not self._allowed(url):
-            return False
-        return any(parts.path == p or parts.path.startswith(p.rstrip("/") + "/")
-                   for p in self.recipe.sign_in.sign_in_paths())
-
-    def _on_sign_in_page(self) -> bool:
-        return self._is_sign_in_url(self.page.url)
-
-    def _allowed(self, url: str) -> bool:
-        try:
-            return normalise_origin(url) in self.recipe.origins
-        except Exception:  # about:blank, data: and other non-web addresses
-            return False
-
-    def _require_allowed_origin(self) -> None:
-        if not self._allowed(self.page.url):
-            raise SecurityError(
-                f"Refused to type credentials into {urlsplit(self.page.url).netloc or self.page.url}: "
-                f"it is not one of {self.recipe.name}'s allowed origins "
-                f"({', '.join(self.recipe.origins)})."
-            )
+        await goto(self.page, url, limit_ms=self.limits.navigation_ms, step=self.step)
 
     def progress(self, message: str) -> None:
+        self.step = message
         log.info("%s/%s: %s", self.recipe.platform, self.account.name, message)
-        if self._progress:
-            self._progress(self.job, message)
+        if self.resources.progress:
+            self.resources.progress(self.job, message)
 
     def _result(self, setting: Setting, status: Status, before: str | None = None,
                 after: str | None = None, verified: bool = False,
@@ -394,3 +249,7 @@ class AccountRun:
             paths = None
             message += f" (Evidence could not be saved: {str(exc).splitlines()[0]}.)"
         return self._result(setting, status, before, after, verified, paths, redact(message))
+
+
+async def _no_visible_browser():
+    raise AccountFailure("No visible browser can be opened in this run.")

@@ -75,6 +75,29 @@ def _as_targets(value: Any) -> Any:
 Targets = Annotated[list[Target], Field(min_length=1)]
 
 
+class Challenge(_Strict):
+    """A page the platform may show after the password, and how to get past it."""
+
+    kind: Literal["totp", "code", "security_check"] = Field(
+        description="totp: the engine enters the authenticator code; code: a code sent by email "
+        "or SMS, asked from the person; security_check: a CAPTCHA or similar, never solved by "
+        "the tool, handed to the person."
+    )
+    when: Targets = Field(description="What on the page shows that this challenge is asked.")
+    code: list[Target] = Field(default_factory=list, description="The field the code goes in.")
+    submit: list[Target] = Field(default_factory=list)
+    rejected: list[Target] = Field(default_factory=list, description="What a refused code shows.")
+    prompt: str | None = Field(default=None, description="What to ask the person (kind: code).")
+
+    _single = field_validator("when", "code", "submit", "rejected", mode="before")(_as_targets)
+
+    @model_validator(mode="after")
+    def _needs_a_field(self) -> Challenge:
+        if self.kind != "security_check" and not (self.code and self.submit):
+            raise ValueError(f"a {self.kind} challenge needs code and submit targets")
+        return self
+
+
 class SignIn(_Strict):
     path: str = Field(description="Path of the sign-in page.")
     pages: list[str] = Field(
@@ -87,6 +110,7 @@ class SignIn(_Strict):
     rejected: list[Target] = Field(
         default_factory=list, description="What the page shows when the password is refused."
     )
+    challenges: list[Challenge] = Field(default_factory=list)
 
     _single = field_validator("username", "password", "submit", "rejected", mode="before")(
         _as_targets
@@ -162,6 +186,9 @@ class Recipe(_Strict):
     allowed_origins: list[str] = Field(default_factory=list)
     sign_in: SignIn
     settings: Annotated[list[Setting], Field(min_length=1)]
+    sensitive: list[Target] = Field(
+        default_factory=list, description="Fields masked in screenshots besides password inputs."
+    )
     # Where the recipe was read from; not part of the YAML.
     file: Path | None = Field(default=None, exclude=True)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from optout.engine import Job
+from optout.job import Job
 from optout.recipe import Recipe
 from optout.results import Result, Status
 

@@ -6,18 +6,17 @@ import asyncio
 import concurrent.futures
 import logging
 from collections.abc import Coroutine
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Playwright, async_playwright
 
 from optout.browser import launch
-from optout.credentials import PasswordSource
-from optout.engine import AccountRun, Job, Limits, Progress
+from optout.engine import AccountRun
 from optout.errors import OptoutError
+from optout.job import Job, Limits, Resources
 from optout.results import Mode, Result, Status
-from optout.sessions import SessionStore
+from optout.signin import SignInFlow
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -42,29 +41,32 @@ class RunOptions:
     browser: str | None = None
     headed: bool = False
     concurrency: int = 4
-    limits: Limits = Limits()
+    limits: Limits = field(default_factory=Limits)
+    # The browser a person finishes a sign-in in is visible; tests stand in for the person.
+    hand_off_headless: bool = False
 
 
-async def execute(
-    jobs: list[Job],
-    mode: Mode,
-    *,
-    passwords: PasswordSource,
-    sessions: SessionStore,
-    evidence_dir: Path,
-    options: RunOptions = RunOptions(),
-    progress: Progress | None = None,
-) -> list[Result]:
+def _visible_launcher(playwright: Playwright, options: RunOptions):
+    async def launch_visible() -> Browser:
+        return await launch(playwright, explicit=options.browser,
+                            headed=not options.hand_off_headless)
+
+    return launch_visible
+
+
+async def execute(jobs: list[Job], mode: Mode, resources: Resources,
+                  options: RunOptions | None = None) -> list[Result]:
     """Every job's results, in job order. One failing account never stops the others."""
+    options = options or RunOptions()
     async with async_playwright() as playwright:
         browser = await launch(playwright, explicit=options.browser, headed=options.headed)
+        launch_visible = _visible_launcher(playwright, options)
         try:
             gate = asyncio.Semaphore(max(1, options.concurrency))
 
             async def one(job: Job) -> list[Result]:
                 async with gate:
-                    return await _run_job(browser, job, mode, passwords, sessions,
-                                          evidence_dir, options, progress)
+                    return await _run_job(browser, job, mode, resources, options, launch_visible)
 
             batches = await asyncio.gather(*(one(job) for job in jobs))
         finally:
@@ -72,17 +74,16 @@ async def execute(
     return [result for batch in batches for result in batch]
 
 
-async def _run_job(browser: Browser, job: Job, mode: Mode, passwords: PasswordSource,
-                   sessions: SessionStore, evidence_dir: Path, options: RunOptions,
-                   progress: Progress | None) -> list[Result]:
-    context = await browser.new_context(
-        storage_state=sessions.load(job.account, job.recipe.origin),
-        locale="en-US",
-        service_workers="block",
-    )
+async def _new_context(browser: Browser, state: dict[str, Any] | None = None):
+    return await browser.new_context(storage_state=state, locale="en-US", service_workers="block")
+
+
+async def _run_job(browser: Browser, job: Job, mode: Mode, resources: Resources,
+                   options: RunOptions, launch_visible) -> list[Result]:
+    context = await _new_context(browser, resources.sessions.load(job.account, job.recipe.origin))
     try:
-        run = AccountRun(context, job, mode, passwords=passwords, sessions=sessions,
-                         evidence_dir=evidence_dir, limits=options.limits, progress=progress)
+        run = AccountRun(context, job, mode, resources, limits=options.limits,
+                         launch_visible=launch_visible)
         return await run.run()
     except Exception as exc:  # the account fails, the others go on
         log.debug("account %s/%s crashed", job.recipe.platform, job.account.name, exc_info=True)
@@ -97,15 +98,27 @@ async def _run_job(browser: Browser, job: Job, mode: Mode, passwords: PasswordSo
         await context.close()
 
 
-async def sign_in_only(job: Job, *, passwords: PasswordSource, sessions: SessionStore,
-                       evidence_dir: Path, options: RunOptions = RunOptions()) -> str | None:
+async def sign_in_only(job: Job, resources: Resources,
+                       options: RunOptions | None = None) -> str | None:
     """Sign in once with no saved session; None on success, else the reason it failed."""
+    options = options or RunOptions()
     async with async_playwright() as playwright:
         browser = await launch(playwright, explicit=options.browser, headed=options.headed)
         try:
-            context = await browser.new_context(locale="en-US", service_workers="block")
-            run = AccountRun(context, job, Mode.RUN, passwords=passwords, sessions=sessions,
-                             evidence_dir=evidence_dir, limits=options.limits)
+            run = AccountRun(await _new_context(browser), job, Mode.RUN, resources,
+                             limits=options.limits,
+                             launch_visible=_visible_launcher(playwright, options))
             return await run.check_sign_in()
         finally:
             await browser.close()
+
+
+async def sign_in_by_hand(job: Job, resources: Resources, options: RunOptions | None = None) -> None:
+    """Open the sign-in page in a visible browser and keep the session once the person is in."""
+    options = options or RunOptions()
+    async with async_playwright() as playwright:
+        flow = SignInFlow(None, job.recipe, job.account, resources, options.limits,
+                          _visible_launcher(playwright, options))
+        await flow.by_hand(job.recipe.url(job.recipe.sign_in.path), None,
+                           f"Sign in to {job.recipe.name} however you like (password, passkey, "
+                           "single sign-on).")

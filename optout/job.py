@@ -1,0 +1,53 @@
+"""What the engine is given: the job, the limits on its waits, and what it needs from outside."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from optout.credentials import Account, SecretSource
+from optout.person import Absent, Person
+from optout.recipe import Recipe, Setting
+from optout.sessions import SessionStore
+
+
+@dataclass
+class Job:
+    """One account on one platform, and the settings to handle for it."""
+
+    recipe: Recipe
+    account: Account
+    settings: list[Setting] = field(default_factory=list)
+
+
+# Progress callback: (job, message) -> None. Messages never contain secrets.
+Progress = Callable[[Job, str], None]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Upper bounds, in milliseconds, for every wait the engine makes."""
+
+    navigation_ms: float = 30_000
+    control_ms: float = 15_000
+    save_ms: float = 15_000
+    sign_in_ms: float = 20_000
+    by_hand_ms: float = 600_000  # a person finishing a sign-in in a visible browser
+
+    @classmethod
+    def from_timeout(cls, seconds: float) -> Limits:
+        """Limits scaled from the longest page load allowed (`--timeout`)."""
+        ms = seconds * 1000
+        return cls(navigation_ms=ms, control_ms=ms / 2, save_ms=ms / 2, sign_in_ms=ms * 2 / 3)
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What the engine needs from outside the browser."""
+
+    secrets: SecretSource
+    sessions: SessionStore
+    evidence_dir: Path
+    person: Person = field(default_factory=Absent)
+    progress: Progress | None = None
