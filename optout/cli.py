@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import sys
 import traceback
@@ -18,7 +19,7 @@ from optout.job import Job, Limits, Resources
 from optout.person import Absent, Person, from_terminal
 from optout.plan import build_jobs
 from optout.recipe import Recipe, load_recipes, normalise_origin, select
-from optout.redact import RedactingFilter, redact
+from optout.redact import RedactingFormatter, redact
 from optout.results import Mode, Result, exit_code
 from optout.runner import RunOptions, execute, run_sync, sign_in_by_hand, sign_in_only
 from optout.sessions import EncryptedSessions, NoSessions, SessionStore, delete_sessions
@@ -78,8 +79,7 @@ def cli(ctx: click.Context, debug: bool, recipe_dirs: tuple[str, ...]) -> None:
     ctx.obj = {"recipe_dirs": recipe_dirs}
     if debug:
         handler = logging.StreamHandler(sys.stderr)
-        handler.addFilter(RedactingFilter())
-        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s"))
+        handler.setFormatter(RedactingFormatter("%(asctime)s %(name)s: %(message)s"))
         logging.basicConfig(level=logging.DEBUG, handlers=[handler], force=True)
         logging.getLogger("asyncio").setLevel(logging.INFO)
 
@@ -280,6 +280,7 @@ def forget(ctx: click.Context, platform: str, account: str) -> None:
       optout forget linkedin --account work
     """
     recipe = select(_recipes(ctx), [platform])[0]
+    _check_account_name(account)
     who = Account(recipe.platform, account)
     removed = credentials.forget(who)
     removed = delete_sessions(who) or removed
@@ -321,9 +322,9 @@ def demo(ctx: click.Context, headed: bool, browser: str | None, as_json: bool) -
 
 
 def _check_account_name(name: str) -> None:
-    if not name or not all(c.isalnum() or c in "._@+-" for c in name) or len(name) > 64:
-        raise BadInput(f"Account name {name!r} may use letters, digits and . _ @ + - only "
-                       "(at most 64 characters).")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}", name):
+        raise BadInput(f"Account name {name!r} must start with a letter or digit and use only "
+                       "letters, digits and . _ @ + - (at most 64 characters).")
 
 
 def _ask(prompt: str, *, hide: bool, flag: str) -> str:

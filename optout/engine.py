@@ -143,6 +143,7 @@ class AccountRun:
         """The setting's control and its state, 'on' or 'off'."""
         try:
             control = await find(self.page, setting.control, self.limits.control_ms)
+            await self._settled(setting)
             checked = await control.is_checked()
         except ControlNotFound as exc:
             raise SettingFailure(
@@ -156,6 +157,20 @@ class AccountRun:
         state = "on" if checked else "off"
         log.debug("%s reads %s", describe(setting.control), state)
         return control, state
+
+    async def _settled(self, setting: Setting) -> None:
+        """Wait (bounded) until the page has finished drawing, so the state read is the stored one.
+
+        Platforms often draw a switch first and fill in its stored state from a later request.
+        """
+        limit = self.limits.control_ms
+        if setting.ready:
+            await find(self.page, setting.ready, limit)
+        try:
+            await self.page.locator("[aria-busy=true]").first.wait_for(state="hidden", timeout=limit)
+            await self.page.wait_for_load_state("networkidle", timeout=limit)
+        except PlaywrightTimeout:
+            log.debug("%s kept busy for %s ms; reading it anyway", self.page.url, limit)
 
     async def switch(self, setting: Setting, control: Locator) -> str | None:
         """Flip the control and wait for the platform's save; say how it refused, if it did."""

@@ -148,13 +148,17 @@ class Setting(_Strict):
     live_verified: date | None = Field(
         description="When a person last saw this work on the live site; null until then."
     )
+    ready: list[Target] = Field(
+        default_factory=list,
+        description="What shows that the page has finished drawing the setting's state.",
+    )
     save: Save = Save()
     verify_within: float = Field(
         default=10.0, gt=0, le=120, description="Seconds to keep re-reading after a change."
     )
     notes: str | None = None
 
-    _single = field_validator("control", mode="before")(_as_targets)
+    _single = field_validator("control", "ready", mode="before")(_as_targets)
 
     @field_validator("desired", mode="before")
     @classmethod

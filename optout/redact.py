@@ -36,10 +36,8 @@ class Redactor:
 redact = Redactor()
 
 
-class RedactingFilter(logging.Filter):
-    """Masks registered secrets in log records, so --debug output never carries one."""
+class RedactingFormatter(logging.Formatter):
+    """Masks registered secrets in whole log lines, tracebacks included, so --debug never shows one."""
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.getMessage())
-        record.args = None
-        return True
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))

@@ -19,6 +19,7 @@ import keyring
 from cryptography.fernet import Fernet, InvalidToken
 
 from optout.credentials import Account, require_keyring
+from optout.errors import BadInput
 from optout.storage import data_dir, write_private
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,12 @@ class SessionStore(Protocol):
 
 
 def _account_dir(account: Account) -> Path:
-    return data_dir() / "sessions" / account.platform / account.name
+    root = data_dir() / "sessions"
+    folder = root / account.platform / account.name
+    # Names are checked by the CLI; this keeps a bad one from reaching outside the folder anyway.
+    if root.resolve() not in folder.resolve().parents:
+        raise BadInput(f"Account name {account.name!r} is not usable as a folder name.")
+    return folder
 
 
 def session_path(account: Account, origin: str) -> Path:

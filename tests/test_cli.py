@@ -152,3 +152,30 @@ def test_run_all_with_nothing_stored_is_bad_input():
 def test_login_without_a_terminal_asks_for_stdin():
     result = invoke("login", "linkedin", "--username", "ada@example.com")
     assert result.exit_code == 2 and "--password-stdin" in result.stderr
+
+
+def test_account_names_cannot_reach_outside_the_data_folder(tmp_path):
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    for name in (str(victim), "../..", ".."):
+        result = invoke("forget", "linkedin", "--account", name)
+        assert result.exit_code == 2, name
+        assert "Account name" in result.stderr
+    assert victim.exists()
+
+
+def test_debug_tracebacks_mask_the_password(practice, member, tmp_path):
+    """A recipe whose password target is a button makes Playwright's fill() fail, quoting it."""
+    ada = member(on=True)
+    folder = tmp_path / "recipes"
+    folder.mkdir()
+    from optout.recipe import builtin_recipe_dir
+
+    broken = (builtin_recipe_dir() / "linkedin.yaml").read_text().replace(
+        "password: {label: Password, exact: true}", "password: {role: button, name: Sign in}")
+    (folder / "linkedin.yaml").write_text(broken)
+    result = invoke("--debug", "--recipes", str(folder), "run", "linkedin", "--origin",
+                    practice.origin, "--json")
+    assert result.exit_code == 1
+    assert "fill" in result.output  # the traceback is there…
+    assert ada.password not in result.output  # …without the password

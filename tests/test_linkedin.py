@@ -150,3 +150,14 @@ def test_human_output_is_a_readable_summary(practice, member):
     assert "changed" in result.stdout
     assert "Evidence" in result.stdout
     assert "signing in" in result.stderr
+
+
+def test_state_drawn_after_the_switch_is_read_once_settled(practice, member):
+    ada = member(on=True, faults={"late_draw"})
+    check = invoke("check", "linkedin", "--origin", practice.origin, "--json")
+    assert check.exit_code == 4, check.output
+    assert results_of(check)[0]["status"] == "drift"
+    result = run(practice)
+    assert result.exit_code == 0, result.output
+    assert results_of(result)[0]["status"] == "changed"
+    assert practice.world.setting(ada.username, GEN_AI) is False

@@ -92,7 +92,8 @@ def feed():
 @blueprint.get("/mypreferences/d/settings/data-for-ai-improvement")
 @member_page
 def data_for_ai_improvement():
-    return render_template("linkedin/data_for_ai.html", key=GEN_AI)
+    return render_template("linkedin/data_for_ai.html", key=GEN_AI,
+                           late_draw=world().has_fault(signed_in_user(), "late_draw"))
 
 
 @blueprint.get("/api/settings/<key>")

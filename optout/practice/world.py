@@ -11,6 +11,7 @@ FAULTS = {
     "save_lost": "saving answers 200 and the page shows the change, but nothing is stored",
     "slow_save": "the save request takes `slow_seconds` to answer, then the change is stored",
     "late_store": "the save answers at once; the change is stored `slow_seconds` later",
+    "late_draw": "the settings page draws the switch off first and its stored state a moment later",
 }
 
 
