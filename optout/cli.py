@@ -32,7 +32,7 @@ Exit codes:
   1  something failed or could not be verified (a rejected password included)
   2  bad input: unknown platform, invalid recipe, no stored credentials, bad flag
   3  a person is needed
-  4  check found a setting not in its desired state"""
+  4  check or dry run found a setting not in its desired state"""
 
 class OptoutGroup(click.Group):
     """Turns OptoutError into a short message and its exit code; tracebacks only with --debug."""
@@ -209,7 +209,8 @@ def list_(ctx: click.Context, as_json: bool) -> None:
               help="Sign in yourself in a visible browser (passkey, SSO, magic link); "
                    "the session is kept and no password is stored.")
 @click.option("--verify", is_flag=True, help="Sign in once to test the credentials before storing them.")
-@click.option("--origin", metavar="URL", help="With --verify or --browser: sign in at another origin.")
+@click.option("--origin", metavar="URL",
+              help="The origin these credentials are for (a test server); they are typed nowhere else.")
 @click.option("--browser-path", metavar="PATH", help="Chromium or Chrome to use (also OPTOUT_BROWSER).")
 @click.pass_context
 def login(ctx: click.Context, platform: str, account: str, username: str | None,
@@ -228,14 +229,12 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
     recipe = select(_recipes(ctx), [platform])[0]
     _check_account_name(account)
     credentials.require_keyring()
-    if origin and not (verify or by_hand):
-        raise BadInput("--origin only matters with --verify or --browser; add one or drop --origin.")
     target = recipe.with_origin(_origin(origin)) if origin else recipe
     options = RunOptions(browser=browser_path)
     if by_hand:
         if password_stdin or totp or totp_stdin or verify:
             raise BadInput("--browser signs in by hand; it takes no password, secret or --verify.")
-        who = Account(recipe.platform, account, None)
+        who = Account(recipe.platform, account, None, tuple(target.origins))
         resources = Resources(secrets=MemorySecrets({}), sessions=EncryptedSessions(),
                               evidence_dir=data_dir() / "evidence", person=from_terminal())
         try:
@@ -251,7 +250,7 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
                         hide=False, flag="--username")
     password = _read_password(password_stdin, recipe.name)
     secret = _read_totp_secret(totp_stdin, password_stdin) if totp or totp_stdin else None
-    who = Account(recipe.platform, account, username)
+    who = Account(recipe.platform, account, username, tuple(target.origins))
     if verify:
         redact.add(password)
         redact.add(secret)

@@ -40,6 +40,9 @@ class Account:
     platform: str
     name: str
     username: str | None = None
+    # The origins the credentials were stored for: they are never typed anywhere else, even if a
+    # recipe (or --origin) later points the platform somewhere new.
+    origins: tuple[str, ...] = ()
 
 
 class SecretSource(Protocol):
@@ -115,6 +118,7 @@ def store(account: Account, password: str | None, totp_secret: str | None = None
     registry = read_json(_registry_path(), {})
     registry.setdefault(account.platform, {})[account.name] = {
         "username": account.username,
+        "origins": list(account.origins),
         "password_stored": password is not None,
         "totp_stored": totp_secret is not None,
         "added": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -147,8 +151,5 @@ def forget(account: Account) -> bool:
 def accounts(platform: str) -> list[Account]:
     """Accounts stored for a platform, in name order."""
     entries = read_json(_registry_path(), {}).get(platform, {})
-    return [Account(platform, name, entry.get("username")) for name, entry in sorted(entries.items())]
-
-
-def account(platform: str, name: str) -> Account | None:
-    return next((a for a in accounts(platform) if a.name == name), None)
+    return [Account(platform, name, entry.get("username"), tuple(entry.get("origins", ())))
+            for name, entry in sorted(entries.items())]

@@ -28,6 +28,8 @@ from optout.signin import LaunchVisible, SignInFlow
 log = logging.getLogger(__name__)
 
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# Requests that can carry a save; beacons and pings (analytics) cannot.
+_SAVE_TYPES = {"fetch", "xhr", "document", "other"}
 
 
 class AccountRun:
@@ -104,20 +106,29 @@ class AccountRun:
                                       f"{setting.title} is {before}; a run would switch it {desired}.")
 
         self.progress(f"switching {setting.title} {desired}")
-        refused = await self.switch(setting, control)
-        if refused:
+        save_status = await self.switch(setting, control)
+        name = self.recipe.name
+        if save_status is not None and save_status >= 400:
             # The platform said no: one fresh load records what it kept, no need to wait.
             await self.open(url)
             _, after = await self.read(setting)
+            if after == desired:
+                return await self._finish(
+                    setting, Status.CHANGED, before, after, True,
+                    f"{name} answered the save with HTTP {save_status}, yet a fresh load shows it "
+                    f"{after}.")
             return await self._finish(setting, Status.FAILED, before, after, False,
-                                      f"{self.recipe.name} {refused}; a fresh load shows it {after}.")
+                                      f"{name} refused the change (HTTP {save_status}); a fresh "
+                                      f"load shows it {after}.")
         self.progress(f"verifying {setting.title} on a fresh load")
         after = await self.reread(setting, url)
         if after != desired:
+            what = (f"{name} showed the change, but" if save_status is not None
+                    else "No save request was seen after switching it, and")
             return await self._finish(
                 setting, Status.FAILED, before, after, False,
-                f"{self.recipe.name} showed the change, but a fresh load still shows it {after} "
-                f"after {setting.verify_within:g} s: the platform did not keep it.",
+                f"{what} a fresh load still shows it {after} after {setting.verify_within:g} s: "
+                "the platform did not keep it.",
             )
         return await self._finish(setting, Status.CHANGED, before, after, True)
 
@@ -172,12 +183,13 @@ class AccountRun:
         except PlaywrightTimeout:
             log.debug("%s kept busy for %s ms; reading it anyway", self.page.url, limit)
 
-    async def switch(self, setting: Setting, control: Locator) -> str | None:
-        """Flip the control and wait for the platform's save; say how it refused, if it did."""
+    async def switch(self, setting: Setting, control: Locator) -> int | None:
+        """Flip the control and wait for the platform's save; its HTTP status, None if none seen."""
 
         def is_save(response: Response) -> bool:
             request = response.request
-            if request.method in _SAFE_METHODS or not is_allowed(request.url, self.recipe.origins):
+            if (request.method in _SAFE_METHODS or request.resource_type not in _SAVE_TYPES
+                    or not is_allowed(request.url, self.recipe.origins)):
                 return False
             return setting.save.url_contains is None or setting.save.url_contains in request.url
 
@@ -189,13 +201,13 @@ class AccountRun:
                     await self._click(button, describe(setting.save.button))
             response = await saved.value
         except PlaywrightTimeout:
-            # No save request seen: the fresh re-read below decides whether anything was kept.
+            # No save request seen: the fresh re-read decides whether anything was kept.
             log.info("no save request seen within %s ms", self.limits.save_ms)
             return None
         except ControlNotFound as exc:
             raise SettingFailure(f"Could not save: {exc}. The recipe needs an update.") from exc
         log.info("save answered HTTP %s", response.status)
-        return None if response.ok else f"refused the change (HTTP {response.status})"
+        return response.status
 
     async def _click(self, element: Locator, what: str) -> None:
         try:

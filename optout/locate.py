@@ -49,8 +49,8 @@ async def find(page: Page, targets: Sequence[Target], timeout_ms: float) -> Loca
         ) from exc
     for target, locator in zip(targets, locators, strict=True):
         count = await locator.count()
-        if count == 1:
-            return locator
         if count > 1:
             raise ControlNotFound(f"{target.describe()} matches {count} elements on {page.url}")
+        if count == 1 and await locator.is_visible():
+            return locator
     raise ControlNotFound(f"{describe(targets)} disappeared from {page.url}")

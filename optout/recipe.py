@@ -75,6 +75,13 @@ def _as_targets(value: Any) -> Any:
 Targets = Annotated[list[Target], Field(min_length=1)]
 
 
+def _paths_start_with_slash(value: Any) -> Any:
+    for path in [value] if isinstance(value, str) else value:
+        if not path.startswith("/"):
+            raise ValueError(f"path {path!r} must start with /")
+    return value
+
+
 class Challenge(_Strict):
     """A page the platform may show after the password, and how to get past it."""
 
@@ -116,13 +123,7 @@ class SignIn(_Strict):
         _as_targets
     )
 
-    @field_validator("path", "pages")
-    @classmethod
-    def _paths_start_with_slash(cls, value: Any) -> Any:
-        for path in [value] if isinstance(value, str) else value:
-            if not path.startswith("/"):
-                raise ValueError(f"path {path!r} must start with /")
-        return value
+    _paths = field_validator("path", "pages")(_paths_start_with_slash)
 
     def sign_in_paths(self) -> list[str]:
         return [self.path, *self.pages]
@@ -168,12 +169,7 @@ class Setting(_Strict):
             return "on" if value else "off"
         return value
 
-    @field_validator("path")
-    @classmethod
-    def _path_starts_with_slash(cls, value: str) -> str:
-        if not value.startswith("/"):
-            raise ValueError("path must start with /")
-        return value
+    _path = field_validator("path")(_paths_start_with_slash)
 
     @field_validator("source")
     @classmethod
@@ -238,10 +234,14 @@ class Recipe(_Strict):
 
 def normalise_origin(url: str) -> str:
     """scheme://host[:port] of a URL, lower-cased; raise BadInput if it has none."""
-    parts = urlsplit(url)
+    problem = BadInput(f"{url!r} is not a web address; give one like https://www.example.com.")
+    try:
+        parts = urlsplit(url)
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError as exc:  # a port out of range, a broken IPv6 address
+        raise problem from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BadInput(f"{url!r} is not a web address; give one like https://www.example.com.")
-    port = f":{parts.port}" if parts.port else ""
+        raise problem
     return f"{parts.scheme}://{parts.hostname.lower()}{port}"
 
 
@@ -254,6 +254,8 @@ def load_recipe(path: Path) -> Recipe:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise RecipeError(f"{path}: cannot read the recipe ({exc.strerror}).") from exc
+    except UnicodeDecodeError as exc:
+        raise RecipeError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8.") from exc
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -261,6 +263,8 @@ def load_recipe(path: Path) -> Recipe:
         mark = exc.problem_mark or exc.context_mark
         line = f", line {mark.line + 1}" if mark else ""
         raise RecipeError(f"{path}{line}: not valid YAML ({exc.problem}).") from exc
+    except yaml.YAMLError as exc:  # e.g. a control character the reader refuses
+        raise RecipeError(f"{path}: not valid YAML ({str(exc).splitlines()[0]}).") from exc
     if not isinstance(data, dict):
         raise RecipeError(f"{path}, line 1: a recipe must be a mapping of keys to values.")
     try:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from optout.job import Job
@@ -28,7 +29,8 @@ def results_json(results: Iterable[Result]) -> str:
 
 
 def progress(job: Job, message: str) -> None:
-    stderr.print(f"[dim]{job.recipe.name} ({job.account.name}): {message}[/dim]", highlight=False)
+    stderr.print(f"[dim]{escape(f'{job.recipe.name} ({job.account.name}): {message}')}[/dim]",
+                 highlight=False)
 
 
 def _states(r: Result) -> str:
@@ -42,18 +44,18 @@ def results_table(results: list[Result]) -> None:
     for column in ("Account", "Setting", "State", "Result", "Verified"):
         table.add_column(column)
     for r in results:
-        table.add_row(f"{r.platform}/{r.account}", r.title or r.setting, _states(r),
+        table.add_row(escape(f"{r.platform}/{r.account}"), escape(r.title or r.setting), _states(r),
                       f"[{_STYLE[r.status]}]{r.status.value}[/]", "yes" if r.verified else "no")
     stdout.print(table)
     for r in results:
         if r.message:
-            stdout.print(f"[{_STYLE[r.status]}]{r.platform} ({r.account}), {r.title or r.setting}:[/] "
-                         f"{r.message}", highlight=False)
+            who = escape(f"{r.platform} ({r.account}), {r.title or r.setting}:")
+            stdout.print(f"[{_STYLE[r.status]}]{who}[/] {escape(r.message)}", highlight=False)
     # Evidence lives in <evidence>/<platform>/<account>/<time>-<setting>/; show the account folders.
     folders = sorted({str(Path(r.evidence["screenshot"]).parent.parent)
                       for r in results if r.evidence})
     if folders:
-        stdout.print(f"Evidence (screenshots and page snapshots): {', '.join(folders)}",
+        stdout.print(escape(f"Evidence (screenshots and page snapshots): {', '.join(folders)}"),
                      highlight=False)
 
 
@@ -82,6 +84,7 @@ def recipes_table(recipes: Iterable[Recipe], stored: dict[str, list[str]]) -> No
     for r in recipes:
         accounts = ", ".join(stored.get(r.platform, [])) or "none"
         for s in r.settings:
-            table.add_row(r.platform, s.title, s.type, s.source,
-                          s.live_verified.isoformat() if s.live_verified else "never", accounts)
+            table.add_row(*map(escape, (r.platform, s.title, s.type, s.source,
+                                        s.live_verified.isoformat() if s.live_verified else "never",
+                                        accounts)))
     stdout.print(table)

@@ -50,12 +50,12 @@ class Result:
 
 
 def exit_code(results: list[Result]) -> int:
-    """0 all in the desired state; 1 any failure; 3 a person is needed; 4 check found drift."""
+    """0 all in the desired state; 1 any failure; 3 a person is needed; 4 one is not as desired."""
     statuses = {r.status for r in results}
     if Status.FAILED in statuses:
         return EXIT_FAILED
     if Status.NEEDS_HUMAN in statuses:
         return EXIT_NEEDS_HUMAN
-    if Status.DRIFT in statuses:
+    if statuses & {Status.DRIFT, Status.WOULD_CHANGE}:
         return EXIT_DRIFT
     return EXIT_OK

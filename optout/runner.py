@@ -80,8 +80,10 @@ async def _new_context(browser: Browser, state: dict[str, Any] | None = None):
 
 async def _run_job(browser: Browser, job: Job, mode: Mode, resources: Resources,
                    options: RunOptions, launch_visible) -> list[Result]:
-    context = await _new_context(browser, resources.sessions.load(job.account, job.recipe.origin))
+    context = None
     try:
+        state = resources.sessions.load(job.account, job.recipe.origin)
+        context = await _new_context(browser, state)
         run = AccountRun(context, job, mode, resources, limits=options.limits,
                          launch_visible=launch_visible)
         return await run.run()
@@ -95,7 +97,8 @@ async def _run_job(browser: Browser, job: Job, mode: Mode, resources: Resources,
             for s in job.settings
         ]
     finally:
-        await context.close()
+        if context is not None:
+            await context.close()
 
 
 async def sign_in_only(job: Job, resources: Resources,

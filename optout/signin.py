@@ -96,6 +96,12 @@ class SignInFlow:
             raise NeedsHuman(f"{name} asks to sign in again and no password is stored for account "
                              f"{self.account.name!r}; run `{login_hint}`.")
         redact.add(password)
+        if not self.typing_origins():
+            raise SecurityError(
+                f"Account {self.account.name!r} was stored for {', '.join(self.account.origins)}, "
+                f"and this run points {name} at {self.recipe.origin}: its password is not typed "
+                f"there. For another origin, store an account for it: `optout login "
+                f"{self.recipe.platform} --account NAME --origin {self.recipe.origin}`.")
         if not self.is_sign_in_url(page.url):
             await goto(page, self.recipe.url(self.recipe.sign_in.path),
                        limit_ms=self.limits.navigation_ms, step="opening the sign-in page")
@@ -264,13 +270,19 @@ class SignInFlow:
             raise AccountFailure(f"The {self.recipe.name} {where} no longer matches the recipe: "
                                  f"{exc}. The recipe needs an update.") from exc
 
+    def typing_origins(self) -> list[str]:
+        """Where credentials may be typed: the recipe's origins that the account was stored for."""
+        bound = self.account.origins
+        return [o for o in self.recipe.origins if not bound or o in bound]
+
     async def _type(self, page: Page, box: Locator, secret: str) -> None:
-        """Type into `box` only if the page is on one of the recipe's allowed origins."""
-        if not is_allowed(page.url, self.recipe.origins):
+        """Type into `box` only if the page is on an origin the credentials belong to."""
+        allowed = self.typing_origins()
+        if not is_allowed(page.url, allowed):
             where = urlsplit(page.url).netloc or page.url
             raise SecurityError(
                 f"Refused to type credentials into {redact(where)}: it is not one of "
-                f"{self.recipe.name}'s allowed origins ({', '.join(self.recipe.origins)})."
+                f"{self.recipe.name}'s allowed origins ({', '.join(allowed)})."
             )
         await box.fill(secret)
 

@@ -10,6 +10,8 @@ from typing import Any
 
 import platformdirs
 
+from optout.errors import BadInput
+
 
 def data_dir() -> Path:
     """OPTOUT_HOME, else the platform's user data folder; created private to the user."""
@@ -46,10 +48,18 @@ def write_private(path: Path, data: bytes | str) -> Path:
 
 
 def read_json(path: Path, default: Any) -> Any:
+    """The JSON in `path`, `default` if there is none; BadInput if it is damaged."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return default
+    except (ValueError, OSError) as exc:
+        raise BadInput(f"{path} cannot be read ({exc}); restore it from a backup or delete it "
+                       "and log in again.") from exc
+    if not isinstance(data, type(default)):
+        raise BadInput(f"{path} does not hold what optout wrote there; restore it from a backup "
+                       "or delete it and log in again.")
+    return data
 
 
 def write_json(path: Path, data: Any) -> Path:

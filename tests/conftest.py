@@ -88,7 +88,7 @@ def member(practice: PracticePlatform):
         password = "pw-" + secrets.token_urlsafe(12)
         practice.world.add_user(username, password, faults=faults,
                                 settings={"data-for-generative-ai-improvement": on})
-        credentials.store(Account("linkedin", account, username), password)
+        credentials.store(Account("linkedin", account, username, (practice.origin,)), password)
         return Member(username, password, account)
 
     return make

@@ -12,7 +12,7 @@ import keyring
 import keyring.backends.fail
 
 from optout.practice.linkedin import GEN_AI
-from tests.conftest import invoke
+from tests.conftest import invoke, results_of
 
 
 def test_list_shows_linkedin_with_source_and_no_live_claim():
@@ -179,3 +179,42 @@ def test_debug_tracebacks_mask_the_password(practice, member, tmp_path):
     assert result.exit_code == 1
     assert "fill" in result.output  # the traceback is there…
     assert ada.password not in result.output  # …without the password
+
+
+def test_credentials_stored_for_one_origin_are_not_typed_at_another(practice, memory_keyring):
+    practice.world.add_user("ada@example.com", "real-linkedin-password")
+    stored = invoke("login", "linkedin", "--username", "ada@example.com", "--password-stdin",
+                    input="real-linkedin-password\n")
+    assert stored.exit_code == 0
+    result = invoke("run", "linkedin", "--origin", practice.origin, "--json")
+    assert result.exit_code == 1
+    [row] = results_of(result)
+    assert row["status"] == "failed"
+    assert "was stored for https://www.linkedin.com" in row["message"]
+    assert practice.world.sign_in_attempts == []
+
+
+def test_bad_origin_and_damaged_files_are_bad_input(practice, member, optout_home, tmp_path):
+    member(on=True)
+    for origin in ("http://127.0.0.1:99999", "http://[::1", "ftp://example.com"):
+        result = invoke("run", "linkedin", "--origin", origin)
+        assert result.exit_code == 2, origin
+        assert "is not a web address" in result.stderr
+    folder = tmp_path / "recipes"
+    folder.mkdir()
+    (folder / "bad.yaml").write_bytes(b"platform: \xff\xfe\n")
+    result = invoke("--recipes", str(folder), "list")
+    assert result.exit_code == 2 and "not UTF-8" in result.stderr
+    (optout_home / "accounts.json").write_text("{not json")
+    result = invoke("run", "linkedin", "--origin", practice.origin)
+    assert result.exit_code == 2 and "accounts.json cannot be read" in result.stderr
+
+
+def test_page_text_is_never_read_as_markup():
+    from optout import render
+    from optout.results import Result, Status
+
+    with render.stdout.capture() as captured:
+        render.results_table([Result("linkedin", "default", "x", "off", Status.FAILED,
+                                     message="no [role=switch] on page [/x]")])
+    assert "no [role=switch] on page [/x]" in captured.get()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from optout.practice.linkedin import GEN_AI
 from tests.conftest import invoke, results_of
@@ -111,14 +113,14 @@ def test_check_after_run_is_ok(practice, member):
 def test_dry_run_changes_nothing(practice, member):
     ada = member(on=True)
     result = run(practice, "--dry-run")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 4, result.output
     [row] = results_of(result)
     assert (row["status"], row["before"], row["after"]) == ("would_change", "on", "on")
     assert practice.world.setting(ada.username, GEN_AI) is True
     assert practice.world.user(ada.username).save_requests == 0
 
 
-def test_saved_session_is_reused_and_encrypted(practice, member, optout_home):
+def test_saved_session_is_reused_and_encrypted(practice, member, optout_home, memory_keyring):
     ada = member(on=True)
     assert run(practice).exit_code == 0
     assert invoke("check", "linkedin", "--origin", practice.origin).exit_code == 0
@@ -126,7 +128,11 @@ def test_saved_session_is_reused_and_encrypted(practice, member, optout_home):
     [session] = (optout_home / "sessions" / "linkedin" / "default").iterdir()
     assert session.name == practice.origin.replace("://", "_").replace(":", "_") + ".session"
     assert session.stat().st_mode & 0o777 == 0o600
-    assert b"li_at" not in session.read_bytes()
+    token = session.read_bytes()
+    assert token.startswith(b"gAAAAA")  # a Fernet token, not the storage state itself
+    key = memory_keyring.items[("optout", "session-key")]
+    state = json.loads(Fernet(key.encode()).decrypt(token))
+    assert any(cookie["name"] == "li_at" for cookie in state["cookies"])
 
 
 def test_each_stored_account_runs_in_its_own_context(practice, member):

@@ -61,9 +61,16 @@ def find_id(html: str, targets: list[Target], timeout_ms: float = 2000) -> str |
 
 
 def test_find_prefers_targets_in_the_recipes_order():
-    html = '<button id="x" class="t">Old name</button><div role="switch" id="y" aria-label="AI">'
+    html = ('<button id="x" class="t">Old name</button>'
+            '<div role="switch" id="y" aria-label="AI">on</div>')
     targets = [Target(role="switch", name="AI"), Target(css=".t")]
     assert find_id(html, targets) == "y"
+
+
+def test_find_skips_a_preferred_target_that_is_hidden():
+    html = ('<div role="switch" id="y" aria-label="AI" hidden>on</div>'
+            '<button id="x" class="t">Old name</button>')
+    assert find_id(html, [Target(role="switch", name="AI"), Target(css=".t")]) == "x"
 
 
 def test_find_falls_back_to_css_when_the_name_is_gone():

@@ -34,6 +34,8 @@ class World:
         self._users: dict[str, PracticeUser] = {}
         # Session cookie values handed out, so tests can search for them where they must not be.
         self.issued_cookies: list[str] = []
+        # Every (username, password) posted to the sign-in form, accepted or not.
+        self.sign_in_attempts: list[tuple[str, str]] = []
         self._lock = threading.Lock()
 
     def add_user(self, username: str, password: str, *, settings: dict[str, bool] | None = None,
@@ -51,6 +53,8 @@ class World:
             return self._users.get(username)
 
     def check_password(self, username: str, password: str) -> bool:
+        with self._lock:
+            self.sign_in_attempts.append((username, password))
         user = self.user(username)
         accepted = bool(user and "reject_password" not in user.faults and user.password == password)
         if accepted:
