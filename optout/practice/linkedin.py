@@ -1,7 +1,9 @@
 """LinkedIn's twin: the sign-in flow and "Data for Generative AI Improvement", as documented.
 
-Paths and labels follow LinkedIn's help page
-https://www.linkedin.com/help/linkedin/answer/a6278444 and its sign-in page.
+Paths and labels follow LinkedIn's help pages: the setting,
+https://www.linkedin.com/help/linkedin/answer/a6278444, and two-step verification,
+https://www.linkedin.com/help/linkedin/answer/a544. After the password the twin may ask, in this
+order, for a security check, an authenticator code and a code sent by email.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import time
 from functools import wraps
 from urllib.parse import urlsplit
 
+import pyotp
 from flask import (
     Blueprint,
     current_app,
@@ -36,7 +39,10 @@ def world() -> World:
 
 def signed_in_user() -> str | None:
     username = session.get("user")
-    return username if username and world().user(username) else None
+    user = world().user(username) if username else None
+    if user is None or session.get("generation") != user.session_generation:
+        return None  # never signed in, or the session has expired
+    return username
 
 
 def member_page(view):
@@ -78,9 +84,87 @@ def login_submit():
     if not world().check_password(username, password):
         return render_template("linkedin/login.html", redirect_to=redirect_to,
                                error="Wrong email or password. Try again or create an account.")
+    user = world().user(username)
+    steps = []
+    if "security_check" in user.faults:
+        steps.append("security-check")
+    if user.totp_secret:
+        steps.append("verify-2fa")
+    if "unusual_sign_in" in user.faults:
+        steps.append("verify-email")
     session.clear()
-    session["user"] = username
-    return redirect(_local_path(redirect_to))
+    session.update(pending=username, steps=steps, redirect=_local_path(redirect_to))
+    return _next_step()
+
+
+def _next_step():
+    """Send the visitor to the next challenge, or finish signing them in."""
+    steps = session.get("steps", [])
+    if steps:
+        if steps[0] == "verify-email":
+            world().send_code(session["pending"])
+        return redirect(url_for(f"linkedin.{steps[0].replace('-', '_')}"))
+    username, target = session["pending"], session.get("redirect") or url_for("linkedin.feed")
+    world().count_sign_in(username)
+    session.clear()
+    session.update(user=username, generation=world().user(username).session_generation)
+    return redirect(target)
+
+
+def _pending_user():
+    username = session.get("pending")
+    return world().user(username) if username else None
+
+
+def _code_page(step: str, heading: str, instructions: str, is_right):
+    user = _pending_user()
+    if user is None or session.get("steps", [None])[0] != step:
+        return redirect(url_for("linkedin.login"))
+    error = None
+    if request.method == "POST":
+        if is_right(user, request.form.get("pin", "").strip()):
+            session["steps"] = session["steps"][1:]
+            return _next_step()
+        error = "The verification code you entered isn't valid. Please check the code and try again."
+    return render_template("linkedin/code.html", heading=heading, instructions=instructions,
+                           error=error)
+
+
+@blueprint.route("/checkpoint/challenge/verify-2fa", methods=["GET", "POST"])
+def verify_2fa():
+    return _code_page("verify-2fa", "Two-step verification",
+                      "Enter the code you see on your authenticator app.",
+                      lambda user, pin: pyotp.TOTP(user.totp_secret).verify(pin, valid_window=1))
+
+
+@blueprint.route("/checkpoint/challenge/verify-email", methods=["GET", "POST"])
+def verify_email():
+    return _code_page("verify-email", "Let's do a quick verification",
+                      "The login attempt seems suspicious. To finish signing in please enter the "
+                      "verification code we sent to your email address.",
+                      lambda user, pin: bool(user.sent_codes) and pin == user.sent_codes[-1])
+
+
+@blueprint.get("/checkpoint/challenge/security-check")
+def security_check():
+    if _pending_user() is None:
+        return redirect(url_for("linkedin.login"))
+    return render_template("linkedin/security_check.html")
+
+
+@blueprint.get("/checkpoint/challenge/security-check/status")
+def security_check_status():
+    user = _pending_user()
+    return jsonify(passed=bool(user and user.security_check_passed))
+
+
+@blueprint.get("/checkpoint/challenge/security-check/done")
+def security_check_done():
+    user = _pending_user()
+    if user is None or not user.security_check_passed:
+        return redirect(url_for("linkedin.security_check"))
+    session["steps"] = [s for s in session.get("steps", []) if s != "security-check"]
+    return _next_step()
 
 
 @blueprint.get("/feed/")
@@ -92,6 +176,13 @@ def feed():
 @blueprint.get("/mypreferences/d/settings/data-for-ai-improvement")
 @member_page
 def data_for_ai_improvement():
+    username, w = signed_in_user(), world()
+    loads = w.count_settings_load(username)
+    if w.has_fault(username, "flaky") and loads == 1:
+        return "Service Unavailable", 503
+    if w.has_fault(username, "hang"):
+        w.stopping.wait(timeout=120)  # a page that never finishes, until the platform stops
+        return "", 504
     return render_template("linkedin/data_for_ai.html", key=GEN_AI,
                            late_draw=world().has_fault(signed_in_user(), "late_draw"))
 

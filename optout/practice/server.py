@@ -71,6 +71,7 @@ class PracticePlatform:
         return self
 
     def stop(self) -> None:
+        self.world.stopping.set()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)

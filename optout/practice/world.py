@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 from dataclasses import dataclass, field
 
@@ -12,6 +13,10 @@ FAULTS = {
     "slow_save": "the save request takes `slow_seconds` to answer, then the change is stored",
     "late_store": "the save answers at once; the change is stored `slow_seconds` later",
     "late_draw": "the settings page draws the switch off first and its stored state a moment later",
+    "unusual_sign_in": "after the password, a code is 'emailed' (kept in `sent_codes`) and asked for",
+    "security_check": "after the password, a CAPTCHA-style check that only a person can pass",
+    "hang": "settings pages never finish loading",
+    "flaky": "the first load of a settings page answers HTTP 503",
 }
 
 
@@ -21,9 +26,14 @@ class PracticeUser:
     password: str
     settings: dict[str, bool] = field(default_factory=dict)
     faults: set[str] = field(default_factory=set)
-    # What the platform saw, so tests can tell "left alone" from "changed back".
+    totp_secret: str | None = None  # two-step verification with an authenticator app
+    # What the platform saw and did, so tests can tell "left alone" from "changed back".
     sign_ins: int = 0
     save_requests: int = 0
+    settings_loads: int = 0
+    sent_codes: list[str] = field(default_factory=list)
+    security_check_passed: bool = False
+    session_generation: int = 0  # bumped to expire every session of the user
 
 
 class World:
@@ -37,13 +47,15 @@ class World:
         # Every (username, password) posted to the sign-in form, accepted or not.
         self.sign_in_attempts: list[tuple[str, str]] = []
         self._lock = threading.Lock()
+        self.stopping = threading.Event()  # ends the `hang` fault's endless page loads
 
     def add_user(self, username: str, password: str, *, settings: dict[str, bool] | None = None,
-                 faults: set[str] | frozenset[str] = frozenset()) -> PracticeUser:
+                 faults: set[str] | frozenset[str] = frozenset(),
+                 totp_secret: str | None = None) -> PracticeUser:
         unknown = set(faults) - FAULTS.keys()
         if unknown:
             raise ValueError(f"unknown faults: {', '.join(sorted(unknown))}")
-        user = PracticeUser(username, password, dict(settings or {}), set(faults))
+        user = PracticeUser(username, password, dict(settings or {}), set(faults), totp_secret)
         with self._lock:
             self._users[username] = user
         return user
@@ -56,11 +68,7 @@ class World:
         with self._lock:
             self.sign_in_attempts.append((username, password))
         user = self.user(username)
-        accepted = bool(user and "reject_password" not in user.faults and user.password == password)
-        if accepted:
-            with self._lock:
-                user.sign_ins += 1
-        return accepted
+        return bool(user and "reject_password" not in user.faults and user.password == password)
 
     def has_fault(self, username: str, fault: str) -> bool:
         user = self.user(username)
@@ -70,6 +78,31 @@ class World:
         """A setting's stored value; platforms ship these switched on by default."""
         with self._lock:
             return self._users[username].settings.get(key, default)
+
+    def expire_sessions(self, username: str) -> None:
+        """Sign the user out everywhere, the way a platform expires old sessions."""
+        with self._lock:
+            self._users[username].session_generation += 1
+
+    def pass_security_check(self, username: str) -> None:
+        """What a person does by hand: solve the check the tool must never solve."""
+        with self._lock:
+            self._users[username].security_check_passed = True
+
+    def send_code(self, username: str) -> str:
+        code = f"{secrets.randbelow(10**6):06d}"
+        with self._lock:
+            self._users[username].sent_codes.append(code)
+        return code
+
+    def count_sign_in(self, username: str) -> None:
+        with self._lock:
+            self._users[username].sign_ins += 1
+
+    def count_settings_load(self, username: str) -> int:
+        with self._lock:
+            self._users[username].settings_loads += 1
+            return self._users[username].settings_loads
 
     def count_save_request(self, username: str) -> None:
         with self._lock:
