@@ -16,7 +16,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from optout import evidence
-from optout.failures import AccountFailure, SettingFailure
+from optout.failures import AccountFailure, SecurityError, SettingFailure
 from optout.job import Job, Limits, Resources
 from optout.locate import ControlNotFound, describe, find
 from optout.pages import goto, is_allowed
@@ -138,6 +138,10 @@ class AccountRun:
         """Load `url` afresh, signing in first if the platform sends us to its sign-in page."""
         await self._goto(url)
         log.debug("opened %s, now at %s", url, self.page.url)
+        if not is_allowed(self.page.url, self.recipe.origins):
+            raise SecurityError(
+                f"{self.recipe.name} sent the browser to {redact(self.page.url)}, outside its "
+                f"allowed origins ({', '.join(self.recipe.origins)}); optout stopped there.")
         if not self.signer.is_sign_in_url(self.page.url):
             return
         self.progress("signing in")
@@ -269,7 +273,8 @@ class AccountRun:
                  "setting": setting.id, "status": status.value, "desired": setting.desired,
                  "before": before, "after": after, "verified": verified}
         try:
-            paths = await evidence.capture(self.page, self.evidence_dir, setting.id, facts)
+            paths = await evidence.capture(self.page, self.evidence_dir, setting.id, facts,
+                                           self.recipe.sensitive)
         except (PlaywrightError, OSError) as exc:
             # The state was read all the same; say that its evidence is missing, keep the result.
             log.warning("evidence not saved: %s", exc)

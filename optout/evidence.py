@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
 from playwright.async_api import Page
 
+from optout.locate import locator_for
+from optout.recipe import Target
 from optout.redact import redact
 from optout.storage import write_private
 
@@ -20,12 +23,14 @@ def _stamp(now: datetime) -> str:
     return now.strftime("%Y%m%dT%H%M%S%fZ")
 
 
-async def capture(page: Page, folder: Path, label: str, facts: dict[str, object]) -> dict[str, str]:
-    """Keep a screenshot (password fields masked), the ARIA snapshot and a record; return paths."""
+async def capture(page: Page, folder: Path, label: str, facts: dict[str, object],
+                  sensitive: Sequence[Target] = ()) -> dict[str, str]:
+    """Keep a screenshot (password and sensitive fields masked), the ARIA snapshot and a record."""
     now = datetime.now(timezone.utc)
     slug = re.sub(r"[^a-z0-9-]+", "-", label.lower()).strip("-")
     where = folder / f"{_stamp(now)}-{slug}"
-    screenshot = await page.screenshot(full_page=True, mask=[page.locator(ALWAYS_MASKED)])
+    masks = [page.locator(ALWAYS_MASKED), *(locator_for(page, t) for t in sensitive)]
+    screenshot = await page.screenshot(full_page=True, mask=masks)
     snapshot = redact(await page.locator("body").aria_snapshot())
     record = {"time": now.isoformat(timespec="seconds"), "url": redact(page.url), **facts}
     paths = {

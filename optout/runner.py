@@ -14,6 +14,7 @@ from playwright.async_api import Browser, Playwright, async_playwright
 from optout.browser import launch
 from optout.engine import AccountRun
 from optout.errors import OptoutError
+from optout.failures import NeedsHuman
 from optout.job import Job, Limits, Resources
 from optout.results import Mode, Result, Status
 from optout.signin import SignInFlow
@@ -119,6 +120,8 @@ async def sign_in_only(job: Job, resources: Resources,
 async def sign_in_by_hand(job: Job, resources: Resources, options: RunOptions | None = None) -> None:
     """Open the sign-in page in a visible browser and keep the session once the person is in."""
     options = options or RunOptions()
+    if not resources.person.present:
+        raise NeedsHuman("Signing in by hand needs a person at a terminal to open the browser for.")
     async with async_playwright() as playwright:
         flow = SignInFlow(None, job.recipe, job.account, resources, options.limits,
                           _visible_launcher(playwright, options))

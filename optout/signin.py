@@ -109,6 +109,7 @@ class SignInFlow:
         username_box = await self._find(page, sign_in.username, "sign-in page")
         password_box = await self._find(page, sign_in.password, "sign-in page")
         submit = await self._find(page, sign_in.submit, "sign-in page")
+        await self._require_form_stays(password_box)
         await self._type(page, username_box, self.account.username)
         await self._type(page, password_box, password)
         await self._submit(page, submit, sign_in.rejected)
@@ -269,6 +270,15 @@ class SignInFlow:
         except ControlNotFound as exc:
             raise AccountFailure(f"The {self.recipe.name} {where} no longer matches the recipe: "
                                  f"{exc}. The recipe needs an update.") from exc
+
+    async def _require_form_stays(self, field: Locator) -> None:
+        """Refuse a form that would post the password to another origin."""
+        action = await field.evaluate("el => el.form ? el.form.action : null")
+        if action and not is_allowed(action, self.typing_origins()):
+            raise SecurityError(
+                f"The {self.recipe.name} sign-in form would send the password to "
+                f"{redact(urlsplit(action).netloc or action)}, outside its allowed origins; "
+                "nothing was typed.")
 
     def typing_origins(self) -> list[str]:
         """Where credentials may be typed: the recipe's origins that the account was stored for."""

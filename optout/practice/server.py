@@ -47,7 +47,36 @@ def _record_session_cookies(wsgi_app, world: World):
     return app
 
 
-class PracticePlatform:
+class Served:
+    """A WSGI app served on 127.0.0.1 from a background thread; a context manager."""
+
+    def __init__(self, app, host: str = "127.0.0.1", port: int = 0):
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        self._server = make_server(host, port, app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
+                                        name="optout-practice")
+
+    @property
+    def origin(self) -> str:
+        return f"http://{self._server.host}:{self._server.port}"
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class PracticePlatform(Served):
     """The practice platform running on 127.0.0.1; use it as a context manager.
 
     >>> with PracticePlatform() as practice:
@@ -57,27 +86,8 @@ class PracticePlatform:
 
     def __init__(self, world: World | None = None, host: str = "127.0.0.1", port: int = 0):
         self.world = world or World()
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self._server = make_server(host, port, create_app(self.world), threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
-                                        name="optout-practice")
-
-    @property
-    def origin(self) -> str:
-        return f"http://{self._server.host}:{self._server.port}"
-
-    def start(self) -> PracticePlatform:
-        self._thread.start()
-        return self
+        super().__init__(create_app(self.world), host, port)
 
     def stop(self) -> None:
         self.world.stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> PracticePlatform:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        super().stop()
