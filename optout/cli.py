@@ -13,8 +13,8 @@ import click
 
 from optout import __version__, credentials, render
 from optout.credentials import Account, KeyringSecrets, MemorySecrets, SecretSource
-from optout.errors import EXIT_FAILED, BadInput, OptoutError
-from optout.failures import AccountFailure
+from optout.errors import EXIT_FAILED, EXIT_NEEDS_HUMAN, BadInput, OptoutError
+from optout.failures import AccountFailure, NeedsHuman
 from optout.job import Job, Limits, Resources
 from optout.person import Absent, Person, from_terminal
 from optout.plan import build_jobs
@@ -240,7 +240,9 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
         try:
             run_sync(sign_in_by_hand(Job(target, who, []), resources, options))
         except AccountFailure as exc:
-            raise OptoutError(str(exc)) from exc
+            error = OptoutError(str(exc))
+            error.exit_code = EXIT_NEEDS_HUMAN if isinstance(exc, NeedsHuman) else EXIT_FAILED
+            raise error from exc
         credentials.store(who, None)
         click.echo(f"Signed in to {recipe.name} by hand; the session for account {account!r} is "
                    "saved (encrypted) and no password is stored.")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from urllib.parse import urlsplit
 
 from playwright.async_api import BrowserContext, Locator, Page, Response
 from playwright.async_api import Error as PlaywrightError
@@ -146,8 +145,8 @@ class AccountRun:
             return
         self.progress("signing in")
         await self.signer.sign_in(self.page)
-        if urlsplit(self.page.url).path != urlsplit(url).path:
-            await self._goto(url)
+        # Load the page afresh rather than trust wherever the sign-in redirect landed.
+        await self._goto(url)
         if self.signer.is_sign_in_url(self.page.url):
             raise AccountFailure(
                 f"{self.recipe.name} sent the browser back to its sign-in page after signing in; "

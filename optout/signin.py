@@ -106,6 +106,7 @@ class SignInFlow:
             await goto(page, self.recipe.url(self.recipe.sign_in.path),
                        limit_ms=self.limits.navigation_ms, step="opening the sign-in page")
         sign_in = self.recipe.sign_in
+        self._require_typing_allowed(page)
         username_box = await self._find(page, sign_in.username, "sign-in page")
         password_box = await self._find(page, sign_in.password, "sign-in page")
         submit = await self._find(page, sign_in.submit, "sign-in page")
@@ -178,7 +179,10 @@ class SignInFlow:
         refusal = _any_of(page, rejected)
         if refusal is not None:
             waits.append(refusal.first.wait_for(state="visible", timeout=limit))
-        await button.click()
+        try:
+            await button.click(timeout=limit)
+        except PlaywrightTimeout:
+            log.info("the click on submit did not settle; waiting for the page's answer")
         if not await self._succeeded(waits, limit):
             raise AccountFailure(f"{self.recipe.name} did not answer the sign-in within "
                                  f"{self.limits.sign_in_ms / 1000:g} s (at {redact(page.url)}).")
@@ -285,8 +289,7 @@ class SignInFlow:
         bound = self.account.origins
         return [o for o in self.recipe.origins if not bound or o in bound]
 
-    async def _type(self, page: Page, box: Locator, secret: str) -> None:
-        """Type into `box` only if the page is on an origin the credentials belong to."""
+    def _require_typing_allowed(self, page: Page) -> None:
         allowed = self.typing_origins()
         if not is_allowed(page.url, allowed):
             where = urlsplit(page.url).netloc or page.url
@@ -294,6 +297,10 @@ class SignInFlow:
                 f"Refused to type credentials into {redact(where)}: it is not one of "
                 f"{self.recipe.name}'s allowed origins ({', '.join(allowed)})."
             )
+
+    async def _type(self, page: Page, box: Locator, secret: str) -> None:
+        """Type into `box` only if the page is on an origin the credentials belong to."""
+        self._require_typing_allowed(page)
         await box.fill(secret)
 
     def _progress(self, message: str) -> None:

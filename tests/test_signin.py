@@ -1,0 +1,345 @@
+"""Sign-in as real accounts meet it: authenticator codes, emailed codes, security checks, sessions
+that expire, signing in by hand, and hostile recipes that try to send the password elsewhere."""
+
+from __future__ import annotations
+
+import time
+
+import pyotp
+import pytest
+from flask import Flask, redirect, request
+
+from optout import credentials
+from optout.credentials import Account, KeyringSecrets
+from optout.job import Job, Resources
+from optout.practice.linkedin import GEN_AI
+from optout.practice.server import Served
+from optout.recipe import builtin_recipe_dir, load_recipes
+from optout.results import Mode
+from optout.runner import RunOptions, execute, run_sync, sign_in_by_hand
+from optout.sessions import EncryptedSessions
+from optout.storage import data_dir
+from tests.conftest import invoke, results_of
+
+PASSWORD = "pw-correct-horse-battery"
+SECRET = pyotp.random_base32()
+
+
+class Person:
+    """Stands in for the person at the terminal; acts through the world or the visible page."""
+
+    present = True
+
+    def __init__(self, *, code=None, agree=True, act=None):
+        self.code, self.agree, self.act = code, agree, act
+        self.asked: list[str] = []
+        self.handed: list[str] = []
+
+    async def ask_code(self, prompt: str) -> str | None:
+        self.asked.append(prompt)
+        return self.code() if self.code else None
+
+    async def agrees_to_finish_by_hand(self, reason: str) -> bool:
+        return self.agree
+
+    async def finish_by_hand(self, page, reason: str) -> None:
+        self.handed.append(reason)
+        if self.act:
+            await self.act(page)
+
+
+def store(practice, *, password=PASSWORD, totp=None, username="ada@example.com"):
+    credentials.store(Account("linkedin", "default", username, (practice.origin,)), password, totp)
+
+
+def engine_run(practice, person, mode=Mode.RUN):
+    recipe = load_recipes()["linkedin"].with_origin(practice.origin)
+    [account] = credentials.accounts("linkedin")
+    resources = Resources(secrets=KeyringSecrets(), sessions=EncryptedSessions(),
+                          evidence_dir=data_dir() / "evidence", person=person)
+    job = Job(recipe, account, list(recipe.settings))
+    return run_sync(execute([job], mode, resources, RunOptions(hand_off_headless=True)))
+
+
+def cli_run(practice, *args):
+    started = time.monotonic()
+    result = invoke("run", "linkedin", "--origin", practice.origin, "--json", *args)
+    return result, time.monotonic() - started
+
+
+# --- authenticator codes -------------------------------------------------------------------------
+
+
+def test_authenticator_accounts_opt_out_unattended(practice, memory_keyring):
+    practice.world.add_user("ada@example.com", PASSWORD, totp_secret=SECRET)
+    login = invoke("login", "linkedin", "--username", "ada@example.com", "--origin",
+                   practice.origin, "--password-stdin", "--totp-stdin",
+                   input=f"{PASSWORD}\notpauth://totp/LinkedIn:ada?secret={SECRET}&issuer=LinkedIn\n")
+    assert login.exit_code == 0, login.output
+    assert "authenticator secret" in login.stdout
+    assert memory_keyring.items[("optout:linkedin:totp", "default")].endswith("issuer=LinkedIn")
+    result, _ = cli_run(practice)
+    assert result.exit_code == 0, result.output
+    assert results_of(result)[0]["status"] == "changed"
+    assert practice.world.user("ada@example.com").sign_ins == 1
+
+
+def test_a_wrong_authenticator_secret_is_reported(practice):
+    practice.world.add_user("ada@example.com", PASSWORD, totp_secret=SECRET)
+    store(practice, totp=pyotp.random_base32())
+    result, _ = cli_run(practice)
+    assert result.exit_code == 1
+    [row] = results_of(result)
+    assert row["status"] == "failed" and "rejected the authenticator code" in row["message"]
+    assert practice.world.setting("ada@example.com", GEN_AI) is True
+
+
+def test_an_authenticator_page_without_a_stored_secret_needs_a_person(practice):
+    practice.world.add_user("ada@example.com", PASSWORD, totp_secret=SECRET)
+    store(practice)
+    result, _ = cli_run(practice)
+    assert result.exit_code == 3
+    [row] = results_of(result)
+    assert row["status"] == "needs_human" and "--totp" in row["message"]
+
+
+def test_login_refuses_a_secret_that_is_not_one(memory_keyring):
+    result = invoke("login", "linkedin", "--username", "ada", "--password-stdin", "--totp-stdin",
+                    input="pw-123456\nnot a secret!\n")
+    assert result.exit_code == 2 and "not an authenticator secret" in result.stderr
+    assert memory_keyring.items == {}
+
+
+# --- codes sent by email -------------------------------------------------------------------------
+
+
+def test_an_emailed_code_without_a_terminal_stops_at_once(practice):
+    practice.world.add_user("ada@example.com", PASSWORD, faults={"unusual_sign_in"})
+    store(practice)
+    result, seconds = cli_run(practice)
+    assert result.exit_code == 3
+    [row] = results_of(result)
+    assert row["status"] == "needs_human" and "in a terminal" in row["message"]
+    assert seconds < 60  # the requirement: never hang without a terminal
+    assert practice.world.setting("ada@example.com", GEN_AI) is True
+
+
+def test_an_emailed_code_is_asked_from_the_person(practice):
+    practice.world.add_user("ada@example.com", PASSWORD, faults={"unusual_sign_in"})
+    store(practice)
+    person = Person(code=lambda: practice.world.user("ada@example.com").sent_codes[-1])
+    [row] = engine_run(practice, person)
+    assert row.status.value == "changed" and row.verified
+    assert person.asked == ["LinkedIn (default): Enter the verification code LinkedIn sent to your email"]
+
+
+def test_a_wrong_emailed_code_is_reported(practice):
+    practice.world.add_user("ada@example.com", PASSWORD, faults={"unusual_sign_in"})
+    store(practice)
+    [row] = engine_run(practice, Person(code=lambda: "000000x"))
+    assert row.status.value == "failed" and "rejected the verification code" in row.message
+
+
+# --- security checks -----------------------------------------------------------------------------
+
+
+def test_a_security_check_without_a_terminal_needs_a_person_quickly(practice):
+    practice.world.add_user("ada@example.com", PASSWORD, faults={"security_check"})
+    store(practice)
+    result, seconds = cli_run(practice)
+    assert result.exit_code == 3
+    [row] = results_of(result)
+    assert row["status"] == "needs_human" and "security check" in row["message"]
+    assert "never solves" in row["message"]
+    assert seconds < 60
+    assert practice.world.setting("ada@example.com", GEN_AI) is True
+
+
+def test_a_security_check_is_finished_by_the_person_in_a_visible_browser(practice, optout_home):
+    practice.world.add_user("ada@example.com", PASSWORD, faults={"security_check"})
+    store(practice)
+
+    async def solve(page):  # the person ticks the box; the page then carries on by itself
+        practice.world.pass_security_check("ada@example.com")
+
+    person = Person(act=solve)
+    [row] = engine_run(practice, person)
+    assert person.handed == ["LinkedIn is showing a security check."]
+    assert row.status.value == "changed" and row.verified
+    assert practice.world.setting("ada@example.com", GEN_AI) is False
+    # The session the person finished is kept: the next run signs in no more.
+    sign_ins = practice.world.user("ada@example.com").sign_ins
+    [again] = engine_run(practice, Person(agree=False), mode=Mode.CHECK)
+    assert again.status.value == "ok"
+    assert practice.world.user("ada@example.com").sign_ins == sign_ins
+
+
+def test_a_person_may_decline_the_security_check(practice):
+    practice.world.add_user("ada@example.com", PASSWORD, faults={"security_check"})
+    store(practice)
+    [row] = engine_run(practice, Person(agree=False))
+    assert row.status.value == "needs_human"
+
+
+# --- signing in by hand, and sessions that expire ------------------------------------------------
+
+
+def sign_in_yourself(practice):
+    async def act(page):
+        await page.get_by_label("Email or phone").fill("ada@example.com")
+        await page.get_by_label("Password", exact=True).fill(PASSWORD)
+        await page.get_by_role("button", name="Sign in", exact=True).click()
+
+    return act
+
+
+def test_signing_in_by_hand_keeps_the_session_and_no_password(practice, memory_keyring):
+    practice.world.add_user("ada@example.com", PASSWORD)
+    recipe = load_recipes()["linkedin"].with_origin(practice.origin)
+    account = Account("linkedin", "default", None, (practice.origin,))
+    resources = Resources(secrets=KeyringSecrets(), sessions=EncryptedSessions(),
+                          evidence_dir=data_dir() / "evidence",
+                          person=Person(act=sign_in_yourself(practice)))
+    run_sync(sign_in_by_hand(Job(recipe, account, []), resources, RunOptions(hand_off_headless=True)))
+    credentials.store(account, None)
+    assert ("optout:linkedin", "default") not in memory_keyring.items
+    result, _ = cli_run(practice)
+    assert result.exit_code == 0, result.output
+    assert results_of(result)[0]["status"] == "changed"
+
+
+def test_login_by_hand_without_a_terminal_says_so():
+    result = invoke("login", "linkedin", "--browser")
+    assert result.exit_code == 3 and "needs a person" in result.stderr
+
+
+def test_an_expired_session_signs_in_again_with_stored_credentials(practice):
+    practice.world.add_user("ada@example.com", PASSWORD)
+    store(practice)
+    assert cli_run(practice)[0].exit_code == 0
+    practice.world.expire_sessions("ada@example.com")
+    check = invoke("check", "linkedin", "--origin", practice.origin, "--json")
+    assert check.exit_code == 0, check.output
+    assert results_of(check)[0]["status"] == "ok"
+    assert practice.world.user("ada@example.com").sign_ins == 2
+
+
+def test_an_expired_session_without_a_password_says_how_to_renew(practice):
+    practice.world.add_user("ada@example.com", PASSWORD)
+    store(practice)
+    assert cli_run(practice)[0].exit_code == 0
+    credentials.store(Account("linkedin", "default", None, (practice.origin,)), None)
+    practice.world.expire_sessions("ada@example.com")
+    check = invoke("check", "linkedin", "--origin", practice.origin, "--json")
+    assert check.exit_code == 3
+    [row] = results_of(check)
+    assert row["status"] == "needs_human" and "expired" in row["message"]
+    assert "--browser" in row["message"]
+
+
+# --- bounded waits -------------------------------------------------------------------------------
+
+
+def test_a_page_that_never_finishes_fails_naming_the_step_and_page(practice):
+    ada = practice.world.add_user("ada@example.com", PASSWORD)
+    store(practice)
+    assert cli_run(practice, "--dry-run")[0].exit_code == 4  # signed in, session saved
+    ada.faults.add("hang")
+    result, seconds = cli_run(practice, "--timeout", "3")
+    assert result.exit_code == 1
+    [row] = results_of(result)
+    assert row["status"] == "failed"
+    page = "/mypreferences/d/settings/data-for-ai-improvement"
+    assert f"{page} did not finish loading within 3 s" in row["message"]
+    assert "while reading Data for Generative AI Improvement" in row["message"]
+    assert seconds < 30
+
+
+def test_a_flaky_page_is_retried(practice):
+    practice.world.add_user("ada@example.com", PASSWORD, faults={"flaky"})
+    store(practice)
+    result, _ = cli_run(practice)
+    assert result.exit_code == 0, result.output
+    assert results_of(result)[0]["status"] == "changed"
+
+
+# --- origin binding ------------------------------------------------------------------------------
+
+
+class Recorder:
+    """A second server that records everything posted to it: where a stolen password would land."""
+
+    def __init__(self):
+        self.received: list[dict] = []
+        self.app = Flask("recorder")
+        self.app.add_url_rule("/login", "login", self.form, methods=["GET", "POST"])
+
+    def form(self):
+        if request.method == "POST":
+            self.received.append(dict(request.form))
+        return ('<form method="post"><label for="u">Email or phone</label><input id="u" name="u">'
+                '<label for="p">Password</label><input id="p" name="p" type="password">'
+                '<button>Sign in</button></form>')
+
+
+def hostile_recipe(tmp_path, origin: str, **paths: str):
+    text = (builtin_recipe_dir() / "linkedin.yaml").read_text()
+    for old, new in paths.items():
+        text = text.replace(old, new)
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    (folder / "linkedin.yaml").write_text(
+        text.replace("origin: https://www.linkedin.com", f"origin: {origin}"))
+    return folder
+
+
+@pytest.fixture
+def recorder():
+    spy = Recorder()
+    with Served(spy.app) as served:
+        spy.origin = served.origin
+        yield spy
+
+
+@pytest.fixture
+def redirector(recorder):
+    """The 'platform' of a hostile recipe: every page redirects to the recorder's sign-in form."""
+    app = Flask("redirector")
+    app.add_url_rule("/<path:anything>", "out", lambda anything: redirect(recorder.origin + "/login"))
+    with Served(app) as served:
+        yield served
+
+
+def test_a_redirect_to_another_origin_stops_before_anything_is_typed(tmp_path, recorder, redirector):
+    folder = hostile_recipe(tmp_path, redirector.origin)
+    credentials.store(Account("linkedin", "default", "ada@example.com", (redirector.origin,)), PASSWORD)
+    result = invoke("--recipes", str(folder), "run", "linkedin", "--json")
+    assert result.exit_code == 1
+    [row] = results_of(result)
+    assert row["status"] == "failed" and "outside its allowed origins" in row["message"]
+    verify = invoke("--recipes", str(folder), "login", "linkedin", "--account", "other",
+                    "--username", "ada@example.com", "--password-stdin", "--verify",
+                    input=f"{PASSWORD}\n")
+    assert verify.exit_code == 1
+    assert "Refused to type credentials" in verify.stderr and "Nothing was stored" in verify.stderr
+    assert recorder.received == []
+
+
+def test_a_sign_in_form_posting_elsewhere_is_refused(tmp_path, practice, recorder):
+    """The allowed origin serves a sign-in form whose action is another origin."""
+    app = Flask("crossposter")
+    form = ('<form method="post" action="{}/login"><label for="u">Email or phone</label>'
+            '<input id="u" name="u"><label for="p">Password</label>'
+            '<input id="p" name="p" type="password"><button>Sign in</button></form>')
+    app.add_url_rule("/login", "login", lambda: form.format(recorder.origin))
+    app.add_url_rule("/mypreferences/d/settings/data-for-ai-improvement", "s",
+                     lambda: redirect("/login"))
+    with Served(app) as platform:
+        folder = hostile_recipe(tmp_path, platform.origin)
+        credentials.store(Account("linkedin", "default", "ada@example.com", (platform.origin,)),
+                          PASSWORD)
+        result = invoke("--recipes", str(folder), "run", "linkedin", "--json")
+    assert result.exit_code == 1
+    [row] = results_of(result)
+    assert "would send the password to" in row["message"] and "nothing was typed" in row["message"]
+    assert recorder.received == []
