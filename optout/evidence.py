@@ -12,7 +12,7 @@ from playwright.async_api import Page
 
 from optout.locate import locator_for
 from optout.recipe import Target
-from optout.redact import redact
+from optout.redact import MASK, redact
 from optout.storage import write_private
 
 # Inputs masked in every screenshot, whatever the recipe says.
@@ -32,6 +32,11 @@ async def capture(page: Page, folder: Path, label: str, facts: dict[str, object]
     masks = [page.locator(ALWAYS_MASKED), *(locator_for(page, t) for t in sensitive)]
     screenshot = await page.screenshot(full_page=True, mask=masks)
     snapshot = redact(await page.locator("body").aria_snapshot())
+    # The snapshot lists input values, password fields' included: mask what the screenshot masks.
+    for mask in masks:
+        for value in await mask.evaluate_all("els => els.map(el => el.value || el.textContent)"):
+            if value and value.strip():
+                snapshot = snapshot.replace(value.strip(), MASK)
     record = {"time": now.isoformat(timespec="seconds"), "url": redact(page.url), **facts}
     paths = {
         "screenshot": write_private(where / "page.png", screenshot),

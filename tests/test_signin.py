@@ -4,6 +4,7 @@ that expire, signing in by hand, and hostile recipes that try to send the passwo
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -343,3 +344,74 @@ def test_a_sign_in_form_posting_elsewhere_is_refused(tmp_path, practice, recorde
     [row] = results_of(result)
     assert "would send the password to" in row["message"] and "nothing was typed" in row["message"]
     assert recorder.received == []
+
+
+# --- secret hygiene ------------------------------------------------------------------------------
+
+
+def test_no_secret_appears_in_anything_written_or_printed(practice, optout_home):
+    practice.world.add_user("ada@example.com", PASSWORD, totp_secret=SECRET)
+    outputs = [invoke("login", "linkedin", "--username", "ada@example.com", "--origin",
+                      practice.origin, "--password-stdin", "--totp-stdin",
+                      input=f"{PASSWORD}\n{SECRET}\n").output]
+    for args in (["--debug", "run"], ["check"], ["--debug", "check"]):
+        outputs.append(invoke(*args, "linkedin", "--origin", practice.origin, "--json").output)
+    practice.world.expire_sessions("ada@example.com")  # the next run signs in again, under --debug
+    outputs.append(invoke("--debug", "run", "linkedin", "--origin", practice.origin).output)
+    assert practice.world.user("ada@example.com").sign_ins == 2
+    secrets = [PASSWORD, SECRET, *practice.world.issued_cookies]
+    for text in outputs:
+        for secret in secrets:
+            assert secret not in text
+    files = [p for p in optout_home.rglob("*")]
+    assert any(p.suffix == ".png" for p in files) and any(p.suffix == ".session" for p in files)
+    for path in files:
+        mode = path.stat().st_mode & 0o777
+        assert mode == (0o700 if path.is_dir() else 0o600), path
+        if path.is_file():
+            data = path.read_bytes()
+            for secret in secrets:
+                assert secret.encode() not in data, path
+
+
+def test_screenshots_mask_password_and_sensitive_fields(tmp_path):
+    """Playwright paints masked elements in one colour; read the pixels back in the browser."""
+    from playwright.async_api import async_playwright
+
+    from optout.browser import launch
+    from optout.evidence import capture
+    from optout.recipe import Target
+
+    html = ('<input type="password" id="p" value="hunter2hunter2" style="width:200px;height:40px">'
+            '<input id="e" value="ada@example.com" style="width:200px;height:40px">'
+            '<input id="plain" value="nothing secret" style="width:200px;height:40px">')
+
+    async def go():
+        async with async_playwright() as playwright:
+            browser = await launch(playwright)
+            page = await browser.new_page()
+            await page.set_content(html)
+            paths = await capture(page, tmp_path, "masks", {}, [Target(css="#e")])
+            png = Path(paths["screenshot"]).read_bytes()
+            colours = {}
+            for element in ("p", "e", "plain"):
+                box = await page.locator(f"#{element}").bounding_box()
+                colours[element] = await page.evaluate(
+                    """async ([png, x, y]) => {
+                        const image = new Image();
+                        image.src = URL.createObjectURL(new Blob([new Uint8Array(png)]));
+                        await image.decode();
+                        const canvas = document.createElement("canvas");
+                        canvas.width = image.width; canvas.height = image.height;
+                        const context = canvas.getContext("2d");
+                        context.drawImage(image, 0, 0);
+                        return Array.from(context.getImageData(x, y, 1, 1).data.slice(0, 3));
+                    }""", [list(png), box["x"] + 20, box["y"] + box["height"] / 2])
+            await browser.close()
+            return colours, Path(paths["snapshot"]).read_text()
+
+    colours, snapshot = run_sync(go())
+    assert colours["p"] == colours["e"] == [255, 0, 255]  # Playwright's mask colour
+    assert colours["plain"] != [255, 0, 255]
+    assert "hunter2hunter2" not in snapshot and "ada@example.com" not in snapshot
+    assert "nothing secret" in snapshot
