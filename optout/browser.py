@@ -10,7 +10,7 @@ from pathlib import Path
 from playwright.async_api import Browser, Playwright
 from playwright.async_api import Error as PlaywrightError
 
-from optout.errors import BrowserLaunchFailed, BrowserNotFound
+from optout.errors import BrowserLaunchFailed, BrowserNotFound, first_line
 
 # Flags fit for a closed network: no background traffic, no updates, no first-run dialogs.
 LAUNCH_ARGS = [
@@ -80,6 +80,6 @@ async def launch(playwright: Playwright, *, explicit: str | None = None, headed:
         return await playwright.chromium.launch(executable_path=path, headless=not headed,
                                                 args=LAUNCH_ARGS)
     except PlaywrightError as exc:
-        reason = str(exc).strip().splitlines()[0]
+        reason = first_line(exc)
         hint = " A visible browser (--headed) needs a display." if headed else ""
         raise BrowserLaunchFailed(f"Could not start the browser {path}: {reason}.{hint}") from exc

@@ -302,6 +302,12 @@ def demo(ctx: click.Context, headed: bool, browser: str | None, as_json: bool) -
     Starts a local twin of LinkedIn's documented settings on 127.0.0.1, signs in, switches off
     "Data for Generative AI Improvement" and verifies it on a fresh load. It needs no keyring and
     no network.
+
+    \b
+    Examples:
+      optout demo
+      optout demo --headed     # watch it happen
+      optout demo --json
     """
     from optout.practice import PracticePlatform
 

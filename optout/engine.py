@@ -15,6 +15,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from optout import evidence
+from optout.errors import first_line
 from optout.failures import AccountFailure, SecurityError, SettingFailure
 from optout.job import Job, Limits, Resources
 from optout.locate import ControlNotFound, describe, find
@@ -72,9 +73,8 @@ class AccountRun:
                 results.append(self._result(setting, Status.FAILED, message=redact(str(exc))))
             except PlaywrightError as exc:
                 log.debug("browser error", exc_info=True)
-                first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 results.append(self._result(
-                    setting, Status.FAILED, message=redact(f"The browser reported: {first_line}")
+                    setting, Status.FAILED, message=redact(f"The browser reported: {first_line(exc)}")
                 ))
         return results
 
@@ -278,7 +278,7 @@ class AccountRun:
             # The state was read all the same; say that its evidence is missing, keep the result.
             log.warning("evidence not saved: %s", exc)
             paths = None
-            message += f" (Evidence could not be saved: {str(exc).splitlines()[0]}.)"
+            message += f" (Evidence could not be saved: {first_line(exc)}.)"
         return self._result(setting, status, before, after, verified, paths, redact(message))
 
 

@@ -10,6 +10,12 @@ EXIT_NEEDS_HUMAN = 3
 EXIT_DRIFT = 4
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (Playwright's run on with call logs)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 class OptoutError(Exception):
     """An error with a one- or two-sentence message that says what to do."""
 

@@ -9,6 +9,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
+from optout.errors import first_line
 from optout.failures import AccountFailure, SettingFailure
 from optout.recipe import normalise_origin
 from optout.redact import redact
@@ -33,7 +34,7 @@ async def goto(page: Page, url: str, *, limit_ms: float, step: str) -> None:
                 f"{redact(url)} did not finish loading within {limit_ms / 1000:g} s while {step}."
             ) from exc
         except PlaywrightError as exc:
-            reason = str(exc).strip().splitlines()[0]
+            reason = first_line(exc)
             if pause is None or not any(code in reason for code in _TRANSIENT):
                 raise AccountFailure(f"Could not open {redact(url)} while {step}: {reason}") from exc
             log.info("loading %s failed (%s); try %d of 3", url, reason, attempt + 2)

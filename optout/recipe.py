@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from optout.errors import BadInput, RecipeError
+from optout.errors import BadInput, RecipeError, first_line
 
 # ARIA roles a control may be found by (Playwright's get_by_role accepts these).
 AriaRole = Literal[
@@ -264,7 +264,7 @@ def load_recipe(path: Path) -> Recipe:
         line = f", line {mark.line + 1}" if mark else ""
         raise RecipeError(f"{path}{line}: not valid YAML ({exc.problem}).") from exc
     except yaml.YAMLError as exc:  # e.g. a control character the reader refuses
-        raise RecipeError(f"{path}: not valid YAML ({str(exc).splitlines()[0]}).") from exc
+        raise RecipeError(f"{path}: not valid YAML ({first_line(exc)}).") from exc
     if not isinstance(data, dict):
         raise RecipeError(f"{path}, line 1: a recipe must be a mapping of keys to values.")
     try:
