@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import secrets
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from optout import __version__, credentials, render
+from optout.config import Config, load_config
 from optout.credentials import Account, KeyringSecrets, MemorySecrets, SecretSource
 from optout.errors import EXIT_FAILED, EXIT_NEEDS_HUMAN, BadInput, OptoutError
 from optout.failures import AccountFailure, NeedsHuman
+from optout.history import History, Reset, recipe_version
 from optout.job import Job, Limits, Resources
+from optout.notify import check_urls, send
 from optout.person import Absent, Person, from_terminal
 from optout.plan import build_jobs
 from optout.recipe import Recipe, load_recipes, normalise_origin, select
@@ -76,7 +82,8 @@ def cli(ctx: click.Context, debug: bool, recipe_dirs: tuple[str, ...]) -> None:
       optout login linkedin
       optout run linkedin
     """
-    ctx.obj = {"recipe_dirs": recipe_dirs}
+    os.umask(0o077)  # everything the tool writes is private to the user
+    ctx.obj = {"recipe_dirs": recipe_dirs, "config": load_config()}
     if debug:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(RedactingFormatter("%(asctime)s %(name)s: %(message)s"))
@@ -102,19 +109,57 @@ def _finish(results: list[Result], as_json: bool) -> None:
 
 def _execute(jobs: list[Job], mode: Mode, *, secrets: SecretSource, sessions: SessionStore,
              evidence_dir: Path, browser: str | None, headed: bool, quiet: bool,
-             person: Person, timeout: float | None = None) -> list[Result]:
+             person: Person, timeout: float | None = None,
+             on_results: Callable[[list[Result]], None] | None = None) -> list[Result]:
     options = RunOptions(browser=browser, headed=headed,
                          limits=Limits.from_timeout(timeout) if timeout else Limits())
     # With --debug the log already narrates each step, with times.
     debug = click.get_current_context().find_root().params.get("debug")
     resources = Resources(secrets=secrets, sessions=sessions, evidence_dir=evidence_dir,
-                          person=person, progress=None if quiet or debug else render.progress)
+                          person=person, progress=None if quiet or debug else render.progress,
+                          on_results=on_results)
     return run_sync(execute(jobs, mode, resources, options))
+
+
+def _opt_out(ctx: click.Context, mode: Mode, *, platforms: tuple[str, ...], all_platforms: bool,
+             account: str | None, origin: str | None, browser: str | None,
+             timeout: float | None, as_json: bool, headed: bool, notify: tuple[str, ...]) -> None:
+    """run and check: plan, execute, keep the history, tell the person, render, exit."""
+    config: Config = ctx.obj["config"]
+    urls = [*config.notify, *notify]
+    check_urls(urls)
+    credentials.require_keyring()
+    recipes = _recipes(ctx)
+    jobs = build_jobs(recipes, platforms, all_platforms=all_platforms, account=account,
+                      origin=_origin(origin), command=ctx.info_name or "run",
+                      default_accounts=config.accounts)
+    versions = {job.recipe.platform: recipe_version(job.recipe) for job in jobs}
+    resets: list[Reset] = []
+    with History() as history:
+        run_id = history.start_run(" ".join([ctx.info_name or "", *platforms]).strip())
+
+        def keep(results: list[Result]) -> None:
+            for result in results:
+                reset = history.record(run_id, result, versions[result.platform])
+                if reset:
+                    resets.append(reset)
+                    result.message = f"{result.message} {reset.sentence()}".strip()
+
+        results = _execute(jobs, mode, secrets=KeyringSecrets(), sessions=EncryptedSessions(),
+                           evidence_dir=data_dir() / "evidence", browser=browser, headed=headed,
+                           quiet=False, person=from_terminal(), timeout=timeout, on_results=keep)
+        history.finish_run(run_id)
+    for problem in send(urls, results, resets):
+        render.stderr.print(escape(problem), highlight=False)
+    _finish(results, as_json)
 
 
 # Options shared by run and check.
 def _target_options(command):
     command = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")(command)
+    command = click.option("--notify", metavar="URL", multiple=True,
+                           help="Apprise URL told of resets, failures and a needed person "
+                                "(repeatable; also the config file).")(command)
     command = click.option("--timeout", type=click.FloatRange(min=1, max=600), metavar="SECONDS",
                            help="Longest a page may take to load (default 30).")(command)
     command = click.option("--browser", metavar="PATH",
@@ -122,7 +167,8 @@ def _target_options(command):
     command = click.option("--origin", metavar="URL",
                            help="Point the recipe at another origin (practice platform, mirror).")(command)
     command = click.option("--account", metavar="NAME",
-                           help="Only this stored account (default: every stored account).")(command)
+                           help="Only this stored account (default: the config's, else every "
+                                "stored account).")(command)
     command = click.option("--all", "all_platforms", is_flag=True,
                            help="Every platform with stored credentials.")(command)
     return click.argument("platforms", nargs=-1)(command)
@@ -133,9 +179,7 @@ def _target_options(command):
 @click.option("--dry-run", is_flag=True, help="Read and report; change nothing.")
 @click.option("--headed", is_flag=True, help="Show the browser window.")
 @click.pass_context
-def run(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool, account: str | None,
-        origin: str | None, browser: str | None, timeout: float | None, as_json: bool,
-        dry_run: bool, headed: bool) -> None:
+def run(ctx: click.Context, dry_run: bool, **options) -> None:
     """Switch each AI-training setting to its desired state and verify it on a fresh load.
 
     \b
@@ -144,36 +188,26 @@ def run(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool, acc
       optout run --all --json
       optout run linkedin --dry-run
     """
-    credentials.require_keyring()
-    jobs = build_jobs(_recipes(ctx), platforms, all_platforms=all_platforms, account=account,
-                      origin=_origin(origin), command="run")
-    results = _execute(jobs, Mode.DRY_RUN if dry_run else Mode.RUN, secrets=KeyringSecrets(),
-                       sessions=EncryptedSessions(), evidence_dir=data_dir() / "evidence",
-                       browser=browser, headed=headed, quiet=False, person=from_terminal(),
-                       timeout=timeout)
-    _finish(results, as_json)
+    _opt_out(ctx, Mode.DRY_RUN if dry_run else Mode.RUN, **options)
 
 
-@cli.command(epilog=EXIT_CODES_HELP, short_help="Read settings; change nothing.")
+@cli.command(epilog=EXIT_CODES_HELP, short_help="Read settings; change nothing (--fix: re-apply).")
 @_target_options
+@click.option("--fix", is_flag=True, help="Switch back, and verify, any setting not as desired.")
 @click.pass_context
-def check(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool, account: str | None,
-          origin: str | None, browser: str | None, timeout: float | None, as_json: bool) -> None:
-    """Read each setting without changing anything; exit 4 if one is not as desired.
+def check(ctx: click.Context, fix: bool, **options) -> None:
+    """Read each setting; exit 4 if one is not as desired, or was turned back on (a reset).
+
+    Each reading is compared with the history: a setting last seen in its desired state and now
+    found out of it is a reset, recorded and notified. With --fix it is switched back and verified.
 
     \b
     Examples:
       optout check linkedin
       optout check --all --json
+      optout check --all --fix --notify 'mailto://me:app-password@gmail.com'
     """
-    credentials.require_keyring()
-    jobs = build_jobs(_recipes(ctx), platforms, all_platforms=all_platforms, account=account,
-                      origin=_origin(origin), command="check")
-    results = _execute(jobs, Mode.CHECK, secrets=KeyringSecrets(),
-                       sessions=EncryptedSessions(), evidence_dir=data_dir() / "evidence",
-                       browser=browser, headed=False, quiet=False, person=from_terminal(),
-                       timeout=timeout)
-    _finish(results, as_json)
+    _opt_out(ctx, Mode.FIX if fix else Mode.CHECK, headed=False, **options)
 
 
 @cli.command("list", short_help="Platforms, settings and sources.")

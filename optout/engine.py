@@ -99,7 +99,8 @@ class AccountRun:
             status = Status.OK if before == desired else Status.DRIFT
             return await self._finish(setting, status, before, before, before == desired)
         if before == desired:
-            return await self._finish(setting, Status.ALREADY, before, before, True)
+            status = Status.OK if self.mode is Mode.FIX else Status.ALREADY
+            return await self._finish(setting, status, before, before, True)
         if self.mode is Mode.DRY_RUN:
             return await self._finish(setting, Status.WOULD_CHANGE, before, before, False,
                                       f"{setting.title} is {before}; a run would switch it {desired}.")

@@ -9,6 +9,7 @@ from pathlib import Path
 from optout.credentials import Account, SecretSource
 from optout.person import Absent, Person
 from optout.recipe import Recipe, Setting
+from optout.results import Result
 from optout.sessions import SessionStore
 
 
@@ -51,3 +52,5 @@ class Resources:
     evidence_dir: Path
     person: Person = field(default_factory=Absent)
     progress: Progress | None = None
+    # Called with each account's results as soon as the account is done (the history).
+    on_results: Callable[[list[Result]], None] | None = None

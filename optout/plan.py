@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from optout import credentials
-from optout.engine import Job
 from optout.errors import BadInput
+from optout.job import Job
 from optout.recipe import Recipe, select
 
 
 def build_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *, all_platforms: bool,
-               account: str | None, origin: str | None, command: str) -> list[Job]:
+               account: str | None, origin: str | None, command: str,
+               default_accounts: Mapping[str, str] | None = None) -> list[Job]:
     """A job for every stored account of every platform asked for.
+
+    Without --account, a platform's account named in the config is used, else every stored one.
 
     Raises BadInput (exit 2) for an unknown platform, a missing platform name or missing
     credentials, before any browser starts.
@@ -27,11 +30,12 @@ def build_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *, all_plat
 
     jobs: list[Job] = []
     for recipe in chosen:
+        wanted = account or (default_accounts or {}).get(recipe.platform)
         stored = [a for a in credentials.accounts(recipe.platform)
-                  if account is None or a.name == account]
+                  if wanted is None or a.name == wanted]
         if not stored and not all_platforms:
-            which = f" for account {account!r}" if account else ""
-            flag = f" --account {account}" if account else ""
+            which = f" for account {wanted!r}" if wanted else ""
+            flag = f" --account {wanted}" if wanted else ""
             raise BadInput(f"No credentials stored for {recipe.name}{which}. "
                            f"Run `optout login {recipe.platform}{flag}` first.")
         target = recipe.with_origin(origin) if origin else recipe

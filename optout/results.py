@@ -23,6 +23,7 @@ class Mode(str, Enum):
     RUN = "run"
     DRY_RUN = "dry_run"
     CHECK = "check"
+    FIX = "fix"  # check --fix: like run, but a setting found as desired is `ok`
 
 
 @dataclass

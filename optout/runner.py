@@ -67,7 +67,10 @@ async def execute(jobs: list[Job], mode: Mode, resources: Resources,
 
             async def one(job: Job) -> list[Result]:
                 async with gate:
-                    return await _run_job(browser, job, mode, resources, options, launch_visible)
+                    results = await _run_job(browser, job, mode, resources, options, launch_visible)
+                if resources.on_results:
+                    resources.on_results(results)
+                return results
 
             batches = await asyncio.gather(*(one(job) for job in jobs))
         finally:
