@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
 import secrets
+import shlex
 import sys
 import traceback
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import click
 from rich.markup import escape
 
 from optout import __version__, credentials, render
-from optout.config import Config, load_config
+from optout.config import Config, add_notify_urls, config_path, load_config
 from optout.credentials import Account, KeyringSecrets, MemorySecrets, SecretSource
 from optout.errors import EXIT_FAILED, EXIT_NEEDS_HUMAN, BadInput, OptoutError
 from optout.failures import AccountFailure, NeedsHuman
@@ -26,10 +29,12 @@ from optout.person import Absent, Person, from_terminal
 from optout.plan import build_jobs
 from optout.recipe import Recipe, load_recipes, normalise_origin, select
 from optout.redact import RedactingFormatter, redact
+from optout.report import gather, render_html
 from optout.results import Mode, Result, exit_code
 from optout.runner import RunOptions, execute, run_sync, sign_in_by_hand, sign_in_only
+from optout.schedule import SECONDS, SYSTEMS, detect_system, entries, install, installed, remove
 from optout.sessions import EncryptedSessions, NoSessions, SessionStore, delete_sessions
-from optout.storage import data_dir
+from optout.storage import data_dir, write_private
 from optout.totp import normalise_secret
 
 EXIT_CODES_HELP = """\b
@@ -208,6 +213,169 @@ def check(ctx: click.Context, fix: bool, **options) -> None:
       optout check --all --fix --notify 'mailto://me:app-password@gmail.com'
     """
     _opt_out(ctx, Mode.FIX if fix else Mode.CHECK, headed=False, **options)
+
+
+@cli.command(short_help="Latest known state of every setting.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def status(as_json: bool) -> None:
+    """The latest known state of every account and setting, when it was last checked and
+    verified, and how often the platform turned it back.
+
+    \b
+    Examples:
+      optout status
+      optout status --json
+    """
+    with History() as history:
+        rows = history.status()
+    if as_json:
+        click.echo(json.dumps({"settings": rows}, indent=2))
+    elif rows:
+        render.status_table(rows)
+    else:
+        click.echo("Nothing recorded yet: run `optout run PLATFORM` or `optout check PLATFORM`.")
+
+
+@cli.command(short_help="The timeline of observations and resets.")
+@click.argument("platform", required=False)
+@click.option("--account", metavar="NAME", help="Only this account.")
+@click.option("--since", metavar="WHEN", help="Only since a date (2026-11-01) or a span ago (7d, 12h).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def history(platform: str | None, account: str | None, since: str | None, as_json: bool) -> None:
+    """Every observation kept, oldest first, and the resets found among them.
+
+    \b
+    Examples:
+      optout history
+      optout history linkedin --since 7d
+      optout history --account work --json
+    """
+    start = parse_since(since) if since else None
+    with History() as kept:
+        rows = kept.timeline(platform, account, start)
+        resets = kept.resets(platform, account, start)
+    if as_json:
+        click.echo(json.dumps({"observations": rows, "resets": resets}, indent=2))
+    elif rows:
+        render.history_table(rows, resets)
+    else:
+        click.echo("Nothing recorded for that selection.")
+
+
+def parse_since(text: str) -> str:
+    """An ISO time in UTC from '2026-11-01', '2026-11-01T09:00' or a span ago like '7d' or '12h'."""
+    span = re.fullmatch(r"(\d+)([hd])", text.strip())
+    if span:
+        hours = int(span[1]) * (24 if span[2] == "d" else 1)
+        moment = datetime.now(timezone.utc) - timedelta(hours=hours)
+    else:
+        try:
+            moment = datetime.fromisoformat(text.strip())
+        except ValueError as exc:
+            raise BadInput(f"--since {text!r} is neither a date like 2026-11-01 nor a span like "
+                           "7d or 12h.") from exc
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+@cli.command(short_help="One HTML page of proof, with evidence.")
+@click.option("--html", "html_file", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+              help="Where to write it (default: report.html in the data folder).")
+@click.option("--account", metavar="NAME", help="Only this account.")
+def report(html_file: str | None, account: str | None) -> None:
+    """Write one self-contained HTML page: each setting, its state, when it was switched off and
+    verified, the platform's resets, and the evidence screenshots embedded. It is the record a
+    person can attach to a complaint.
+
+    \b
+    Examples:
+      optout report
+      optout report --html linkedin-proof.html --account work
+    """
+    with History() as history:
+        entries = gather(history, account)
+    target = Path(html_file) if html_file else data_dir() / "report.html"
+    write_private(target, render_html(entries, account))
+    click.echo(f"Wrote {target} ({len(entries)} settings).")
+
+
+@cli.group(short_help="Re-check on a schedule with the system's scheduler.")
+def schedule() -> None:
+    """Install, show or remove a scheduled `optout check --all`: a systemd user timer on Linux
+    (cron where there is no systemd), a launchd agent on macOS, a Task Scheduler task on Windows.
+    """
+
+
+_system_option = click.option(
+    "--system", type=click.Choice(["auto", *SYSTEMS]), default="auto", show_default=True,
+    help="Which scheduler to use.")
+_target_option = click.option(
+    "--target", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+    help="Write the entries into DIR instead of the scheduler (for review or tests).")
+
+
+@schedule.command("install")
+@click.option("--every", type=click.Choice(list(SECONDS)), help="How often (default: config, else 1d).")
+@click.option("--fix/--no-fix", default=None, help="Switch back, and verify, what was turned back on.")
+@click.option("--notify", metavar="URL", multiple=True,
+              help="Apprise URL to tell (kept in the private config file, not in the schedule).")
+@_system_option
+@_target_option
+@click.option("--dry-run", is_flag=True, help="Show the entries; install nothing.")
+@click.pass_context
+def schedule_install(ctx: click.Context, every: str | None, fix: bool | None,
+                     notify: tuple[str, ...], system: str, target: Path | None,
+                     dry_run: bool) -> None:
+    """Install a scheduled re-check.
+
+    \b
+    Examples:
+      optout schedule install --every 7d --fix --notify 'ntfy://my-topic'
+      optout schedule install --every 12h --dry-run --system launchd
+    """
+    defaults = ctx.obj["config"].schedule
+    every, fix = every or defaults.every, defaults.fix if fix is None else fix
+    system = detect_system() if system == "auto" else system
+    check_urls(notify)
+    if dry_run:
+        for entry in entries(system, every, fix):
+            click.echo(f"# {entry.what}\n{entry.content}")
+            for command in entry.apply if entry.path else []:  # a file, then commands that load it
+                click.echo(f"# then: {shlex.join(command)}")
+        if notify:
+            click.echo(f"# and the notification URLs go to {config_path()}")
+        return
+    if notify:
+        add_notify_urls(list(notify))
+    install(system, every, fix, target)
+    where = f" in {target}" if target else ""
+    click.echo(f"Installed a {system} re-check every {every}{' with --fix' if fix else ''}{where}.")
+
+
+@schedule.command("status")
+@_system_option
+@_target_option
+def schedule_status(system: str, target: Path | None) -> None:
+    """Show the installed re-check, if there is one."""
+    system = detect_system() if system == "auto" else system
+    content = installed(system, target)
+    if content is None:
+        click.echo(f"No {system} re-check is installed; see `optout schedule install --help`.")
+    else:
+        click.echo(f"A {system} re-check is installed:\n{content}")
+
+
+@schedule.command("remove")
+@_system_option
+@_target_option
+def schedule_remove(system: str, target: Path | None) -> None:
+    """Remove the installed re-check."""
+    system = detect_system() if system == "auto" else system
+    if remove(system, target):
+        click.echo(f"Removed the {system} re-check.")
+    else:
+        click.echo(f"No {system} re-check was installed.")
 
 
 @cli.command("list", short_help="Platforms, settings and sources.")

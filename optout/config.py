@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
+import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from optout.errors import BadInput
+from optout.storage import write_private
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -65,3 +67,13 @@ def load_config(path: Path | None = None) -> Config:
         error = exc.errors()[0]
         where = ".".join(str(part) for part in error["loc"])
         raise BadInput(f"{path}: {where}: {error['msg']}.") from exc
+
+
+def add_notify_urls(urls: list[str], path: Path | None = None) -> Path:
+    """Add notification URLs to the config file (kept private: they may hold tokens)."""
+    path = path or config_path()
+    config = load_config(path)
+    data = config.model_dump(exclude_defaults=True)
+    data["notify"] = list(dict.fromkeys([*config.notify, *urls]))
+    write_private(path, tomli_w.dumps(data))
+    return path

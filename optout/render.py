@@ -88,3 +88,43 @@ def recipes_table(recipes: Iterable[Recipe], stored: dict[str, list[str]]) -> No
                                         s.live_verified.isoformat() if s.live_verified else "never",
                                         accounts)))
     stdout.print(table)
+
+
+def _when(iso: str | None) -> str:
+    """'2026-11-22 23:55' from an ISO time in UTC."""
+    return iso.replace("T", " ")[:16] if iso else "never"
+
+
+def status_table(rows: list[dict]) -> None:
+    table = Table(title="Latest known state (times in UTC)", title_justify="left")
+    for column in ("Account", "Setting", "State", "Result", "Last checked", "Last verified",
+                   "Resets"):
+        table.add_column(column)
+    for row in rows:
+        resets = str(row["reset_count"]) + (f", last {_when(row['last_reset'])}"
+                                            if row["last_reset"] else "")
+        table.add_row(escape(f"{row['platform']}/{row['account']}"), escape(row["title"]),
+                      escape(row["after"] or row["before"] or "-"),
+                      f"[{_STYLE[Status(row['status'])]}]{row['status']}[/]",
+                      _when(row["time"]), _when(row["last_verified"]), resets)
+    stdout.print(table)
+
+
+def history_table(rows: list[dict], resets: list[dict]) -> None:
+    table = Table(title="History (times in UTC)", title_justify="left")
+    for column in ("Time", "Account", "Setting", "State", "Result", "Verified"):
+        table.add_column(column)
+    for row in rows:
+        state = row["after"] or row["before"] or "-"
+        if row["before"] and row["after"] and row["before"] != row["after"]:
+            state = f"{row['before']} → {row['after']}"
+        table.add_row(_when(row["time"]), escape(f"{row['platform']}/{row['account']}"),
+                      escape(row["title"]), escape(state),
+                      f"[{_STYLE[Status(row['status'])]}]{row['status']}[/]",
+                      "yes" if row["verified"] else "no")
+    stdout.print(table)
+    for reset in resets:
+        stdout.print(escape(f"Reset: {reset['platform']}/{reset['account']} {reset['setting']} "
+                            f"was turned back {reset['state']} between "
+                            f"{_when(reset['last_seen_desired'])} and {_when(reset['found'])}."),
+                     style="yellow", highlight=False)

@@ -1,0 +1,252 @@
+"""Lasting protection: the history, resets caught and fixed, notifications, the report, schedules."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import signal
+import sqlite3
+import time
+
+import pytest
+from flask import Flask, request
+
+from optout.history import SCHEMA_VERSION, History
+from optout.practice.linkedin import GEN_AI
+from optout.practice.server import Served
+from optout.results import Result, Status
+from tests.conftest import invoke, results_of
+
+
+@pytest.fixture
+def inbox():
+    """Where Apprise's json:// notifications land."""
+    received: list[dict] = []
+    app = Flask("inbox")
+
+    @app.post("/notify")
+    def notify():
+        received.append(request.get_json())
+        return "", 200
+
+    with Served(app) as served:
+        yield received, f"json://{served.origin.removeprefix('http://')}/notify"
+
+
+def test_a_setting_turned_back_on_is_caught_shown_fixed_and_notified(practice, member, inbox):
+    received, url = inbox
+    ada = member(on=True)
+    origin = ["--origin", practice.origin]
+    assert invoke("run", "linkedin", *origin, "--notify", url).exit_code == 0
+    assert received == []  # all well: nobody is bothered
+    practice.world.store(ada.username, GEN_AI, True)  # the platform quietly turns it back on
+
+    check = invoke("check", "linkedin", *origin, "--json", "--notify", url)
+    assert check.exit_code == 4
+    [row] = results_of(check)
+    assert (row["status"], row["before"]) == ("drift", "on")
+    assert "was turned back on between" in row["message"]
+    [message] = received
+    assert "turned back on" in message["title"]
+    assert "optout check linkedin --fix" in message["message"]
+
+    status = json.loads(invoke("status", "--json").stdout)["settings"]
+    [setting] = status
+    assert (setting["after"], setting["status"], setting["reset_count"]) == ("on", "drift", 1)
+    assert setting["last_verified"] is not None
+    history = json.loads(invoke("history", "linkedin", "--json").stdout)
+    assert [o["status"] for o in history["observations"]] == ["changed", "drift"]
+    assert len(history["resets"]) == 1 and history["resets"][0]["state"] == "on"
+    assert "Reset:" in invoke("history").stdout
+    shown = invoke("status").stdout
+    assert "drift" in shown and "Resets" in shown
+
+    received.clear()
+    fixed = invoke("check", "linkedin", *origin, "--fix", "--json", "--notify", url)
+    assert fixed.exit_code == 0, fixed.output
+    [row] = results_of(fixed)
+    assert (row["status"], row["verified"], row["after"]) == ("changed", True, "off")
+    assert practice.world.setting(ada.username, GEN_AI) is False
+    assert received == []  # this reset was told already
+
+    practice.world.store(ada.username, GEN_AI, True)  # and again: a scheduled check --fix
+    again = invoke("check", "linkedin", *origin, "--fix", "--json", "--notify", url)
+    assert again.exit_code == 0 and results_of(again)[0]["status"] == "changed"
+    [message] = received
+    assert "optout switched it back and verified it" in message["message"]
+    assert json.loads(invoke("status", "--json").stdout)["settings"][0]["reset_count"] == 2
+
+
+def test_drift_seen_twice_is_one_reset(practice, member):
+    ada = member(on=True)
+    origin = ["--origin", practice.origin]
+    assert invoke("run", "linkedin", *origin).exit_code == 0
+    practice.world.store(ada.username, GEN_AI, True)
+    assert invoke("check", "linkedin", *origin).exit_code == 4
+    assert invoke("check", "linkedin", *origin).exit_code == 4
+    assert len(json.loads(invoke("history", "--json").stdout)["resets"]) == 1
+
+
+def test_failures_and_needed_people_are_notified(practice, member, inbox):
+    received, url = inbox
+    member(faults={"save_lost"})
+    assert invoke("run", "linkedin", "--origin", practice.origin, "--notify", url).exit_code == 1
+    [message] = received
+    assert "could not verify" in message["title"] and "did not keep it" in message["message"]
+
+
+def test_notification_urls_and_config_are_checked_before_anything_runs(practice, member, tmp_path,
+                                                                      monkeypatch):
+    member(on=True)
+    bad = invoke("run", "linkedin", "--origin", practice.origin, "--notify", "nonsense")
+    assert bad.exit_code == 2 and "not a notification URL" in bad.stderr
+    config = tmp_path / "config.toml"
+    monkeypatch.setenv("OPTOUT_CONFIG", str(config))
+    config.write_text("notify = [")
+    broken = invoke("status")
+    assert broken.exit_code == 2 and str(config) in broken.stderr
+    config.write_text('[schedule]\nevery = "fortnightly"\n')
+    wrong = invoke("status")
+    assert wrong.exit_code == 2 and "schedule.every" in wrong.stderr
+
+
+def test_the_config_picks_the_default_account(practice, member, tmp_path, monkeypatch):
+    member(on=True, account="work", username="ada@work.example")
+    member(on=True, account="home", username="ada@home.example")
+    config = tmp_path / "config.toml"
+    config.write_text('[accounts]\nlinkedin = "work"\n')
+    monkeypatch.setenv("OPTOUT_CONFIG", str(config))
+    result = invoke("check", "linkedin", "--origin", practice.origin, "--json")
+    assert [r["account"] for r in results_of(result)] == ["work"]
+
+
+def test_history_filters_and_bad_since(practice, member):
+    member(on=True)
+    assert invoke("run", "linkedin", "--origin", practice.origin).exit_code == 0
+    assert len(json.loads(invoke("history", "--since", "1d", "--json").stdout)["observations"]) == 1
+    future = json.loads(invoke("history", "--since", "2999-01-01", "--json").stdout)
+    assert future["observations"] == []
+    assert json.loads(invoke("history", "--account", "nobody", "--json").stdout)["observations"] == []
+    bad = invoke("history", "--since", "last tuesday")
+    assert bad.exit_code == 2 and "--since" in bad.stderr
+
+
+def test_report_is_one_readable_page_with_its_evidence(practice, member, tmp_path, page):
+    ada = member(on=True)
+    assert invoke("run", "linkedin", "--origin", practice.origin).exit_code == 0
+    practice.world.store(ada.username, GEN_AI, True)
+    assert invoke("check", "linkedin", "--origin", practice.origin).exit_code == 4
+    target = tmp_path / "proof.html"
+    result = invoke("report", "--html", str(target))
+    assert result.exit_code == 0 and str(target) in result.stdout
+    html = target.read_text()
+    assert "data:image/png;base64," in html and "src=\"file:" not in html
+    page.goto(target.as_uri())
+    assert page.get_by_role("heading", name="Data for Generative AI Improvement").is_visible()
+    assert page.get_by_text("Turned back on between").is_visible()
+    assert page.locator("img").evaluate("img => img.naturalWidth") > 100
+
+
+# --- the database itself --------------------------------------------------------------------------
+
+
+def _result(n: int) -> Result:
+    return Result("linkedin", f"a{n % 7}", "s", "off", Status.CHANGED, "on", "off", True,
+                  None, f"row {n}", title="S")
+
+
+def _writer(path: str, count: int) -> None:
+    with History(__import__("pathlib").Path(path)) as history:
+        run = history.start_run("test")
+        for n in range(count):
+            history.record(run, _result(n), "v")
+        history.finish_run(run)
+
+
+def test_two_runs_at_once_never_corrupt_it(tmp_path):
+    path = str(tmp_path / "history.sqlite3")
+    History(tmp_path / "history.sqlite3").close()
+    writers = [multiprocessing.Process(target=_writer, args=(path, 200)) for _ in range(2)]
+    for w in writers:
+        w.start()
+    for w in writers:
+        w.join(60)
+        assert w.exitcode == 0
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert db.execute("SELECT count(*) FROM observations").fetchone()[0] == 400
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_a_run_killed_halfway_leaves_it_consistent(tmp_path):
+    path = tmp_path / "history.sqlite3"
+    History(path).close()
+    writer = multiprocessing.Process(target=_writer, args=(str(path), 1_000_000))
+    writer.start()
+    deadline = time.monotonic() + 30
+    db = sqlite3.connect(path)
+    while db.execute("SELECT count(*) FROM observations").fetchone()[0] < 50:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.join()
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    with History(path) as history:  # opens, recovers the WAL, migrates nothing
+        rows = history.timeline()
+        assert rows and all(r["message"].startswith("row ") for r in rows)
+        assert history.db.execute("SELECT finished FROM runs").fetchone()[0] is None
+
+
+def test_a_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "history.sqlite3"
+    History(path).close()
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+    from optout.errors import BadInput
+
+    with pytest.raises(BadInput, match="newer optout"):
+        History(path)
+
+
+# --- schedules -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("system", "every", "expected"), [
+    ("systemd", "12h", ["OnCalendar=*-*-* 09,21:17:00", "Persistent=true",
+                        "-m optout check --all --fix", "systemctl --user enable --now optout-check.timer"]),
+    ("systemd", "7d", ["OnCalendar=Mon *-*-* 09:17:00"]),
+    ("cron", "1d", ["17 9 * * * ", "-m optout check --all --fix # optout-check"]),
+    ("launchd", "7d", ["<key>StartInterval</key>", "<integer>604800</integer>",
+                       "<string>check</string>", "launchctl load -w"]),
+    ("windows", "12h", ["schtasks /Create /F /TN optout-check /SC HOURLY /MO 12 /TR",
+                        "-m optout check --all --fix"]),
+])
+def test_schedule_dry_run_shows_the_entry_for_each_system(system, every, expected, tmp_path,
+                                                          monkeypatch):
+    monkeypatch.setenv("OPTOUT_CONFIG", str(tmp_path / "config.toml"))
+    result = invoke("schedule", "install", "--every", every, "--fix", "--system", system,
+                    "--dry-run", "--notify", "json://127.0.0.1:9/secret-token")
+    assert result.exit_code == 0, result.output
+    for line in expected:
+        assert line in result.stdout
+    assert "secret-token" not in result.stdout  # URLs go to the private config file only
+    assert not (tmp_path / "config.toml").exists()  # a dry run writes nothing
+
+
+def test_schedule_install_status_remove_in_a_target_folder(tmp_path, monkeypatch):
+    config = tmp_path / "config.toml"
+    monkeypatch.setenv("OPTOUT_CONFIG", str(config))
+    target = tmp_path / "units"
+    for system in ("systemd", "cron", "launchd", "windows"):
+        assert "No " in invoke("schedule", "status", "--system", system, "--target", str(target)).stdout
+        done = invoke("schedule", "install", "--system", system, "--target", str(target),
+                      "--notify", "json://127.0.0.1:9/secret-token")
+        assert done.exit_code == 0, done.output
+        status = invoke("schedule", "status", "--system", system, "--target", str(target)).stdout
+        assert "is installed" in status and "optout" in status and "--all" in status
+        assert "removed" in invoke("schedule", "remove", "--system", system, "--target",
+                                   str(target)).stdout.lower()
+        assert list(target.iterdir()) == []
+    assert "secret-token" in config.read_text() and config.stat().st_mode & 0o777 == 0o600
