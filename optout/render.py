@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -96,17 +97,15 @@ def _when(iso: str | None) -> str:
 
 
 def status_table(rows: list[dict]) -> None:
-    table = Table(title="Latest known state (times in UTC)", title_justify="left")
-    for column in ("Account", "Setting", "State", "Result", "Last checked", "Last verified",
-                   "Resets"):
-        table.add_column(column)
+    table = Table(title="Latest known state (times in UTC)", title_justify="left", box=box.SIMPLE)
+    for column in ("Account", "Setting", "State", "Checked", "Verified", "Resets"):
+        table.add_column(column, no_wrap=column == "Account")
     for row in rows:
-        resets = str(row["reset_count"]) + (f", last {_when(row['last_reset'])}"
-                                            if row["last_reset"] else "")
+        state = row["after"] or row["before"] or "-"
+        style = "green" if state == row["desired"] else "yellow"
         table.add_row(escape(f"{row['platform']}/{row['account']}"), escape(row["title"]),
-                      escape(row["after"] or row["before"] or "-"),
-                      f"[{_STYLE[Status(row['status'])]}]{row['status']}[/]",
-                      _when(row["time"]), _when(row["last_verified"]), resets)
+                      f"[{style}]{escape(state)}[/]", _when(row["time"]),
+                      _when(row["last_verified"]), str(row["reset_count"]))
     stdout.print(table)
 
 

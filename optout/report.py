@@ -54,6 +54,7 @@ def gather(history: History, account: str | None = None) -> list[dict[str, Any]]
 def render_html(entries: list[dict[str, Any]], account: str | None = None) -> str:
     environment = Environment(loader=PackageLoader("optout", "templates"),
                               autoescape=select_autoescape(["html"]))
+    environment.filters["when"] = lambda iso: iso.replace("T", " ").replace("+00:00", " UTC")
     return environment.get_template("report.html").render(
         entries=entries, account=account, version=__version__,
         generated=datetime.now(timezone.utc).isoformat(timespec="seconds"))

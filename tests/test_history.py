@@ -60,7 +60,7 @@ def test_a_setting_turned_back_on_is_caught_shown_fixed_and_notified(practice, m
     assert len(history["resets"]) == 1 and history["resets"][0]["state"] == "on"
     assert "Reset:" in invoke("history").stdout
     shown = invoke("status").stdout
-    assert "drift" in shown and "Resets" in shown
+    assert "linkedin/default" in shown and "Resets" in shown
 
     received.clear()
     fixed = invoke("check", "linkedin", *origin, "--fix", "--json", "--notify", url)
