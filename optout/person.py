@@ -52,29 +52,48 @@ class AtTerminal:
         self.answer_within_s = answer_within_s
         self._lock = asyncio.Lock()  # one question at a time, even with accounts in parallel
 
-    async def _ask(self, question: str, *, confirm: bool = False) -> str | bool | None:
-        def prompt() -> str | bool:
-            if confirm:
-                return click.confirm(question, default=True, err=True)
-            return click.prompt(question, err=True).strip()
-
+    async def _ask(self, question: str) -> str | None:
+        """One line typed by the person, or None if nothing comes within answer_within_s."""
         async with self._lock:
+            click.echo(f"{question}: ", err=True, nl=False)
             try:
-                return await asyncio.wait_for(asyncio.to_thread(prompt), self.answer_within_s)
-            except (asyncio.TimeoutError, click.Abort, EOFError):
+                line = await asyncio.wait_for(_read_line(), self.answer_within_s)
+            except asyncio.TimeoutError:
+                click.echo("\nNo answer; going on without one.", err=True)
                 return None
+            return line.strip() if line else None
 
     async def ask_code(self, prompt: str) -> str | None:
-        answer = await self._ask(prompt)
-        return answer if isinstance(answer, str) and answer else None
+        return await self._ask(prompt) or None
 
     async def agrees_to_finish_by_hand(self, reason: str) -> bool:
-        return bool(await self._ask(f"{reason} Finish it yourself in a browser window?",
-                                    confirm=True))
+        answer = await self._ask(f"{reason} Finish it yourself in a browser window? [Y/n]")
+        return answer is not None and answer.lower() in ("", "y", "yes")
 
     async def finish_by_hand(self, page: Page, reason: str) -> None:
         click.echo(f"{reason} Finish it in the browser window that opened; optout goes on "
                    "once you are through.", err=True)
+
+
+async def _read_line() -> str:
+    """A line from stdin without a blocked thread, so an unanswered question never keeps the
+    process alive (POSIX: the event loop watches stdin; elsewhere a worker thread reads it)."""
+    loop = asyncio.get_running_loop()
+    fd = sys.stdin.fileno()
+    line: asyncio.Future[str] = loop.create_future()
+
+    def ready() -> None:
+        if not line.done():
+            line.set_result(sys.stdin.readline())
+
+    try:
+        loop.add_reader(fd, ready)
+    except (NotImplementedError, ValueError):  # Windows' event loop cannot watch stdin
+        return await asyncio.to_thread(sys.stdin.readline)
+    try:
+        return await line
+    finally:
+        loop.remove_reader(fd)
 
 
 def from_terminal() -> Person:
