@@ -57,7 +57,7 @@ def bench(accounts: int, concurrency: int) -> dict[str, float]:
         for n in range(accounts):
             username, password = f"user{n}@practice.invalid", secrets.token_urlsafe(12)
             practice.world.add_user(username, password)
-            account = Account("linkedin", f"user{n}", username)
+            account = Account("linkedin", f"user{n}", username, (practice.origin,))
             passwords[("linkedin", account.name)] = password
             jobs.append(Job(target, account, list(target.settings)))
         peak, done = 0.0, threading.Event()

@@ -8,6 +8,7 @@ import os
 import re
 import secrets
 import shlex
+import sqlite3
 import sys
 import traceback
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from optout.errors import EXIT_FAILED, EXIT_NEEDS_HUMAN, BadInput, OptoutError
 from optout.failures import AccountFailure, NeedsHuman
 from optout.history import History, Reset, recipe_version
 from optout.job import Job, Limits, Resources
-from optout.notify import check_urls, send
+from optout.notify import check_urls, send, send_failure
 from optout.person import Absent, Person, from_terminal
 from optout.plan import build_jobs
 from optout.recipe import Recipe, load_recipes, normalise_origin, select
@@ -133,19 +134,30 @@ def _opt_out(ctx: click.Context, mode: Mode, *, platforms: tuple[str, ...], all_
     config: Config = ctx.obj["config"]
     urls = [*config.notify, *notify]
     check_urls(urls)
-    credentials.require_keyring()
-    recipes = _recipes(ctx)
-    jobs = build_jobs(recipes, platforms, all_platforms=all_platforms, account=account,
-                      origin=_origin(origin), command=ctx.info_name or "run",
-                      default_accounts=config.accounts)
+    try:
+        credentials.require_keyring()
+        recipes = _recipes(ctx)
+        jobs = build_jobs(recipes, platforms, all_platforms=all_platforms, account=account,
+                          origin=_origin(origin), command=ctx.info_name or "run",
+                          default_accounts=config.accounts)
+    except OptoutError as exc:
+        # A scheduled run has nobody watching its output: say it could not even start.
+        send_failure(urls, f"optout {ctx.info_name} could not start", str(exc))
+        raise
     versions = {job.recipe.platform: recipe_version(job.recipe) for job in jobs}
+    origins = {job.recipe.platform: job.recipe.origin for job in jobs}
     resets: list[Reset] = []
     with History() as history:
         run_id = history.start_run(" ".join([ctx.info_name or "", *platforms]).strip())
 
         def keep(results: list[Result]) -> None:
             for result in results:
-                reset = history.record(run_id, result, versions[result.platform])
+                try:
+                    reset = history.record(run_id, result, versions[result.platform],
+                                           origins[result.platform])
+                except sqlite3.Error as exc:  # the run's results still count and are shown
+                    render.stderr.print(escape(f"Could not write the history: {exc}."))
+                    continue
                 if reset:
                     resets.append(reset)
                     result.message = f"{result.message} {reset.sentence()}".strip()
@@ -267,7 +279,10 @@ def parse_since(text: str) -> str:
     span = re.fullmatch(r"(\d+)([hd])", text.strip())
     if span:
         hours = int(span[1]) * (24 if span[2] == "d" else 1)
-        moment = datetime.now(timezone.utc) - timedelta(hours=hours)
+        try:
+            moment = datetime.now(timezone.utc) - timedelta(hours=hours)
+        except OverflowError as exc:
+            raise BadInput(f"--since {text!r} reaches back before the year 1.") from exc
     else:
         try:
             moment = datetime.fromisoformat(text.strip())
@@ -442,9 +457,7 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
         try:
             run_sync(sign_in_by_hand(Job(target, who, []), resources, options))
         except AccountFailure as exc:
-            error = OptoutError(str(exc))
-            error.exit_code = EXIT_NEEDS_HUMAN if isinstance(exc, NeedsHuman) else EXIT_FAILED
-            raise error from exc
+            raise _as_error(exc) from exc
         credentials.store(who, None)
         click.echo(f"Signed in to {recipe.name} by hand; the session for account {account!r} is "
                    "saved (encrypted) and no password is stored.")
@@ -462,9 +475,9 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
         totps = {(who.platform, who.name): secret} if secret else {}
         resources = Resources(secrets=MemorySecrets(passwords, totps), sessions=EncryptedSessions(),
                               evidence_dir=data_dir() / "evidence", person=from_terminal())
-        message = run_sync(sign_in_only(Job(target, who, []), resources, options))
-        if message:
-            raise OptoutError(f"{message} Nothing was stored.")
+        failure = run_sync(sign_in_only(Job(target, who, []), resources, options))
+        if failure:
+            raise _as_error(failure, " Nothing was stored.")
     credentials.store(who, password, secret)
     stored = "password and authenticator secret" if secret else "password"
     click.echo(f"Stored the {stored} for {recipe.name} account {account!r} in the keyring"
@@ -516,8 +529,8 @@ def demo(ctx: click.Context, headed: bool, browser: str | None, as_json: bool) -
     recipe = select(_recipes(ctx), ["linkedin"])[0]
     password = secrets.token_urlsafe(16)
     redact.add(password)
-    account = Account(recipe.platform, "demo", "demo@practice.invalid")
     with PracticePlatform() as practice:
+        account = Account(recipe.platform, "demo", "demo@practice.invalid", (practice.origin,))
         practice.world.add_user(account.username, password)
         if not as_json:
             render.stderr.print(f"Practice platform at {practice.origin} (a local twin of "
@@ -528,6 +541,13 @@ def demo(ctx: click.Context, headed: bool, browser: str | None, as_json: bool) -
                            sessions=NoSessions(), evidence_dir=data_dir() / "demo" / "evidence",
                            browser=browser, headed=headed, quiet=as_json, person=Absent())
     _finish(results, as_json)
+
+
+def _as_error(failure: AccountFailure, more: str = "") -> OptoutError:
+    """An engine failure as a CLI error: exit 3 when a person is needed, else 1."""
+    error = OptoutError(redact(str(failure)) + more)
+    error.exit_code = EXIT_NEEDS_HUMAN if isinstance(failure, NeedsHuman) else EXIT_FAILED
+    return error
 
 
 def _check_account_name(name: str) -> None:

@@ -78,14 +78,16 @@ class AccountRun:
                 ))
         return results
 
-    async def check_sign_in(self) -> str | None:
-        """Sign in from scratch; None on success, else what went wrong (login --verify)."""
+    async def check_sign_in(self) -> AccountFailure | None:
+        """Sign in from scratch; None on success, else how it failed (login --verify)."""
         self.page = await self.context.new_page()
         try:
             await self._goto(self.recipe.url(self.recipe.sign_in.path))
             await self.signer.sign_in(self.page)
-        except (AccountFailure, SettingFailure) as exc:
-            return redact(str(exc))
+        except AccountFailure as exc:
+            return exc
+        except SettingFailure as exc:
+            return AccountFailure(str(exc))
         return None
 
     async def _setting(self, setting: Setting) -> Result:

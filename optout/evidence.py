@@ -11,12 +11,14 @@ from pathlib import Path
 from playwright.async_api import Page
 
 from optout.locate import locator_for
+from optout.pages import bounded
 from optout.recipe import Target
 from optout.redact import MASK, redact
 from optout.storage import write_private
 
 # Inputs masked in every screenshot, whatever the recipe says.
 ALWAYS_MASKED = "input[type=password]"
+SCRIPT_LIMIT_MS = 15_000
 
 
 def _stamp(now: datetime) -> str:
@@ -34,7 +36,9 @@ async def capture(page: Page, folder: Path, label: str, facts: dict[str, object]
     snapshot = redact(await page.locator("body").aria_snapshot())
     # The snapshot lists input values, password fields' included: mask what the screenshot masks.
     for mask in masks:
-        for value in await mask.evaluate_all("els => els.map(el => el.value || el.textContent)"):
+        values = await bounded(mask.evaluate_all("els => els.map(el => el.value || el.textContent)"),
+                               SCRIPT_LIMIT_MS, "reading masked fields")
+        for value in values:
             if value and value.strip():
                 snapshot = snapshot.replace(value.strip(), MASK)
     record = {"time": now.isoformat(timespec="seconds"), "url": redact(page.url), **facts}

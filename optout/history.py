@@ -63,6 +63,13 @@ MIGRATIONS = [
         state TEXT NOT NULL
     );
     """,
+    # 2: where each observation was made, so a test server's readings never count as the
+    # real site's (and never make a reset of it).
+    """
+    ALTER TABLE observations ADD COLUMN origin TEXT NOT NULL DEFAULT '';
+    DROP INDEX observations_by_setting;
+    CREATE INDEX observations_by_setting ON observations (platform, account, setting, origin, id);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -112,12 +119,13 @@ class History:
             # Results arrive on the engine's thread; calls are never concurrent, so sharing is safe.
             self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None,
                                       check_same_thread=False)
-        except sqlite3.Error as exc:
-            raise BadInput(f"Cannot open the history at {self.path}: {exc}.") from exc
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self._migrate()
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise BadInput(f"Cannot use the history at {self.path} ({exc}); move it aside to "
+                           "start a new one.") from exc
 
     def close(self) -> None:
         self.db.close()
@@ -164,25 +172,30 @@ class History:
         with self._transaction() as db:
             db.execute("UPDATE runs SET finished = ? WHERE id = ?", (now(), run_id))
 
-    def record(self, run_id: int, result: Result, recipe_version: str) -> Reset | None:
-        """Keep one observation; return the reset it reveals, if it reveals one."""
+    def record(self, run_id: int, result: Result, recipe_version: str,
+               origin: str = "") -> Reset | None:
+        """Keep one observation; return the reset it reveals, if it reveals one.
+
+        A reset is a setting whose previous reading (on the same origin) verified it in its
+        desired state, and which is now found out of it.
+        """
         found = result.before or result.after
         with self._transaction() as db:
             previous = db.execute(
                 "SELECT time, after, verified, desired FROM observations "
-                "WHERE platform = ? AND account = ? AND setting = ? AND after IS NOT NULL "
-                "ORDER BY id DESC LIMIT 1",
-                (result.platform, result.account, result.setting)).fetchone()
+                "WHERE platform = ? AND account = ? AND setting = ? AND origin = ? "
+                "AND after IS NOT NULL ORDER BY id DESC LIMIT 1",
+                (result.platform, result.account, result.setting, origin)).fetchone()
             time = now()
             cursor = db.execute(
                 "INSERT INTO observations (run_id, time, platform, account, setting, title, "
                 "desired, before, after, status, verified, evidence, message, tool_version, "
-                "recipe_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "recipe_version, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (run_id, time, result.platform, result.account, result.setting,
                  result.title or result.setting, result.desired, result.before, result.after,
                  result.status.value, int(result.verified),
                  json.dumps(result.evidence) if result.evidence else None, result.message,
-                 __version__, recipe_version))
+                 __version__, recipe_version, origin))
             was_desired = (previous is not None and previous["verified"]
                            and previous["after"] == previous["desired"] == result.desired)
             if not (was_desired and found is not None and found != result.desired):
@@ -218,7 +231,8 @@ class History:
             SELECT o.*,
                    (SELECT max(time) FROM observations v
                      WHERE v.platform = o.platform AND v.account = o.account
-                       AND v.setting = o.setting AND v.verified = 1) AS last_verified,
+                       AND v.setting = o.setting AND v.origin = o.origin
+                       AND v.verified = 1) AS last_verified,
                    (SELECT count(*) FROM resets r
                      WHERE r.platform = o.platform AND r.account = o.account
                        AND r.setting = o.setting) AS reset_count,
@@ -228,8 +242,8 @@ class History:
             FROM observations o
             WHERE o.id = (SELECT max(id) FROM observations x
                            WHERE x.platform = o.platform AND x.account = o.account
-                             AND x.setting = o.setting)
-            ORDER BY o.platform, o.account, o.setting
+                             AND x.setting = o.setting AND x.origin = o.origin)
+            ORDER BY o.platform, o.account, o.setting, o.origin
             """)
         return [_observation(row) for row in rows]
 

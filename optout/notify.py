@@ -20,8 +20,10 @@ def check_urls(urls: Sequence[str]) -> None:
     """BadInput for a URL Apprise cannot use, before anything runs."""
     for url in urls:
         if not apprise.Apprise().add(url):
-            raise BadInput(f"{redact(url)!r} is not a notification URL Apprise understands; see "
-                           "https://github.com/caronc/apprise/wiki for the forms it takes.")
+            # Only the scheme: the rest of a URL may hold a token or a password.
+            scheme = url.split("://", 1)[0] if "://" in url else "(no scheme)"
+            raise BadInput(f"A notification URL ({scheme}://…) is not one Apprise understands; "
+                           "see https://github.com/caronc/apprise/wiki for the forms it takes.")
 
 
 def messages(results: Sequence[Result], resets: Sequence[Reset]) -> list[tuple[str, str]]:
@@ -59,3 +61,12 @@ def send(urls: Sequence[str], results: Sequence[Result], resets: Sequence[Reset]
         if not sender.notify(title=title, body=redact(body)):
             problems.append(f"Could not send the notification {title!r} to every URL.")
     return problems
+
+
+def send_failure(urls: Sequence[str], title: str, body: str) -> None:
+    """Tell of a run that could not start; best effort, since it is already failing."""
+    if urls:
+        sender = apprise.Apprise()
+        for url in urls:
+            sender.add(url)
+        sender.notify(title=title, body=redact(body))

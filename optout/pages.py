@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
+from typing import TypeVar
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
@@ -15,6 +17,7 @@ from optout.recipe import normalise_origin
 from optout.redact import redact
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Chromium's words for a connection that dropped or never came: worth one more try.
 _TRANSIENT = ("ERR_CONNECTION_RESET", "ERR_CONNECTION_CLOSED", "ERR_CONNECTION_REFUSED",
@@ -54,3 +57,11 @@ def is_allowed(url: str, origins: list[str]) -> bool:
         return normalise_origin(url) in origins
     except Exception:  # about:blank, data: and other non-web addresses
         return False
+
+
+async def bounded(awaitable: Awaitable[T], limit_ms: float, what: str) -> T:
+    """Await a page script (which Playwright does not time out) for at most `limit_ms`."""
+    try:
+        return await asyncio.wait_for(awaitable, limit_ms / 1000)
+    except asyncio.TimeoutError as exc:
+        raise PlaywrightTimeout(f"{what} took longer than {limit_ms / 1000:g} s") from exc

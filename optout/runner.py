@@ -14,8 +14,9 @@ from playwright.async_api import Browser, Playwright, async_playwright
 from optout.browser import launch
 from optout.engine import AccountRun
 from optout.errors import OptoutError
-from optout.failures import NeedsHuman
+from optout.failures import AccountFailure, NeedsHuman
 from optout.job import Job, Limits, Resources
+from optout.redact import redact
 from optout.results import Mode, Result, Status
 from optout.signin import SignInFlow
 
@@ -69,7 +70,11 @@ async def execute(jobs: list[Job], mode: Mode, resources: Resources,
                 async with gate:
                     results = await _run_job(browser, job, mode, resources, options, launch_visible)
                 if resources.on_results:
-                    resources.on_results(results)
+                    try:
+                        resources.on_results(results)
+                    except Exception:  # keeping results must never lose them
+                        log.warning("could not hand over the results of %s/%s", job.recipe.platform,
+                                    job.account.name, exc_info=True)
                 return results
 
             batches = await asyncio.gather(*(one(job) for job in jobs))
@@ -93,7 +98,7 @@ async def _run_job(browser: Browser, job: Job, mode: Mode, resources: Resources,
         return await run.run()
     except Exception as exc:  # the account fails, the others go on
         log.debug("account %s/%s crashed", job.recipe.platform, job.account.name, exc_info=True)
-        message = (str(exc) if isinstance(exc, OptoutError) else
+        message = (redact(str(exc)) if isinstance(exc, OptoutError) else
                    f"Unexpected error ({type(exc).__name__}); run with --debug for details.")
         return [
             Result(platform=job.recipe.platform, account=job.account.name, setting=s.id,
@@ -106,8 +111,8 @@ async def _run_job(browser: Browser, job: Job, mode: Mode, resources: Resources,
 
 
 async def sign_in_only(job: Job, resources: Resources,
-                       options: RunOptions | None = None) -> str | None:
-    """Sign in once with no saved session; None on success, else the reason it failed."""
+                       options: RunOptions | None = None) -> AccountFailure | None:
+    """Sign in once with no saved session; None on success, else how it failed."""
     options = options or RunOptions()
     async with async_playwright() as playwright:
         browser = await launch(playwright, explicit=options.browser, headed=options.headed)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from optout.errors import BadInput, OptoutError
+from optout.storage import data_path
 
 NAME = "optout-check"
 LAUNCHD_LABEL = "dev.optout.check"
@@ -38,6 +39,20 @@ class Entry:
     content: str
     path: Path | None = None
     apply: list[list[str]] = field(default_factory=list)
+
+
+def windows_wrapper_path() -> Path:
+    return data_path() / f"{NAME}.cmd"
+
+
+# The command each scheduler is driven with; without it, nothing can be installed for real.
+TOOLS = {"systemd": "systemctl", "cron": "crontab", "launchd": "launchctl", "windows": "schtasks"}
+
+
+def require_tool(system: str) -> None:
+    if not shutil.which(TOOLS[system]):
+        raise BadInput(f"There is no `{TOOLS[system]}` here, so no {system} schedule can be "
+                       f"managed; choose another --system, or use --dry-run or --target DIR.")
 
 
 def detect_system() -> str:
@@ -69,7 +84,8 @@ def entries(system: str, every: str, fix: bool, home: Path | None = None) -> lis
         folder = home / ".config" / "systemd" / "user"
         environment = "".join(f"Environment={shlex.quote(f'{k}={v}')}\n" for k, v in env.items())
         service = (f"[Unit]\nDescription=optout: re-check AI-training opt-outs\n\n"
-                   f"[Service]\nType=oneshot\n{environment}ExecStart={shlex.join(command)}\n")
+                   f"[Service]\nType=oneshot\nTimeoutStartSec=30min\n{environment}"
+                   f"ExecStart={shlex.join(command)}\n")
         timer = (f"[Unit]\nDescription=optout: re-check AI-training opt-outs every {every}\n\n"
                  f"[Timer]\nOnCalendar={CALENDAR[every]}\nPersistent=true\n"
                  f"RandomizedDelaySec=15min\n\n[Install]\nWantedBy=timers.target\n")
@@ -91,12 +107,18 @@ def entries(system: str, every: str, fix: bool, home: Path | None = None) -> lis
                  "StandardOutPath": str(logs), "StandardErrorPath": str(logs)}
         if env:
             plist["EnvironmentVariables"] = env
+        # Unload first, so that a reinstall with another interval takes effect.
         return [Entry(str(path), plistlib.dumps(plist).decode(), path,
-                      apply=[["launchctl", "load", "-w", str(path)]])]
+                      apply=[["launchctl", "unload", str(path)],
+                             ["launchctl", "load", "-w", str(path)]])]
     if system == "windows":
+        # Task Scheduler has no environment settings: a small script sets them, then runs optout.
+        wrapper = windows_wrapper_path()
+        lines = ["@echo off", *(f'set "{k}={v}"' for k, v in env.items()),
+                 subprocess.list2cmdline(command)]
         create = ["schtasks", "/Create", "/F", "/TN", NAME, *SCHTASKS[every],
-                  "/TR", subprocess.list2cmdline(command)]
-        return [Entry("Task Scheduler", subprocess.list2cmdline(create) + "\n", apply=[create])]
+                  "/TR", subprocess.list2cmdline([str(wrapper)])]
+        return [Entry(str(wrapper), "\r\n".join(lines) + "\r\n", wrapper, apply=[create])]
     raise BadInput(f"Unknown scheduler {system!r}; choose one of {', '.join(SYSTEMS)}.")
 
 
@@ -106,6 +128,8 @@ def entries(system: str, every: str, fix: bool, home: Path | None = None) -> lis
 def install(system: str, every: str, fix: bool, target: Path | None = None) -> list[Entry]:
     """Install the entries; into `target` instead (files only, nothing run) when given."""
     planned = entries(system, every, fix)
+    if target is None:
+        require_tool(system)
     for entry in planned:
         if target is not None:
             _write(_in_target(entry, target), entry.content)
@@ -115,13 +139,15 @@ def install(system: str, every: str, fix: bool, target: Path | None = None) -> l
         elif system == "cron":
             _set_crontab(_crontab_without_ours() + entry.content)
         for command in entry.apply:
-            _run(command)
+            _run(command, check=command[:2] != ["launchctl", "unload"])  # not loaded yet is fine
     return planned
 
 
 def remove(system: str, target: Path | None = None) -> bool:
     """Remove what install put there; True if something was there."""
     found = False
+    if target is None:
+        require_tool(system)
     for entry in entries(system, "1d", False):
         if target is not None:
             path = _in_target(entry, target)
@@ -132,21 +158,22 @@ def remove(system: str, target: Path | None = None) -> bool:
             _run(["systemctl", "--user", "disable", "--now", f"{NAME}.timer"], check=False)
         if system == "launchd" and entry.path and entry.path.exists():
             _run(["launchctl", "unload", "-w", str(entry.path)], check=False)
+        if system == "windows":
+            found = _run(["schtasks", "/Delete", "/F", "/TN", NAME], check=False) == 0
         if entry.path is not None:
             found = entry.path.exists() or found
             entry.path.unlink(missing_ok=True)
         elif system == "cron":
-            current = _crontab()
-            found = CRON_MARK in current
+            found = CRON_MARK in _crontab()
             if found:
                 _set_crontab(_crontab_without_ours())
-        elif system == "windows":
-            found = _run(["schtasks", "/Delete", "/F", "/TN", NAME], check=False) == 0
     return found
 
 
 def installed(system: str, target: Path | None = None) -> str | None:
     """What is installed (every file's content, the crontab line, the task), or None."""
+    if target is None and system in ("cron", "windows"):
+        require_tool(system)
     if target is None and system == "cron":
         lines = [line for line in _crontab().splitlines() if line.endswith(CRON_MARK)]
         return "\n".join(lines) + "\n" if lines else None
@@ -160,9 +187,7 @@ def installed(system: str, target: Path | None = None) -> str | None:
 
 
 def _in_target(entry: Entry, target: Path) -> Path:
-    name = entry.path.name if entry.path else ("crontab" if entry.what == "crontab" else
-                                                "schtasks.txt")
-    return target / name
+    return target / (entry.path.name if entry.path else "crontab")
 
 
 def _write(path: Path, content: str) -> None:

@@ -21,10 +21,11 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from optout import totp
 from optout.credentials import Account
+from optout.errors import OptoutError
 from optout.failures import AccountFailure, NeedsHuman, SecurityError
 from optout.job import Limits, Resources
 from optout.locate import ControlNotFound, find, locator_for
-from optout.pages import goto, is_allowed
+from optout.pages import bounded, goto, is_allowed
 from optout.recipe import Challenge, Recipe, Target
 from optout.redact import redact
 
@@ -87,6 +88,12 @@ class SignInFlow:
     async def sign_in(self, page: Page) -> None:
         """Sign in with the stored credentials, through any challenges; save the session."""
         name, login_hint = self.recipe.name, self._login_hint()
+        if self.is_sign_in_url(page.url) and await self._challenge_showing(page):
+            # A saved session sent straight to a challenge: answer it; no password is typed.
+            await self._through_challenges(page, [], "code")
+            self.resources.sessions.save(self.account, self.recipe.origin,
+                                         await self.context.storage_state())
+            return
         if not self.account.username:
             raise NeedsHuman(f"The saved {name} session for account {self.account.name!r} has "
                              f"expired and no password is stored. Sign in again with "
@@ -96,6 +103,10 @@ class SignInFlow:
             raise NeedsHuman(f"{name} asks to sign in again and no password is stored for account "
                              f"{self.account.name!r}; run `{login_hint}`.")
         redact.add(password)
+        if not self.account.origins:
+            raise SecurityError(
+                f"Account {self.account.name!r} has no record of the origins its credentials "
+                f"belong to; store them again with `{login_hint}`.")
         if not self.typing_origins():
             raise SecurityError(
                 f"Account {self.account.name!r} was stored for {', '.join(self.account.origins)}, "
@@ -150,9 +161,15 @@ class SignInFlow:
         prompt = challenge.prompt or f"{name} sent a verification code. Enter it"
         code = await self.resources.person.ask_code(f"{name} ({self.account.name}): {prompt}")
         if not code:
-            raise NeedsHuman(f"{name} sent a verification code to the account's email or phone. "
-                             f"Run `optout run {self.recipe.platform}` in a terminal to type it.")
+            raise NeedsHuman(f"{name} sent a verification code to the account's email or phone; "
+                             "run optout again in a terminal to type it.")
         return code
+
+    async def _challenge_showing(self, page: Page) -> bool:
+        for challenge in self.recipe.sign_in.challenges:
+            if await _any_of(page, challenge.when).first.is_visible():
+                return True
+        return False
 
     def _rejected_message(self, last: str) -> str:
         name, hint = self.recipe.name, self._login_hint()
@@ -173,7 +190,7 @@ class SignInFlow:
         """Click and wait (bounded) until the page has answered: moved, or shown an error."""
         url, limit = page.url, self.limits.sign_in_ms
         # A marker that a new document (after a form post) no longer has.
-        await page.evaluate("window.__optoutSubmitted = true")
+        await self._script(page.evaluate("window.__optoutSubmitted = true"))
         waits = [page.wait_for_function("() => !window.__optoutSubmitted", timeout=limit),
                  page.wait_for_url(lambda u: u != url, timeout=limit)]
         refusal = _any_of(page, rejected)
@@ -241,7 +258,10 @@ class SignInFlow:
                              f"{self.recipe.platform}` in a terminal to finish it by hand.")
         if not await person.agrees_to_finish_by_hand(reason):
             raise NeedsHuman(f"{reason} It was left for later.")
-        state = await self.by_hand(page.url, await self.context.storage_state(), reason)
+        try:
+            state = await self.by_hand(page.url, await self.context.storage_state(), reason)
+        except OptoutError as exc:  # no display, no browser: a person is still what it takes
+            raise NeedsHuman(f"{reason} No visible browser could be opened: {exc}") from exc
         await self.context.add_cookies(state["cookies"])
 
     async def by_hand(self, url: str, state: dict[str, Any] | None, reason: str) -> dict[str, Any]:
@@ -277,7 +297,7 @@ class SignInFlow:
 
     async def _require_form_stays(self, field: Locator) -> None:
         """Refuse a form that would post the password to another origin."""
-        action = await field.evaluate("el => el.form ? el.form.action : null")
+        action = await self._script(field.evaluate("el => el.form ? el.form.action : null"))
         if action and not is_allowed(action, self.typing_origins()):
             raise SecurityError(
                 f"The {self.recipe.name} sign-in form would send the password to "
@@ -285,9 +305,11 @@ class SignInFlow:
                 "nothing was typed.")
 
     def typing_origins(self) -> list[str]:
-        """Where credentials may be typed: the recipe's origins that the account was stored for."""
-        bound = self.account.origins
-        return [o for o in self.recipe.origins if not bound or o in bound]
+        """Where credentials may be typed: the recipe's origins that the account was stored for.
+
+        An account stored without origins gets none: it must be stored again, never guessed.
+        """
+        return [o for o in self.recipe.origins if o in self.account.origins]
 
     def _require_typing_allowed(self, page: Page) -> None:
         allowed = self.typing_origins()
@@ -302,6 +324,13 @@ class SignInFlow:
         """Type into `box` only if the page is on an origin the credentials belong to."""
         self._require_typing_allowed(page)
         await box.fill(secret)
+
+    async def _script(self, awaitable: Awaitable[Any]) -> Any:
+        try:
+            return await bounded(awaitable, self.limits.control_ms, "a script on the sign-in page")
+        except PlaywrightTimeout as exc:
+            raise AccountFailure(f"The {self.recipe.name} sign-in page stopped responding: "
+                                 f"{exc}.") from exc
 
     def _progress(self, message: str) -> None:
         log.info("%s/%s: %s", self.recipe.platform, self.account.name, message)

@@ -13,11 +13,15 @@ import platformdirs
 from optout.errors import BadInput
 
 
-def data_dir() -> Path:
-    """OPTOUT_HOME, else the platform's user data folder; created private to the user."""
+def data_path() -> Path:
+    """OPTOUT_HOME, else the platform's user data folder (not created)."""
     home = os.environ.get("OPTOUT_HOME")
-    path = Path(home).expanduser() if home else Path(platformdirs.user_data_dir("optout"))
-    return private_dir(path)
+    return Path(home).expanduser() if home else Path(platformdirs.user_data_dir("optout"))
+
+
+def data_dir() -> Path:
+    """The data folder, created private to the user."""
+    return private_dir(data_path())
 
 
 def private_dir(path: Path) -> Path:

@@ -96,11 +96,22 @@ def test_failures_and_needed_people_are_notified(practice, member, inbox):
     assert "could not verify" in message["title"] and "did not keep it" in message["message"]
 
 
+def test_a_needed_person_is_notified(practice, member, inbox):
+    received, url = inbox
+    member(faults={"security_check"})
+    assert invoke("check", "linkedin", "--origin", practice.origin, "--notify", url).exit_code == 3
+    [message] = received
+    assert "needs you" in message["title"] and "security check" in message["message"]
+
+
 def test_notification_urls_and_config_are_checked_before_anything_runs(practice, member, tmp_path,
-                                                                      monkeypatch):
-    member(on=True)
-    bad = invoke("run", "linkedin", "--origin", practice.origin, "--notify", "nonsense")
-    assert bad.exit_code == 2 and "not a notification URL" in bad.stderr
+                                                                      monkeypatch, optout_home):
+    ada = member(on=True)
+    bad = invoke("run", "linkedin", "--origin", practice.origin, "--notify", "nonsense://tok3n")
+    assert bad.exit_code == 2 and "not one Apprise understands" in bad.stderr
+    assert "tok3n" not in bad.output  # the rest of a URL may be a secret
+    assert practice.world.user(ada.username).sign_ins == 0
+    assert not (optout_home / "history.sqlite3").exists()
     config = tmp_path / "config.toml"
     monkeypatch.setenv("OPTOUT_CONFIG", str(config))
     config.write_text("notify = [")
@@ -250,3 +261,52 @@ def test_schedule_install_status_remove_in_a_target_folder(tmp_path, monkeypatch
                                    str(target)).stdout.lower()
         assert list(target.iterdir()) == []
     assert "secret-token" in config.read_text() and config.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_history_migrates_forward_from_version_1(tmp_path):
+    from optout.history import MIGRATIONS
+
+    path = tmp_path / "history.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0])
+    db.execute("INSERT INTO runs (started, command, tool_version) VALUES ('t', 'run', '0')")
+    db.execute("INSERT INTO observations (run_id, time, platform, account, setting, title, desired, "
+               "after, status, verified, message, tool_version, recipe_version) VALUES "
+               "(1, 't', 'linkedin', 'a', 's', 'S', 'off', 'off', 'changed', 1, '', '0', 'v')")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    with History(path) as history:
+        [row] = history.timeline()
+        assert row["origin"] == "" and row["after"] == "off"
+        assert history.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_resets_are_judged_per_origin(tmp_path):
+    with History(tmp_path / "h.sqlite3") as history:
+        run = history.start_run("t")
+        verified = Result("linkedin", "a", "s", "off", Status.CHANGED, "on", "off", True, title="S")
+        drift = Result("linkedin", "a", "s", "off", Status.DRIFT, "on", "on", False, title="S")
+        assert history.record(run, verified, "v", "https://www.linkedin.com") is None
+        assert history.record(run, drift, "v", "http://127.0.0.1:8000") is None  # a test server
+        reset = history.record(run, drift, "v", "https://www.linkedin.com")
+        assert reset is not None and reset.state == "on"
+
+
+def test_damaged_history_and_odd_spans_are_bad_input(optout_home):
+    optout_home.mkdir(parents=True, exist_ok=True)
+    (optout_home / "history.sqlite3").write_bytes(b"this is not a database" * 100)
+    broken = invoke("status")
+    assert broken.exit_code == 2 and "move it aside" in broken.stderr
+    (optout_home / "history.sqlite3").unlink()
+    far = invoke("history", "--since", "99999999d")
+    assert far.exit_code == 2 and "--since" in far.stderr
+
+
+def test_managing_a_scheduler_that_is_not_here_is_bad_input():
+    import shutil
+
+    if shutil.which("crontab"):
+        pytest.skip("this machine has crontab")
+    result = invoke("schedule", "status", "--system", "cron")
+    assert result.exit_code == 2 and "no `crontab` here" in result.stderr

@@ -121,7 +121,7 @@ def test_an_emailed_code_without_a_terminal_stops_at_once(practice):
     assert result.exit_code == 3
     [row] = results_of(result)
     assert row["status"] == "needs_human" and "in a terminal" in row["message"]
-    assert seconds < 60  # the requirement: never hang without a terminal
+    assert seconds < 20  # the requirement: at once, never hang without a terminal
     assert practice.world.setting("ada@example.com", GEN_AI) is True
 
 
@@ -152,7 +152,7 @@ def test_a_security_check_without_a_terminal_needs_a_person_quickly(practice):
     [row] = results_of(result)
     assert row["status"] == "needs_human" and "security check" in row["message"]
     assert "never solves" in row["message"]
-    assert seconds < 60
+    assert seconds < 20
     assert practice.world.setting("ada@example.com", GEN_AI) is True
 
 
@@ -160,8 +160,8 @@ def test_a_security_check_is_finished_by_the_person_in_a_visible_browser(practic
     practice.world.add_user("ada@example.com", PASSWORD, faults={"security_check"})
     store(practice)
 
-    async def solve(page):  # the person ticks the box; the page then carries on by itself
-        practice.world.pass_security_check("ada@example.com")
+    async def solve(page):  # the person solves it, in the visible browser only
+        await page.get_by_role("button", name="I'm not a robot").click()
 
     person = Person(act=solve)
     [row] = engine_run(practice, person)
@@ -201,9 +201,12 @@ def test_signing_in_by_hand_keeps_the_session_and_no_password(practice, memory_k
     resources = Resources(secrets=KeyringSecrets(), sessions=EncryptedSessions(),
                           evidence_dir=data_dir() / "evidence",
                           person=Person(act=sign_in_yourself(practice)))
+    credentials.store(Account("linkedin", "default", "ada@example.com", (practice.origin,)),
+                      "an-old-password")
     run_sync(sign_in_by_hand(Job(recipe, account, []), resources, RunOptions(hand_off_headless=True)))
-    credentials.store(account, None)
+    credentials.store(account, None)  # what `login --browser` does once the person is in
     assert ("optout:linkedin", "default") not in memory_keyring.items
+    assert practice.world.sign_in_attempts == [("ada@example.com", PASSWORD)]  # typed by the person
     result, _ = cli_run(practice)
     assert result.exit_code == 0, result.output
     assert results_of(result)[0]["status"] == "changed"
@@ -415,3 +418,20 @@ def test_screenshots_mask_password_and_sensitive_fields(tmp_path):
     assert colours["plain"] != [255, 0, 255]
     assert "hunter2hunter2" not in snapshot and "ada@example.com" not in snapshot
     assert "nothing secret" in snapshot
+
+
+def test_login_verify_needing_a_person_exits_3(practice):
+    practice.world.add_user("ada@example.com", PASSWORD, faults={"unusual_sign_in"})
+    result = invoke("login", "linkedin", "--username", "ada@example.com", "--origin",
+                    practice.origin, "--password-stdin", "--verify", input=f"{PASSWORD}\n")
+    assert result.exit_code == 3
+    assert "in a terminal" in result.stderr and "Nothing was stored" in result.stderr
+
+
+def test_an_account_stored_without_origins_is_never_typed_anywhere(practice):
+    practice.world.add_user("ada@example.com", PASSWORD)
+    credentials.store(Account("linkedin", "default", "ada@example.com"), PASSWORD)
+    result, _ = cli_run(practice)
+    assert result.exit_code == 1
+    assert "no record of the origins" in results_of(result)[0]["message"]
+    assert practice.world.sign_in_attempts == []
