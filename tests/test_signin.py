@@ -435,3 +435,16 @@ def test_an_account_stored_without_origins_is_never_typed_anywhere(practice):
     assert result.exit_code == 1
     assert "no record of the origins" in results_of(result)[0]["message"]
     assert practice.world.sign_in_attempts == []
+
+
+def test_a_saved_session_sent_to_a_challenge_answers_it_without_the_password(practice):
+    ada = practice.world.add_user("ada@example.com", PASSWORD)
+    store(practice)
+    assert cli_run(practice, "--dry-run")[0].exit_code == 4  # signed in, session saved
+    ada.faults.add("recheck")
+    attempts = len(practice.world.sign_in_attempts)
+    person = Person(code=lambda: ada.sent_codes[-1])
+    [row] = engine_run(practice, person)
+    assert row.status.value == "changed" and row.verified
+    assert len(person.asked) == 1
+    assert len(practice.world.sign_in_attempts) == attempts  # no password typed again

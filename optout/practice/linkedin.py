@@ -50,8 +50,16 @@ def member_page(view):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        if not signed_in_user():
+        username = signed_in_user()
+        if not username:
             return redirect(url_for("linkedin.login", session_redirect=request.path))
+        user = world().user(username)
+        if "recheck" in user.faults and not user.rechecked:
+            # The platform doubts a saved session and asks for an emailed code, no password.
+            user.rechecked = True
+            session.clear()
+            session.update(pending=username, steps=["verify-email"], redirect=request.path)
+            return _next_step()
         return view(*args, **kwargs)
 
     return wrapper

@@ -17,6 +17,7 @@ FAULTS = {
     "security_check": "after the password, a CAPTCHA-style check that only a person can pass",
     "hang": "settings pages never finish loading",
     "flaky": "the first load of a settings page answers HTTP 503",
+    "recheck": "a signed-in session is sent once to the emailed-code page before settings",
 }
 
 
@@ -34,6 +35,7 @@ class PracticeUser:
     sent_codes: list[str] = field(default_factory=list)
     security_check_passed: bool = False
     session_generation: int = 0  # bumped to expire every session of the user
+    rechecked: bool = False  # the `recheck` fault has been answered
 
 
 class World:
