@@ -10,6 +10,7 @@ import secrets
 import shlex
 import sqlite3
 import sys
+import tempfile
 import traceback
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -23,11 +24,14 @@ from optout.config import Config, add_notify_urls, config_path, load_config
 from optout.credentials import Account, KeyringSecrets, MemorySecrets, SecretSource
 from optout.errors import EXIT_FAILED, EXIT_NEEDS_HUMAN, BadInput, OptoutError
 from optout.failures import AccountFailure, NeedsHuman
+from optout.guide import FORMATS
+from optout.guide import write as write_guides
 from optout.history import History, Reset, recipe_version
 from optout.job import Job, Limits, Resources
 from optout.notify import check_urls, send, send_failure
 from optout.person import Absent, Person, from_terminal
 from optout.plan import build_jobs
+from optout.practice import TWINS
 from optout.recipe import Recipe, load_recipes, normalise_origin, select
 from optout.redact import RedactingFormatter, redact
 from optout.report import gather, render_html
@@ -524,23 +528,73 @@ def demo(ctx: click.Context, headed: bool, browser: str | None, as_json: bool) -
       optout demo --headed     # watch it happen
       optout demo --json
     """
+    recipe = select(_recipes(ctx), ["linkedin"])[0]
+    results = _on_practice([recipe], data_dir() / "demo" / "evidence", browser=browser,
+                           headed=headed, quiet=as_json)
+    _finish(results, as_json)
+
+
+def _on_practice(recipes: list[Recipe], evidence_dir: Path, *, browser: str | None = None,
+                 headed: bool = False, quiet: bool = False) -> list[Result]:
+    """Run recipes against their practice twins with throwaway credentials: no keyring needed."""
     from optout.practice import PracticePlatform
 
-    recipe = select(_recipes(ctx), ["linkedin"])[0]
-    password = secrets.token_urlsafe(16)
-    redact.add(password)
     with PracticePlatform() as practice:
-        account = Account(recipe.platform, "demo", "demo@practice.invalid", (practice.origin,))
-        practice.world.add_user(account.username, password)
-        if not as_json:
-            render.stderr.print(f"Practice platform at {practice.origin} (a local twin of "
-                                f"{recipe.name}; no real account is used).", highlight=False)
-        job = Job(recipe.with_origin(practice.origin), account, list(recipe.settings))
-        results = _execute([job], Mode.RUN,
-                           secrets=MemorySecrets({(account.platform, account.name): password}),
-                           sessions=NoSessions(), evidence_dir=data_dir() / "demo" / "evidence",
-                           browser=browser, headed=headed, quiet=as_json, person=Absent())
-    _finish(results, as_json)
+        jobs, passwords = [], {}
+        for recipe in recipes:
+            password = secrets.token_urlsafe(16)
+            redact.add(password)
+            account = Account(recipe.platform, "demo", f"demo@{recipe.platform}.practice.invalid",
+                              (practice.origin,))
+            practice.world.add_user(account.username, password)
+            passwords[(account.platform, account.name)] = password
+            jobs.append(Job(recipe.with_origin(practice.origin), account, list(recipe.settings)))
+        if not quiet:
+            render.stderr.print(f"Practice platform at {practice.origin} (local twins; no real "
+                                "account is used).", highlight=False)
+        return _execute(jobs, Mode.RUN, secrets=MemorySecrets(passwords), sessions=NoSessions(),
+                        evidence_dir=evidence_dir, browser=browser, headed=headed, quiet=quiet,
+                        person=Absent())
+
+
+@cli.command(short_help="Step-by-step guides from the recipes.")
+@click.argument("platforms", nargs=-1)
+@click.option("--all", "all_platforms", is_flag=True, help="A guide for every recipe.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              metavar="DIR", help="Folder to write the guides into.")
+@click.option("--screenshots", is_flag=True,
+              help="Add pictures of each setting in its desired state, taken on the practice platform.")
+@click.pass_context
+def guide(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool, fmt: str, out: Path,
+          screenshots: bool) -> None:
+    """Write step-by-step guides for people who prefer to click themselves: where to go, what the
+    setting is called, what the desired state looks like, the source and the last live check.
+    They come from the same recipes the engine runs.
+
+    \b
+    Examples:
+      optout guide linkedin --out guides
+      optout guide --all --format html --screenshots --out guides
+    """
+    recipes = _recipes(ctx)
+    if bool(platforms) == all_platforms:
+        raise BadInput("Name platforms or use --all (one of the two).")
+    chosen = list(recipes.values()) if all_platforms else select(recipes, platforms)
+    pictures: dict[str, dict[str, str]] = {}
+    with tempfile.TemporaryDirectory() as evidence:
+        if screenshots:
+            twins = [r for r in chosen if r.platform in TWINS]
+            for result in _on_practice(twins, Path(evidence), quiet=True):
+                if result.verified and result.evidence:
+                    pictures.setdefault(result.platform, {})[result.setting] = \
+                        result.evidence["screenshot"]
+                else:
+                    raise OptoutError(f"The practice run for {result.platform} did not verify "
+                                      f"{result.setting}: {result.message}")
+        written = write_guides(chosen, fmt, out, pictures)
+    for path in written:
+        click.echo(f"Wrote {path}")
 
 
 def _as_error(failure: AccountFailure, more: str = "") -> OptoutError:

@@ -7,4 +7,7 @@ through sign-in, settings and the faults a real platform can show, all on 127.0.
 from optout.practice.server import PracticePlatform
 from optout.practice.world import FAULTS, World
 
-__all__ = ["FAULTS", "PracticePlatform", "World"]
+# The recipes that have a twin here (each twin reproduces its recipe's labels and paths).
+TWINS = frozenset({"linkedin"})
+
+__all__ = ["FAULTS", "TWINS", "PracticePlatform", "World"]

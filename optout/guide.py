@@ -1,0 +1,66 @@
+"""Step-by-step guides for people who prefer to click themselves, made from the same recipes the
+engine runs, so a guide and the automation can never disagree."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from optout.recipe import Recipe, Setting, Target
+
+FORMATS = ("md", "html")
+
+
+def control_words(setting: Setting) -> str:
+    """How a person would recognise the control, from the recipe's first (preferred) target."""
+    return _target_words(setting.control[0])
+
+
+def _target_words(target: Target) -> str:
+    kind = {"switch": "switch", "checkbox": "checkbox", "button": "button", "link": "link",
+            "radio": "option", "tab": "tab", "menuitem": "menu item"}.get(target.role or "", "")
+    if target.role and target.name:
+        return f'the {kind or target.role} "{target.name}"'
+    for way in ("label", "text", "placeholder"):
+        value = getattr(target, way)
+        if value:
+            return f'the control labelled "{value}"' if way == "label" else f'"{value}"'
+    return "the control described in the recipe (it has no visible name)"
+
+
+def state_words(setting: Setting) -> str:
+    """What the desired state looks like on the page."""
+    role = setting.control[0].role
+    if role in ("switch", "checkbox"):
+        return ("switched off: the switch sits to the left, not highlighted"
+                if setting.desired == "off" else "switched on: the switch is highlighted")
+    return f"set to {setting.desired}"
+
+
+def render(recipe: Recipe, fmt: str, screenshots: dict[str, str] | None = None) -> str:
+    environment = Environment(loader=PackageLoader("optout", "templates"),
+                              autoescape=select_autoescape(["html"]), trim_blocks=True,
+                              lstrip_blocks=True)
+    environment.globals.update(control_words=control_words, state_words=state_words,
+                               target_words=_target_words)
+    return environment.get_template(f"guide.{fmt}").render(
+        recipe=recipe, screenshots=screenshots or {})
+
+
+def write(recipes: list[Recipe], fmt: str, out: Path,
+          screenshots: dict[str, dict[str, str]] | None = None) -> list[Path]:
+    """One guide file per recipe in `out` (pictures copied beside them); the paths written."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for recipe in recipes:
+        pictures = {}
+        for setting_id, source in (screenshots or {}).get(recipe.platform, {}).items():
+            name = f"{recipe.platform}-{setting_id}.png"
+            shutil.copyfile(source, out / name)
+            pictures[setting_id] = name
+        path = out / f"{recipe.platform}.{fmt}"
+        path.write_text(render(recipe, fmt, pictures), encoding="utf-8")
+        written.append(path)
+    return written

@@ -1,0 +1,50 @@
+"""Guides come from the recipes the engine runs, so they can never disagree with it."""
+
+from __future__ import annotations
+
+import pytest
+
+from optout.recipe import builtin_recipe_dir, load_recipes
+from tests.conftest import invoke
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_a_guide_for_every_recipe_says_what_the_engine_does(tmp_path, fmt):
+    result = invoke("guide", "--all", "--format", fmt, "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    for recipe in load_recipes().values():
+        text = (tmp_path / f"{recipe.platform}.{fmt}").read_text()
+        assert recipe.url(recipe.sign_in.path) in text
+        for setting in recipe.settings:
+            assert setting.title in text
+            assert recipe.url(setting.path) in text
+            assert (setting.control[0].name or "") in text
+            assert setting.source in text
+            assert "never (taken from the help page above)" in text  # no live claim
+
+
+def test_a_changed_recipe_changes_its_guide(tmp_path):
+    folder = tmp_path / "recipes"
+    folder.mkdir()
+    text = (builtin_recipe_dir() / "linkedin.yaml").read_text()
+    (folder / "linkedin.yaml").write_text(
+        text.replace("Use my data for training content creation AI models", "Train on my posts"))
+    assert invoke("--recipes", str(folder), "guide", "linkedin", "--out", str(tmp_path)).exit_code == 0
+    guide = (tmp_path / "linkedin.md").read_text()
+    assert 'the switch "Train on my posts"' in guide
+    assert "content creation AI models" not in guide
+
+
+def test_screenshots_come_from_a_verified_practice_run(tmp_path, page):
+    result = invoke("guide", "linkedin", "--format", "html", "--screenshots", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    picture = tmp_path / "linkedin-data-for-generative-ai-improvement.png"
+    assert picture.read_bytes().startswith(b"\x89PNG")
+    page.goto((tmp_path / "linkedin.html").as_uri())
+    assert page.locator("img").evaluate("img => img.naturalWidth") > 100
+    assert page.get_by_role("heading", name="Data for Generative AI Improvement").is_visible()
+
+
+def test_guide_needs_platforms_or_all(tmp_path):
+    assert invoke("guide", "--out", str(tmp_path)).exit_code == 2
+    assert invoke("guide", "nowhere", "--out", str(tmp_path)).exit_code == 2
