@@ -12,14 +12,17 @@ import sqlite3
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import click
 from rich.markup import escape
+from rich.progress import MofNCompleteColumn, Progress
 
 from optout import __version__, credentials, render
+from optout import roster as roster_file
 from optout.config import Config, add_notify_urls, config_path, load_config
 from optout.credentials import Account, KeyringSecrets, MemorySecrets, SecretSource
 from optout.errors import EXIT_FAILED, EXIT_NEEDS_HUMAN, BadInput, OptoutError
@@ -36,11 +39,15 @@ from optout.recipe import Recipe, load_recipes, normalise_origin, select
 from optout.redact import RedactingFormatter, redact
 from optout.report import gather, render_html
 from optout.results import Mode, Result, exit_code
+from optout.roster import RosterSecrets
 from optout.runner import RunOptions, execute, run_sync, sign_in_by_hand, sign_in_only
 from optout.schedule import SECONDS, SYSTEMS, detect_system, entries, install, installed, remove
 from optout.sessions import EncryptedSessions, NoSessions, SessionStore, delete_sessions
 from optout.storage import data_dir, write_private
 from optout.totp import normalise_secret
+
+# Accounts at once: measured on 2 cores, throughput stops growing past 4 (README, Benchmark).
+DEFAULT_CONCURRENCY = max(2, min(8, 2 * (os.cpu_count() or 1)))
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -136,23 +143,52 @@ def _opt_out(ctx: click.Context, mode: Mode, *, platforms: tuple[str, ...], all_
              timeout: float | None, as_json: bool, headed: bool, notify: tuple[str, ...]) -> None:
     """run and check: plan, execute, keep the history, tell the person, render, exit."""
     config: Config = ctx.obj["config"]
-    urls = [*config.notify, *notify]
-    check_urls(urls)
-    try:
+    urls = _notify_urls(ctx, notify)
+    with _told_if_it_cannot_start(ctx, urls):
         credentials.require_keyring()
-        recipes = _recipes(ctx)
-        jobs = build_jobs(recipes, platforms, all_platforms=all_platforms, account=account,
+        jobs = build_jobs(_recipes(ctx), platforms, all_platforms=all_platforms, account=account,
                           origin=_origin(origin), command=ctx.info_name or "run",
                           default_accounts=config.accounts)
+    options = RunOptions(browser=browser, headed=headed, limits=_limits(timeout))
+    command = " ".join([ctx.info_name or "", *platforms]).strip()
+    results, resets = _run_and_keep(jobs, mode, command=command, secrets=KeyringSecrets(),
+                                    options=options, narrate=True)
+    _tell(urls, results, resets)
+    _finish(results, as_json)
+
+
+def _notify_urls(ctx: click.Context, notify: tuple[str, ...]) -> list[str]:
+    urls = [*ctx.obj["config"].notify, *notify]
+    check_urls(urls)
+    return urls
+
+
+@contextmanager
+def _told_if_it_cannot_start(ctx: click.Context, urls: list[str]) -> Iterator[None]:
+    """A scheduled run has nobody watching its output: say it could not even start."""
+    try:
+        yield
     except OptoutError as exc:
-        # A scheduled run has nobody watching its output: say it could not even start.
         send_failure(urls, f"optout {ctx.info_name} could not start", str(exc))
         raise
+
+
+def _limits(timeout: float | None) -> Limits:
+    return Limits.from_timeout(timeout) if timeout else Limits()
+
+
+def _run_and_keep(jobs: list[Job], mode: Mode, *, command: str, secrets: SecretSource,
+                  options: RunOptions, narrate: bool, progress: Progress | None = None,
+                  resumed_from: int | None = None) -> tuple[list[Result], list[Reset]]:
+    """Execute the jobs, keeping each account's results in the history as soon as it is done."""
+    if not jobs:
+        return [], []
     versions = {job.recipe.platform: recipe_version(job.recipe) for job in jobs}
     origins = {job.recipe.platform: job.recipe.origin for job in jobs}
     resets: list[Reset] = []
+    task = progress.add_task("Accounts", total=len(jobs)) if progress else None
     with History() as history:
-        run_id = history.start_run(" ".join([ctx.info_name or "", *platforms]).strip())
+        run_id = history.start_run(command, resumed_from)
 
         def keep(results: list[Result]) -> None:
             for result in results:
@@ -165,14 +201,23 @@ def _opt_out(ctx: click.Context, mode: Mode, *, platforms: tuple[str, ...], all_
                 if reset:
                     resets.append(reset)
                     result.message = f"{result.message} {reset.sentence()}".strip()
+            if progress is not None:
+                progress.advance(task)
 
-        results = _execute(jobs, mode, secrets=KeyringSecrets(), sessions=EncryptedSessions(),
-                           evidence_dir=data_dir() / "evidence", browser=browser, headed=headed,
-                           quiet=False, person=from_terminal(), timeout=timeout, on_results=keep)
+        # With --debug the log already narrates each step, with times.
+        debug = click.get_current_context().find_root().params.get("debug")
+        resources = Resources(secrets=secrets, sessions=EncryptedSessions(),
+                              evidence_dir=data_dir() / "evidence", person=from_terminal(),
+                              progress=render.progress if narrate and not debug else None,
+                              on_results=keep)
+        results = run_sync(execute(jobs, mode, resources, options))
         history.finish_run(run_id)
+    return results, resets
+
+
+def _tell(urls: list[str], results: list[Result], resets: list[Reset]) -> None:
     for problem in send(urls, results, resets):
         render.stderr.print(escape(problem), highlight=False)
-    _finish(results, as_json)
 
 
 # Options shared by run and check.
@@ -313,7 +358,7 @@ def report(html_file: str | None, account: str | None) -> None:
       optout report --html linkedin-proof.html --account work
     """
     with History() as history:
-        entries = gather(history, account)
+        entries = gather(history, account=account)
     target = Path(html_file) if html_file else data_dir() / "report.html"
     write_private(target, render_html(entries, account))
     click.echo(f"Wrote {target} ({len(entries)} settings).")
@@ -395,6 +440,88 @@ def schedule_remove(system: str, target: Path | None) -> None:
         click.echo(f"Removed the {system} re-check.")
     else:
         click.echo(f"No {system} re-check was installed.")
+
+
+@cli.command(epilog=EXIT_CODES_HELP, short_help="Opt out many accounts from a roster.")
+@click.argument("roster", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--origin", metavar="URL", help="Point every recipe at another origin.")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=DEFAULT_CONCURRENCY,
+              show_default=True, help="Accounts at once, each in its own browser context.")
+@click.option("--per-platform", type=click.IntRange(1, 64), metavar="N",
+              help="At most N accounts of one platform at once, to stay polite.")
+@click.option("--resume", is_flag=True,
+              help="Skip the accounts already verified by the last run of this roster.")
+@click.option("--dry-run", is_flag=True, help="Read and report; change nothing.")
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Also write the results as CSV.")
+@click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path),
+              metavar="FILE", help="Also write the HTML report for the roster's accounts.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.option("--notify", metavar="URL", multiple=True, help="Apprise URL (repeatable).")
+@click.option("--timeout", type=click.FloatRange(min=1, max=600), metavar="SECONDS",
+              help="Longest a page may take to load (default 30).")
+@click.option("--browser", metavar="PATH", help="Chromium or Chrome to use (also OPTOUT_BROWSER).")
+@click.option("--browser-endpoint", metavar="WS_URL",
+              help="Use a remote Playwright browser server (ws://…) instead of a local browser.")
+@click.pass_context
+def bulk(ctx: click.Context, roster: Path, origin: str | None, concurrency: int,
+         per_platform: int | None, resume: bool, dry_run: bool, csv_file: Path | None,
+         html_file: Path | None, as_json: bool, notify: tuple[str, ...], timeout: float | None,
+         browser: str | None, browser_endpoint: str | None) -> None:
+    """Opt out every account of a roster: CSV or YAML rows of platform, account, username and,
+    optionally, password_command (run without a shell; else the password comes from the
+    keyring). The roster is checked whole before anything runs. Ctrl-C stops cleanly; run the
+    same command with --resume to go on.
+
+    \b
+    Examples:
+      optout bulk members.csv --concurrency 8 --per-platform 4 --csv results.csv
+      optout bulk members.yaml --resume --html proof.html
+      optout bulk members.csv --browser-endpoint ws://grid.example:3000/
+    """
+    urls = _notify_urls(ctx, notify)
+    with _told_if_it_cannot_start(ctx, urls):
+        recipes = _recipes(ctx)
+        rows = roster_file.load(roster, recipes)
+        target = _origin(origin)
+        credentials.require_keyring()
+        jobs = []
+        for account in roster_file.accounts(rows, recipes, target):
+            recipe = recipes[account.platform]
+            recipe = recipe.with_origin(target) if target else recipe
+            jobs.append(Job(recipe, account, list(recipe.settings)))
+    command = f"bulk {roster.resolve()}"
+    resumed_from = None
+    if resume:
+        with History() as history:
+            resumed_from = history.last_run(command)
+            done = history.verified_accounts(resumed_from) if resumed_from else set()
+        skipped = [job for job in jobs if (job.recipe.platform, job.account.name) in done]
+        jobs = [job for job in jobs if job not in skipped]
+        render.stderr.print(f"Resuming: {len(skipped)} accounts were verified by the earlier "
+                            f"run of this roster; {len(jobs)} to go.", highlight=False)
+    options = RunOptions(browser=browser, endpoint=browser_endpoint, concurrency=concurrency,
+                         per_platform=per_platform, limits=_limits(timeout))
+    progress = Progress(*Progress.get_default_columns(), MofNCompleteColumn(),
+                        console=render.stderr, transient=as_json)
+    try:
+        with progress:
+            results, resets = _run_and_keep(jobs, Mode.DRY_RUN if dry_run else Mode.RUN,
+                                            command=command, secrets=RosterSecrets(rows),
+                                            options=options, narrate=False, progress=progress,
+                                            resumed_from=resumed_from)
+    except KeyboardInterrupt:
+        render.stderr.print("Interrupted. Every account finished so far is kept in the history; "
+                            "run the same command with --resume to go on.", highlight=False)
+        ctx.exit(130)
+    _tell(urls, results, resets)
+    if csv_file:
+        write_private(csv_file, render.results_csv(results))
+    if html_file:
+        with History() as history:
+            accounts = {(row.platform, row.account) for row in rows}
+            write_private(html_file, render_html(gather(history, accounts=accounts)))
+    _finish(results, as_json)
 
 
 @cli.command("list", short_help="Platforms, settings and sources.")

@@ -70,6 +70,10 @@ MIGRATIONS = [
     DROP INDEX observations_by_setting;
     CREATE INDEX observations_by_setting ON observations (platform, account, setting, origin, id);
     """,
+    # 3: a resumed run points at the run it goes on from, so resumes can chain.
+    """
+    ALTER TABLE runs ADD COLUMN resumed_from INTEGER REFERENCES runs(id);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -161,11 +165,11 @@ class History:
 
     # --- writing -------------------------------------------------------------------------------
 
-    def start_run(self, command: str) -> int:
+    def start_run(self, command: str, resumed_from: int | None = None) -> int:
         with self._transaction() as db:
             cursor = db.execute(
-                "INSERT INTO runs (started, command, tool_version) VALUES (?, ?, ?)",
-                (now(), command, __version__))
+                "INSERT INTO runs (started, command, tool_version, resumed_from) "
+                "VALUES (?, ?, ?, ?)", (now(), command, __version__, resumed_from))
             return int(cursor.lastrowid)
 
     def finish_run(self, run_id: int) -> None:
@@ -247,12 +251,24 @@ class History:
             """)
         return [_observation(row) for row in rows]
 
+    def last_run(self, command: str) -> int | None:
+        row = self.db.execute("SELECT max(id) FROM runs WHERE command = ?", (command,)).fetchone()
+        return row[0]
+
     def verified_accounts(self, run_id: int) -> set[tuple[str, str]]:
-        """(platform, account) pairs all of whose observations in a run were verified."""
-        rows = self.db.execute(
-            "SELECT platform, account FROM observations WHERE run_id = ? "
-            "GROUP BY platform, account HAVING min(verified) = 1", (run_id,))
-        return {(row["platform"], row["account"]) for row in rows}
+        """(platform, account) pairs all of whose observations were verified, in this run or in
+        the runs it resumed."""
+        verified: set[tuple[str, str]] = set()
+        current: int | None = run_id
+        while current is not None:
+            rows = self.db.execute(
+                "SELECT platform, account FROM observations WHERE run_id = ? "
+                "GROUP BY platform, account HAVING min(verified) = 1", (current,))
+            verified |= {(row["platform"], row["account"]) for row in rows}
+            parent = self.db.execute("SELECT resumed_from FROM runs WHERE id = ?",
+                                     (current,)).fetchone()
+            current = parent[0] if parent else None
+        return verified
 
 
 def _filters(platform: str | None, account: str | None, since: str | None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -27,6 +29,20 @@ _STYLE = {
 
 def results_json(results: Iterable[Result]) -> str:
     return json.dumps({"results": [r.to_json() for r in results]}, indent=2, ensure_ascii=False)
+
+
+def results_csv(results: Iterable[Result]) -> str:
+    """The JSON fields as CSV columns; evidence as the screenshot's path."""
+    out = io.StringIO()
+    columns = ["platform", "account", "setting", "desired", "before", "after", "status",
+               "verified", "evidence", "message"]
+    writer = csv.DictWriter(out, fieldnames=columns)
+    writer.writeheader()
+    for result in results:
+        row = result.to_json()
+        row["evidence"] = (row["evidence"] or {}).get("screenshot", "")
+        writer.writerow(row)
+    return out.getvalue()
 
 
 def progress(job: Job, message: str) -> None:

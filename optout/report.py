@@ -22,11 +22,13 @@ def _embedded(path: str | None) -> str | None:
     return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
 
 
-def gather(history: History, account: str | None = None) -> list[dict[str, Any]]:
-    """One entry per platform, account and setting, with what the report shows of it."""
+def gather(history: History, account: str | None = None,
+           accounts: set[tuple[str, str]] | None = None) -> list[dict[str, Any]]:
+    """One entry per platform, account and setting (only `accounts`' if given), for the report."""
     by_setting: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
     for row in history.timeline(account=account):
-        by_setting[(row["platform"], row["account"], row["setting"])].append(row)
+        if accounts is None or (row["platform"], row["account"]) in accounts:
+            by_setting[(row["platform"], row["account"], row["setting"])].append(row)
     resets: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
     for reset in history.resets(account=account):
         resets[(reset["platform"], reset["account"], reset["setting"])].append(reset)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import json
 import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from playwright.async_api import Browser, Playwright, async_playwright
+from playwright.async_api import Error as PlaywrightError
 
-from optout.browser import launch
+from optout.browser import LAUNCH_ARGS, launch
 from optout.engine import AccountRun
-from optout.errors import OptoutError
+from optout.errors import BrowserLaunchFailed, OptoutError, first_line
 from optout.failures import AccountFailure, NeedsHuman
 from optout.job import Job, Limits, Resources
 from optout.redact import redact
@@ -43,6 +45,8 @@ class RunOptions:
     browser: str | None = None
     headed: bool = False
     concurrency: int = 4
+    per_platform: int | None = None  # at most this many accounts of one platform at once
+    endpoint: str | None = None  # a remote Playwright browser server (ws://…) instead of launching
     limits: Limits = field(default_factory=Limits)
     # The browser a person finishes a sign-in in is visible; tests stand in for the person.
     hand_off_headless: bool = False
@@ -61,13 +65,15 @@ async def execute(jobs: list[Job], mode: Mode, resources: Resources,
     """Every job's results, in job order. One failing account never stops the others."""
     options = options or RunOptions()
     async with async_playwright() as playwright:
-        browser = await launch(playwright, explicit=options.browser, headed=options.headed)
+        browser = await _browser(playwright, options)
         launch_visible = _visible_launcher(playwright, options)
         try:
             gate = asyncio.Semaphore(max(1, options.concurrency))
+            polite = {job.recipe.platform: asyncio.Semaphore(options.per_platform or len(jobs))
+                      for job in jobs}
 
             async def one(job: Job) -> list[Result]:
-                async with gate:
+                async with polite[job.recipe.platform], gate:
                     results = await _run_job(browser, job, mode, resources, options, launch_visible)
                 if resources.on_results:
                     try:
@@ -81,6 +87,22 @@ async def execute(jobs: list[Job], mode: Mode, resources: Resources,
         finally:
             await browser.close()
     return [result for batch in batches for result in batch]
+
+
+async def _browser(playwright: Playwright, options: RunOptions) -> Browser:
+    """The local browser, or one from a remote Playwright server (`--browser-endpoint`)."""
+    if not options.endpoint:
+        return await launch(playwright, explicit=options.browser, headed=options.headed)
+    wanted: dict[str, Any] = {"headless": not options.headed, "args": LAUNCH_ARGS}
+    if options.browser:  # honoured only by servers started with --unsafe
+        wanted["executablePath"] = options.browser
+    try:
+        return await playwright.chromium.connect(
+            options.endpoint, headers={"x-playwright-launch-options": json.dumps(wanted)},
+            timeout=30_000)
+    except PlaywrightError as exc:
+        raise BrowserLaunchFailed(f"Could not use the browser server at {options.endpoint}: "
+                                  f"{first_line(exc)}.") from exc
 
 
 async def _new_context(browser: Browser, state: dict[str, Any] | None = None):

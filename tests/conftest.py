@@ -9,36 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import keyring
-import keyring.errors
 import pytest
 from click.testing import CliRunner, Result
-from keyring.backend import KeyringBackend
 
 from optout import credentials
 from optout.browser import find_browser
 from optout.cli import cli
 from optout.credentials import Account
 from optout.practice import PracticePlatform, World
-
-
-class MemoryKeyring(KeyringBackend):
-    """The tests' own keyring backend: secrets in memory, gone with the test."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.items.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError("not found")
+from tests.memory_keyring import MemoryKeyring
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,154 @@
+"""Rosters for bulk runs: many accounts in one CSV or YAML file, checked before anything runs.
+
+Each row names `platform`, `account` and `username`, and may name a `password_command` (a
+password manager's command such as `pass show linkedin/ada`, run without a shell). A roster never
+holds a password: it comes from the keyring or from that command.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shlex
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from optout import credentials
+from optout.credentials import Account
+from optout.errors import BadInput
+from optout.recipe import Recipe
+from optout.redact import redact
+
+COLUMNS = ("platform", "account", "username", "password_command")
+REQUIRED = COLUMNS[:3]
+_ACCOUNT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")
+COMMAND_LIMIT_S = 30
+
+
+@dataclass(frozen=True)
+class Row:
+    platform: str
+    account: str
+    username: str
+    password_command: tuple[str, ...] = ()
+
+
+def load(path: Path, recipes: dict[str, Recipe]) -> list[Row]:
+    """Every row, checked; BadInput naming the row and column of the first problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"Cannot read the roster {path}: {exc}.") from exc
+    if path.suffix.lower() in (".yaml", ".yml"):
+        entries = _yaml_rows(path, text)
+    elif path.suffix.lower() == ".csv":
+        entries = _csv_rows(path, text)
+    else:
+        raise BadInput(f"The roster {path} must be a .csv or .yaml file.")
+    rows, seen = [], set()
+    for where, entry in entries:
+        row = _check(path, where, entry, recipes)
+        if (row.platform, row.account) in seen:
+            raise BadInput(f"{path}, {where}, column 'account': {row.platform} account "
+                           f"{row.account!r} is already listed; give each account once.")
+        seen.add((row.platform, row.account))
+        rows.append(row)
+    if not rows:
+        raise BadInput(f"The roster {path} lists no accounts.")
+    return rows
+
+
+def _csv_rows(path: Path, text: str) -> list[tuple[str, dict]]:
+    reader = csv.DictReader(text.splitlines())
+    header = reader.fieldnames or []
+    unknown = [name for name in header if name not in COLUMNS]
+    if unknown:
+        raise BadInput(f"{path}, row 1: unknown column {unknown[0]!r}; the columns are "
+                       f"{', '.join(COLUMNS)}.")
+    missing = [name for name in REQUIRED if name not in header]
+    if missing:
+        raise BadInput(f"{path}, row 1: column {missing[0]!r} is missing.")
+    return [(f"row {number}", entry) for number, entry in enumerate(reader, start=2)]
+
+
+def _yaml_rows(path: Path, text: str) -> list[tuple[str, dict]]:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise BadInput(f"{path}: not valid YAML ({str(exc).splitlines()[0]}).") from exc
+    if not isinstance(data, list) or not all(isinstance(e, dict) for e in data):
+        raise BadInput(f"{path}: a YAML roster is a list of entries, each with platform, account "
+                       "and username.")
+    for number, entry in enumerate(data, start=1):
+        unknown = [key for key in entry if key not in COLUMNS]
+        if unknown:
+            raise BadInput(f"{path}, entry {number}: unknown column {unknown[0]!r}; the columns "
+                           f"are {', '.join(COLUMNS)}.")
+    return [(f"entry {number}", entry) for number, entry in enumerate(data, start=1)]
+
+
+def _check(path: Path, where: str, entry: dict, recipes: dict[str, Recipe]) -> Row:
+    values = {k: str(v).strip() if v is not None else "" for k, v in entry.items()}
+    for column in REQUIRED:
+        if not values.get(column):
+            raise BadInput(f"{path}, {where}, column {column!r}: empty; every row needs it.")
+    if values["platform"] not in recipes:
+        raise BadInput(f"{path}, {where}, column 'platform': unknown platform "
+                       f"{values['platform']!r} (see `optout list`).")
+    if not _ACCOUNT.fullmatch(values["account"]):
+        raise BadInput(f"{path}, {where}, column 'account': {values['account']!r} may use only "
+                       "letters, digits and . _ @ + - (starting with a letter or digit).")
+    try:
+        command = tuple(shlex.split(values.get("password_command", "")))
+    except ValueError as exc:
+        raise BadInput(f"{path}, {where}, column 'password_command': {exc}.") from exc
+    return Row(values["platform"], values["account"], values["username"], command)
+
+
+class RosterSecrets:
+    """Passwords from each row's password command, else the keyring; TOTP from the keyring."""
+
+    def __init__(self, rows: list[Row]):
+        self._commands = {(r.platform, r.account): r.password_command for r in rows}
+        self._keyring = credentials.KeyringSecrets()
+
+    def password(self, account: Account) -> str | None:
+        command = self._commands.get((account.platform, account.name))
+        if not command:
+            return self._keyring.password(account)
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=COMMAND_LIMIT_S,
+                                  stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise BadInput(f"The password command for {account.platform} account "
+                           f"{account.name!r} could not run: {exc}.") from exc
+        if done.returncode != 0:
+            raise BadInput(f"The password command for {account.platform} account "
+                           f"{account.name!r} failed (exit {done.returncode}).")
+        password = done.stdout.splitlines()[0] if done.stdout else ""
+        redact.add(password)
+        return password or None
+
+    def totp_secret(self, account: Account) -> str | None:
+        return self._keyring.totp_secret(account)
+
+
+def accounts(rows: list[Row], recipes: dict[str, Recipe], origin: str | None) -> list[Account]:
+    """The roster's accounts, bound to the origins their passwords belong to.
+
+    A keyring account keeps the origins it was stored for. A password command's password is for
+    the recipe's origin, or for `--origin` when the roster is pointed somewhere on purpose.
+    """
+    out = []
+    for row in rows:
+        stored = credentials.accounts(row.platform)
+        known = next((a for a in stored if a.name == row.account), None)
+        if row.password_command or known is None:
+            origins = (origin or recipes[row.platform].origin,)
+        else:
+            origins = known.origins
+        out.append(Account(row.platform, row.account, row.username, origins))
+    return out

@@ -1,0 +1,169 @@
+"""Bulk runs from a roster: checked first, concurrent, resumable, with every output."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from optout.browser import find_browser
+from optout.practice.linkedin import GEN_AI
+from tests.conftest import invoke, results_of
+
+ROOT = Path(__file__).parent.parent
+
+
+def roster(tmp_path, practice, count: int, *, faults=None, name="roster.csv") -> Path:
+    """A CSV roster of practice users whose passwords come from a command (printf)."""
+    lines = ["platform,account,username,password_command"]
+    for n in range(count):
+        password = f"pw-member-{n}-secret"
+        practice.world.add_user(f"member{n}@example.com", password,
+                                faults=(faults or {}).get(n, set()))
+        lines.append(f"linkedin,member{n},member{n}@example.com,printf %s {password}")
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_roster_runs_every_account_with_every_output(tmp_path, practice, page):
+    path = roster(tmp_path, practice, 3)
+    out_csv, out_html = tmp_path / "results.csv", tmp_path / "proof.html"
+    result = invoke("bulk", str(path), "--origin", practice.origin, "--json", "--csv", str(out_csv),
+                    "--html", str(out_html), "--concurrency", "2")
+    assert result.exit_code == 0, result.output
+    rows = results_of(result)
+    assert sorted(r["account"] for r in rows) == ["member0", "member1", "member2"]
+    assert {(r["status"], r["verified"]) for r in rows} == {("changed", True)}
+    for n in range(3):
+        assert practice.world.setting(f"member{n}@example.com", GEN_AI) is False
+    with out_csv.open() as handle:
+        table = list(csv.DictReader(handle))
+    assert [r["status"] for r in table] == ["changed"] * 3
+    assert all(r["evidence"].endswith("page.png") for r in table)
+    page.goto(out_html.as_uri())
+    assert page.locator("section").count() == 3
+    assert "pw-member-0-secret" not in result.output + out_csv.read_text() + out_html.read_text()
+
+
+@pytest.mark.parametrize(("content", "problem"), [
+    ("platform,account,username\nlinkedin,a,a@x\nmyspace,b,b@x\n", "row 3, column 'platform'"),
+    ("platform,account\nlinkedin,a\n", "row 1: column 'username' is missing"),
+    ("platform,account,username,password\nlinkedin,a,a@x,hunter2\n", "unknown column 'password'"),
+    ("platform,account,username\nlinkedin,a,a@x\nlinkedin,a,b@x\n", "row 3, column 'account'"),
+    ("platform,account,username\nlinkedin,../x,a@x\n", "row 2, column 'account'"),
+    ("platform,account,username,password_command\nlinkedin,a,a@x,pass 'open\n",
+     "row 2, column 'password_command'"),
+])
+def test_a_malformed_roster_is_refused_before_anything_runs(tmp_path, practice, content, problem):
+    path = tmp_path / "roster.csv"
+    path.write_text(content)
+    result = invoke("bulk", str(path), "--origin", practice.origin)
+    assert result.exit_code == 2
+    assert problem in result.stderr
+    assert practice.world.sign_in_attempts == []
+
+
+def test_a_yaml_roster_names_its_entry(tmp_path, practice):
+    path = tmp_path / "roster.yaml"
+    path.write_text("- {platform: linkedin, account: a, username: a@x}\n- {platform: linkedin}\n")
+    result = invoke("bulk", str(path), "--origin", practice.origin)
+    assert result.exit_code == 2 and "entry 2, column 'account'" in result.stderr
+
+
+def test_one_failing_account_never_stops_the_others(tmp_path, practice):
+    path = roster(tmp_path, practice, 3, faults={1: {"reject_password"}})
+    result = invoke("bulk", str(path), "--origin", practice.origin, "--json")
+    assert result.exit_code == 1
+    statuses = {r["account"]: r["status"] for r in results_of(result)}
+    assert statuses == {"member0": "changed", "member1": "failed", "member2": "changed"}
+
+
+def test_resume_skips_what_was_verified_and_chains(tmp_path, practice):
+    path = roster(tmp_path, practice, 3, faults={1: {"reject_password"}})
+    assert invoke("bulk", str(path), "--origin", practice.origin).exit_code == 1
+    practice.world.user("member1@example.com").faults.clear()
+    first = {n: practice.world.user(f"member{n}@example.com").sign_ins for n in range(3)}
+    again = invoke("bulk", str(path), "--origin", practice.origin, "--resume", "--json")
+    assert again.exit_code == 0, again.output
+    assert [r["account"] for r in results_of(again)] == ["member1"]
+    assert "2 accounts were verified" in again.stderr
+    for n in (0, 2):
+        assert practice.world.user(f"member{n}@example.com").sign_ins == first[n]
+    last = invoke("bulk", str(path), "--origin", practice.origin, "--resume", "--json")
+    assert last.exit_code == 0 and results_of(last) == []
+    assert "3 accounts were verified" in last.stderr
+
+
+def test_ctrl_c_stops_cleanly_and_loses_nothing(tmp_path, practice, optout_home):
+    path = roster(tmp_path, practice, 8, faults={n: {"slow_save"} for n in range(8)})
+    env = {**os.environ, "OPTOUT_HOME": str(optout_home), "PYTHONPATH": str(ROOT),
+           "PYTHON_KEYRING_BACKEND": "tests.memory_keyring.MemoryKeyring"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "optout", "bulk", str(path), "--origin", practice.origin,
+         "--concurrency", "1"], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    history = optout_home / "history.sqlite3"
+    deadline = time.monotonic() + 60
+    while True:
+        assert time.monotonic() < deadline and process.poll() is None
+        if history.exists():
+            done = sqlite3.connect(history).execute(
+                "SELECT count(*) FROM observations WHERE verified = 1").fetchone()[0]
+            if done >= 2:
+                break
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "--resume" in err and "Traceback" not in err
+    db = sqlite3.connect(history)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    kept = db.execute("SELECT count(*) FROM observations WHERE verified = 1").fetchone()[0]
+    assert 2 <= kept < 8
+    resumed = invoke("bulk", str(path), "--origin", practice.origin, "--resume", "--json")
+    assert resumed.exit_code == 0, resumed.output
+    assert len(results_of(resumed)) == 8 - kept
+    for n in range(8):
+        assert practice.world.setting(f"member{n}@example.com", GEN_AI) is False
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_run_through_a_remote_playwright_server(tmp_path, practice):
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "playwright", "run-server", "--host", "127.0.0.1", "--port",
+         str(port), "--unsafe"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert "Listening on" in server.stdout.readline()
+        path = roster(tmp_path, practice, 2)
+        # The server launches the browser; --browser tells it which (it was started --unsafe).
+        result = invoke("bulk", str(path), "--origin", practice.origin, "--json",
+                        "--browser-endpoint", f"ws://127.0.0.1:{port}/",
+                        "--browser", find_browser(None))
+        assert result.exit_code == 0, result.output
+        assert {r["status"] for r in results_of(result)} == {"changed"}
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def test_an_unreachable_browser_server_is_a_clear_error(tmp_path, practice):
+    path = roster(tmp_path, practice, 1)
+    result = invoke("bulk", str(path), "--origin", practice.origin,
+                    "--browser-endpoint", f"ws://127.0.0.1:{_free_port()}/")
+    assert result.exit_code == 1 and "Could not use the browser server" in result.stderr
+    assert "Traceback" not in result.output
