@@ -1,100 +1,190 @@
-"""Measure the engine end to end on the practice platform.
+"""Measure `optout bulk` on the practice platform against a hand-written Playwright loop.
 
-Each account is a LinkedIn practice user with the setting on; the engine signs in, switches it off
-and verifies it on a fresh load. Reported: wall time, accounts per minute, per-account p50/p95 and
-the peak memory (PSS) of the browser's processes, at each concurrency asked for.
+The practice platform runs in its own process, with one LinkedIn practice user per account (the
+setting on). Then, for each concurrency asked for:
 
-    python benchmarks/run_benchmark.py --accounts 12 --concurrency 1 4
+- **optout**: `optout bulk ROSTER --origin … --concurrency N`, a real subprocess with its own
+  history and evidence: sign in, read once the page has settled, switch, wait for the save, fresh
+  re-read, evidence (screenshot, accessibility snapshot).
+- **floor**: a plain Playwright loop doing the same clicks at the same concurrency, with no
+  checks, evidence or history: the least any tool could take.
+
+Reported: wall time, accounts per minute, per-account p50/p95 (optout, from its history), and the
+peak memory (PSS) of the whole process tree: Python, Playwright's driver and the browser.
+
+    python benchmarks/run_benchmark.py --accounts 40 --concurrency 8
 """
 
 from __future__ import annotations
 
 import argparse
-import secrets
+import asyncio
+import multiprocessing
+import os
+import sqlite3
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
-from optout.credentials import Account, MemorySecrets
-from optout.job import Job, Resources
-from optout.practice import PracticePlatform
-from optout.recipe import load_recipes
-from optout.results import Mode, Status
-from optout.runner import RunOptions, execute, run_sync
-from optout.sessions import NoSessions
+from playwright.async_api import async_playwright, expect
+
+from optout.browser import LAUNCH_ARGS, find_browser
+
+SETTINGS = "/mypreferences/d/settings/data-for-ai-improvement"
+SWITCH = "Use my data for training content creation AI models"
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+def serve(accounts: int, ready: multiprocessing.Queue, stop: multiprocessing.Event) -> None:
+    from optout.practice import PracticePlatform
 
-
-def browser_memory_mb() -> float:
-    """Proportional set size (PSS) summed over every Chromium process now (Linux), in MB.
-
-    PSS splits shared pages between the processes that share them, so the sum is not inflated.
-    """
-    total_kb = 0
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            if not (proc / "comm").read_text().startswith("chrom"):
-                continue
-            rollup = (proc / "smaps_rollup").read_text()
-        except OSError:  # the process ended meanwhile
-            continue
-        total_kb += next((int(line.split()[1]) for line in rollup.splitlines()
-                          if line.startswith("Pss:")), 0)
-    return total_kb / 1024
-
-
-def bench(accounts: int, concurrency: int) -> dict[str, float]:
-    recipe = load_recipes()["linkedin"]
-    with PracticePlatform() as practice, tempfile.TemporaryDirectory() as evidence:
-        passwords, jobs = {}, []
-        target = recipe.with_origin(practice.origin)
+    with PracticePlatform() as practice:
         for n in range(accounts):
-            username, password = f"user{n}@practice.invalid", secrets.token_urlsafe(12)
-            practice.world.add_user(username, password)
-            account = Account("linkedin", f"user{n}", username, (practice.origin,))
-            passwords[("linkedin", account.name)] = password
-            jobs.append(Job(target, account, list(target.settings)))
-        peak, done = 0.0, threading.Event()
+            practice.world.add_user(f"user{n}@practice.invalid", f"pw-{n}-benchmark")
+        ready.put(practice.origin)
+        stop.wait()
 
-        def sample() -> None:  # in a thread, every half second, so the run itself is not slowed
-            nonlocal peak
-            while not done.wait(0.5):
-                peak = max(peak, browser_memory_mb())
 
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
+def tree_pss_mb(root: int) -> float:
+    """PSS of `root` and all its descendants, in MB (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) for line in rollup.splitlines()
+                       if line.startswith("Pss:")), 0)
+    return total / 1024
+
+
+class PeakMemory:
+    """Samples a process tree's PSS every 0.5 s in a thread, so the run itself is not slowed."""
+
+    def __init__(self, root: int):
+        self.root, self.peak, self._done = root, 0.0, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._done.wait(0.5):
+            self.peak = max(self.peak, tree_pss_mb(self.root))
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+
+def run_optout(origin: str, accounts: int, concurrency: int, home: Path) -> dict[str, float]:
+    roster = home / "roster.csv"
+    roster.write_text("platform,account,username,password_command\n" + "".join(
+        f"linkedin,user{n},user{n}@practice.invalid,printf %s pw-{n}-benchmark\n"
+        for n in range(accounts)))
+    env = {**os.environ, "OPTOUT_HOME": str(home / "data"),
+           "PYTHON_KEYRING_BACKEND": "tests.memory_keyring.MemoryKeyring",
+           "PYTHONPATH": str(Path(__file__).parent.parent)}
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "optout", "bulk", str(roster), "--origin",
+                                origin, "--concurrency", str(concurrency), "--json"], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               stdin=subprocess.DEVNULL)
+    with PeakMemory(process.pid) as memory:
+        process.communicate()
+    wall = time.perf_counter() - started
+    if process.returncode != 0:
+        raise SystemExit(f"optout bulk exited {process.returncode}")
+    db = sqlite3.connect(home / "data" / "history.sqlite3")
+    rows = db.execute("SELECT verified FROM observations").fetchall()
+    if len(rows) != accounts or not all(v for (v,) in rows):
+        raise SystemExit(f"only {sum(v for (v,) in rows)} of {accounts} accounts verified")
+    # Per account: from the run's start to its observation (includes waiting for a slot).
+    start = datetime.fromisoformat(db.execute("SELECT started FROM runs").fetchone()[0])
+    seconds = [(datetime.fromisoformat(t) - start).total_seconds()
+               for (t,) in db.execute("SELECT time FROM observations")]
+    return {"wall": wall, "memory": memory.peak, "p50": statistics.median(seconds),
+            "p95": sorted(seconds)[round(0.95 * (len(seconds) - 1))]}
+
+
+async def floor_loop(origin: str, accounts: range, concurrency: int) -> None:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=find_browser(playwright),
+                                                   args=LAUNCH_ARGS)
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(n: int) -> None:
+            async with gate:
+                context = await browser.new_context()
+                page = await context.new_page()
+                await page.goto(origin + SETTINGS)
+                await page.get_by_label("Email or phone").fill(f"user{n}@practice.invalid")
+                await page.get_by_label("Password", exact=True).fill(f"pw-{n}-benchmark")
+                await page.get_by_role("button", name="Sign in", exact=True).click()
+                switch = page.get_by_role("switch", name=SWITCH)
+                await expect(switch).to_be_checked()
+                async with page.expect_response(lambda r: r.request.method == "POST"):
+                    await switch.click()
+                await page.reload()
+                await expect(switch).not_to_be_checked()
+                await context.close()
+
+        await asyncio.gather(*(one(n) for n in accounts))
+        await browser.close()
+
+
+def run_floor(origin: str, accounts: range, concurrency: int) -> dict[str, float]:
+    with PeakMemory(os.getpid()) as memory:
         started = time.perf_counter()
-        resources = Resources(secrets=MemorySecrets(passwords), sessions=NoSessions(),
-                              evidence_dir=Path(evidence))
-        results = run_sync(execute(jobs, Mode.RUN, resources, RunOptions(concurrency=concurrency)))
+        asyncio.run(floor_loop(origin, accounts, concurrency))
         wall = time.perf_counter() - started
-        done.set()
-        sampler.join()
-    verified = [r for r in results if r.status is Status.CHANGED and r.verified]
-    if len(verified) != accounts:
-        raise SystemExit(f"only {len(verified)} of {accounts} accounts verified: {results}")
-    seconds = [r.seconds or 0.0 for r in results]
-    return {"wall_s": wall, "per_min": accounts / wall * 60, "p50_s": statistics.median(seconds),
-            "p95_s": percentile(seconds, 0.95), "browser_mb": peak}
+    return {"wall": wall, "memory": memory.peak}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--accounts", type=int, default=12)
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4])
+    parser.add_argument("--accounts", type=int, default=40)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[8])
     args = parser.parse_args()
-    print("| accounts | concurrency | wall (s) | accounts/min | p50 (s) | p95 (s) | browser PSS peak (MB) |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print("| accounts | concurrency | who | wall (s) | accounts/min | p50 (s) | p95 (s) "
+          "| peak PSS (MB) | vs floor |")
+    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|")
     for concurrency in args.concurrency:
-        m = bench(args.accounts, concurrency)
-        print(f"| {args.accounts} | {concurrency} | {m['wall_s']:.1f} | {m['per_min']:.0f} | "
-              f"{m['p50_s']:.2f} | {m['p95_s']:.2f} | {m['browser_mb']:.0f} |")
+        # Fresh platforms, so that both start with every setting on.
+        figures = {}
+        for who in ("floor", "optout"):
+            ready, stop = multiprocessing.Queue(), multiprocessing.Event()
+            server = multiprocessing.Process(target=serve, args=(args.accounts, ready, stop))
+            server.start()
+            origin = ready.get(timeout=30)
+            try:
+                with tempfile.TemporaryDirectory() as home:
+                    figures[who] = (run_floor(origin, range(args.accounts), concurrency)
+                                    if who == "floor" else
+                                    run_optout(origin, args.accounts, concurrency, Path(home)))
+            finally:
+                stop.set()
+                server.join(10)
+        for who in ("floor", "optout"):
+            m = figures[who]
+            ratio = m["wall"] / figures["floor"]["wall"]
+            print(f"| {args.accounts} | {concurrency} | {who} | {m['wall']:.1f} | "
+                  f"{args.accounts / m['wall'] * 60:.0f} | {m.get('p50', float('nan')):.2f} | "
+                  f"{m.get('p95', float('nan')):.2f} | {m['memory']:.0f} | {ratio:.2f}x |")
 
 
 if __name__ == "__main__":

@@ -167,3 +167,15 @@ def test_an_unreachable_browser_server_is_a_clear_error(tmp_path, practice):
                     "--browser-endpoint", f"ws://127.0.0.1:{_free_port()}/")
     assert result.exit_code == 1 and "Could not use the browser server" in result.stderr
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("per_platform", "most"), [(None, 3), ("1", 1)])
+def test_the_per_platform_limit_keeps_a_run_polite(tmp_path, practice, per_platform, most):
+    path = roster(tmp_path, practice, 3, faults={n: {"slow_save"} for n in range(3)})
+    limit = ["--per-platform", per_platform] if per_platform else []
+    result = invoke("bulk", str(path), "--origin", practice.origin, "--concurrency", "3", *limit)
+    assert result.exit_code == 0, result.output
+    if per_platform:
+        assert practice.world.most_saves_at_once == most
+    else:
+        assert practice.world.most_saves_at_once > 1  # without the limit they overlap

@@ -224,6 +224,8 @@ def save_setting(key: str):
         timer.start()
         return jsonify(key=key, enabled=enabled)
     if w.has_fault(username, "slow_save"):
+        w.save_started()
         time.sleep(w.slow_seconds)  # a slow platform: the server takes its time to answer
+        w.save_ended()
     w.store(username, key, enabled)
     return jsonify(key=key, enabled=enabled)

@@ -50,6 +50,9 @@ class World:
         self.sign_in_attempts: list[tuple[str, str]] = []
         self._lock = threading.Lock()
         self.stopping = threading.Event()  # ends the `hang` fault's endless page loads
+        # Saves being handled at this moment, and the most ever at once (politeness limits).
+        self.saves_in_flight = 0
+        self.most_saves_at_once = 0
 
     def add_user(self, username: str, password: str, *, settings: dict[str, bool] | None = None,
                  faults: set[str] | frozenset[str] = frozenset(),
@@ -109,6 +112,15 @@ class World:
     def count_save_request(self, username: str) -> None:
         with self._lock:
             self._users[username].save_requests += 1
+
+    def save_started(self) -> None:
+        with self._lock:
+            self.saves_in_flight += 1
+            self.most_saves_at_once = max(self.most_saves_at_once, self.saves_in_flight)
+
+    def save_ended(self) -> None:
+        with self._lock:
+            self.saves_in_flight -= 1
 
     def store(self, username: str, key: str, value: bool) -> None:
         with self._lock:
