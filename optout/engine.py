@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from urllib.parse import urlsplit
 
 from playwright.async_api import BrowserContext, Locator, Page, Response
 from playwright.async_api import Error as PlaywrightError
@@ -48,16 +49,27 @@ class AccountRun:
         self.signer = SignInFlow(context, job.recipe, job.account, resources, limits,
                                  launch_visible or _no_visible_browser)
         self.page: Page | None = None
+        self._last_document_status: int | None = None
         self.step = "starting"
         self._started = time.monotonic()
 
     # --- the flow ------------------------------------------------------------------------------
 
+    async def _new_page(self) -> Page:
+        page = await self.context.new_page()
+        page.on("response", self._note_document)
+        return page
+
+    def _note_document(self, response: Response) -> None:
+        """Remember how the platform answered the latest page load."""
+        if response.request.is_navigation_request() and response.frame == self.page.main_frame:
+            self._last_document_status = response.status
+
     async def run(self) -> list[Result]:
         """A result for every setting of the job; never raises for a platform's behaviour."""
         self.context.set_default_timeout(self.limits.control_ms)
         self.context.set_default_navigation_timeout(self.limits.navigation_ms)
-        self.page = await self.context.new_page()
+        self.page = await self._new_page()
         results: list[Result] = []
         for index, setting in enumerate(self.job.settings):
             self._started = time.monotonic()
@@ -80,7 +92,7 @@ class AccountRun:
 
     async def check_sign_in(self) -> AccountFailure | None:
         """Sign in from scratch; None on success, else how it failed (login --verify)."""
-        self.page = await self.context.new_page()
+        self.page = await self._new_page()
         try:
             await self._goto(self.recipe.url(self.recipe.sign_in.path))
             await self.signer.sign_in(self.page)
@@ -148,8 +160,11 @@ class AccountRun:
             return
         self.progress("signing in")
         await self.signer.sign_in(self.page)
-        # Load the page afresh rather than trust wherever the sign-in redirect landed.
-        await self._goto(url)
+        # The sign-in usually lands on the page asked for; load it again only if it did not, or
+        # if the platform answered that landing with an error (it gets goto's retries then).
+        landed_ok = self._last_document_status is not None and self._last_document_status < 400
+        if urlsplit(self.page.url).path != urlsplit(url).path or not landed_ok:
+            await self._goto(url)
         if self.signer.is_sign_in_url(self.page.url):
             raise AccountFailure(
                 f"{self.recipe.name} sent the browser back to its sign-in page after signing in; "

@@ -70,9 +70,11 @@ MIGRATIONS = [
     DROP INDEX observations_by_setting;
     CREATE INDEX observations_by_setting ON observations (platform, account, setting, origin, id);
     """,
-    # 3: a resumed run points at the run it goes on from, so resumes can chain.
+    # 3: a resumed run points at the run it goes on from, so resumes can chain; and how long
+    # each observation took (sign-in included for an account's first setting).
     """
     ALTER TABLE runs ADD COLUMN resumed_from INTEGER REFERENCES runs(id);
+    ALTER TABLE observations ADD COLUMN seconds REAL;
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -194,12 +196,13 @@ class History:
             cursor = db.execute(
                 "INSERT INTO observations (run_id, time, platform, account, setting, title, "
                 "desired, before, after, status, verified, evidence, message, tool_version, "
-                "recipe_version, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "recipe_version, origin, seconds) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (run_id, time, result.platform, result.account, result.setting,
                  result.title or result.setting, result.desired, result.before, result.after,
                  result.status.value, int(result.verified),
                  json.dumps(result.evidence) if result.evidence else None, result.message,
-                 __version__, recipe_version, origin))
+                 __version__, recipe_version, origin, result.seconds))
             was_desired = (previous is not None and previous["verified"]
                            and previous["after"] == previous["desired"] == result.desired)
             if not (was_desired and found is not None and found != result.desired):
