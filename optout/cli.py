@@ -12,7 +12,7 @@ import sqlite3
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -40,7 +40,14 @@ from optout.redact import RedactingFormatter, redact
 from optout.report import gather, render_html
 from optout.results import Mode, Result, exit_code
 from optout.roster import RosterSecrets
-from optout.runner import RunOptions, execute, run_sync, sign_in_by_hand, sign_in_only
+from optout.runner import (
+    RunOptions,
+    check_endpoint,
+    execute,
+    run_sync,
+    sign_in_by_hand,
+    sign_in_only,
+)
 from optout.schedule import SECONDS, SYSTEMS, detect_system, entries, install, installed, remove
 from optout.sessions import EncryptedSessions, NoSessions, SessionStore, delete_sessions
 from optout.storage import data_dir, write_private
@@ -126,15 +133,13 @@ def _finish(results: list[Result], as_json: bool) -> None:
 
 def _execute(jobs: list[Job], mode: Mode, *, secrets: SecretSource, sessions: SessionStore,
              evidence_dir: Path, browser: str | None, headed: bool, quiet: bool,
-             person: Person, timeout: float | None = None,
-             on_results: Callable[[list[Result]], None] | None = None) -> list[Result]:
+             person: Person, timeout: float | None = None) -> list[Result]:
     options = RunOptions(browser=browser, headed=headed,
                          limits=Limits.from_timeout(timeout) if timeout else Limits())
     # With --debug the log already narrates each step, with times.
     debug = click.get_current_context().find_root().params.get("debug")
     resources = Resources(secrets=secrets, sessions=sessions, evidence_dir=evidence_dir,
-                          person=person, progress=None if quiet or debug else render.progress,
-                          on_results=on_results)
+                          person=person, progress=None if quiet or debug else render.progress)
     return run_sync(execute(jobs, mode, resources, options))
 
 
@@ -151,9 +156,8 @@ def _opt_out(ctx: click.Context, mode: Mode, *, platforms: tuple[str, ...], all_
                           default_accounts=config.accounts)
     options = RunOptions(browser=browser, headed=headed, limits=_limits(timeout))
     command = " ".join([ctx.info_name or "", *platforms]).strip()
-    results, resets = _run_and_keep(jobs, mode, command=command, secrets=KeyringSecrets(),
-                                    options=options, narrate=True)
-    _tell(urls, results, resets)
+    results = _run_and_keep(jobs, mode, command=command, secrets=KeyringSecrets(),
+                            options=options, narrate=True, urls=urls)
     _finish(results, as_json)
 
 
@@ -178,19 +182,21 @@ def _limits(timeout: float | None) -> Limits:
 
 
 def _run_and_keep(jobs: list[Job], mode: Mode, *, command: str, secrets: SecretSource,
-                  options: RunOptions, narrate: bool, progress: Progress | None = None,
-                  resumed_from: int | None = None) -> tuple[list[Result], list[Reset]]:
-    """Execute the jobs, keeping each account's results in the history as soon as it is done."""
+                  options: RunOptions, narrate: bool, urls: list[str],
+                  progress: Progress | None = None,
+                  resumed_from: int | None = None) -> list[Result]:
+    """Execute the jobs; as soon as an account is done, keep its results in the history and
+    tell the person what they must know (so an interrupted run has told everything it found)."""
     if not jobs:
-        return [], []
+        return []
     versions = {job.recipe.platform: recipe_version(job.recipe) for job in jobs}
     origins = {job.recipe.platform: job.recipe.origin for job in jobs}
-    resets: list[Reset] = []
     task = progress.add_task("Accounts", total=len(jobs)) if progress else None
     with History() as history:
         run_id = history.start_run(command, resumed_from)
 
         def keep(results: list[Result]) -> None:
+            found: list[Reset] = []
             for result in results:
                 try:
                     reset = history.record(run_id, result, versions[result.platform],
@@ -199,8 +205,10 @@ def _run_and_keep(jobs: list[Job], mode: Mode, *, command: str, secrets: SecretS
                     render.stderr.print(escape(f"Could not write the history: {exc}."))
                     continue
                 if reset:
-                    resets.append(reset)
+                    found.append(reset)
                     result.message = f"{result.message} {reset.sentence()}".strip()
+            for problem in send(urls, results, found):
+                render.stderr.print(escape(problem), highlight=False)
             if progress is not None:
                 progress.advance(task)
 
@@ -212,12 +220,7 @@ def _run_and_keep(jobs: list[Job], mode: Mode, *, command: str, secrets: SecretS
                               on_results=keep)
         results = run_sync(execute(jobs, mode, resources, options))
         history.finish_run(run_id)
-    return results, resets
-
-
-def _tell(urls: list[str], results: list[Result], resets: list[Reset]) -> None:
-    for problem in send(urls, results, resets):
-        render.stderr.print(escape(problem), highlight=False)
+    return results
 
 
 # Options shared by run and check.
@@ -481,6 +484,12 @@ def bulk(ctx: click.Context, roster: Path, origin: str | None, concurrency: int,
     """
     urls = _notify_urls(ctx, notify)
     with _told_if_it_cannot_start(ctx, urls):
+        if browser_endpoint:
+            check_endpoint(browser_endpoint)
+        for output in filter(None, (csv_file, html_file)):
+            if not output.parent.is_dir() or not os.access(output.parent, os.W_OK):
+                raise BadInput(f"Cannot write {output}: its folder does not exist or is not "
+                               "writable.")
         recipes = _recipes(ctx)
         rows = roster_file.load(roster, recipes)
         target = _origin(origin)
@@ -490,36 +499,41 @@ def bulk(ctx: click.Context, roster: Path, origin: str | None, concurrency: int,
             recipe = recipes[account.platform]
             recipe = recipe.with_origin(target) if target else recipe
             jobs.append(Job(recipe, account, list(recipe.settings)))
-    command = f"bulk {roster.resolve()}"
+    all_jobs = list(jobs)
+    # A roster's runs chain per origin: a resume never counts another origin's verifications.
+    command = f"bulk {roster.resolve()} {target or ''}".strip()
     resumed_from = None
     if resume:
         with History() as history:
             resumed_from = history.last_run(command)
-            done = history.verified_accounts(resumed_from) if resumed_from else set()
-        skipped = [job for job in jobs if (job.recipe.platform, job.account.name) in done]
+            done = history.verified_settings(resumed_from) if resumed_from else {}
+        skipped = [job for job in jobs if {s.id for s in job.settings}
+                   <= done.get((job.recipe.platform, job.account.name), set())]
         jobs = [job for job in jobs if job not in skipped]
         render.stderr.print(f"Resuming: {len(skipped)} accounts were verified by the earlier "
                             f"run of this roster; {len(jobs)} to go.", highlight=False)
     options = RunOptions(browser=browser, endpoint=browser_endpoint, concurrency=concurrency,
                          per_platform=per_platform, limits=_limits(timeout))
+    secrets = RosterSecrets(rows)
+    secrets.fetch()
     progress = Progress(*Progress.get_default_columns(), MofNCompleteColumn(),
                         console=render.stderr, transient=as_json)
     try:
         with progress:
-            results, resets = _run_and_keep(jobs, Mode.DRY_RUN if dry_run else Mode.RUN,
-                                            command=command, secrets=RosterSecrets(rows),
-                                            options=options, narrate=False, progress=progress,
-                                            resumed_from=resumed_from)
+            results = _run_and_keep(jobs, Mode.DRY_RUN if dry_run else Mode.RUN,
+                                    command=command, secrets=secrets, options=options,
+                                    narrate=False, urls=urls, progress=progress,
+                                    resumed_from=resumed_from)
     except KeyboardInterrupt:
         render.stderr.print("Interrupted. Every account finished so far is kept in the history; "
                             "run the same command with --resume to go on.", highlight=False)
         ctx.exit(130)
-    _tell(urls, results, resets)
     if csv_file:
         write_private(csv_file, render.results_csv(results))
     if html_file:
         with History() as history:
-            accounts = {(row.platform, row.account) for row in rows}
+            accounts = {(job.recipe.platform, job.account.name, job.recipe.origin)
+                        for job in all_jobs}
             write_private(html_file, render_html(gather(history, accounts=accounts)))
     _finish(results, as_json)
 

@@ -258,16 +258,17 @@ class History:
         row = self.db.execute("SELECT max(id) FROM runs WHERE command = ?", (command,)).fetchone()
         return row[0]
 
-    def verified_accounts(self, run_id: int) -> set[tuple[str, str]]:
-        """(platform, account) pairs all of whose observations were verified, in this run or in
-        the runs it resumed."""
-        verified: set[tuple[str, str]] = set()
+    def verified_settings(self, run_id: int) -> dict[tuple[str, str], set[str]]:
+        """The settings verified for each (platform, account) in this run or the runs it
+        resumed; a setting verified once stays verified for the resume."""
+        verified: dict[tuple[str, str], set[str]] = {}
         current: int | None = run_id
         while current is not None:
             rows = self.db.execute(
-                "SELECT platform, account FROM observations WHERE run_id = ? "
-                "GROUP BY platform, account HAVING min(verified) = 1", (current,))
-            verified |= {(row["platform"], row["account"]) for row in rows}
+                "SELECT platform, account, setting FROM observations "
+                "WHERE run_id = ? AND verified = 1", (current,))
+            for row in rows:
+                verified.setdefault((row["platform"], row["account"]), set()).add(row["setting"])
             parent = self.db.execute("SELECT resumed_from FROM runs WHERE id = ?",
                                      (current,)).fetchone()
             current = parent[0] if parent else None

@@ -23,11 +23,12 @@ def _embedded(path: str | None) -> str | None:
 
 
 def gather(history: History, account: str | None = None,
-           accounts: set[tuple[str, str]] | None = None) -> list[dict[str, Any]]:
-    """One entry per platform, account and setting (only `accounts`' if given), for the report."""
+           accounts: set[tuple[str, str, str]] | None = None) -> list[dict[str, Any]]:
+    """One entry per platform, account and setting, for the report; with `accounts`, only those
+    (platform, account, origin) triples, so a test server's readings never prove a real one."""
     by_setting: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
     for row in history.timeline(account=account):
-        if accounts is None or (row["platform"], row["account"]) in accounts:
+        if accounts is None or (row["platform"], row["account"], row["origin"]) in accounts:
             by_setting[(row["platform"], row["account"], row["setting"])].append(row)
     resets: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
     for reset in history.resets(account=account):

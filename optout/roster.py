@@ -13,6 +13,7 @@ import shlex
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -21,6 +22,7 @@ from optout.credentials import Account
 from optout.errors import BadInput
 from optout.recipe import Recipe
 from optout.redact import redact
+from optout.runner import is_loopback
 
 COLUMNS = ("platform", "account", "username", "password_command")
 REQUIRED = COLUMNS[:3]
@@ -39,7 +41,7 @@ class Row:
 def load(path: Path, recipes: dict[str, Recipe]) -> list[Row]:
     """Every row, checked; BadInput naming the row and column of the first problem."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a spreadsheet's byte-order mark is fine
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInput(f"Cannot read the roster {path}: {exc}.") from exc
     if path.suffix.lower() in (".yaml", ".yml"):
@@ -62,6 +64,13 @@ def load(path: Path, recipes: dict[str, Recipe]) -> list[Row]:
 
 
 def _csv_rows(path: Path, text: str) -> list[tuple[str, dict]]:
+    try:
+        return _csv_rows_checked(path, text)
+    except csv.Error as exc:
+        raise BadInput(f"{path}: not a CSV file optout can read ({exc}).") from exc
+
+
+def _csv_rows_checked(path: Path, text: str) -> list[tuple[str, dict]]:
     reader = csv.DictReader(text.splitlines())
     header = reader.fieldnames or []
     unknown = [name for name in header if name not in COLUMNS]
@@ -71,7 +80,13 @@ def _csv_rows(path: Path, text: str) -> list[tuple[str, dict]]:
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise BadInput(f"{path}, row 1: column {missing[0]!r} is missing.")
-    return [(f"row {number}", entry) for number, entry in enumerate(reader, start=2)]
+    rows = []
+    for number, entry in enumerate(reader, start=2):
+        if None in entry:  # more fields than columns: a comma that belongs in quotes
+            raise BadInput(f"{path}, row {number}: more fields than columns; quote a value "
+                           "that holds a comma.")
+        rows.append((f"row {number}", entry))
+    return rows
 
 
 def _yaml_rows(path: Path, text: str) -> list[tuple[str, dict]]:
@@ -87,6 +102,10 @@ def _yaml_rows(path: Path, text: str) -> list[tuple[str, dict]]:
         if unknown:
             raise BadInput(f"{path}, entry {number}: unknown column {unknown[0]!r}; the columns "
                            f"are {', '.join(COLUMNS)}.")
+        nested = [key for key, value in entry.items() if isinstance(value, (list, dict))]
+        if nested:
+            raise BadInput(f"{path}, entry {number}, column {nested[0]!r}: give one value, "
+                           "not a list or mapping (a command is one line of text).")
     return [(f"entry {number}", entry) for number, entry in enumerate(data, start=1)]
 
 
@@ -109,31 +128,53 @@ def _check(path: Path, where: str, entry: dict, recipes: dict[str, Recipe]) -> R
 
 
 class RosterSecrets:
-    """Passwords from each row's password command, else the keyring; TOTP from the keyring."""
+    """Passwords from each row's password command, else the keyring; TOTP from the keyring.
+
+    The commands run before the browser starts (`fetch`), so a slow password manager never holds
+    up the engine's event loop and its deadlines.
+    """
 
     def __init__(self, rows: list[Row]):
-        self._commands = {(r.platform, r.account): r.password_command for r in rows}
+        self._commands = {(r.platform, r.account): r.password_command for r in rows
+                          if r.password_command}
+        self._fetched: dict[tuple[str, str], str | BadInput] = {}
         self._keyring = credentials.KeyringSecrets()
 
+    def fetch(self) -> None:
+        for (platform, account), command in self._commands.items():
+            try:
+                self._fetched[(platform, account)] = _run_command(platform, account, command)
+            except BadInput as problem:  # that account fails; the others go on
+                self._fetched[(platform, account)] = problem
+
     def password(self, account: Account) -> str | None:
-        command = self._commands.get((account.platform, account.name))
-        if not command:
+        key = (account.platform, account.name)
+        if key not in self._commands:
             return self._keyring.password(account)
-        try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=COMMAND_LIMIT_S,
-                                  stdin=subprocess.DEVNULL)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise BadInput(f"The password command for {account.platform} account "
-                           f"{account.name!r} could not run: {exc}.") from exc
-        if done.returncode != 0:
-            raise BadInput(f"The password command for {account.platform} account "
-                           f"{account.name!r} failed (exit {done.returncode}).")
-        password = done.stdout.splitlines()[0] if done.stdout else ""
-        redact.add(password)
-        return password or None
+        if key not in self._fetched:
+            self._fetched[key] = _run_command(account.platform, account.name, self._commands[key])
+        found = self._fetched[key]
+        if isinstance(found, BadInput):
+            raise found
+        return found or None
 
     def totp_secret(self, account: Account) -> str | None:
         return self._keyring.totp_secret(account)
+
+
+def _run_command(platform: str, account: str, command: tuple[str, ...]) -> str:
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=COMMAND_LIMIT_S,
+                              stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise BadInput(f"The password command for {platform} account {account!r} could not "
+                       f"run: {exc}.") from exc
+    if done.returncode != 0:
+        raise BadInput(f"The password command for {platform} account {account!r} failed "
+                       f"(exit {done.returncode}).")
+    password = done.stdout.splitlines()[0] if done.stdout else ""
+    redact.add(password)
+    return password
 
 
 def accounts(rows: list[Row], recipes: dict[str, Recipe], origin: str | None) -> list[Account]:
@@ -142,6 +183,10 @@ def accounts(rows: list[Row], recipes: dict[str, Recipe], origin: str | None) ->
     A keyring account keeps the origins it was stored for. A password command's password is for
     the recipe's origin, or for `--origin` when the roster is pointed somewhere on purpose.
     """
+    if origin and any(r.password_command for r in rows) and not _on_this_machine(origin):
+        raise BadInput(f"--origin {origin} is not on this machine: the roster's password commands "
+                       "would send real passwords there. --origin with a roster is for local test "
+                       "servers; store accounts for another origin with `optout login --origin`.")
     out = []
     for row in rows:
         stored = credentials.accounts(row.platform)
@@ -152,3 +197,7 @@ def accounts(rows: list[Row], recipes: dict[str, Recipe], origin: str | None) ->
             origins = known.origins
         out.append(Account(row.platform, row.account, row.username, origins))
     return out
+
+
+def _on_this_machine(origin: str) -> bool:
+    return is_loopback(urlsplit(origin).hostname or "")

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import ipaddress
 import json
 import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from playwright.async_api import Browser, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
 from optout.browser import LAUNCH_ARGS, launch
 from optout.engine import AccountRun
-from optout.errors import BrowserLaunchFailed, OptoutError, first_line
+from optout.errors import BadInput, BrowserLaunchFailed, OptoutError, first_line
 from optout.failures import AccountFailure, NeedsHuman
 from optout.job import Job, Limits, Resources
 from optout.redact import redact
@@ -101,8 +103,43 @@ async def _browser(playwright: Playwright, options: RunOptions) -> Browser:
             options.endpoint, headers={"x-playwright-launch-options": json.dumps(wanted)},
             timeout=30_000)
     except PlaywrightError as exc:
-        raise BrowserLaunchFailed(f"Could not use the browser server at {options.endpoint}: "
-                                  f"{first_line(exc)}.") from exc
+        where = endpoint_host(options.endpoint)
+        raise BrowserLaunchFailed(f"Could not use the browser server at {where}: "
+                                  f"{redact(first_line(exc))}.") from exc
+
+
+def endpoint_host(endpoint: str) -> str:
+    """scheme://host:port of an endpoint: its path or query may carry a token."""
+    parts = urlsplit(endpoint)
+    return f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}"
+
+
+def check_endpoint(endpoint: str) -> None:
+    """BadInput unless a browser server URL is wss://, or ws:// on this machine.
+
+    Passwords and sessions travel over this connection: never in clear across a network.
+    """
+    try:
+        parts = urlsplit(endpoint)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError as exc:
+        raise BadInput("--browser-endpoint must be a ws:// or wss:// address.") from exc
+    if parts.scheme not in ("ws", "wss") or not host:
+        raise BadInput("--browser-endpoint must be a ws:// or wss:// address, such as "
+                       "ws://127.0.0.1:3000/.")
+    if parts.scheme == "ws" and not is_loopback(host):
+        raise BadInput(f"{endpoint_host(endpoint)} is not on this machine, and ws:// would carry "
+                       "passwords in clear across the network; use wss://.")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 async def _new_context(browser: Browser, state: dict[str, Any] | None = None):

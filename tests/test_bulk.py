@@ -110,7 +110,7 @@ def test_ctrl_c_stops_cleanly_and_loses_nothing(tmp_path, practice, optout_home)
     process = subprocess.Popen(
         [sys.executable, "-m", "optout", "bulk", str(path), "--origin", practice.origin,
          "--concurrency", "1"], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True)
+        stderr=subprocess.PIPE, text=True, start_new_session=True)
     history = optout_home / "history.sqlite3"
     deadline = time.monotonic() + 60
     while True:
@@ -121,7 +121,7 @@ def test_ctrl_c_stops_cleanly_and_loses_nothing(tmp_path, practice, optout_home)
             if done >= 2:
                 break
         time.sleep(0.2)
-    process.send_signal(signal.SIGINT)
+    os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole group
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
     assert "--resume" in err and "Traceback" not in err
@@ -151,31 +151,115 @@ def test_a_run_through_a_remote_playwright_server(tmp_path, practice):
         assert "Listening on" in server.stdout.readline()
         path = roster(tmp_path, practice, 2)
         # The server launches the browser; --browser tells it which (it was started --unsafe).
+        # This one notes who launched it, so the test can tell the server's from a local one.
+        marker = tmp_path / "launched-by"
+        wrapper = tmp_path / "chromium"
+        wrapper.write_text(f'#!/bin/sh\necho $PPID > {marker}\nexec {find_browser(None)} "$@"\n')
+        wrapper.chmod(0o755)
         result = invoke("bulk", str(path), "--origin", practice.origin, "--json",
-                        "--browser-endpoint", f"ws://127.0.0.1:{port}/",
-                        "--browser", find_browser(None))
+                        "--browser-endpoint", f"ws://127.0.0.1:{port}/?token=s3cr3t",
+                        "--browser", str(wrapper))
         assert result.exit_code == 0, result.output
         assert {r["status"] for r in results_of(result)} == {"changed"}
+        assert _descends_from(int(marker.read_text()), server.pid)
     finally:
         server.terminate()
         server.wait(10)
 
 
+def _descends_from(pid: int, ancestor: int) -> bool:
+    while pid > 1:
+        if pid == ancestor:
+            return True
+        pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    return False
+
+
 def test_an_unreachable_browser_server_is_a_clear_error(tmp_path, practice):
     path = roster(tmp_path, practice, 1)
     result = invoke("bulk", str(path), "--origin", practice.origin,
-                    "--browser-endpoint", f"ws://127.0.0.1:{_free_port()}/")
+                    "--browser-endpoint", f"ws://127.0.0.1:{_free_port()}/?token=s3cr3t")
     assert result.exit_code == 1 and "Could not use the browser server" in result.stderr
-    assert "Traceback" not in result.output
+    assert "Traceback" not in result.output and "s3cr3t" not in result.output
 
 
-@pytest.mark.parametrize(("per_platform", "most"), [(None, 3), ("1", 1)])
-def test_the_per_platform_limit_keeps_a_run_polite(tmp_path, practice, per_platform, most):
-    path = roster(tmp_path, practice, 3, faults={n: {"slow_save"} for n in range(3)})
-    limit = ["--per-platform", per_platform] if per_platform else []
-    result = invoke("bulk", str(path), "--origin", practice.origin, "--concurrency", "3", *limit)
+@pytest.mark.parametrize(("endpoint", "problem"), [
+    ("ws://grid.example:3000/", "use wss://"),
+    ("http://127.0.0.1:3000/", "must be a ws:// or wss:// address"),
+    ("ws://127.0.0.1:99999/", "must be a ws:// or wss:// address"),
+])
+def test_browser_endpoints_that_would_carry_passwords_in_clear_are_refused(tmp_path, practice,
+                                                                          endpoint, problem):
+    path = roster(tmp_path, practice, 1)
+    result = invoke("bulk", str(path), "--origin", practice.origin, "--browser-endpoint", endpoint)
+    assert result.exit_code == 2 and problem in result.stderr
+
+
+def test_roster_passwords_go_only_to_a_local_origin(tmp_path, practice):
+    path = roster(tmp_path, practice, 1)
+    result = invoke("bulk", str(path), "--origin", "https://elsewhere.example")
+    assert result.exit_code == 2 and "not on this machine" in result.stderr
+
+
+def test_resume_counts_only_the_same_origin(tmp_path, practice):
+    path = roster(tmp_path, practice, 1)
+    assert invoke("bulk", str(path), "--origin", practice.origin).exit_code == 0
+    from optout.practice import PracticePlatform
+
+    with PracticePlatform() as other:
+        other.world.add_user("member0@example.com", "pw-member-0-secret")
+        again = invoke("bulk", str(path), "--origin", other.origin, "--resume", "--json")
+        assert again.exit_code == 0, again.output
+        assert [r["status"] for r in results_of(again)] == ["changed"]
+        assert other.world.setting("member0@example.com", GEN_AI) is False
+
+
+@pytest.mark.parametrize(("content", "problem"), [
+    ("platform,account,username\nlinkedin,a,a@x,pass show a\n", "more fields than columns"),
+])
+def test_csv_quirks_are_named(tmp_path, practice, content, problem):
+    path = tmp_path / "roster.csv"
+    path.write_text(content)
+    result = invoke("bulk", str(path), "--origin", practice.origin)
+    assert result.exit_code == 2 and problem in result.stderr
+
+
+def test_a_spreadsheet_byte_order_mark_is_fine_and_bad_outputs_are_caught_first(tmp_path, practice):
+    path = roster(tmp_path, practice, 1)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    bad = invoke("bulk", str(path), "--origin", practice.origin, "--csv",
+                 str(tmp_path / "missing-folder" / "out.csv"))
+    assert bad.exit_code == 2 and "Cannot write" in bad.stderr
+    assert practice.world.sign_in_attempts == []
+    assert invoke("bulk", str(path), "--origin", practice.origin).exit_code == 0
+
+
+def test_a_yaml_list_is_not_a_command(tmp_path, practice):
+    path = tmp_path / "roster.yaml"
+    path.write_text("- {platform: linkedin, account: a, username: a@x, "
+                    "password_command: [pass, show, a]}\n")
+    result = invoke("bulk", str(path), "--origin", practice.origin)
+    assert result.exit_code == 2 and "not a list or mapping" in result.stderr
+
+
+def test_the_per_platform_limit_keeps_a_run_polite(tmp_path, practice):
+    """Two platforms (LinkedIn, and a copy of its recipe that the same twin serves), three
+    accounts each, slow saves: with --per-platform 1, at most one save per platform at once."""
+    from optout.recipe import builtin_recipe_dir
+
+    folder = tmp_path / "recipes"
+    folder.mkdir()
+    text = (builtin_recipe_dir() / "linkedin.yaml").read_text()
+    (folder / "linkedout.yaml").write_text(text.replace("platform: linkedin", "platform: linkedout"))
+    lines = ["platform,account,username,password_command"]
+    for platform in ("linkedin", "linkedout"):
+        for n in range(3):
+            user = f"{platform}{n}@example.com"
+            practice.world.add_user(user, f"pw-{platform}-{n}", faults={"slow_save"})
+            lines.append(f"{platform},m{n},{user},printf %s pw-{platform}-{n}")
+    path = tmp_path / "roster.csv"
+    path.write_text("\n".join(lines) + "\n")
+    result = invoke("--recipes", str(folder), "bulk", str(path), "--origin", practice.origin,
+                    "--concurrency", "6", "--per-platform", "1")
     assert result.exit_code == 0, result.output
-    if per_platform:
-        assert practice.world.most_saves_at_once == most
-    else:
-        assert practice.world.most_saves_at_once > 1  # without the limit they overlap
+    assert practice.world.most_saves_at_once == 2  # one per platform, both platforms at once

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from optout.guide import control_words
 from optout.recipe import builtin_recipe_dir, load_recipes
 from tests.conftest import invoke
 
@@ -18,7 +19,7 @@ def test_a_guide_for_every_recipe_says_what_the_engine_does(tmp_path, fmt):
         for setting in recipe.settings:
             assert setting.title in text
             assert recipe.url(setting.path) in text
-            assert (setting.control[0].name or "") in text
+            assert control_words(setting).replace('"', "&#34;" if fmt == "html" else '"') in text
             assert setting.source in text
             assert "never (taken from the help page above)" in text  # no live claim
 
