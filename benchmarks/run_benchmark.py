@@ -145,38 +145,51 @@ async def floor_loop(origin: str, accounts: range, concurrency: int) -> None:
         await browser.close()
 
 
-def run_floor(origin: str, accounts: range, concurrency: int) -> dict[str, float]:
-    with PeakMemory(os.getpid()) as memory:
-        started = time.perf_counter()
-        asyncio.run(floor_loop(origin, accounts, concurrency))
-        wall = time.perf_counter() - started
+def run_floor(origin: str, accounts: int, concurrency: int) -> dict[str, float]:
+    """The floor in a subprocess of its own, timed and measured exactly as optout is."""
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, __file__, "--floor", origin, str(accounts),
+                                str(concurrency)], stdin=subprocess.DEVNULL)
+    with PeakMemory(process.pid) as memory:
+        process.communicate()
+    wall = time.perf_counter() - started
+    if process.returncode != 0:
+        raise SystemExit(f"the floor exited {process.returncode}")
     return {"wall": wall, "memory": memory.peak}
 
 
+def measure(who: str, accounts: int, concurrency: int) -> dict[str, float]:
+    """One measurement against a fresh practice platform in its own process."""
+    ready, stop = multiprocessing.Queue(), multiprocessing.Event()
+    server = multiprocessing.Process(target=serve, args=(accounts, ready, stop))
+    server.start()
+    origin = ready.get(timeout=30)
+    try:
+        if who == "floor":
+            return run_floor(origin, accounts, concurrency)
+        with tempfile.TemporaryDirectory() as home:
+            return run_optout(origin, accounts, concurrency, Path(home))
+    finally:
+        stop.set()
+        server.join(10)
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--floor"]:  # the floor's own subprocess
+        origin, accounts, concurrency = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+        asyncio.run(floor_loop(origin, range(accounts), concurrency))
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--accounts", type=int, default=40)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[8])
     args = parser.parse_args()
+    for who in ("floor", "optout"):  # warm the page cache and imports; not measured
+        measure(who, 2, 2)
     print("| accounts | concurrency | who | wall (s) | accounts/min | p50 (s) | p95 (s) "
           "| peak PSS (MB) | vs floor |")
     print("|---:|---:|---|---:|---:|---:|---:|---:|---:|")
     for concurrency in args.concurrency:
-        # Fresh platforms, so that both start with every setting on.
-        figures = {}
-        for who in ("floor", "optout"):
-            ready, stop = multiprocessing.Queue(), multiprocessing.Event()
-            server = multiprocessing.Process(target=serve, args=(args.accounts, ready, stop))
-            server.start()
-            origin = ready.get(timeout=30)
-            try:
-                with tempfile.TemporaryDirectory() as home:
-                    figures[who] = (run_floor(origin, range(args.accounts), concurrency)
-                                    if who == "floor" else
-                                    run_optout(origin, args.accounts, concurrency, Path(home)))
-            finally:
-                stop.set()
-                server.join(10)
+        figures = {who: measure(who, args.accounts, concurrency) for who in ("floor", "optout")}
         for who in ("floor", "optout"):
             m = figures[who]
             ratio = m["wall"] / figures["floor"]["wall"]
