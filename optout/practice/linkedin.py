@@ -9,7 +9,6 @@ order, for a security check, an authenticator code and a code sent by email.
 from __future__ import annotations
 
 import threading
-import time
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -225,7 +224,7 @@ def save_setting(key: str):
         return jsonify(key=key, enabled=enabled)
     if w.has_fault(username, "slow_save"):
         w.save_started()
-        time.sleep(w.slow_seconds)  # a slow platform: the server takes its time to answer
+        w.stopping.wait(w.slow_seconds)  # a slow platform takes its time (unless shutting down)
         w.save_ended()
     w.store(username, key, enabled)
     return jsonify(key=key, enabled=enabled)
