@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from playwright.async_api import BrowserContext, Locator, Page, Response
@@ -17,7 +18,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from optout import evidence
 from optout.errors import first_line
-from optout.failures import AccountFailure, SecurityError, SettingFailure
+from optout.failures import AccountFailure, RecipeMismatch, SecurityError, SettingFailure
 from optout.job import Job, Limits, Resources
 from optout.locate import ControlNotFound, describe, find
 from optout.pages import goto, is_allowed
@@ -82,7 +83,8 @@ class AccountRun:
                             for s in self.job.settings[index:]]
                 break
             except SettingFailure as exc:
-                results.append(self._result(setting, Status.FAILED, message=redact(str(exc))))
+                results.append(self._result(setting, Status.FAILED, message=redact(str(exc)),
+                                            evidence_paths=getattr(exc, "evidence", None)))
             except PlaywrightError as exc:
                 log.debug("browser error", exc_info=True)
                 results.append(self._result(
@@ -178,9 +180,7 @@ class AccountRun:
             await self._settled(setting)
             checked = await control.is_checked()
         except ControlNotFound as exc:
-            raise SettingFailure(
-                f"The recipe no longer matches the page: {exc}. The recipe needs an update."
-            ) from exc
+            raise await self._mismatch(setting, str(exc)) from exc
         except PlaywrightError as exc:
             raise SettingFailure(
                 f"{describe(setting.control)} on {self.page.url} has no on/off state; "
@@ -189,6 +189,22 @@ class AccountRun:
         state = "on" if checked else "off"
         log.debug("%s reads %s", describe(setting.control), state)
         return control, state
+
+    async def _mismatch(self, setting: Setting, problem: str) -> RecipeMismatch:
+        """Never guess: keep a redacted snapshot of the page and name its AI-related controls,
+        so whoever fixes the recipe starts from evidence."""
+        message = f"The recipe no longer matches the page: {problem}. The recipe needs an update."
+        try:
+            paths = await evidence.capture(self.page, self.evidence_dir, f"{setting.id}-mismatch",
+                                           {"setting": setting.id, "problem": problem},
+                                           self.recipe.sensitive)
+            controls = evidence.ai_controls(Path(paths["snapshot"]).read_text())
+        except (PlaywrightError, OSError) as exc:
+            log.warning("no evidence of the mismatch: %s", exc)
+            return RecipeMismatch(message)
+        if controls:
+            message += f" Controls on the page that speak of AI or training: {', '.join(controls)}."
+        return RecipeMismatch(f"{message} Snapshot: {paths['snapshot']}", paths)
 
     async def _settled(self, setting: Setting) -> None:
         """Wait (bounded) until the page has finished drawing, so the state read is the stored one.

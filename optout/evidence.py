@@ -48,3 +48,21 @@ async def capture(page: Page, folder: Path, label: str, facts: dict[str, object]
         "record": write_private(where / "record.json", json.dumps(record, indent=2) + "\n"),
     }
     return {"time": record["time"], **{name: str(path) for name, path in paths.items()}}
+
+
+# Words that mark a control as being about AI or data use for training.
+AI_WORDS = re.compile(
+    r"\b(ai|a\.i\.|artificial intelligence|generative|genai|train(s|ed|ing)?|models?|"
+    r"machine learning|improv(e|es|ing|ement)|personali[sz](e|ed|ation))\b", re.IGNORECASE)
+_CONTROL_LINE = re.compile(
+    r'^\s*- (switch|checkbox|radio|combobox|button|link|menuitemcheckbox) "(.+?)"', re.MULTILINE)
+
+
+def ai_controls(snapshot: str) -> list[str]:
+    """The controls in an accessibility snapshot whose names speak of AI, training or models."""
+    found = []
+    for role, name in _CONTROL_LINE.findall(snapshot):
+        described = f'{role} "{name}"'
+        if AI_WORDS.search(name) and described not in found:
+            found.append(described)
+    return found

@@ -167,3 +167,38 @@ def test_state_drawn_after_the_switch_is_read_once_settled(practice, member):
     assert result.exit_code == 0, result.output
     assert results_of(result)[0]["status"] == "changed"
     assert practice.world.setting(ada.username, GEN_AI) is False
+
+
+def test_a_recipe_that_no_longer_matches_keeps_evidence_and_names_ai_controls(practice, member,
+                                                                             tmp_path):
+    """The platform renamed its switch: report it, never guess, and start the fix from evidence."""
+    from optout.recipe import builtin_recipe_dir
+
+    ada = member(on=True)
+    folder = tmp_path / "recipes"
+    folder.mkdir()
+    text = (builtin_recipe_dir() / "linkedin.yaml").read_text()
+    (folder / "linkedin.yaml").write_text(text.replace(
+        "name: Use my data for training content creation AI models}",
+        "name: Share my data with partners}"))
+    result = invoke("--recipes", str(folder), "run", "linkedin", "--origin", practice.origin,
+                    "--json", "--timeout", "4")
+    assert result.exit_code == 1
+    [row] = results_of(result)
+    assert row["status"] == "failed" and "needs an update" in row["message"]
+    assert 'switch "Use my data for training content creation AI models"' in row["message"]
+    snapshot = Path(row["evidence"]["snapshot"])
+    assert "Use my data for training" in snapshot.read_text()
+    assert ada.password not in snapshot.read_text()
+    assert practice.world.setting(ada.username, GEN_AI) is True
+
+
+def test_ai_controls_are_picked_out_of_a_snapshot():
+    from optout.evidence import ai_controls
+
+    snapshot = ('- switch "Use my data for training content creation AI models"\n'
+                '  - checkbox "Improve the model for everyone" [checked]\n'
+                '- button "Save"\n- link "Train your dragon"\n- switch "Dark mode"\n')
+    assert ai_controls(snapshot) == [
+        'switch "Use my data for training content creation AI models"',
+        'checkbox "Improve the model for everyone"', 'link "Train your dragon"']
