@@ -19,7 +19,8 @@ from pathlib import Path
 
 import click
 from rich.markup import escape
-from rich.progress import MofNCompleteColumn, Progress
+from rich.progress import MofNCompleteColumn
+from rich.progress import Progress as ProgressBar
 
 from optout import __version__, credentials, render
 from optout import roster as roster_file
@@ -30,9 +31,9 @@ from optout.failures import AccountFailure, NeedsHuman
 from optout.guide import FORMATS
 from optout.guide import write as write_guides
 from optout.history import History, Reset, recipe_version
-from optout.job import Job, Limits, Resources
+from optout.job import Job, Limits, Progress, Resources
 from optout.notify import check_urls, send, send_failure
-from optout.person import Absent, Person, from_terminal
+from optout.person import Absent, from_terminal
 from optout.plan import build_jobs
 from optout.practice import TWINS
 from optout.recipe import Recipe, load_recipes, normalise_origin, select
@@ -49,7 +50,7 @@ from optout.runner import (
     sign_in_only,
 )
 from optout.schedule import SECONDS, SYSTEMS, detect_system, entries, install, installed, remove
-from optout.sessions import EncryptedSessions, NoSessions, SessionStore, delete_sessions
+from optout.sessions import EncryptedSessions, NoSessions, delete_sessions
 from optout.storage import data_dir, write_private
 from optout.totp import normalise_secret
 
@@ -131,16 +132,10 @@ def _finish(results: list[Result], as_json: bool) -> None:
     sys.exit(exit_code(results))
 
 
-def _execute(jobs: list[Job], mode: Mode, *, secrets: SecretSource, sessions: SessionStore,
-             evidence_dir: Path, browser: str | None, headed: bool, quiet: bool,
-             person: Person, timeout: float | None = None) -> list[Result]:
-    options = RunOptions(browser=browser, headed=headed,
-                         limits=Limits.from_timeout(timeout) if timeout else Limits())
-    # With --debug the log already narrates each step, with times.
+def _narration(narrate: bool) -> Progress | None:
+    """Step-by-step progress lines, unless asked for quiet or --debug already narrates (timed)."""
     debug = click.get_current_context().find_root().params.get("debug")
-    resources = Resources(secrets=secrets, sessions=sessions, evidence_dir=evidence_dir,
-                          person=person, progress=None if quiet or debug else render.progress)
-    return run_sync(execute(jobs, mode, resources, options))
+    return render.progress if narrate and not debug else None
 
 
 def _opt_out(ctx: click.Context, mode: Mode, *, platforms: tuple[str, ...], all_platforms: bool,
@@ -183,7 +178,7 @@ def _limits(timeout: float | None) -> Limits:
 
 def _run_and_keep(jobs: list[Job], mode: Mode, *, command: str, secrets: SecretSource,
                   options: RunOptions, narrate: bool, urls: list[str],
-                  progress: Progress | None = None,
+                  progress: ProgressBar | None = None,
                   resumed_from: int | None = None) -> list[Result]:
     """Execute the jobs; as soon as an account is done, keep its results in the history and
     tell the person what they must know (so an interrupted run has told everything it found)."""
@@ -212,12 +207,9 @@ def _run_and_keep(jobs: list[Job], mode: Mode, *, command: str, secrets: SecretS
             if progress is not None:
                 progress.advance(task)
 
-        # With --debug the log already narrates each step, with times.
-        debug = click.get_current_context().find_root().params.get("debug")
         resources = Resources(secrets=secrets, sessions=EncryptedSessions(),
                               evidence_dir=data_dir() / "evidence", person=from_terminal(),
-                              progress=render.progress if narrate and not debug else None,
-                              on_results=keep)
+                              progress=_narration(narrate), on_results=keep)
         results = run_sync(execute(jobs, mode, resources, options))
         history.finish_run(run_id)
     return results
@@ -376,7 +368,8 @@ def schedule() -> None:
 
 _system_option = click.option(
     "--system", type=click.Choice(["auto", *SYSTEMS]), default="auto", show_default=True,
-    help="Which scheduler to use.")
+    callback=lambda ctx, param, value: detect_system() if value == "auto" else value,
+    help="Which scheduler to use (auto: this machine's).")
 _target_option = click.option(
     "--target", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
     help="Write the entries into DIR instead of the scheduler (for review or tests).")
@@ -403,7 +396,6 @@ def schedule_install(ctx: click.Context, every: str | None, fix: bool | None,
     """
     defaults = ctx.obj["config"].schedule
     every, fix = every or defaults.every, defaults.fix if fix is None else fix
-    system = detect_system() if system == "auto" else system
     check_urls(notify)
     if dry_run:
         for entry in entries(system, every, fix):
@@ -425,7 +417,6 @@ def schedule_install(ctx: click.Context, every: str | None, fix: bool | None,
 @_target_option
 def schedule_status(system: str, target: Path | None) -> None:
     """Show the installed re-check, if there is one."""
-    system = detect_system() if system == "auto" else system
     content = installed(system, target)
     if content is None:
         click.echo(f"No {system} re-check is installed; see `optout schedule install --help`.")
@@ -438,7 +429,6 @@ def schedule_status(system: str, target: Path | None) -> None:
 @_target_option
 def schedule_remove(system: str, target: Path | None) -> None:
     """Remove the installed re-check."""
-    system = detect_system() if system == "auto" else system
     if remove(system, target):
         click.echo(f"Removed the {system} re-check.")
     else:
@@ -516,7 +506,7 @@ def bulk(ctx: click.Context, roster: Path, origin: str | None, concurrency: int,
                          per_platform=per_platform, limits=_limits(timeout))
     secrets = RosterSecrets(rows)
     secrets.fetch()
-    progress = Progress(*Progress.get_default_columns(), MofNCompleteColumn(),
+    progress = ProgressBar(*ProgressBar.get_default_columns(), MofNCompleteColumn(),
                         console=render.stderr, transient=as_json)
     try:
         with progress:
@@ -693,9 +683,11 @@ def _on_practice(recipes: list[Recipe], evidence_dir: Path, *, browser: str | No
         if not quiet:
             render.stderr.print(f"Practice platform at {practice.origin} (local twins; no real "
                                 "account is used).", highlight=False)
-        return _execute(jobs, Mode.RUN, secrets=MemorySecrets(passwords), sessions=NoSessions(),
-                        evidence_dir=evidence_dir, browser=browser, headed=headed, quiet=quiet,
-                        person=Absent())
+        resources = Resources(secrets=MemorySecrets(passwords), sessions=NoSessions(),
+                              evidence_dir=evidence_dir, person=Absent(),
+                              progress=_narration(not quiet))
+        return run_sync(execute(jobs, Mode.RUN, resources, RunOptions(browser=browser,
+                                                                      headed=headed)))
 
 
 @cli.command(short_help="Step-by-step guides from the recipes.")

@@ -231,6 +231,11 @@ class History:
         rows = self.db.execute(f"SELECT * FROM resets {where} ORDER BY id", args)
         return [dict(row) for row in rows]
 
+    def observation(self, observation_id: int) -> dict[str, Any]:
+        row = self.db.execute("SELECT * FROM observations WHERE id = ?",
+                              (observation_id,)).fetchone()
+        return _observation(row)
+
     def status(self) -> list[dict[str, Any]]:
         """The latest known state of every account and setting, with its last verification."""
         rows = self.db.execute(

@@ -220,12 +220,6 @@ class Recipe(_Strict):
     def url(self, path: str) -> str:
         return normalise_origin(self.origin) + path
 
-    def setting(self, setting_id: str) -> Setting:
-        for setting in self.settings:
-            if setting.id == setting_id:
-                return setting
-        raise BadInput(f"{self.name} has no setting {setting_id!r}.")
-
     def with_origin(self, origin: str) -> Recipe:
         """The same recipe pointed at another origin, which becomes its only allowed origin."""
         origin = normalise_origin(origin)

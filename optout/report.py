@@ -26,13 +26,16 @@ def gather(history: History, account: str | None = None,
            accounts: set[tuple[str, str, str]] | None = None) -> list[dict[str, Any]]:
     """One entry per platform, account and setting, for the report; with `accounts`, only those
     (platform, account, origin) triples, so a test server's readings never prove a real one."""
-    by_setting: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
+    # Keyed by origin too: a practice or test server's readings never stand for the real site's.
+    by_setting: dict[tuple[str, str, str, str], list[dict]] = defaultdict(list)
     for row in history.timeline(account=account):
         if accounts is None or (row["platform"], row["account"], row["origin"]) in accounts:
-            by_setting[(row["platform"], row["account"], row["setting"])].append(row)
-    resets: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
+            by_setting[(row["platform"], row["account"], row["setting"], row["origin"])].append(row)
+    resets: dict[tuple[str, str, str, str], list[dict]] = defaultdict(list)
     for reset in history.resets(account=account):
-        resets[(reset["platform"], reset["account"], reset["setting"])].append(reset)
+        observed = history.observation(reset["observation_id"])
+        resets[(reset["platform"], reset["account"], reset["setting"],
+                observed["origin"])].append(reset)
     entries = []
     for key, rows in sorted(by_setting.items()):
         latest = rows[-1]
@@ -42,7 +45,8 @@ def gather(history: History, account: str | None = None,
         evidence = (proof or {}).get("evidence") or {}
         snapshot = Path(evidence["snapshot"]) if evidence.get("snapshot") else None
         entries.append({
-            "platform": key[0], "account": key[1], "setting": key[2], "title": latest["title"],
+            "platform": key[0], "account": key[1], "setting": key[2], "origin": key[3],
+            "title": latest["title"],
             "desired": latest["desired"], "state": latest["after"] or latest["before"],
             "status": latest["status"], "last_checked": latest["time"],
             "switched": switched[-1]["time"] if switched else None,

@@ -310,3 +310,17 @@ def test_managing_a_scheduler_that_is_not_here_is_bad_input():
         pytest.skip("this machine has crontab")
     result = invoke("schedule", "status", "--system", "cron")
     assert result.exit_code == 2 and "no `crontab` here" in result.stderr
+
+
+def test_the_report_keeps_each_origin_apart(tmp_path):
+    from optout.report import gather
+
+    with History(tmp_path / "h.sqlite3") as history:
+        run = history.start_run("t")
+        real = Result("linkedin", "a", "s", "off", Status.DRIFT, "on", "on", False, title="S")
+        practice = Result("linkedin", "a", "s", "off", Status.CHANGED, "on", "off", True, title="S")
+        history.record(run, real, "v", "https://www.linkedin.com")
+        history.record(run, practice, "v", "http://127.0.0.1:8000")
+        entries = {e["origin"]: e for e in gather(history)}
+    assert entries["https://www.linkedin.com"]["last_verified"] is None  # never proven off there
+    assert entries["http://127.0.0.1:8000"]["last_verified"] is not None
