@@ -8,6 +8,12 @@
     [schedule]            # defaults for `optout schedule install`
     every = "1d"
     fix = true
+
+    [profile]             # what objection forms ask for (`optout profile`)
+    name = "Ada Lovelace"
+    email = "ada@example.com"
+    country = "United Kingdom"
+    objection = "..."     # optional: your own objection text instead of the recipe's
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from optout.errors import BadInput
+from optout.profile import Profile
 from optout.storage import write_private
 
 if sys.version_info >= (3, 11):
@@ -45,6 +52,7 @@ class Config(_Strict):
     notify: list[str] = Field(default_factory=list)
     accounts: dict[str, str] = Field(default_factory=dict)
     schedule: ScheduleDefaults = ScheduleDefaults()
+    profile: Profile = Profile()
 
 
 def config_path() -> Path:
@@ -71,9 +79,24 @@ def load_config(path: Path | None = None) -> Config:
 
 def add_notify_urls(urls: list[str], path: Path | None = None) -> Path:
     """Add notification URLs to the config file (kept private: they may hold tokens)."""
-    path = path or config_path()
     config = load_config(path)
-    data = config.model_dump(exclude_defaults=True)
-    data["notify"] = list(dict.fromkeys([*config.notify, *urls]))
-    write_private(path, tomli_w.dumps(data))
+    return _save(config.model_copy(update={"notify": list(dict.fromkeys([*config.notify, *urls]))}),
+                 path)
+
+
+def update_profile(changes: dict[str, str], path: Path | None = None) -> Profile:
+    """Change some profile fields in the config file; the others are kept."""
+    config = load_config(path)
+    try:
+        profile = Profile.model_validate({**config.profile.model_dump(), **changes})
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise BadInput(f"--{error['loc'][0]}: {error['msg'].removeprefix('Value error, ')}.") from exc
+    _save(config.model_copy(update={"profile": profile}), path)
+    return profile
+
+
+def _save(config: Config, path: Path | None) -> Path:
+    path = path or config_path()
+    write_private(path, tomli_w.dumps(config.model_dump(exclude_defaults=True, exclude_none=True)))
     return path

@@ -16,7 +16,7 @@ from playwright.async_api import BrowserContext, Locator, Page, Response
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from optout import evidence
+from optout import evidence, forms, scan
 from optout.errors import first_line
 from optout.failures import AccountFailure, RecipeMismatch, SecurityError, SettingFailure
 from optout.job import Job, Limits, Resources
@@ -25,6 +25,7 @@ from optout.pages import goto, is_allowed
 from optout.recipe import Setting
 from optout.redact import redact
 from optout.results import Mode, Result, Status
+from optout.scan import Finding, ScanReport
 from optout.signin import LaunchVisible, SignInFlow
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ class AccountRun:
                 break
             except SettingFailure as exc:
                 results.append(self._result(setting, Status.FAILED, message=redact(str(exc)),
-                                            evidence_paths=getattr(exc, "evidence", None)))
+                                            evidence_paths=exc.evidence))
             except PlaywrightError as exc:
                 log.debug("browser error", exc_info=True)
                 results.append(self._result(
@@ -105,9 +106,10 @@ class AccountRun:
         return None
 
     async def _setting(self, setting: Setting) -> Result:
-        url = self.recipe.url(setting.path)
+        if setting.is_form:
+            return await self._form(setting)
         self.progress(f"reading {setting.title}")
-        await self.open(url)
+        await self.reach(setting)
         control, before = await self.read(setting)
         desired = setting.desired
 
@@ -126,7 +128,7 @@ class AccountRun:
         name = self.recipe.name
         if save_status is not None and save_status >= 400:
             # The platform said no: one fresh load records what it kept, no need to wait.
-            await self.open(url)
+            await self.reach(setting)
             _, after = await self.read(setting)
             if after == desired:
                 return await self._finish(
@@ -137,7 +139,7 @@ class AccountRun:
                                       f"{name} refused the change (HTTP {save_status}); a fresh "
                                       f"load shows it {after}.")
         self.progress(f"verifying {setting.title} on a fresh load")
-        after = await self.reread(setting, url)
+        after = await self.reread(setting)
         if after != desired:
             what = (f"{name} showed the change, but" if save_status is not None
                     else "No save request was seen after switching it, and")
@@ -148,16 +150,129 @@ class AccountRun:
             )
         return await self._finish(setting, Status.CHANGED, before, after, True)
 
+    # --- forms ----------------------------------------------------------------------------------
+
+    async def _form(self, setting: Setting) -> Result:
+        """Send an objection form once: filled from the profile, verified by its confirmation."""
+        earlier = self.job.submitted.get(setting.id)
+        if earlier and not (self.resources.resubmit and self.mode is Mode.RUN):
+            status = Status.OK if self.mode in (Mode.CHECK, Mode.FIX) else Status.ALREADY
+            again = " Use --resubmit to send it again." if self.mode is Mode.RUN else ""
+            return self._result(setting, status, "submitted", "submitted", False,
+                                message=f"Sent {earlier}; not sent again.{again}")
+        if self.mode is Mode.CHECK:
+            return self._result(setting, Status.DRIFT, "not submitted", "not submitted",
+                                message="Not sent yet; `optout run` sends it.")
+        if self.mode is Mode.DRY_RUN:
+            return self._result(setting, Status.WOULD_CHANGE, "not submitted", "not submitted",
+                                message="Not sent yet; a run would send it.")
+        missing = self.resources.profile.missing_for(setting)
+        if missing:
+            flags = " ".join(f"--{k} ..." for k in missing)
+            return self._result(setting, Status.NEEDS_HUMAN, message=(
+                f"{setting.title} asks for your {', '.join(missing)}, which your profile lacks; "
+                f"set them with `optout profile {flags}`."))
+        self.progress(f"filling in {setting.title}")
+        await self.reach(setting)
+        try:
+            for field in setting.fields:
+                value = None if field.check is not None else field.value
+                if field.from_:
+                    value = self.resources.profile.value(
+                        field.from_, platform_name=self.recipe.name,
+                        username=self.account.username, setting=setting)
+                await forms.fill(self.page, field, value, self.limits.control_ms)
+            submit = await find(self.page, setting.submit, self.limits.control_ms)
+        except ControlNotFound as exc:
+            raise await self._mismatch(setting, str(exc)) from exc
+        self.progress(f"sending {setting.title}")
+        await self._click(submit, describe(setting.submit))
+        try:
+            confirmed = await forms.confirmation(self.page, setting, self.limits.save_ms)
+        except SettingFailure as exc:
+            exc.evidence = await self._capture(setting, f"{setting.id}-unconfirmed",
+                                               {"problem": str(exc)})
+            raise
+        self._require_allowed(self.page.url)
+        facts = {"confirmation": confirmed.text, "reference": confirmed.reference}
+        paths = await self._capture(setting, setting.id, {"status": "changed", **facts})
+        reference = f" Reference: {confirmed.reference}." if confirmed.reference else ""
+        return self._result(setting, Status.CHANGED, "not submitted", "submitted", True,
+                            {**(paths or {}), **{k: v for k, v in facts.items() if v}},
+                            f"Sent; {self.recipe.name} confirmed: \"{confirmed.text}\".{reference}")
+
+    async def _capture(self, setting: Setting, label: str, facts: dict) -> dict[str, str] | None:
+        """Evidence of the page as it is, with the form's fields masked; None if it failed."""
+        masks = [*self.recipe.sensitive, *(f.target for f in setting.fields)]
+        try:
+            return await evidence.capture(
+                self.page, self.evidence_dir, label,
+                {"platform": self.recipe.platform, "account": self.account.name,
+                 "setting": setting.id, **facts}, masks)
+        except (PlaywrightError, OSError) as exc:
+            log.warning("evidence not saved: %s", exc)
+            return None
+
+    # --- scanning -------------------------------------------------------------------------------
+
+    async def scan(self) -> list[ScanReport]:
+        """Every AI-related control on the pages the recipe knows, and which setting covers it."""
+        self.context.set_default_timeout(self.limits.control_ms)
+        self.context.set_default_navigation_timeout(self.limits.navigation_ms)
+        self.page = await self._new_page()
+        report = ScanReport(self.recipe.platform, self.account.name)
+        try:
+            report.findings = await self._scan_pages()
+        except AccountFailure as exc:
+            report.problem, report.status = redact(str(exc)), exc.status
+        except (SettingFailure, PlaywrightError) as exc:
+            report.problem, report.status = redact(first_line(exc)), Status.FAILED
+        return [report]
+
+    async def _scan_pages(self) -> list[Finding]:
+        places: dict[tuple, list[Setting]] = {}
+        for setting in self.job.settings:
+            places.setdefault(setting.place(), []).append(setting)
+        findings: list[Finding] = []
+        for (path, steps), here in places.items():
+            where = " > ".join([path, *(step.click.describe() for step in steps)])
+            self.progress(f"scanning {where}")
+            await self.reach(here[0])
+            await self._quiet()
+            handled = await scan.covered(self.page, here, self.limits.control_ms / 3)
+            seen = scan.controls(await self.page.locator("body").aria_snapshot(), only_ai=False)
+            for role, name, state in seen:
+                setting_id = handled.get((role, name))
+                if setting_id or evidence.AI_WORDS.search(name):
+                    findings.append(Finding(self.recipe.platform, self.account.name, where,
+                                                 role, name, state, setting_id))
+        return findings
+
     # --- steps ----------------------------------------------------------------------------------
+
+    async def reach(self, setting: Setting) -> None:
+        """Load the setting's page afresh, then make the clicks that lead to its control."""
+        await self.open(self.recipe.url(setting.path))
+        for step in setting.steps:
+            await self._quiet()
+            try:
+                element = await find(self.page, [step.click], self.limits.control_ms)
+            except ControlNotFound as exc:
+                raise await self._mismatch(setting, str(exc)) from exc
+            await self._click(element, step.click.describe())
+            self._require_allowed(self.page.url)
+
+    def _require_allowed(self, url: str) -> None:
+        if not is_allowed(url, self.recipe.origins):
+            raise SecurityError(
+                f"{self.recipe.name} sent the browser to {redact(url)}, outside its "
+                f"allowed origins ({', '.join(self.recipe.origins)}); optout stopped there.")
 
     async def open(self, url: str) -> None:
         """Load `url` afresh, signing in first if the platform sends us to its sign-in page."""
         await self._goto(url)
         log.debug("opened %s, now at %s", url, self.page.url)
-        if not is_allowed(self.page.url, self.recipe.origins):
-            raise SecurityError(
-                f"{self.recipe.name} sent the browser to {redact(self.page.url)}, outside its "
-                f"allowed origins ({', '.join(self.recipe.origins)}); optout stopped there.")
+        self._require_allowed(self.page.url)
         if not self.signer.is_sign_in_url(self.page.url):
             return
         self.progress("signing in")
@@ -211,9 +326,13 @@ class AccountRun:
 
         Platforms often draw a switch first and fill in its stored state from a later request.
         """
-        limit = self.limits.control_ms
         if setting.ready:
-            await find(self.page, setting.ready, limit)
+            await find(self.page, setting.ready, self.limits.control_ms)
+        await self._quiet()
+
+    async def _quiet(self) -> None:
+        """Wait (bounded) until nothing on the page is busy and the network is quiet."""
+        limit = self.limits.control_ms
         try:
             await self.page.locator("[aria-busy=true]").first.wait_for(state="hidden", timeout=limit)
             await self.page.wait_for_load_state("networkidle", timeout=limit)
@@ -255,13 +374,13 @@ class AccountRun:
                 f"{self.limits.control_ms / 1000:g} s; it may be disabled or covered."
             ) from exc
 
-    async def reread(self, setting: Setting, url: str) -> str:
+    async def reread(self, setting: Setting) -> str:
         """Load the page afresh until it reads the desired state, for at most verify_within s."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + setting.verify_within
         pause = 0.25
         while True:
-            await self.open(url)
+            await self.reach(setting)
             _, state = await self.read(setting)
             remaining = deadline - loop.time()
             if state == setting.desired or remaining <= 0:

@@ -22,12 +22,12 @@ class SecurityError(AccountFailure):
 
 
 class SettingFailure(Exception):
-    """Stops one setting; the others go on."""
-
-
-class RecipeMismatch(SettingFailure):
-    """The page no longer has what the recipe looks for; carries the evidence kept of the page."""
+    """Stops one setting; the others go on. May carry the evidence kept of the page."""
 
     def __init__(self, message: str, evidence: dict[str, str] | None = None):
         super().__init__(message)
         self.evidence = evidence
+
+
+class RecipeMismatch(SettingFailure):
+    """The page no longer has what the recipe looks for."""

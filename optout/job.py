@@ -8,6 +8,7 @@ from pathlib import Path
 
 from optout.credentials import Account, SecretSource
 from optout.person import Absent, Person
+from optout.profile import Profile
 from optout.recipe import Recipe, Setting
 from optout.results import Result
 from optout.sessions import SessionStore
@@ -20,6 +21,8 @@ class Job:
     recipe: Recipe
     account: Account
     settings: list[Setting] = field(default_factory=list)
+    # Forms this account already sent (from the history): setting id -> when, and its reference.
+    submitted: dict[str, str] = field(default_factory=dict)
 
 
 # Progress callback: (job, message) -> None. Messages never contain secrets.
@@ -54,3 +57,5 @@ class Resources:
     progress: Progress | None = None
     # Called with each account's results as soon as the account is done (the history).
     on_results: Callable[[list[Result]], None] | None = None
+    profile: Profile = field(default_factory=Profile)  # what objection forms are filled with
+    resubmit: bool = False  # send a form again although the history says it was sent

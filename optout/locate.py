@@ -14,17 +14,27 @@ class ControlNotFound(Exception):
     """No target matched within the time allowed, or a target matched more than one element."""
 
 
-def locator_for(page: Page, target: Target) -> Locator:
-    """One target as a locator: role and name first, then label, text, placeholder, css."""
-    if target.role:
-        return page.get_by_role(target.role, name=target.name, exact=target.exact or None)
-    if target.label:
-        return page.get_by_label(target.label, exact=target.exact)
-    if target.text:
-        return page.get_by_text(target.text, exact=target.exact)
-    if target.placeholder:
-        return page.get_by_placeholder(target.placeholder, exact=target.exact)
-    return page.locator(target.css or "")
+def locator_for(page: Page | Locator, target: Target) -> Locator:
+    """One target as a locator: role and name first, then label, text, placeholder, css.
+
+    A target listing wordings in several languages matches any of them.
+    """
+    if target.css:
+        return page.locator(target.css)
+    if target.role and target.name is None:
+        return page.get_by_role(target.role)
+    way, words = next((w, getattr(target, w)) for w in ("name", "label", "text", "placeholder")
+                      if getattr(target, w))
+    locator = None
+    for word in [words] if isinstance(words, str) else words:
+        one = {
+            "name": lambda w: page.get_by_role(target.role, name=w, exact=target.exact or None),
+            "label": lambda w: page.get_by_label(w, exact=target.exact),
+            "text": lambda w: page.get_by_text(w, exact=target.exact),
+            "placeholder": lambda w: page.get_by_placeholder(w, exact=target.exact),
+        }[way](word)
+        locator = one if locator is None else locator.or_(one)
+    return locator
 
 
 def describe(targets: Sequence[Target]) -> str:

@@ -8,6 +8,7 @@ a broken one is reported with its file, line and problem.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
@@ -25,7 +26,11 @@ AriaRole = Literal[
     "menuitem", "menuitemcheckbox", "menuitemradio", "option", "radio", "radiogroup",
     "region", "switch", "tab", "tablist", "tabpanel", "textbox",
 ]
-State = Literal["on", "off"]
+
+
+# One wording, or alternatives for other languages (English first).
+Words = Annotated[str, Field(min_length=1)] | Annotated[list[Annotated[str, Field(min_length=1)]],
+                                                        Field(min_length=1)]
 
 
 class _Strict(BaseModel):
@@ -39,10 +44,12 @@ class Target(_Strict):
     """
 
     role: AriaRole | None = None
-    name: str | None = None
-    label: str | None = None
-    text: str | None = None
-    placeholder: str | None = None
+    # name, label, text and placeholder may list alternatives: the English wording first, then
+    # the same words in the other languages a platform may show despite the English locale.
+    name: Words | None = None
+    label: Words | None = None
+    text: Words | None = None
+    placeholder: Words | None = None
     css: str | None = None
     exact: bool = False
 
@@ -59,12 +66,16 @@ class Target(_Strict):
 
     def describe(self) -> str:
         if self.role:
-            return f'{self.role} "{self.name}"' if self.name else self.role
+            return f'{self.role} "{_first(self.name)}"' if self.name else self.role
         for way in ("label", "text", "placeholder", "css"):
             value = getattr(self, way)
             if value:
-                return f'{way} "{value}"'
+                return f'{way} "{_first(value)}"'
         return "?"  # unreachable: the validator demands one way
+
+
+def _first(words: Words) -> str:
+    return words if isinstance(words, str) else words[0]
 
 
 def _as_targets(value: Any) -> Any:
@@ -112,6 +123,10 @@ class SignIn(_Strict):
         description="Path prefixes that mean 'this is the sign-in flow' (path is always included).",
     )
     username: Targets
+    next: list[Target] = Field(
+        default_factory=list,
+        description="The button between username and password, on sites that ask for them on "
+        "two steps.")
     password: Targets
     submit: Targets
     rejected: list[Target] = Field(
@@ -119,9 +134,8 @@ class SignIn(_Strict):
     )
     challenges: list[Challenge] = Field(default_factory=list)
 
-    _single = field_validator("username", "password", "submit", "rejected", mode="before")(
-        _as_targets
-    )
+    _single = field_validator("username", "next", "password", "submit", "rejected",
+                              mode="before")(_as_targets)
 
     _paths = field_validator("path", "pages")(_paths_start_with_slash)
 
@@ -138,13 +152,55 @@ class Save(_Strict):
     _single = field_validator("button", mode="before")(_as_targets)
 
 
+class Step(_Strict):
+    """One thing a person does to reach a control with no address of its own: open a menu, pick
+    a tab, open a dialog, follow a link."""
+
+    click: Target
+
+
+# Where a form field's value comes from: the person's profile, or the account's username.
+ProfileKey = Literal["name", "first_name", "last_name", "email", "country", "objection", "username"]
+
+
+class FormField(_Strict):
+    """One field of an objection form: a value from the profile, a fixed answer, or a tick."""
+
+    target: Target
+    from_: ProfileKey | None = Field(default=None, alias="from")
+    value: str | None = None
+    check: bool | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> FormField:
+        if sum(x is not None for x in (self.from_, self.value, self.check)) != 1:
+            raise ValueError("give exactly one of from (a profile field), value or check")
+        return self
+
+
 class Setting(_Strict):
+    """A toggle, switched and verified on a fresh load; or a form, submitted and verified by the
+    confirmation the platform shows."""
+
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
-    type: Literal["toggle"] = "toggle"
+    type: Literal["toggle", "form"] = "toggle"
     path: str
-    control: Targets
-    desired: State
+    steps: list[Step] = Field(
+        default_factory=list, description="Clicks from the page at `path` to the control.")
+    # toggle
+    control: list[Target] = Field(default_factory=list)
+    desired: Literal["on", "off", "submitted"] | None = None
+    # form
+    fields: list[FormField] = Field(default_factory=list)
+    submit: list[Target] = Field(default_factory=list)
+    confirmation: list[Target] = Field(
+        default_factory=list, description="What the platform shows once it has the form.")
+    reference: str | None = Field(
+        default=None, description="Regex over the confirmation page; group 1 is the reference.")
+    objection: str | None = Field(
+        default=None, description="The default objection text for this form ({platform} is "
+        "replaced); the person's profile may give their own.")
     source: str = Field(description="The public help page this setting was taken from.")
     live_verified: date | None = Field(
         description="When a person last saw this work on the live site; null until then."
@@ -159,7 +215,8 @@ class Setting(_Strict):
     )
     notes: str | None = None
 
-    _single = field_validator("control", "ready", mode="before")(_as_targets)
+    _single = field_validator("control", "ready", "submit", "confirmation", mode="before")(
+        _as_targets)
 
     @field_validator("desired", mode="before")
     @classmethod
@@ -168,6 +225,42 @@ class Setting(_Strict):
         if isinstance(value, bool):
             return "on" if value else "off"
         return value
+
+    @field_validator("reference")
+    @classmethod
+    def _one_group(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            groups = re.compile(value).groups
+        except re.error as exc:
+            raise ValueError(f"reference is not a valid regular expression ({exc})") from exc
+        if groups < 1:
+            raise ValueError("reference needs a group, in parentheses, around the reference itself")
+        return value
+
+    @model_validator(mode="after")
+    def _complete_for_its_type(self) -> Setting:
+        if self.type == "toggle":
+            if not self.control or self.desired not in ("on", "off"):
+                raise ValueError('a toggle needs a control and desired "on" or "off"')
+            if self.fields or self.submit or self.confirmation:
+                raise ValueError("fields, submit and confirmation belong to a form, not a toggle")
+        else:
+            if not (self.fields and self.submit and self.confirmation):
+                raise ValueError("a form needs fields, submit and confirmation")
+            if self.control or self.desired not in (None, "submitted"):
+                raise ValueError("a form has no control or desired state; it is submitted")
+            object.__setattr__(self, "desired", "submitted")
+        return self
+
+    @property
+    def is_form(self) -> bool:
+        return self.type == "form"
+
+    def place(self) -> tuple[str, tuple[Step, ...]]:
+        """Where the control is: its page and the clicks from there."""
+        return self.path, tuple(self.steps)
 
     _path = field_validator("path")(_paths_start_with_slash)
 

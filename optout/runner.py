@@ -7,7 +7,7 @@ import concurrent.futures
 import ipaddress
 import json
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -22,6 +22,7 @@ from optout.failures import AccountFailure, NeedsHuman
 from optout.job import Job, Limits, Resources
 from optout.redact import redact
 from optout.results import Mode, Result, Status
+from optout.scan import ScanReport
 from optout.signin import SignInFlow
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,32 @@ def _visible_launcher(playwright: Playwright, options: RunOptions):
 async def execute(jobs: list[Job], mode: Mode, resources: Resources,
                   options: RunOptions | None = None) -> list[Result]:
     """Every job's results, in job order. One failing account never stops the others."""
-    options = options or RunOptions()
+
+    def failed(job: Job, message: str) -> list[Result]:
+        return [Result(platform=job.recipe.platform, account=job.account.name, setting=s.id,
+                       desired=s.desired, status=Status.FAILED, title=s.title, message=message)
+                for s in job.settings]
+
+    return await _each_account(jobs, mode, resources, options or RunOptions(),
+                               lambda run: run.run(), failed)
+
+
+async def scan(jobs: list[Job], resources: Resources,
+               options: RunOptions | None = None) -> list[ScanReport]:
+    """A scan report for every job, in job order; changes nothing."""
+
+    def failed(job: Job, message: str) -> list[ScanReport]:
+        return [ScanReport(job.recipe.platform, job.account.name, problem=message,
+                           status=Status.FAILED)]
+
+    return await _each_account(jobs, Mode.CHECK, resources, options or RunOptions(),
+                               lambda run: run.scan(), failed)
+
+
+async def _each_account(jobs: list[Job], mode: Mode, resources: Resources, options: RunOptions,
+                        work: Callable[[AccountRun], Awaitable[list[T]]],
+                        failed: Callable[[Job, str], list[T]]) -> list[T]:
+    """Do `work` for every job, several accounts at once, each in its own browser context."""
     async with async_playwright() as playwright:
         browser = await _browser(playwright, options)
         launch_visible = _visible_launcher(playwright, options)
@@ -76,7 +102,8 @@ async def execute(jobs: list[Job], mode: Mode, resources: Resources,
 
             async def one(job: Job) -> list[Result]:
                 async with polite[job.recipe.platform], gate:
-                    results = await _run_job(browser, job, mode, resources, options, launch_visible)
+                    results = await _run_job(browser, job, mode, resources, options,
+                                             launch_visible, work, failed)
                 if resources.on_results:
                     try:
                         resources.on_results(results)
@@ -147,23 +174,18 @@ async def _new_context(browser: Browser, state: dict[str, Any] | None = None):
 
 
 async def _run_job(browser: Browser, job: Job, mode: Mode, resources: Resources,
-                   options: RunOptions, launch_visible) -> list[Result]:
+                   options: RunOptions, launch_visible, work, failed) -> list:
     context = None
     try:
         state = resources.sessions.load(job.account, job.recipe.origin)
         context = await _new_context(browser, state)
         run = AccountRun(context, job, mode, resources, limits=options.limits,
                          launch_visible=launch_visible)
-        return await run.run()
+        return await work(run)
     except Exception as exc:  # the account fails, the others go on
         log.debug("account %s/%s crashed", job.recipe.platform, job.account.name, exc_info=True)
-        message = (redact(str(exc)) if isinstance(exc, OptoutError) else
-                   f"Unexpected error ({type(exc).__name__}); run with --debug for details.")
-        return [
-            Result(platform=job.recipe.platform, account=job.account.name, setting=s.id,
-                   desired=s.desired, status=Status.FAILED, title=s.title, message=message)
-            for s in job.settings
-        ]
+        return failed(job, redact(str(exc)) if isinstance(exc, OptoutError) else
+                      f"Unexpected error ({type(exc).__name__}); run with --debug for details.")
     finally:
         if context is not None:
             await context.close()

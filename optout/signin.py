@@ -119,10 +119,17 @@ class SignInFlow:
         sign_in = self.recipe.sign_in
         self._require_typing_allowed(page)
         username_box = await self._find(page, sign_in.username, "sign-in page")
+        if sign_in.next:
+            # Username first; the password is asked on the next step, perhaps on a new page.
+            await self._require_form_stays(username_box)
+            await self._type(page, username_box, self.account.username)
+            next_button = await self._find(page, sign_in.next, "sign-in page")
+            await next_button.click(timeout=self.limits.sign_in_ms)
         password_box = await self._find(page, sign_in.password, "sign-in page")
         submit = await self._find(page, sign_in.submit, "sign-in page")
         await self._require_form_stays(password_box)
-        await self._type(page, username_box, self.account.username)
+        if not sign_in.next:
+            await self._type(page, username_box, self.account.username)
         await self._type(page, password_box, password)
         await self._submit(page, submit, sign_in.rejected)
         await self._through_challenges(page, sign_in.rejected, "password")

@@ -5,9 +5,10 @@ through sign-in, settings and the faults a real platform can show, all on 127.0.
 """
 
 from optout.practice.server import PracticePlatform
+from optout.practice.twin import load_specs
 from optout.practice.world import FAULTS, World
 
 # The recipes that have a twin here (each twin reproduces its recipe's labels and paths).
-TWINS = frozenset({"linkedin"})
+TWINS = frozenset({"linkedin", *load_specs()})
 
 __all__ = ["FAULTS", "TWINS", "PracticePlatform", "World"]

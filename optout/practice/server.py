@@ -10,15 +10,21 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from optout.practice import linkedin
+from optout.practice.twin import TwinSpec, create_twin_app, load_specs, pages_blueprint
 from optout.practice.world import World
 
 
-def create_app(world: World) -> Flask:
+def create_app(world: World, extra: TwinSpec | None = None) -> Flask:
+    """LinkedIn's hand-written twin (its challenges and faults), and its described extra pages."""
     app = Flask(__name__)
     app.secret_key = secrets.token_bytes(32)
     app.config["SESSION_COOKIE_NAME"] = "li_at"
     app.extensions["optout_world"] = world
     app.register_blueprint(linkedin.blueprint)
+    if extra is not None:
+        app.register_blueprint(pages_blueprint(
+            extra, linkedin.signed_in_user,
+            lambda path: f"/login?session_redirect={path}"))
 
     @app.after_request
     def no_store(response):
@@ -79,15 +85,38 @@ class Served:
 class PracticePlatform(Served):
     """The practice platform running on 127.0.0.1; use it as a context manager.
 
+    LinkedIn's twin is served at `origin`; every other twin at its own port, `origins[platform]`
+    (their paths would collide on one origin). All share one world of users.
+
     >>> with PracticePlatform() as practice:
     ...     practice.world.add_user("ada@example.com", "correct horse")
-    ...     print(practice.origin)
+    ...     print(practice.origin, practice.origins["x"])
     """
 
     def __init__(self, world: World | None = None, host: str = "127.0.0.1", port: int = 0):
         self.world = world or World()
-        super().__init__(create_app(self.world), host, port)
+        specs = load_specs()
+        super().__init__(create_app(self.world, specs.pop("linkedin", None)), host, port)
+        self.twins = {name: Served(_recorded(create_twin_app(self.world, spec), self.world), host)
+                      for name, spec in specs.items()}
+        self.origins = {"linkedin": self.origin,
+                        **{name: twin.origin for name, twin in self.twins.items()}}
+
+    def origin_of(self, platform: str) -> str:
+        return self.origins[platform]
+
+    def start(self):
+        for twin in self.twins.values():
+            twin.start()
+        return super().start()
 
     def stop(self) -> None:
         self.world.stopping.set()
+        for twin in self.twins.values():
+            twin.stop()
         super().stop()
+
+
+def _recorded(app: Flask, world: World) -> Flask:
+    app.wsgi_app = _record_session_cookies(app.wsgi_app, world)
+    return app

@@ -18,7 +18,18 @@ FAULTS = {
     "hang": "settings pages never finish loading",
     "flaky": "the first load of a settings page answers HTTP 503",
     "recheck": "a signed-in session is sent once to the emailed-code page before settings",
+    "new_ai_toggle": "the platform has added an AI toggle no recipe knows yet (twins only)",
 }
+
+
+@dataclass(frozen=True)
+class Submission:
+    """An objection form as the platform received it."""
+
+    platform: str
+    form: str
+    answers: dict[str, str]
+    reference: str
 
 
 @dataclass
@@ -34,6 +45,7 @@ class PracticeUser:
     settings_loads: int = 0
     sent_codes: list[str] = field(default_factory=list)
     security_check_passed: bool = False
+    submissions: list[Submission] = field(default_factory=list)
     session_generation: int = 0  # bumped to expire every session of the user
     rechecked: bool = False  # the `recheck` fault has been answered
 
@@ -121,6 +133,13 @@ class World:
     def save_ended(self) -> None:
         with self._lock:
             self.saves_in_flight -= 1
+
+    def submit_form(self, username: str, platform: str, form: str, answers: dict[str, str]) -> str:
+        """Keep a submitted form; its reference, as the platform's confirmation shows it."""
+        reference = f"{platform[:2].upper()}-{secrets.randbelow(10**8):08d}"
+        with self._lock:
+            self._users[username].submissions.append(Submission(platform, form, answers, reference))
+        return reference
 
     def store(self, username: str, key: str, value: bool) -> None:
         with self._lock:

@@ -1,0 +1,299 @@
+"""Twins drawn from a description: a platform's documented sign-in page and settings pages.
+
+Each twin is a YAML file in `twins/`, written from the platform's help pages independently of
+its recipe: the same documented labels and paths, drawn as a platform draws them (switches saved
+by a background request, menus, tabs, dialogs, objection forms with a confirmation). A recipe that
+passes against its twin has been exercised on the page its help page describes.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+import yaml
+from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, request, session
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from optout.practice.world import World
+
+TWIN_DIR = Path(__file__).parent / "twins"
+# Drawn on every page of a user with the `new_ai_toggle` fault: a platform adding a toggle.
+NEW_TOGGLE = {"key": "new-ai-assistant", "role": "switch", "default": "on",
+              "label": "Use my content to train our new AI assistant"}
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SwitchSpec(_Spec):
+    key: str
+    label: str
+    role: Literal["switch", "checkbox"] = "switch"
+    default: Literal["on", "off"] = "on"
+
+    @field_validator("default", mode="before")
+    @classmethod
+    def _yaml_booleans(cls, value: object) -> object:
+        return ("on" if value else "off") if isinstance(value, bool) else value
+
+
+class FieldSpec(_Spec):
+    label: str
+    kind: Literal["text", "email", "textarea", "select", "checkbox"] = "text"
+
+
+class FormSpec(_Spec):
+    key: str
+    title: str | None = None
+    fields: list[FieldSpec]
+    submit: str
+    confirmation: str  # {reference} is replaced by the reference the twin hands out
+
+
+class LinkSpec(_Spec):
+    text: str
+    to: str
+
+
+class MenuSpec(_Spec):
+    button: str
+    items: list[LinkSpec]
+
+
+class TabSpec(_Spec):
+    tab: str
+    blocks: list[Block]
+
+
+class DialogSpec(_Spec):
+    button: str
+    title: str
+    blocks: list[Block]
+
+
+class Block(_Spec):
+    """One thing drawn on a page; exactly one of its keys is set."""
+
+    text: str | None = None
+    heading: str | None = None
+    switch: SwitchSpec | None = None
+    link: LinkSpec | None = None
+    menu: MenuSpec | None = None
+    tabs: list[TabSpec] | None = None
+    dialog: DialogSpec | None = None
+    form: FormSpec | None = None
+
+
+class PageSpec(_Spec):
+    path: str
+    title: str
+    blocks: list[Block]
+
+
+class SignInSpec(_Spec):
+    path: str
+    username: str
+    next: str | None = None
+    password: str
+    submit: str
+    rejected: str = "Wrong password"
+
+
+class TwinSpec(_Spec):
+    platform: str
+    name: str
+    sign_in: SignInSpec | None = None  # None: pages added to a hand-written twin (LinkedIn)
+    home: str = "/home"
+    pages: list[PageSpec] = Field(default_factory=list)
+
+
+TabSpec.model_rebuild()
+DialogSpec.model_rebuild()
+
+# Countries a twin's country list offers.
+COUNTRIES = ["Austria", "Belgium", "Brazil", "Canada", "France", "Germany", "India", "Ireland",
+             "Italy", "Netherlands", "Norway", "Poland", "Spain", "Sweden", "Switzerland",
+             "United Kingdom", "United States"]
+
+
+def load_specs(folder: Path = TWIN_DIR) -> dict[str, TwinSpec]:
+    specs = {}
+    for path in sorted(folder.glob("*.yaml")):
+        spec = TwinSpec.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        specs[spec.platform] = spec
+    return specs
+
+
+def world() -> World:
+    return current_app.extensions["optout_world"]
+
+
+def _switches(blocks: list[Block]) -> dict[str, SwitchSpec]:
+    """Every switch among blocks, tabs and dialogs included, by key."""
+    found: dict[str, SwitchSpec] = {}
+    for block in blocks:
+        if block.switch:
+            found[block.switch.key] = block.switch
+        for tab in block.tabs or []:
+            found.update(_switches(tab.blocks))
+        if block.dialog:
+            found.update(_switches(block.dialog.blocks))
+    return found
+
+
+def _forms(blocks: list[Block]) -> dict[str, FormSpec]:
+    found: dict[str, FormSpec] = {}
+    for block in blocks:
+        if block.form:
+            found[block.form.key] = block.form
+        for tab in block.tabs or []:
+            found.update(_forms(tab.blocks))
+        if block.dialog:
+            found.update(_forms(block.dialog.blocks))
+    return found
+
+
+def pages_blueprint(spec: TwinSpec, current_user: Callable[[], str | None],
+                    login_url: Callable[[str], str]) -> Blueprint:
+    """The twin's settings pages, its save endpoint and its forms, for signed-in users."""
+    blueprint = Blueprint(f"{spec.platform}_pages", __name__, template_folder="templates")
+    switches = {k: v for page in spec.pages for k, v in _switches(page.blocks).items()}
+    switches[NEW_TOGGLE["key"]] = SwitchSpec(**NEW_TOGGLE)
+    forms = {k: v for page in spec.pages for k, v in _forms(page.blocks).items()}
+
+    def members_only(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user():
+                return redirect(login_url(request.path))
+            return view(*args, **kwargs)
+        return wrapper
+
+    def state(key: str) -> bool:
+        return world().setting(current_user(), key, switches[key].default == "on")
+
+    def make_view(page: PageSpec):
+        @members_only
+        def view():
+            username = current_user()
+            world().count_settings_load(username)
+            extra = Block(switch=SwitchSpec(**NEW_TOGGLE)) \
+                if world().has_fault(username, "new_ai_toggle") else None
+            blocks = [*page.blocks, extra] if extra else page.blocks
+            return render_template("twin/page.html", spec=spec, page=page, blocks=blocks,
+                                   state=state, countries=COUNTRIES, confirmation=None)
+        view.__name__ = "page_" + page.path.strip("/").replace("/", "_").replace("-", "_")
+        return view
+
+    for page in spec.pages:
+        blueprint.add_url_rule(page.path, view_func=make_view(page), methods=["GET"])
+
+    @blueprint.post("/__practice/settings/<key>")
+    def save(key: str):
+        username = current_user()
+        if not username:
+            return jsonify(error="sign in"), 401
+        if key not in switches:
+            return jsonify(error="no such setting"), 404
+        enabled = bool((request.get_json(silent=True) or {}).get("enabled"))
+        world().count_save_request(username)
+        if world().has_fault(username, "save_lost"):
+            return jsonify(key=key, enabled=enabled)  # acknowledged, never stored
+        world().store(username, key, enabled)
+        return jsonify(key=key, enabled=enabled)
+
+    @blueprint.post("/__practice/forms/<key>")
+    @members_only
+    def submit_form(key: str):
+        form = forms.get(key)
+        if form is None:
+            return "No such form", 404
+        answers = {f.label: request.form.get(f"field-{i}", "").strip()
+                   for i, f in enumerate(form.fields)}
+        missing = [label for label, value in answers.items() if not value]
+        page = next(p for p in spec.pages if key in _forms(p.blocks))
+        if missing:
+            return render_template("twin/page.html", spec=spec, page=page, blocks=page.blocks,
+                                   state=state, countries=COUNTRIES, confirmation=None,
+                                   error=f"Please complete: {', '.join(missing)}."), 400
+        reference = world().submit_form(current_user(), spec.platform, key, answers)
+        return render_template("twin/page.html", spec=spec, page=page, blocks=[],
+                               state=state, countries=COUNTRIES,
+                               confirmation=form.confirmation.replace("{reference}", reference))
+
+    return blueprint
+
+
+def create_twin_app(world_: World, spec: TwinSpec) -> Flask:
+    """A whole twin: its sign-in flow (one step or two) and its pages."""
+    app = Flask(__name__)
+    app.secret_key = secrets.token_bytes(32)
+    app.config["SESSION_COOKIE_NAME"] = f"{spec.platform}_session"
+    app.extensions["optout_world"] = world_
+    sign_in = spec.sign_in
+    assert sign_in is not None, f"twin {spec.platform} has no sign-in page"
+
+    def current_user() -> str | None:
+        username = session.get("user")
+        user = world_.user(username) if username else None
+        if user is None or session.get("generation") != user.session_generation:
+            return None
+        return username
+
+    def login_url(path: str) -> str:
+        return f"{sign_in.path}?next={path}"
+
+    app.register_blueprint(pages_blueprint(spec, current_user, login_url))
+
+    def page(step: str, error: str | None = None, status: int = 200):
+        return render_template("twin/login.html", spec=spec, sign_in=sign_in, step=step,
+                               error=error), status
+
+    @app.route(sign_in.path, methods=["GET", "POST"])
+    def login():
+        if request.method == "GET":
+            session["next"] = _local(request.args.get("next"), spec.home)
+            return page("username" if sign_in.next else "both")
+        if request.form.get("step") == "username":
+            session["pending"] = request.form.get("username", "").strip()
+            return page("password")
+        username = request.form.get("username", session.get("pending", "")).strip()
+        if not world_.check_password(username, request.form.get("password", "")):
+            return page("username" if sign_in.next else "both", sign_in.rejected, 401)
+        world_.count_sign_in(username)
+        target = session.get("next") or spec.home
+        session.clear()
+        session.update(user=username, generation=world_.user(username).session_generation)
+        return redirect(target)
+
+    @app.get("/")
+    def root():
+        return redirect(spec.home)
+
+    if spec.home not in {p.path for p in spec.pages}:
+        @app.get(spec.home)
+        def home():
+            if not current_user():
+                return redirect(login_url(spec.home))
+            return render_template("twin/home.html", spec=spec)
+
+    @app.after_request
+    def no_store(response):
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return app
+
+
+def _local(target: str | None, default: str) -> str:
+    """Only ever redirect within this site."""
+    parts = urlsplit(target or "")
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return default
+    return parts.path

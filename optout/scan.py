@@ -1,0 +1,84 @@
+"""Scanning: every switch, checkbox and form on a settings page whose name speaks of AI or of
+data used for training, and which recipe setting (if any) already covers it.
+
+A platform that adds a new AI toggle next to the ones a recipe knows shows up here uncovered.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from playwright.async_api import Page
+
+from optout.evidence import AI_WORDS
+from optout.locate import ControlNotFound, find, locator_for
+from optout.recipe import Setting
+from optout.results import Status
+
+# A control line of Playwright's ARIA snapshot: `- switch "Name" [checked]`.
+_LINE = re.compile(r'^\s*- (switch|checkbox|menuitemcheckbox|form) "(.+?)"(.*)$', re.MULTILINE)
+
+
+@dataclass
+class Finding:
+    platform: str
+    account: str
+    page: str  # the path, and the clicks from it, where the control was seen
+    role: str
+    name: str
+    state: str | None  # on / off for switches and checkboxes; None for forms
+    covered_by: str | None  # the recipe setting that handles it, if any
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class ScanReport:
+    """What a scan of one account found, or why it could not look."""
+
+    platform: str
+    account: str
+    findings: list[Finding] = field(default_factory=list)
+    problem: str | None = None
+    status: Status | None = None  # failed or needs_human when there is a problem
+
+    @property
+    def uncovered(self) -> list[Finding]:
+        return [f for f in self.findings if f.covered_by is None]
+
+
+def controls(snapshot: str, *, only_ai: bool = True) -> list[tuple[str, str, str | None]]:
+    """(role, name, state) of every switch, checkbox and form in an ARIA snapshot whose name
+    speaks of AI or training (of every one, with only_ai=False)."""
+    found: list[tuple[str, str, str | None]] = []
+    for role, name, rest in _LINE.findall(snapshot):
+        if only_ai and not AI_WORDS.search(name):
+            continue
+        state = None if role == "form" else ("on" if "[checked]" in rest else "off")
+        if (role, name, state) not in found:
+            found.append((role, name, state))
+    return found
+
+
+async def covered(page: Page, settings: list[Setting], timeout_ms: float) -> dict[tuple[str, str], str]:
+    """(role, name) of the controls on the page that the settings handle, to the setting's id."""
+    handled: dict[tuple[str, str], str] = {}
+    for setting in settings:
+        if setting.is_form:
+            first = setting.fields[0].target
+            snapshot = await page.locator("body").aria_snapshot()
+            for role, name, _ in controls(snapshot, only_ai=False):
+                form = page.get_by_role("form", name=name, exact=True)
+                if role == "form" and await locator_for(form, first).count():
+                    handled[(role, name)] = setting.id
+            continue
+        try:
+            control = await find(page, setting.control, timeout_ms)
+        except ControlNotFound:
+            continue  # scan reports what is there; `run` reports the mismatch
+        for role, name, _ in controls(await control.aria_snapshot(), only_ai=False):
+            handled[(role, name)] = setting.id
+    return handled
