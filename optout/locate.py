@@ -58,9 +58,11 @@ async def find(page: Page, targets: Sequence[Target], timeout_ms: float) -> Loca
             f"no {describe(targets)} appeared on {page.url} within {timeout_ms / 1000:g} s"
         ) from exc
     for target, locator in zip(targets, locators, strict=True):
-        count = await locator.count()
+        # Hidden copies (a closed dialog, another tab's panel) are not what a person sees.
+        visible = locator.filter(visible=True)
+        count = await visible.count()
         if count > 1:
             raise ControlNotFound(f"{target.describe()} matches {count} elements on {page.url}")
-        if count == 1 and await locator.is_visible():
-            return locator
+        if count == 1:
+            return visible
     raise ControlNotFound(f"{describe(targets)} disappeared from {page.url}")

@@ -13,12 +13,14 @@ from typing import Protocol
 import click
 from playwright.async_api import Page
 
+from optout.credentials import Account
+
 
 class Person(Protocol):
     present: bool
 
-    async def ask_code(self, prompt: str) -> str | None:
-        """The code the person types, or None if nobody answers."""
+    async def ask_code(self, prompt: str, account: Account | None = None) -> str | None:
+        """The code the person types (sent to `account`), or None if nobody answers."""
         ...
 
     async def agrees_to_finish_by_hand(self, reason: str) -> bool: ...
@@ -33,7 +35,7 @@ class Absent:
 
     present = False
 
-    async def ask_code(self, prompt: str) -> str | None:
+    async def ask_code(self, prompt: str, account: Account | None = None) -> str | None:
         return None
 
     async def agrees_to_finish_by_hand(self, reason: str) -> bool:
@@ -63,7 +65,7 @@ class AtTerminal:
                 return None
             return line.strip() if line else None
 
-    async def ask_code(self, prompt: str) -> str | None:
+    async def ask_code(self, prompt: str, account: Account | None = None) -> str | None:
         return await self._ask(prompt) or None
 
     async def agrees_to_finish_by_hand(self, reason: str) -> bool:

@@ -38,8 +38,12 @@ def build_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *, all_plat
             flag = f" --account {wanted}" if wanted else ""
             raise BadInput(f"No credentials stored for {recipe.name}{which}. "
                            f"Run `optout login {recipe.platform}{flag}` first.")
-        target = recipe.with_origin(origin) if origin else recipe
-        jobs += [Job(target, a, list(target.settings)) for a in stored]
+        for stored_account in stored:
+            # A per-site platform's account runs on its own site, recorded at login.
+            site = (stored_account.origins[0] if recipe.per_site and stored_account.origins
+                    else None)
+            target = recipe.with_origin(origin or site) if origin or site else recipe
+            jobs.append(Job(target, stored_account, list(target.settings)))
     if not jobs:
         raise BadInput("No credentials are stored for any platform. "
                        "Run `optout login PLATFORM` first (`optout list` shows the platforms).")

@@ -127,12 +127,27 @@ class SignIn(_Strict):
         default_factory=list,
         description="The button between username and password, on sites that ask for them on "
         "two steps.")
-    password: Targets
-    submit: Targets
+    password: list[Target] = Field(
+        default_factory=list,
+        description="None on passwordless sites: `next` sends a code that a challenge asks for.")
+    submit: list[Target] = Field(default_factory=list)
     rejected: list[Target] = Field(
         default_factory=list, description="What the page shows when the password is refused."
     )
     challenges: list[Challenge] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _password_or_code(self) -> SignIn:
+        if self.password and not self.submit:
+            raise ValueError("a password needs a submit button")
+        if not self.password and not (self.next and any(c.kind == "code" for c in self.challenges)):
+            raise ValueError("without a password, sign-in needs `next` (the button that sends a "
+                             "code) and a challenge of kind code")
+        return self
+
+    @property
+    def passwordless(self) -> bool:
+        return not self.password
 
     _single = field_validator("username", "next", "password", "submit", "rejected",
                               mode="before")(_as_targets)
@@ -282,6 +297,9 @@ class Recipe(_Strict):
     sensitive: list[Target] = Field(
         default_factory=list, description="Fields masked in screenshots besides password inputs."
     )
+    per_site: bool = Field(
+        default=False, description="Each account has its own site on the platform's domain "
+        "(its origin is given at `optout login --origin`); `origin` is an example.")
     # Where the recipe was read from; not part of the YAML.
     file: Path | None = Field(default=None, exclude=True)
 
@@ -314,9 +332,22 @@ class Recipe(_Strict):
         return normalise_origin(self.origin) + path
 
     def with_origin(self, origin: str) -> Recipe:
-        """The same recipe pointed at another origin, which becomes its only allowed origin."""
+        """The same recipe pointed at another origin, which becomes its only allowed origin.
+
+        On a per-site platform, a site of the platform's own domain keeps the platform's sign-in
+        origins: the person's site is where the settings are, the platform's login is shared.
+        """
         origin = normalise_origin(origin)
-        return self.model_copy(update={"origin": origin, "allowed_origins": []})
+        keep = self.allowed_origins if self.is_platform_site(origin) else []
+        return self.model_copy(update={"origin": origin, "allowed_origins": keep})
+
+    def is_platform_site(self, origin: str) -> bool:
+        """A per-site platform's site: https and a subdomain of the recipe origin's domain."""
+        if not self.per_site:
+            return False
+        domain = ".".join((urlsplit(self.origin).hostname or "").split(".")[-2:])
+        parts = urlsplit(origin)
+        return parts.scheme == "https" and (parts.hostname or "").endswith("." + domain)
 
 
 def normalise_origin(url: str) -> str:

@@ -76,7 +76,8 @@ class SignInFlow:
         if not is_allowed(url, self.recipe.origins):
             return False
         path = urlsplit(url).path
-        return any(path == p or path.startswith(p.rstrip("/") + "/")
+        # A sign-in at the site's root ("/") is that page only, not every page under it.
+        return any(path == p or (p != "/" and path.startswith(p.rstrip("/") + "/"))
                    for p in self.recipe.sign_in.sign_in_paths())
 
     def is_signed_in_url(self, url: str) -> bool:
@@ -98,11 +99,13 @@ class SignInFlow:
             raise NeedsHuman(f"The saved {name} session for account {self.account.name!r} has "
                              f"expired and no password is stored. Sign in again with "
                              f"`{login_hint} --browser`.")
-        password = self.resources.secrets.password(self.account)
-        if not password:
-            raise NeedsHuman(f"{name} asks to sign in again and no password is stored for account "
-                             f"{self.account.name!r}; run `{login_hint}`.")
-        redact.add(password)
+        password = None
+        if not self.recipe.sign_in.passwordless:
+            password = self.resources.secrets.password(self.account)
+            if not password:
+                raise NeedsHuman(f"{name} asks to sign in again and no password is stored for "
+                                 f"account {self.account.name!r}; run `{login_hint}`.")
+            redact.add(password)
         if not self.account.origins:
             raise SecurityError(
                 f"Account {self.account.name!r} has no record of the origins its credentials "
@@ -120,10 +123,17 @@ class SignInFlow:
         self._require_typing_allowed(page)
         username_box = await self._find(page, sign_in.username, "sign-in page")
         if sign_in.next:
-            # Username first; the password is asked on the next step, perhaps on a new page.
+            # Username first; the password (or, on passwordless sites, a code sent to the person)
+            # is asked on the next step, perhaps on a new page.
             await self._require_form_stays(username_box)
             await self._type(page, username_box, self.account.username)
             next_button = await self._find(page, sign_in.next, "sign-in page")
+            if password is None:
+                await self._submit(page, next_button, sign_in.rejected)
+                await self._through_challenges(page, sign_in.rejected, "code")
+                self.resources.sessions.save(self.account, self.recipe.origin,
+                                             await self.context.storage_state())
+                return
             await next_button.click(timeout=self.limits.sign_in_ms)
         password_box = await self._find(page, sign_in.password, "sign-in page")
         submit = await self._find(page, sign_in.submit, "sign-in page")
@@ -166,7 +176,8 @@ class SignInFlow:
             self._progress("entering the authenticator code")
             return totp.current_code(secret)
         prompt = challenge.prompt or f"{name} sent a verification code. Enter it"
-        code = await self.resources.person.ask_code(f"{name} ({self.account.name}): {prompt}")
+        code = await self.resources.person.ask_code(f"{name} ({self.account.name}): {prompt}",
+                                                    account=self.account)
         if not code:
             raise NeedsHuman(f"{name} sent a verification code to the account's email or phone; "
                              "run optout again in a terminal to type it.")

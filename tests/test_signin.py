@@ -36,7 +36,7 @@ class Person:
         self.asked: list[str] = []
         self.handed: list[str] = []
 
-    async def ask_code(self, prompt: str) -> str | None:
+    async def ask_code(self, prompt: str, account=None) -> str | None:
         self.asked.append(prompt)
         return self.code() if self.code else None
 

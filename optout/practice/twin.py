@@ -61,9 +61,17 @@ class LinkSpec(_Spec):
     to: str
 
 
+class MenuItemSpec(_Spec):
+    """A menu entry: a link to a page, or a button opening a dialog."""
+
+    text: str
+    to: str | None = None
+    dialog: DialogSpec | None = None
+
+
 class MenuSpec(_Spec):
     button: str
-    items: list[LinkSpec]
+    items: list[MenuItemSpec]
 
 
 class TabSpec(_Spec):
@@ -72,7 +80,7 @@ class TabSpec(_Spec):
 
 
 class DialogSpec(_Spec):
-    button: str
+    button: str | None = None  # the button that opens it (none inside a menu: the item does)
     title: str
     blocks: list[Block]
 
@@ -100,7 +108,9 @@ class SignInSpec(_Spec):
     path: str
     username: str
     next: str | None = None
-    password: str
+    password: str | None = None  # None: passwordless, a code is emailed after `next`
+    code: str | None = None  # the code field's label on passwordless sites
+    code_text: str = "We sent a verification code to your email address."
     submit: str
     rejected: str = "Wrong password"
 
@@ -115,6 +125,8 @@ class TwinSpec(_Spec):
 
 TabSpec.model_rebuild()
 DialogSpec.model_rebuild()
+MenuItemSpec.model_rebuild()
+MenuSpec.model_rebuild()
 
 # Countries a twin's country list offers.
 COUNTRIES = ["Austria", "Belgium", "Brazil", "Canada", "France", "Germany", "India", "Ireland",
@@ -142,8 +154,8 @@ def _switches(blocks: list[Block]) -> dict[str, SwitchSpec]:
             found[block.switch.key] = block.switch
         for tab in block.tabs or []:
             found.update(_switches(tab.blocks))
-        if block.dialog:
-            found.update(_switches(block.dialog.blocks))
+        for dialog in _dialogs(block):
+            found.update(_switches(dialog.blocks))
     return found
 
 
@@ -154,9 +166,14 @@ def _forms(blocks: list[Block]) -> dict[str, FormSpec]:
             found[block.form.key] = block.form
         for tab in block.tabs or []:
             found.update(_forms(tab.blocks))
-        if block.dialog:
-            found.update(_forms(block.dialog.blocks))
+        for dialog in _dialogs(block):
+            found.update(_forms(dialog.blocks))
     return found
+
+
+def _dialogs(block: Block) -> list[DialogSpec]:
+    in_menu = [item.dialog for item in block.menu.items if item.dialog] if block.menu else []
+    return [block.dialog, *in_menu] if block.dialog else in_menu
 
 
 def pages_blueprint(spec: TwinSpec, current_user: Callable[[], str | None],
@@ -246,8 +263,10 @@ def create_twin_app(world_: World, spec: TwinSpec) -> Flask:
             return None
         return username
 
+    login_path = urlsplit(sign_in.path).path
+
     def login_url(path: str) -> str:
-        return f"{sign_in.path}?next={path}"
+        return f"{sign_in.path}{'&' if '?' in sign_in.path else '?'}next={path}"
 
     app.register_blueprint(pages_blueprint(spec, current_user, login_url))
 
@@ -255,16 +274,24 @@ def create_twin_app(world_: World, spec: TwinSpec) -> Flask:
         return render_template("twin/login.html", spec=spec, sign_in=sign_in, step=step,
                                error=error), status
 
-    @app.route(sign_in.path, methods=["GET", "POST"])
+    @app.route(login_path, methods=["GET", "POST"])
     def login():
         if request.method == "GET":
             session["next"] = _local(request.args.get("next"), spec.home)
             return page("username" if sign_in.next else "both")
         if request.form.get("step") == "username":
             session["pending"] = request.form.get("username", "").strip()
+            if sign_in.password is None:  # passwordless: a code goes to the person's inbox
+                if world_.user(session["pending"]):
+                    world_.send_code(session["pending"])
+                return page("code")
             return page("password")
         username = request.form.get("username", session.get("pending", "")).strip()
-        if not world_.check_password(username, request.form.get("password", "")):
+        if sign_in.password is None:
+            user = world_.user(username)
+            if not (user and user.sent_codes and request.form.get("code") == user.sent_codes[-1]):
+                return page("code", sign_in.rejected, 401)
+        elif not world_.check_password(username, request.form.get("password", "")):
             return page("username" if sign_in.next else "both", sign_in.rejected, 401)
         world_.count_sign_in(username)
         target = session.get("next") or spec.home
@@ -272,9 +299,10 @@ def create_twin_app(world_: World, spec: TwinSpec) -> Flask:
         session.update(user=username, generation=world_.user(username).session_generation)
         return redirect(target)
 
-    @app.get("/")
-    def root():
-        return redirect(spec.home)
+    if login_path != "/":
+        @app.get("/")
+        def root():
+            return redirect(spec.home)
 
     if spec.home not in {p.path for p in spec.pages}:
         @app.get(spec.home)

@@ -1,0 +1,29 @@
+"""The practice person: reads the codes the practice platform 'emails' to its users.
+
+On the practice platform nobody has a real inbox; this stands in for the person who would read
+the code and type it, so the demo goes through passwordless sign-ins unattended.
+"""
+
+from __future__ import annotations
+
+from playwright.async_api import Page
+
+from optout.credentials import Account
+from optout.practice.world import World
+
+
+class PracticeInbox:
+    present = False  # nobody to hand a visible browser to
+
+    def __init__(self, world: World):
+        self.world = world
+
+    async def ask_code(self, prompt: str, account: Account | None = None) -> str | None:
+        user = self.world.user(account.username) if account and account.username else None
+        return user.sent_codes[-1] if user and user.sent_codes else None
+
+    async def agrees_to_finish_by_hand(self, reason: str) -> bool:
+        return False
+
+    async def finish_by_hand(self, page: Page, reason: str) -> None:
+        return None
