@@ -24,28 +24,30 @@ from rich.progress import Progress as ProgressBar
 
 from optout import __version__, credentials, render
 from optout import roster as roster_file
-from optout.config import Config, add_notify_urls, config_path, load_config
+from optout.config import Config, add_notify_urls, config_path, load_config, update_profile
 from optout.credentials import Account, KeyringSecrets, MemorySecrets, SecretSource
-from optout.errors import EXIT_FAILED, EXIT_NEEDS_HUMAN, BadInput, OptoutError
+from optout.errors import EXIT_DRIFT, EXIT_FAILED, EXIT_NEEDS_HUMAN, BadInput, OptoutError
 from optout.failures import AccountFailure, NeedsHuman
 from optout.guide import FORMATS
 from optout.guide import write as write_guides
 from optout.history import History, Reset, recipe_version
 from optout.job import Job, Limits, Progress, Resources
 from optout.notify import check_urls, send, send_failure
-from optout.person import Absent, from_terminal
+from optout.person import from_terminal
 from optout.plan import build_jobs
 from optout.practice import TWINS
+from optout.profile import Profile
 from optout.recipe import Recipe, load_recipes, normalise_origin, select
 from optout.redact import RedactingFormatter, redact
 from optout.report import gather, render_html
-from optout.results import Mode, Result, exit_code
+from optout.results import Mode, Result, Status, exit_code
 from optout.roster import RosterSecrets
 from optout.runner import (
     RunOptions,
     check_endpoint,
     execute,
     run_sync,
+    scan_accounts,
     sign_in_by_hand,
     sign_in_only,
 )
@@ -139,21 +141,44 @@ def _narration(narrate: bool) -> Progress | None:
 
 
 def _opt_out(ctx: click.Context, mode: Mode, *, platforms: tuple[str, ...], all_platforms: bool,
-             account: str | None, origin: str | None, browser: str | None,
-             timeout: float | None, as_json: bool, headed: bool, notify: tuple[str, ...]) -> None:
+             account: str | None, origin: tuple[str, ...], browser: str | None,
+             timeout: float | None, as_json: bool, headed: bool, notify: tuple[str, ...],
+             resubmit: bool = False) -> None:
     """run and check: plan, execute, keep the history, tell the person, render, exit."""
-    config: Config = ctx.obj["config"]
     urls = _notify_urls(ctx, notify)
     with _told_if_it_cannot_start(ctx, urls):
-        credentials.require_keyring()
-        jobs = build_jobs(_recipes(ctx), platforms, all_platforms=all_platforms, account=account,
-                          origin=_origin(origin), command=ctx.info_name or "run",
-                          default_accounts=config.accounts)
+        jobs = _jobs(ctx, platforms, all_platforms, account, origin)
     options = RunOptions(browser=browser, headed=headed, limits=_limits(timeout))
     command = " ".join([ctx.info_name or "", *platforms]).strip()
     results = _run_and_keep(jobs, mode, command=command, secrets=KeyringSecrets(),
-                            options=options, narrate=True, urls=urls)
+                            options=options, narrate=True, urls=urls,
+                            profile=ctx.obj["config"].profile, resubmit=resubmit)
     _finish(results, as_json)
+
+
+def _jobs(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool,
+          account: str | None, origin: tuple[str, ...]) -> list[Job]:
+    """The accounts to work on, from the stored credentials; BadInput before any browser."""
+    config: Config = ctx.obj["config"]
+    credentials.require_keyring()
+    single, per_platform = _origins(origin)
+    return build_jobs(_recipes(ctx), platforms, all_platforms=all_platforms, account=account,
+                      origin=single, origins=per_platform, command=ctx.info_name or "run",
+                      default_accounts=config.accounts)
+
+
+def _origins(values: tuple[str, ...]) -> tuple[str | None, dict[str, str]]:
+    """--origin URL (one platform) and --origin PLATFORM=URL (any number)."""
+    single, per_platform = None, {}
+    for value in values:
+        name, sep, url = value.partition("=")
+        if sep and "://" not in name:
+            per_platform[name] = normalise_origin(url)
+        elif single is None:
+            single = normalise_origin(value)
+        else:
+            raise BadInput("Give --origin URL once, or --origin PLATFORM=URL for each platform.")
+    return single, per_platform
 
 
 def _notify_urls(ctx: click.Context, notify: tuple[str, ...]) -> list[str]:
@@ -178,16 +203,19 @@ def _limits(timeout: float | None) -> Limits:
 
 def _run_and_keep(jobs: list[Job], mode: Mode, *, command: str, secrets: SecretSource,
                   options: RunOptions, narrate: bool, urls: list[str],
-                  progress: ProgressBar | None = None,
-                  resumed_from: int | None = None) -> list[Result]:
+                  progress: ProgressBar | None = None, resumed_from: int | None = None,
+                  profile: Profile | None = None, resubmit: bool = False) -> list[Result]:
     """Execute the jobs; as soon as an account is done, keep its results in the history and
     tell the person what they must know (so an interrupted run has told everything it found)."""
     if not jobs:
         return []
     versions = {job.recipe.platform: recipe_version(job.recipe) for job in jobs}
-    origins = {job.recipe.platform: job.recipe.origin for job in jobs}
+    origins = {(job.recipe.platform, job.account.name): job.recipe.origin for job in jobs}
     task = progress.add_task("Accounts", total=len(jobs)) if progress else None
     with History() as history:
+        for job in jobs:  # forms already sent are not sent twice
+            job.submitted = history.submissions(job.recipe.platform, job.account.name,
+                                                job.recipe.origin)
         run_id = history.start_run(command, resumed_from)
 
         def keep(results: list[Result]) -> None:
@@ -195,7 +223,7 @@ def _run_and_keep(jobs: list[Job], mode: Mode, *, command: str, secrets: SecretS
             for result in results:
                 try:
                     reset = history.record(run_id, result, versions[result.platform],
-                                           origins[result.platform])
+                                           origins[(result.platform, result.account)])
                 except sqlite3.Error as exc:  # the run's results still count and are shown
                     render.stderr.print(escape(f"Could not write the history: {exc}."))
                     continue
@@ -209,7 +237,8 @@ def _run_and_keep(jobs: list[Job], mode: Mode, *, command: str, secrets: SecretS
 
         resources = Resources(secrets=secrets, sessions=EncryptedSessions(),
                               evidence_dir=data_dir() / "evidence", person=from_terminal(),
-                              progress=_narration(narrate), on_results=keep)
+                              progress=_narration(narrate), on_results=keep,
+                              profile=profile or Profile(), resubmit=resubmit)
         results = run_sync(execute(jobs, mode, resources, options))
         history.finish_run(run_id)
     return results
@@ -225,8 +254,9 @@ def _target_options(command):
                            help="Longest a page may take to load (default 30).")(command)
     command = click.option("--browser", metavar="PATH",
                            help="Chromium or Chrome to use (also OPTOUT_BROWSER).")(command)
-    command = click.option("--origin", metavar="URL",
-                           help="Point the recipe at another origin (practice platform, mirror).")(command)
+    command = click.option("--origin", metavar="[PLATFORM=]URL", multiple=True,
+                           help="Point a recipe at another origin (practice platform, mirror); "
+                                "PLATFORM=URL for one of several.")(command)
     command = click.option("--account", metavar="NAME",
                            help="Only this stored account (default: the config's, else every "
                                 "stored account).")(command)
@@ -239,9 +269,12 @@ def _target_options(command):
 @_target_options
 @click.option("--dry-run", is_flag=True, help="Read and report; change nothing.")
 @click.option("--headed", is_flag=True, help="Show the browser window.")
+@click.option("--resubmit", is_flag=True, help="Send objection forms again, though sent before.")
 @click.pass_context
 def run(ctx: click.Context, dry_run: bool, **options) -> None:
-    """Switch each AI-training setting to its desired state and verify it on a fresh load.
+    """Switch each AI-training setting to its desired state and verify it on a fresh load, and
+    send each objection form once (filled from `optout profile`), verified by the platform's
+    confirmation. With --all, every platform with stored credentials, in parallel.
 
     \b
     Examples:
@@ -269,6 +302,84 @@ def check(ctx: click.Context, fix: bool, **options) -> None:
       optout check --all --fix --notify 'mailto://me:app-password@gmail.com'
     """
     _opt_out(ctx, Mode.FIX if fix else Mode.CHECK, headed=False, **options)
+
+
+@cli.command(short_help="Find AI controls on the recipes' pages, new ones included.")
+@click.argument("platforms", nargs=-1)
+@click.option("--all", "all_platforms", is_flag=True, help="Every platform with stored credentials.")
+@click.option("--account", metavar="NAME", help="Only this stored account.")
+@click.option("--origin", metavar="[PLATFORM=]URL", multiple=True,
+              help="Point a recipe at another origin; PLATFORM=URL for one of several.")
+@click.option("--browser", metavar="PATH", help="Chromium or Chrome to use (also OPTOUT_BROWSER).")
+@click.option("--timeout", type=click.FloatRange(min=1, max=600), metavar="SECONDS",
+              help="Longest a page may take to load (default 30).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_context
+def scan(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool, account: str | None,
+         origin: tuple[str, ...], browser: str | None, timeout: float | None,
+         as_json: bool) -> None:
+    """Visit every settings page a recipe lists and report each switch, checkbox and form whose
+    name speaks of AI, training, models or improving products, marking the ones the recipe
+    covers. Changes nothing. Exit 4 when one is not covered: the platform may have added it.
+
+    \b
+    Examples:
+      optout scan linkedin
+      optout scan --all --json
+    """
+    jobs = _jobs(ctx, platforms, all_platforms, account, origin)
+    resources = Resources(secrets=KeyringSecrets(), sessions=EncryptedSessions(),
+                          evidence_dir=data_dir() / "evidence", person=from_terminal(),
+                          progress=_narration(not as_json))
+    options = RunOptions(browser=browser, limits=_limits(timeout))
+    reports = run_sync(scan_accounts(jobs, resources, options))
+    if as_json:
+        click.echo(render.scan_json(reports))
+    else:
+        render.scan_table(reports)
+    statuses = {r.status for r in reports if r.status}
+    if Status.FAILED in statuses:
+        sys.exit(EXIT_FAILED)
+    if Status.NEEDS_HUMAN in statuses:
+        sys.exit(EXIT_NEEDS_HUMAN)
+    sys.exit(EXIT_DRIFT if any(r.uncovered for r in reports) else 0)
+
+
+@cli.command(short_help="Your name, email, country and objection, for forms.")
+@click.option("--name", help="Your name as the platforms know it.")
+@click.option("--email", help="The email address of your accounts.")
+@click.option("--country", help="Your country, as the forms' lists word it (e.g. Germany).")
+@click.option("--objection-file", type=click.File("r", encoding="utf-8"), metavar="FILE",
+              help="Your own objection text ('-' for stdin) instead of the recipes' reasoned one.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_context
+def profile(ctx: click.Context, name: str | None, email: str | None, country: str | None,
+            objection_file, as_json: bool) -> None:
+    """Show or change the profile objection forms are filled from. It is kept in the private
+    config file; forms are sent only by `optout run`, once each (--resubmit to send again).
+
+    \b
+    Examples:
+      optout profile --name "Ada Lovelace" --email ada@example.com --country "United Kingdom"
+      optout profile --objection-file my-objection.txt
+      optout profile
+    """
+    changes = {k: v for k, v in (("name", name), ("email", email), ("country", country)) if v}
+    if objection_file is not None:
+        text = objection_file.read().strip()
+        if not text:
+            raise BadInput("The objection file is empty; write your objection in it, or leave "
+                           "--objection-file out to use the recipes' text.")
+        changes["objection"] = text
+    current = update_profile(changes) if changes else ctx.obj["config"].profile
+    if as_json:
+        click.echo(json.dumps(current.model_dump(), indent=2))
+        return
+    for key in ("name", "email", "country"):
+        click.echo(f"{key}: {getattr(current, key) or '(not set)'}")
+    click.echo(f"objection: {'your own text' if current.objection else 'the recipes’ reasoned text'}")
+    if changes:
+        click.echo(f"Saved in {config_path()}.")
 
 
 @cli.command(short_help="Latest known state of every setting.")
@@ -642,52 +753,67 @@ def forget(ctx: click.Context, platform: str, account: str) -> None:
 
 
 @cli.command(short_help="Try the whole flow on the practice platform.")
+@click.argument("platforms", nargs=-1)
 @click.option("--headed", is_flag=True, help="Show the browser window.")
 @click.option("--browser", metavar="PATH", help="Chromium or Chrome to use (also OPTOUT_BROWSER).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.pass_context
-def demo(ctx: click.Context, headed: bool, browser: str | None, as_json: bool) -> None:
+def demo(ctx: click.Context, platforms: tuple[str, ...], headed: bool, browser: str | None,
+         as_json: bool) -> None:
     """Run the whole flow on the built-in practice platform, with throwaway credentials.
 
-    Starts a local twin of LinkedIn's documented settings on 127.0.0.1, signs in, switches off
-    "Data for Generative AI Improvement" and verifies it on a fresh load. It needs no keyring and
-    no network.
+    Starts local twins of every platform's documented settings pages on 127.0.0.1 (or of the
+    platforms named), signs in, switches each AI-training setting off, sends each objection form
+    with a made-up profile, and verifies every change. It needs no keyring and no network.
 
     \b
     Examples:
       optout demo
-      optout demo --headed     # watch it happen
+      optout demo linkedin x --headed     # watch it happen
       optout demo --json
     """
-    recipe = select(_recipes(ctx), ["linkedin"])[0]
-    results = _on_practice([recipe], data_dir() / "demo" / "evidence", browser=browser,
+    recipes = _recipes(ctx)
+    chosen = select(recipes, platforms) if platforms else \
+        [r for r in recipes.values() if r.platform in TWINS]
+    missing = [r.platform for r in chosen if r.platform not in TWINS]
+    if missing:
+        raise BadInput(f"The practice platform has no twin of {', '.join(missing)}; "
+                       f"it has: {', '.join(sorted(TWINS))}.")
+    results = _on_practice(chosen, data_dir() / "demo" / "evidence", browser=browser,
                            headed=headed, quiet=as_json)
     _finish(results, as_json)
+
+
+# The made-up person the demo's objection forms are filled in for.
+PRACTICE_PROFILE = Profile(name="Ada Lovelace", email="ada@practice.invalid",
+                           country="United Kingdom")
 
 
 def _on_practice(recipes: list[Recipe], evidence_dir: Path, *, browser: str | None = None,
                  headed: bool = False, quiet: bool = False) -> list[Result]:
     """Run recipes against their practice twins with throwaway credentials: no keyring needed."""
     from optout.practice import PracticePlatform
+    from optout.practice.inbox import PracticeInbox
 
     with PracticePlatform() as practice:
         jobs, passwords = [], {}
         for recipe in recipes:
             password = secrets.token_urlsafe(16)
             redact.add(password)
+            origin = practice.origin_of(recipe.platform)
             account = Account(recipe.platform, "demo", f"demo@{recipe.platform}.practice.invalid",
-                              (practice.origin,))
+                              (origin,))
             practice.world.add_user(account.username, password)
             passwords[(account.platform, account.name)] = password
-            jobs.append(Job(recipe.with_origin(practice.origin), account, list(recipe.settings)))
+            jobs.append(Job(recipe.with_origin(origin), account, list(recipe.settings)))
         if not quiet:
-            render.stderr.print(f"Practice platform at {practice.origin} (local twins; no real "
-                                "account is used).", highlight=False)
+            render.stderr.print(f"Practice platform on 127.0.0.1: {len(jobs)} local twins; no real "
+                                "account is used.", highlight=False)
         resources = Resources(secrets=MemorySecrets(passwords), sessions=NoSessions(),
-                              evidence_dir=evidence_dir, person=Absent(),
-                              progress=_narration(not quiet))
-        return run_sync(execute(jobs, Mode.RUN, resources, RunOptions(browser=browser,
-                                                                      headed=headed)))
+                              evidence_dir=evidence_dir, person=PracticeInbox(practice.world),
+                              progress=_narration(not quiet), profile=PRACTICE_PROFILE)
+        options = RunOptions(browser=browser, headed=headed, concurrency=DEFAULT_CONCURRENCY)
+        return run_sync(execute(jobs, Mode.RUN, resources, options))
 
 
 @cli.command(short_help="Step-by-step guides from the recipes.")

@@ -259,6 +259,20 @@ class History:
             """)
         return [_observation(row) for row in rows]
 
+    def submissions(self, platform: str, account: str, origin: str) -> dict[str, str]:
+        """The forms this account sent (and the platform confirmed) at this origin: setting id ->
+        when, with the platform's reference."""
+        rows = self.db.execute(
+            "SELECT setting, max(time) AS time, evidence FROM observations "
+            "WHERE platform = ? AND account = ? AND origin = ? AND verified = 1 "
+            "AND after = 'submitted' GROUP BY setting", (platform, account, origin))
+        sent = {}
+        for row in rows:
+            reference = (json.loads(row["evidence"]) if row["evidence"] else {}).get("reference")
+            sent[row["setting"]] = (f"on {_readable(row['time'])}"
+                                    + (f" (reference {reference})" if reference else ""))
+        return sent
+
     def last_run(self, command: str) -> int | None:
         row = self.db.execute("SELECT max(id) FROM runs WHERE command = ?", (command,)).fetchone()
         return row[0]

@@ -12,10 +12,12 @@ from optout.recipe import Recipe, select
 
 def build_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *, all_platforms: bool,
                account: str | None, origin: str | None, command: str,
-               default_accounts: Mapping[str, str] | None = None) -> list[Job]:
+               default_accounts: Mapping[str, str] | None = None,
+               origins: Mapping[str, str] | None = None) -> list[Job]:
     """A job for every stored account of every platform asked for.
 
     Without --account, a platform's account named in the config is used, else every stored one.
+    `origin` points the one platform asked for elsewhere; `origins` points each platform named.
 
     Raises BadInput (exit 2) for an unknown platform, a missing platform name or missing
     credentials, before any browser starts.
@@ -26,6 +28,7 @@ def build_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *, all_plat
         raise BadInput(f"Name a platform (for example `optout {command} linkedin`) or use --all.")
     if origin and (all_platforms or len(platforms) != 1):
         raise BadInput("--origin points one recipe at another origin; name exactly one platform.")
+    select(recipes, list(origins or {}))  # an unknown platform in --origin NAME=URL
     chosen = list(recipes.values()) if all_platforms else select(recipes, platforms)
 
     jobs: list[Job] = []
@@ -42,7 +45,8 @@ def build_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *, all_plat
             # A per-site platform's account runs on its own site, recorded at login.
             site = (stored_account.origins[0] if recipe.per_site and stored_account.origins
                     else None)
-            target = recipe.with_origin(origin or site) if origin or site else recipe
+            where = origin or (origins or {}).get(recipe.platform) or site
+            target = recipe.with_origin(where) if where else recipe
             jobs.append(Job(target, stored_account, list(target.settings)))
     if not jobs:
         raise BadInput("No credentials are stored for any platform. "

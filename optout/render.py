@@ -16,6 +16,7 @@ from rich.table import Table
 from optout.job import Job
 from optout.recipe import Recipe
 from optout.results import Result, Status
+from optout.scan import ScanReport
 
 stdout = Console(soft_wrap=True)
 stderr = Console(stderr=True, soft_wrap=True)
@@ -70,10 +71,41 @@ def results_table(results: list[Result]) -> None:
             stdout.print(f"[{_STYLE[r.status]}]{who}[/] {escape(r.message)}", highlight=False)
     # Evidence lives in <evidence>/<platform>/<account>/<time>-<setting>/; show the account folders.
     folders = sorted({str(Path(r.evidence["screenshot"]).parent.parent)
-                      for r in results if r.evidence})
+                      for r in results if r.evidence and "screenshot" in r.evidence})
     if folders:
         stdout.print(escape(f"Evidence (screenshots and page snapshots): {', '.join(folders)}"),
                      highlight=False)
+
+
+def scan_json(reports: Iterable[ScanReport]) -> str:
+    return json.dumps({"accounts": [
+        {"platform": r.platform, "account": r.account, "problem": r.problem,
+         "status": r.status.value if r.status else None,
+         "controls": [f.to_json() for f in r.findings]}
+        for r in reports
+    ]}, indent=2)
+
+
+def scan_table(reports: list[ScanReport]) -> None:
+    table = Table(title="AI-related controls found", title_justify="left")
+    for column in ("Account", "Page", "Control", "State", "Covered by"):
+        table.add_column(column, overflow="fold")
+    for report in reports:
+        for f in report.findings:
+            covered = escape(f.covered_by) if f.covered_by else "[bold yellow]not covered[/]"
+            table.add_row(escape(f"{f.platform}/{f.account}"), escape(f.page),
+                          escape(f'{f.role} "{f.name}"'), f.state or "-", covered)
+    stdout.print(table)
+    for report in reports:
+        if report.problem:
+            stdout.print(f"[{_STYLE[report.status or Status.FAILED]}]"
+                         f"{escape(f'{report.platform} ({report.account}):')}[/] "
+                         f"{escape(report.problem)}", highlight=False)
+    new = sum(len(r.uncovered) for r in reports)
+    if new:
+        stdout.print(f"{new} AI-related control(s) no recipe covers yet: a platform may have "
+                     "added a new one. Check them, and update or report the recipe.",
+                     style="yellow", highlight=False)
 
 
 def recipes_json(recipes: Iterable[Recipe], stored: dict[str, list[str]]) -> str:

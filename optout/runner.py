@@ -76,7 +76,7 @@ async def execute(jobs: list[Job], mode: Mode, resources: Resources,
                                lambda run: run.run(), failed)
 
 
-async def scan(jobs: list[Job], resources: Resources,
+async def scan_accounts(jobs: list[Job], resources: Resources,
                options: RunOptions | None = None) -> list[ScanReport]:
     """A scan report for every job, in job order; changes nothing."""
 
