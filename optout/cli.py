@@ -143,11 +143,11 @@ def _narration(narrate: bool) -> Progress | None:
 def _opt_out(ctx: click.Context, mode: Mode, *, platforms: tuple[str, ...], all_platforms: bool,
              account: str | None, origin: tuple[str, ...], browser: str | None,
              timeout: float | None, as_json: bool, headed: bool, notify: tuple[str, ...],
-             resubmit: bool = False) -> None:
+             setting: tuple[str, ...], resubmit: bool = False) -> None:
     """run and check: plan, execute, keep the history, tell the person, render, exit."""
     urls = _notify_urls(ctx, notify)
     with _told_if_it_cannot_start(ctx, urls):
-        jobs = _jobs(ctx, platforms, all_platforms, account, origin)
+        jobs = _jobs(ctx, platforms, all_platforms, account, origin, setting)
     options = RunOptions(browser=browser, headed=headed, limits=_limits(timeout))
     command = " ".join([ctx.info_name or "", *platforms]).strip()
     results = _run_and_keep(jobs, mode, command=command, secrets=KeyringSecrets(),
@@ -157,14 +157,14 @@ def _opt_out(ctx: click.Context, mode: Mode, *, platforms: tuple[str, ...], all_
 
 
 def _jobs(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool,
-          account: str | None, origin: tuple[str, ...]) -> list[Job]:
+          account: str | None, origin: tuple[str, ...], only: tuple[str, ...] = ()) -> list[Job]:
     """The accounts to work on, from the stored credentials; BadInput before any browser."""
     config: Config = ctx.obj["config"]
     credentials.require_keyring()
     single, per_platform = _origins(origin)
     return build_jobs(_recipes(ctx), platforms, all_platforms=all_platforms, account=account,
                       origin=single, origins=per_platform, command=ctx.info_name or "run",
-                      default_accounts=config.accounts)
+                      default_accounts=config.accounts, only=only)
 
 
 def _origins(values: tuple[str, ...]) -> tuple[str | None, dict[str, str]]:
@@ -257,6 +257,8 @@ def _target_options(command):
     command = click.option("--origin", metavar="[PLATFORM=]URL", multiple=True,
                            help="Point a recipe at another origin (practice platform, mirror); "
                                 "PLATFORM=URL for one of several.")(command)
+    command = click.option("--setting", metavar="ID", multiple=True,
+                           help="Only this setting (repeatable; ids from `optout list --json`).")(command)
     command = click.option("--account", metavar="NAME",
                            help="Only this stored account (default: the config's, else every "
                                 "stored account).")(command)
@@ -711,6 +713,17 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
     if not username:
         username = _ask(f"{recipe.name} sign-in ({recipe.sign_in.username[0].describe()})",
                         hide=False, flag="--username")
+    if recipe.sign_in.passwordless:
+        # The platform emails a code at each sign-in: keep the username, ask the code when needed.
+        if password_stdin or totp or totp_stdin:
+            raise BadInput(f"{recipe.name} signs in without a password (it emails a code); "
+                           "give only --username.")
+        who = Account(recipe.platform, account, username, tuple(target.origins))
+        credentials.store(who, None)
+        click.echo(f"Stored {recipe.name} account {account!r} ({username}); {recipe.name} has no "
+                   "password: each new sign-in asks you for the code it emails. Run optout in a "
+                   f"terminal the first time, or use `optout login {recipe.platform} --browser`.")
+        return
     password = _read_password(password_stdin, recipe.name)
     secret = _read_totp_secret(totp_stdin, password_stdin) if totp or totp_stdin else None
     who = Account(recipe.platform, account, username, tuple(target.origins))

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from optout.recipe import Recipe, Setting, Target
+from optout.profile import DEFAULT_OBJECTION
+from optout.recipe import FormField, Recipe, Setting, Target
 
 FORMATS = ("md", "html")
 
@@ -22,12 +23,34 @@ def _target_words(target: Target) -> str:
     kind = {"switch": "switch", "checkbox": "checkbox", "button": "button", "link": "link",
             "radio": "option", "tab": "tab", "menuitem": "menu item"}.get(target.role or "", "")
     if target.role and target.name:
-        return f'the {kind or target.role} "{target.name}"'
+        return f'the {kind or target.role} "{_english(target.name)}"'
     for way in ("label", "text", "placeholder"):
         value = getattr(target, way)
         if value:
-            return f'the control labelled "{value}"' if way == "label" else f'"{value}"'
+            return (f'the control labelled "{_english(value)}"' if way == "label"
+                    else f'"{_english(value)}"')
     return "the control described in the recipe (it has no visible name)"
+
+
+def _english(words: str | list[str]) -> str:
+    """A recipe's wording for the English page (its first, when it lists other languages)."""
+    return words if isinstance(words, str) else words[0]
+
+
+def field_words(field: FormField) -> str:
+    """What to put in one field of a form."""
+    where = _target_words(field.target)
+    if field.check is not None:
+        return f"{'Tick' if field.check else 'Untick'} {where}."
+    if field.value is not None:
+        return f'In {where}, choose or type "{field.value}".'
+    what = {"objection": "your objection (below)", "first_name": "your first name",
+            "last_name": "your last name"}.get(field.from_ or "", f"your {field.from_}")
+    return f"In {where}, give {what}."
+
+
+def objection_text(recipe: Recipe, setting: Setting) -> str:
+    return (setting.objection or DEFAULT_OBJECTION).replace("{platform}", recipe.name)
 
 
 def state_words(setting: Setting) -> str:
@@ -44,7 +67,8 @@ def render(recipe: Recipe, fmt: str, screenshots: dict[str, str] | None = None) 
                               autoescape=select_autoescape(["html"]), trim_blocks=True,
                               lstrip_blocks=True)
     environment.globals.update(control_words=control_words, state_words=state_words,
-                               target_words=_target_words)
+                               target_words=_target_words, field_words=field_words,
+                               objection_text=objection_text)
     return environment.get_template(f"guide.{fmt}").render(
         recipe=recipe, screenshots=screenshots or {})
 

@@ -13,11 +13,13 @@ from optout.recipe import Recipe, select
 def build_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *, all_platforms: bool,
                account: str | None, origin: str | None, command: str,
                default_accounts: Mapping[str, str] | None = None,
-               origins: Mapping[str, str] | None = None) -> list[Job]:
+               origins: Mapping[str, str] | None = None,
+               only: Sequence[str] = ()) -> list[Job]:
     """A job for every stored account of every platform asked for.
 
     Without --account, a platform's account named in the config is used, else every stored one.
     `origin` points the one platform asked for elsewhere; `origins` points each platform named.
+    `only` keeps just the settings with those ids.
 
     Raises BadInput (exit 2) for an unknown platform, a missing platform name or missing
     credentials, before any browser starts.
@@ -30,6 +32,12 @@ def build_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *, all_plat
         raise BadInput("--origin points one recipe at another origin; name exactly one platform.")
     select(recipes, list(origins or {}))  # an unknown platform in --origin NAME=URL
     chosen = list(recipes.values()) if all_platforms else select(recipes, platforms)
+    known = {s.id for recipe in chosen for s in recipe.settings}
+    unknown = [i for i in only if i not in known]
+    if unknown:
+        raise BadInput(f"No setting {', '.join(map(repr, unknown))} in "
+                       f"{', '.join(r.platform for r in chosen)}; `optout list --json` shows "
+                       "each setting's id.")
 
     jobs: list[Job] = []
     for recipe in chosen:
@@ -47,7 +55,9 @@ def build_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *, all_plat
                     else None)
             where = origin or (origins or {}).get(recipe.platform) or site
             target = recipe.with_origin(where) if where else recipe
-            jobs.append(Job(target, stored_account, list(target.settings)))
+            settings = [s for s in target.settings if not only or s.id in only]
+            if settings:
+                jobs.append(Job(target, stored_account, settings))
     if not jobs:
         raise BadInput("No credentials are stored for any platform. "
                        "Run `optout login PLATFORM` first (`optout list` shows the platforms).")

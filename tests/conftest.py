@@ -10,6 +10,7 @@ from pathlib import Path
 
 import keyring
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 
 from optout import credentials
@@ -17,6 +18,7 @@ from optout.browser import find_browser
 from optout.cli import cli
 from optout.credentials import Account
 from optout.practice import PracticePlatform, World
+from optout.recipe import builtin_recipe_dir
 from tests.memory_keyring import MemoryKeyring
 
 
@@ -33,8 +35,22 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 def optout_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "optout-home"
     monkeypatch.setenv("OPTOUT_HOME", str(home))
+    # Never the person's own config file (its profile, notification URLs).
+    monkeypatch.setenv("OPTOUT_CONFIG", str(tmp_path / "config.toml"))
     monkeypatch.delenv("OPTOUT_RECIPE_PATH", raising=False)
     return home
+
+
+@pytest.fixture
+def linkedin_toggle_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """LinkedIn's recipe without its objection form, for tests of the toggle and of sign-in
+    (the form has its own tests in test_catalogue)."""
+    recipe = yaml.safe_load((builtin_recipe_dir() / "linkedin.yaml").read_text())
+    recipe["settings"] = [s for s in recipe["settings"] if s.get("type") != "form"]
+    folder = tmp_path / "toggle-only-recipes"
+    folder.mkdir()
+    (folder / "linkedin.yaml").write_text(yaml.safe_dump(recipe, sort_keys=False))
+    monkeypatch.setenv("OPTOUT_RECIPE_PATH", str(folder))
 
 
 @pytest.fixture

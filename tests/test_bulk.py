@@ -18,6 +18,9 @@ from optout.browser import find_browser
 from optout.practice.linkedin import GEN_AI
 from tests.conftest import invoke, results_of
 
+# LinkedIn's toggle and sign-in; its objection form is tested in test_catalogue.
+pytestmark = pytest.mark.usefixtures("linkedin_toggle_only")
+
 ROOT = Path(__file__).parent.parent
 
 

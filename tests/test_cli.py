@@ -10,9 +10,13 @@ from pathlib import Path
 
 import keyring
 import keyring.backends.fail
+import pytest
 
 from optout.practice.linkedin import GEN_AI
 from tests.conftest import invoke, results_of
+
+# LinkedIn's toggle and sign-in; its objection form is tested in test_catalogue.
+pytestmark = pytest.mark.usefixtures("linkedin_toggle_only")
 
 
 def test_list_shows_linkedin_with_source_and_no_live_claim():

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from optout.guide import control_words
+from optout.guide import _target_words as target_words
+from optout.guide import control_words, field_words
 from optout.recipe import builtin_recipe_dir, load_recipes
 from tests.conftest import invoke
 
@@ -16,10 +17,16 @@ def test_a_guide_for_every_recipe_says_what_the_engine_does(tmp_path, fmt):
     for recipe in load_recipes().values():
         text = (tmp_path / f"{recipe.platform}.{fmt}").read_text()
         assert recipe.url(recipe.sign_in.path) in text
+        quote = "&#34;" if fmt == "html" else '"'
         for setting in recipe.settings:
-            assert setting.title in text
+            assert setting.title.replace("&", "&amp;" if fmt == "html" else "&") in text
             assert recipe.url(setting.path) in text
-            assert control_words(setting).replace('"', "&#34;" if fmt == "html" else '"') in text
+            words = ([field_words(f) for f in setting.fields] if setting.is_form
+                     else [control_words(setting)])
+            words += [f"Click {target_words(step.click)}" for step in setting.steps]
+            for phrase in words:
+                assert phrase.replace('"', quote).replace("'", "&#39;" if fmt == "html" else "'") \
+                    in text, (recipe.platform, phrase)
             assert setting.source in text
             assert "never (taken from the help page above)" in text  # no live claim
 
@@ -41,8 +48,10 @@ def test_screenshots_come_from_a_verified_practice_run(tmp_path, page):
     assert result.exit_code == 0, result.output
     picture = tmp_path / "linkedin-data-for-generative-ai-improvement.png"
     assert picture.read_bytes().startswith(b"\x89PNG")
+    assert (tmp_path / "linkedin-data-processing-objection.png").is_file()  # the confirmation
     page.goto((tmp_path / "linkedin.html").as_uri())
-    assert page.locator("img").evaluate("img => img.naturalWidth") > 100
+    widths = page.locator("img").evaluate_all("images => images.map(img => img.naturalWidth)")
+    assert len(widths) == 2 and min(widths) > 100
     assert page.get_by_role("heading", name="Data for Generative AI Improvement").is_visible()
 
 

@@ -18,6 +18,9 @@ from optout.practice.server import Served
 from optout.results import Result, Status
 from tests.conftest import invoke, results_of
 
+# LinkedIn's toggle and sign-in; its objection form is tested in test_catalogue.
+pytestmark = pytest.mark.usefixtures("linkedin_toggle_only")
+
 
 @pytest.fixture
 def inbox():

@@ -11,6 +11,9 @@ from cryptography.fernet import Fernet
 from optout.practice.linkedin import GEN_AI
 from tests.conftest import invoke, results_of
 
+# LinkedIn's toggle and sign-in; its objection form is tested in test_catalogue.
+pytestmark = pytest.mark.usefixtures("linkedin_toggle_only")
+
 RESULT_KEYS = {"platform", "account", "setting", "desired", "before", "after", "status",
                "verified", "evidence", "message"}
 

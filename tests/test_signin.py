@@ -22,6 +22,9 @@ from optout.sessions import EncryptedSessions
 from optout.storage import data_dir
 from tests.conftest import invoke, results_of
 
+# LinkedIn's toggle and sign-in; its objection form is tested in test_catalogue.
+pytestmark = pytest.mark.usefixtures("linkedin_toggle_only")
+
 PASSWORD = "pw-correct-horse-battery"
 SECRET = pyotp.random_base32()
 

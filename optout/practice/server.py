@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask
 from werkzeug.serving import make_server
@@ -112,9 +113,9 @@ class PracticePlatform(Served):
 
     def stop(self) -> None:
         self.world.stopping.set()
-        for twin in self.twins.values():
-            twin.stop()
-        super().stop()
+        # Each server takes up to a poll interval to notice; stop them all at once.
+        with ThreadPoolExecutor(max_workers=len(self.twins) + 1) as pool:
+            list(pool.map(lambda served: Served.stop(served), [*self.twins.values(), self]))
 
 
 def _recorded(app: Flask, world: World) -> Flask:

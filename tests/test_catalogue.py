@@ -1,0 +1,249 @@
+"""The catalogue: every recipe against its practice twin, forms, scan, run --all, languages."""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+import pytest
+
+from optout import credentials
+from optout.credentials import Account
+from optout.practice import TWINS
+from optout.practice.inbox import PracticeInbox
+from optout.recipe import load_recipes
+from tests.conftest import invoke, results_of
+
+RECIPES = load_recipes()
+NAMED_IN_THE_ISSUE = {"linkedin", "x", "facebook", "instagram", "chatgpt", "copilot"}
+
+
+@pytest.fixture
+def profile():
+    assert invoke("profile", "--name", "Ada Lovelace", "--email", "ada@example.com",
+                  "--country", "United Kingdom").exit_code == 0
+
+
+@pytest.fixture
+def inbox(practice, monkeypatch):
+    """The person reads codes from the practice platform's 'email' (passwordless sign-ins)."""
+    monkeypatch.setattr("optout.cli.from_terminal", lambda: PracticeInbox(practice.world))
+
+
+def store(practice, platform: str, *, faults=frozenset()) -> str:
+    """A practice user of `platform` whose credentials are stored for its twin's origin."""
+    username, password = f"ada@{platform}.example", "pw-" + secrets.token_urlsafe(12)
+    practice.world.add_user(username, password, faults=set(faults))
+    credentials.store(Account(platform, "default", username, (practice.origin_of(platform),)),
+                      password)
+    return username
+
+
+def test_the_catalogue_lists_fifteen_platforms_with_sources():
+    result = invoke("list", "--json")
+    platforms = {p["platform"]: p for p in json.loads(result.stdout)["platforms"]}
+    assert len(platforms) >= 15
+    assert platforms.keys() >= NAMED_IN_THE_ISSUE
+    assert {"data-for-generative-ai-improvement", "data-processing-objection"} <= {
+        s["id"] for s in platforms["linkedin"]["settings"]}
+    assert {s["id"] for s in platforms["copilot"]["settings"]} == {"model-training-text",
+                                                                  "model-training-voice"}
+    types = {s["type"] for p in platforms.values() for s in p["settings"]}
+    assert types == {"toggle", "form"}
+    for p in platforms.values():
+        for s in p["settings"]:
+            assert s["source"].startswith("https://"), (p["platform"], s["id"])
+            assert s["live_verified"] is None  # nothing here can reach the live sites
+
+
+def test_every_recipe_has_a_twin():
+    assert set(RECIPES) <= TWINS
+
+
+@pytest.mark.parametrize("platform", sorted(RECIPES))
+def test_each_recipe_passes_against_its_twin(platform, practice, profile, inbox):
+    username = store(practice, platform)
+    origin = practice.origin_of(platform)
+    result = invoke("run", platform, "--origin", origin, "--json")
+    assert result.exit_code == 0, result.output
+    rows = results_of(result)
+    assert [r["setting"] for r in rows] == [s.id for s in RECIPES[platform].settings]
+    for row in rows:
+        assert row["status"] == "changed" and row["verified"], row
+        assert row["after"] == row["desired"]
+    user = practice.world.user(username)
+    forms = [s for s in RECIPES[platform].settings if s.is_form]
+    assert len(user.submissions) == len(forms)
+    for sent in user.submissions:  # filled from the profile, the objection text included
+        assert "ada@example.com" in sent.answers.values() or "Ada Lovelace" in sent.answers.values()
+        assert any("object" in v.lower() for v in sent.answers.values())
+    # A separate check reads every toggle afresh: the twin kept what the run switched.
+    check = invoke("check", platform, "--origin", origin, "--json")
+    assert check.exit_code == 0, check.output
+    assert {r["status"] for r in results_of(check)} == {"ok"}
+
+
+def test_a_form_is_sent_once_unless_asked_again(practice, profile):
+    username = store(practice, "facebook")
+    origin = practice.origin_of("facebook")
+    first = invoke("run", "facebook", "--origin", origin, "--json")
+    [sent] = results_of(first)
+    assert (sent["status"], sent["verified"]) == ("changed", True)
+    assert sent["evidence"]["reference"].startswith("FA-")
+    assert "going forward" in sent["evidence"]["confirmation"]
+
+    again = invoke("run", "facebook", "--origin", origin, "--json")
+    assert again.exit_code == 0
+    [row] = results_of(again)
+    assert row["status"] == "already"
+    assert sent["evidence"]["reference"] in row["message"] and "--resubmit" in row["message"]
+    assert len(practice.world.user(username).submissions) == 1
+
+    check = invoke("check", "facebook", "--origin", origin, "--json")
+    assert (check.exit_code, results_of(check)[0]["status"]) == (0, "ok")
+
+    resent = invoke("run", "facebook", "--origin", origin, "--resubmit", "--json")
+    assert results_of(resent)[0]["status"] == "changed"
+    assert len(practice.world.user(username).submissions) == 2
+
+
+def test_a_form_not_yet_sent_is_drift_for_check_and_would_change_for_a_dry_run(practice):
+    username = store(practice, "instagram")
+    origin = practice.origin_of("instagram")
+    check = invoke("check", "instagram", "--origin", origin, "--json")
+    assert (check.exit_code, results_of(check)[0]["status"]) == (4, "drift")
+    dry = invoke("run", "instagram", "--origin", origin, "--dry-run", "--json")
+    assert (dry.exit_code, results_of(dry)[0]["status"]) == (4, "would_change")
+    assert practice.world.user(username).submissions == []
+
+
+def test_a_form_without_a_profile_asks_for_one_and_sends_nothing(practice):
+    username = store(practice, "linkedin")
+    result = invoke("run", "linkedin", "--origin", practice.origin, "--json")
+    assert result.exit_code == 3
+    toggle, form = results_of(result)
+    assert toggle["status"] == "changed"
+    assert form["status"] == "needs_human"
+    assert "optout profile --name ... --email ..." in form["message"]
+    assert practice.world.user(username).submissions == []
+
+
+def test_a_form_the_platform_does_not_confirm_is_not_counted_as_sent(practice, profile,
+                                                                        tmp_path):
+    store(practice, "facebook")
+    recipe = (RECIPES["facebook"].file.read_text()
+              .replace("your request will be applied going forward", "a confirmation never shown")
+              .replace("We will honour your objection", "a confirmation never shown")
+              .replace("We've received your request", "a confirmation never shown")
+              .replace("richiesta verrà applicata d'ora in avanti", "a confirmation never shown"))
+    (tmp_path / "facebook.yaml").write_text(recipe)
+    result = invoke("--recipes", str(tmp_path), "run", "facebook", "--origin",
+                    practice.origin_of("facebook"), "--timeout", "4", "--json")
+    assert result.exit_code == 1
+    [row] = results_of(result)
+    assert (row["status"], row["verified"]) == ("failed", False)
+    assert "not counted as sent" in row["message"]
+    assert row["evidence"]["screenshot"]
+    again = invoke("--recipes", str(tmp_path), "run", "facebook", "--origin",
+                   practice.origin_of("facebook"), "--dry-run", "--json")
+    assert results_of(again)[0]["status"] == "would_change"  # not recorded as sent
+
+
+def test_run_all_mixes_toggles_and_forms_in_one_browser_and_one_summary(practice, profile, inbox):
+    platforms = ["linkedin", "x", "facebook", "chatgpt", "claude"]
+    for platform in platforms:
+        store(practice, platform)
+    origins = [arg for p in platforms for arg in ("--origin", f"{p}={practice.origin_of(p)}")]
+    result = invoke("run", "--all", *origins, "--json")
+    assert result.exit_code == 0, result.output
+    rows = results_of(result)
+    assert {r["platform"] for r in rows} == set(platforms)
+    kinds = {(r["platform"], r["after"]) for r in rows}
+    assert ("facebook", "submitted") in kinds and ("linkedin", "submitted") in kinds
+    assert ("x", "off") in kinds and ("claude", "off") in kinds
+    assert all(r["verified"] for r in rows)
+
+
+def test_scan_finds_an_ai_toggle_the_twin_has_and_the_recipe_lacks(practice):
+    store(practice, "x", faults={"new_ai_toggle"})
+    result = invoke("scan", "x", "--origin", practice.origin_of("x"), "--json")
+    assert result.exit_code == 4, result.output
+    [account] = json.loads(result.stdout)["accounts"]
+    found = {(c["name"], c["covered_by"]) for c in account["controls"]}
+    assert ("Use my content to train our new AI assistant", None) in found
+    assert any(covered == "grok-training" for _, covered in found)
+    table = invoke("scan", "x", "--origin", practice.origin_of("x"))
+    assert "not covered" in table.stdout and "no recipe covers yet" in table.stdout
+
+
+def test_scan_of_an_unchanged_platform_reports_covered_controls_only(practice):
+    store(practice, "chatgpt")
+    result = invoke("scan", "chatgpt", "--origin", practice.origin_of("chatgpt"), "--json")
+    assert result.exit_code == 0, result.output
+    [account] = json.loads(result.stdout)["accounts"]
+    assert [(c["name"], c["covered_by"], c["state"]) for c in account["controls"]] == [
+        ("Improve the model for everyone", "improve-the-model", "on")]
+    assert "Data controls" in account["controls"][0]["page"]  # reached through menu, dialog, tab
+
+
+def test_a_step_that_is_gone_is_a_recipe_mismatch_with_evidence(practice, tmp_path):
+    store(practice, "chatgpt")
+    recipe = RECIPES["chatgpt"].file.read_text().replace(
+        "[Data controls, Datenkontrollen, Contrôle des données]", "Data and privacy")
+    (tmp_path / "chatgpt.yaml").write_text(recipe)
+    result = invoke("--recipes", str(tmp_path), "run", "chatgpt", "--origin",
+                    practice.origin_of("chatgpt"), "--timeout", "4", "--json")
+    assert result.exit_code == 1
+    [row] = results_of(result)
+    assert "recipe needs an update" in row["message"] and 'tab "Data and privacy"' in row["message"]
+    assert row["evidence"]["snapshot"]
+
+
+def test_only_the_settings_asked_for(practice, profile):
+    username = store(practice, "linkedin")
+    result = invoke("run", "linkedin", "--origin", practice.origin, "--setting",
+                    "data-processing-objection", "--json")
+    assert [r["setting"] for r in results_of(result)] == ["data-processing-objection"]
+    assert practice.world.user(username).save_requests == 0
+    bad = invoke("run", "linkedin", "--origin", practice.origin, "--setting", "nope")
+    assert bad.exit_code == 2 and "No setting 'nope'" in bad.stderr
+
+
+def test_passwordless_platforms_store_no_password_and_ask_for_the_emailed_code(practice,
+                                                                               monkeypatch):
+    username = "ada@claude.example"
+    practice.world.add_user(username, "never-used")
+    origin = practice.origin_of("claude")
+    stored = invoke("login", "claude", "--username", username, "--origin", origin)
+    assert stored.exit_code == 0 and "has no password" in stored.stdout
+    assert invoke("login", "claude", "--username", username, "--password-stdin",
+                  input="x\n").exit_code == 2
+    alone = invoke("run", "claude", "--origin", origin, "--json")  # nobody to read the code
+    assert alone.exit_code == 3
+    assert "verification code" in results_of(alone)[0]["message"]
+    monkeypatch.setattr("optout.cli.from_terminal", lambda: PracticeInbox(practice.world))
+    result = invoke("run", "claude", "--origin", origin, "--json")
+    assert result.exit_code == 0, result.output
+    assert results_of(result)[0]["verified"] is True
+    assert practice.world.sign_in_attempts == []  # no password was ever posted
+
+
+def test_profile_is_kept_and_checked(optout_home, tmp_path):
+    bad = invoke("profile", "--email", "not-an-email")
+    assert bad.exit_code == 2 and "not an email address" in bad.stderr
+    objection = tmp_path / "objection.txt"
+    objection.write_text("I object, in my own words.\n")
+    assert invoke("profile", "--name", "Ada Lovelace", "--objection-file",
+                  str(objection)).exit_code == 0
+    shown = json.loads(invoke("profile", "--json").stdout)
+    assert shown == {"name": "Ada Lovelace", "email": None, "country": None,
+                     "objection": "I object, in my own words."}
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  \n")
+    assert invoke("profile", "--objection-file", str(empty)).exit_code == 2
+
+
+def test_origin_per_platform_is_checked(practice):
+    store(practice, "x")
+    result = invoke("run", "--all", "--origin", "nosuch=http://127.0.0.1:1")
+    assert result.exit_code == 2 and "Unknown platform 'nosuch'" in result.stderr
