@@ -65,7 +65,8 @@ Exit codes:
   1  something failed or could not be verified (a rejected password included)
   2  bad input: unknown platform, invalid recipe, no stored credentials, bad flag
   3  a person is needed
-  4  check or dry run found a setting not in its desired state"""
+  4  check or dry run found a setting not in its desired state; scan found an
+     AI control no recipe covers"""
 
 class OptoutGroup(click.Group):
     """Turns OptoutError into a short message and its exit code; tracebacks only with --debug."""
@@ -598,10 +599,13 @@ def bulk(ctx: click.Context, roster: Path, origin: str | None, concurrency: int,
         target = _origin(origin)
         credentials.require_keyring()
         jobs = []
+        members = {(row.platform, row.account): row.profile for row in rows}
         for account in roster_file.accounts(rows, recipes, target):
             recipe = recipes[account.platform]
             recipe = recipe.with_origin(target) if target else recipe
-            jobs.append(Job(recipe, account, list(recipe.settings)))
+            # Forms are filled with the member's details from the roster, never the operator's.
+            jobs.append(Job(recipe, account, list(recipe.settings),
+                            profile=members[(account.platform, account.name)]))
     all_jobs = list(jobs)
     # A roster's runs chain per origin: a resume never counts another origin's verifications.
     command = f"bulk {roster.resolve()} {target or ''}".strip()
@@ -693,6 +697,9 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
     """
     recipe = select(_recipes(ctx), [platform])[0]
     _check_account_name(account)
+    if recipe.per_site and not origin:
+        raise BadInput(f"Each {recipe.name} account has its own site: give it with --origin "
+                       f"(for example --origin {recipe.origin}).")
     credentials.require_keyring()
     target = recipe.with_origin(_origin(origin)) if origin else recipe
     options = RunOptions(browser=browser_path)
@@ -719,6 +726,12 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
             raise BadInput(f"{recipe.name} signs in without a password (it emails a code); "
                            "give only --username.")
         who = Account(recipe.platform, account, username, tuple(target.origins))
+        if verify:
+            resources = Resources(secrets=MemorySecrets({}), sessions=EncryptedSessions(),
+                                  evidence_dir=data_dir() / "evidence", person=from_terminal())
+            failure = run_sync(sign_in_only(Job(target, who, []), resources, options))
+            if failure:
+                raise _as_error(failure, " Nothing was stored.")
         credentials.store(who, None)
         click.echo(f"Stored {recipe.name} account {account!r} ({username}); {recipe.name} has no "
                    "password: each new sign-in asks you for the code it emails. Run optout in a "

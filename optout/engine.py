@@ -20,9 +20,9 @@ from optout import evidence, forms, scan
 from optout.errors import first_line
 from optout.failures import AccountFailure, RecipeMismatch, SecurityError, SettingFailure
 from optout.job import Job, Limits, Resources
-from optout.locate import ControlNotFound, describe, find
+from optout.locate import ControlNotFound, describe, find, locator_for
 from optout.pages import goto, is_allowed
-from optout.recipe import Setting
+from optout.recipe import Setting, Target
 from optout.redact import redact
 from optout.results import Mode, Result, Status
 from optout.scan import Finding, ScanReport
@@ -97,7 +97,7 @@ class AccountRun:
         """Sign in from scratch; None on success, else how it failed (login --verify)."""
         self.page = await self._new_page()
         try:
-            await self._goto(self.recipe.url(self.recipe.sign_in.path))
+            await self._goto(self.recipe.sign_in_url())
             await self.signer.sign_in(self.page)
         except AccountFailure as exc:
             return exc
@@ -155,98 +155,150 @@ class AccountRun:
     async def _form(self, setting: Setting) -> Result:
         """Send an objection form once: filled from the profile, verified by its confirmation."""
         earlier = self.job.submitted.get(setting.id)
-        if earlier and not (self.resources.resubmit and self.mode is Mode.RUN):
+        resend = self.resources.resubmit and self.mode is Mode.RUN
+        if earlier and earlier.confirmed and not resend:
             status = Status.OK if self.mode in (Mode.CHECK, Mode.FIX) else Status.ALREADY
             again = " Use --resubmit to send it again." if self.mode is Mode.RUN else ""
             return self._result(setting, status, "submitted", "submitted", False,
-                                message=f"Sent {earlier}; not sent again.{again}")
-        if self.mode is Mode.CHECK:
+                                message=f"Sent {earlier.when}; not sent again.{again}")
+        if earlier and not resend:
+            # Sent, but the platform's confirmation was never seen: a person must look, since
+            # sending it again could file a second objection.
+            return self._result(setting, Status.NEEDS_HUMAN, "unconfirmed", None, False,
+                                message=f"Sent {earlier.when}, but {self.recipe.name} showed no "
+                                "confirmation; check your email and the evidence. Not sent "
+                                "again (--resubmit sends it again).")
+        if self.mode in (Mode.CHECK, Mode.FIX):
+            # Forms go only with `optout run`: an unattended check never files an objection.
             return self._result(setting, Status.DRIFT, "not submitted", "not submitted",
                                 message="Not sent yet; `optout run` sends it.")
         if self.mode is Mode.DRY_RUN:
             return self._result(setting, Status.WOULD_CHANGE, "not submitted", "not submitted",
                                 message="Not sent yet; a run would send it.")
-        missing = self.resources.profile.missing_for(setting)
+        profile = self.job.profile or self.resources.profile
+        missing = profile.missing_for(setting)
         if missing:
             flags = " ".join(f"--{k} ..." for k in missing)
             return self._result(setting, Status.NEEDS_HUMAN, message=(
-                f"{setting.title} asks for your {', '.join(missing)}, which your profile lacks; "
-                f"set them with `optout profile {flags}`."))
+                f"{setting.title} asks for your {' and '.join(missing)}, which your profile "
+                f"lacks; set {'it' if len(missing) == 1 else 'them'} with `optout profile "
+                f"{flags}` (in a bulk roster: its {', '.join(missing)} columns). Nothing was sent."))
         self.progress(f"filling in {setting.title}")
         await self.reach(setting)
         try:
+            if await self._showing(setting.confirmation):
+                raise ControlNotFound(f"the confirmation ({describe(setting.confirmation)}) is on "
+                                      "the page before anything was sent, so it cannot prove a "
+                                      "sending")
             for field in setting.fields:
                 value = None if field.check is not None else field.value
                 if field.from_:
-                    value = self.resources.profile.value(
-                        field.from_, platform_name=self.recipe.name,
-                        username=self.account.username, setting=setting)
+                    value = profile.value(field.from_, platform_name=self.recipe.name,
+                                          username=self.account.username, setting=setting)
+                self._require_allowed(self.page.url)
                 await forms.fill(self.page, field, value, self.limits.control_ms)
             submit = await find(self.page, setting.submit, self.limits.control_ms)
+            await forms.require_form_stays(submit, self.recipe.origins, self.limits.control_ms)
         except ControlNotFound as exc:
             raise await self._mismatch(setting, str(exc)) from exc
+        self._require_allowed(self.page.url)
         self.progress(f"sending {setting.title}")
-        await self._click(submit, describe(setting.submit))
+        answer = await self._send(setting, submit)
+        if answer is None or answer >= 400:
+            why = (f"{self.recipe.name} refused it (HTTP {answer})" if answer else
+                   f"no request left the page within {self.limits.save_ms / 1000:g} s (a field "
+                   "the page did not accept?)")
+            raise SettingFailure(f"{setting.title} was not sent: {why}. See the evidence.",
+                                 await self._capture(setting, f"{setting.id}-not-sent",
+                                                     {"problem": why}))
         try:
             confirmed = await forms.confirmation(self.page, setting, self.limits.save_ms)
         except SettingFailure as exc:
-            exc.evidence = await self._capture(setting, f"{setting.id}-unconfirmed",
-                                               {"problem": str(exc)})
-            raise
+            paths = await self._capture(setting, f"{setting.id}-unconfirmed", {"problem": str(exc)})
+            return self._result(setting, Status.NEEDS_HUMAN, "not submitted", "unconfirmed", False,
+                                paths, f"{exc} It will not be sent again unless you pass "
+                                "--resubmit.")
         self._require_allowed(self.page.url)
         facts = {"confirmation": confirmed.text, "reference": confirmed.reference}
         paths = await self._capture(setting, setting.id, {"status": "changed", **facts})
         reference = f" Reference: {confirmed.reference}." if confirmed.reference else ""
-        return self._result(setting, Status.CHANGED, "not submitted", "submitted", True,
+        before = "submitted" if earlier else "not submitted"
+        return self._result(setting, Status.CHANGED, before, "submitted", True,
                             {**(paths or {}), **{k: v for k, v in facts.items() if v}},
                             f"Sent; {self.recipe.name} confirmed: \"{confirmed.text}\".{reference}")
 
+    async def _showing(self, targets: list[Target]) -> bool:
+        for target in targets:
+            if await locator_for(self.page, target).filter(visible=True).count():
+                return True
+        return False
+
+    async def _send(self, setting: Setting, submit: Locator) -> int | None:
+        """Click submit; the HTTP status of the request that carried the form, None if none."""
+        try:
+            async with self.page.expect_response(self._is_save(setting),
+                                                 timeout=self.limits.save_ms) as sent:
+                await self._click(submit, describe(setting.submit))
+            return (await sent.value).status
+        except PlaywrightTimeout:
+            return None
+
     async def _capture(self, setting: Setting, label: str, facts: dict) -> dict[str, str] | None:
         """Evidence of the page as it is, with the form's fields masked; None if it failed."""
-        masks = [*self.recipe.sensitive, *(f.target for f in setting.fields)]
         try:
             return await evidence.capture(
                 self.page, self.evidence_dir, label,
                 {"platform": self.recipe.platform, "account": self.account.name,
-                 "setting": setting.id, **facts}, masks)
+                 "setting": setting.id, **facts}, self._masks(setting))
         except (PlaywrightError, OSError) as exc:
             log.warning("evidence not saved: %s", exc)
             return None
 
+    def _masks(self, setting: Setting) -> list[Target]:
+        """What screenshots and snapshots hide: the recipe's sensitive fields, a form's fields."""
+        return [*self.recipe.sensitive, *(f.target for f in setting.fields)]
+
     # --- scanning -------------------------------------------------------------------------------
 
     async def scan(self) -> list[ScanReport]:
-        """Every AI-related control on the pages the recipe knows, and which setting covers it."""
+        """Every AI-related control on the pages the recipe knows, and which setting covers it.
+
+        A page that cannot be read is reported and the others are still scanned.
+        """
         self.context.set_default_timeout(self.limits.control_ms)
         self.context.set_default_navigation_timeout(self.limits.navigation_ms)
         self.page = await self._new_page()
         report = ScanReport(self.recipe.platform, self.account.name)
-        try:
-            report.findings = await self._scan_pages()
-        except AccountFailure as exc:
-            report.problem, report.status = redact(str(exc)), exc.status
-        except (SettingFailure, PlaywrightError) as exc:
-            report.problem, report.status = redact(first_line(exc)), Status.FAILED
-        return [report]
-
-    async def _scan_pages(self) -> list[Finding]:
-        places: dict[tuple, list[Setting]] = {}
+        places: dict[str, list[Setting]] = {}
         for setting in self.job.settings:
             places.setdefault(setting.place(), []).append(setting)
-        findings: list[Finding] = []
-        for (path, steps), here in places.items():
-            where = " > ".join([path, *(step.click.describe() for step in steps)])
-            self.progress(f"scanning {where}")
-            await self.reach(here[0])
-            await self._quiet()
-            handled = await scan.covered(self.page, here, self.limits.control_ms / 3)
-            seen = scan.controls(await self.page.locator("body").aria_snapshot(), only_ai=False)
-            for role, name, state in seen:
-                setting_id = handled.get((role, name))
-                if setting_id or evidence.AI_WORDS.search(name):
-                    findings.append(Finding(self.recipe.platform, self.account.name, where,
-                                                 role, name, state, setting_id))
-        return findings
+        problems = []
+        for where, here in places.items():
+            try:
+                report.findings += await self._scan_place(where, here)
+            except AccountFailure as exc:  # signed out, refused: no page can be read
+                problems.append(redact(str(exc)))
+                report.status = exc.status
+                break
+            except (SettingFailure, PlaywrightError) as exc:
+                problems.append(f"{where}: {redact(first_line(exc))}")
+                report.status = Status.FAILED
+        report.problem = " ".join(problems) or None
+        return [report]
+
+    async def _scan_place(self, where: str, here: list[Setting]) -> list[Finding]:
+        self.progress(f"scanning {where}")
+        await self.reach(here[0])
+        await self._quiet()
+        handled = await scan.covered(self.page, here, self.limits.control_ms / 3)
+        found = []
+        for role, name, state in scan.controls(await self.page.locator("body").aria_snapshot(),
+                                               only_ai=False):
+            setting_id = handled.get((role, name))
+            if setting_id or evidence.AI_WORDS.search(name):
+                found.append(Finding(self.recipe.platform, self.account.name, where, role, name,
+                                     state, setting_id))
+        return found
 
     # --- steps ----------------------------------------------------------------------------------
 
@@ -282,6 +334,7 @@ class AccountRun:
         landed_ok = self._last_document_status is not None and self._last_document_status < 400
         if urlsplit(self.page.url).path != urlsplit(url).path or not landed_ok:
             await self._goto(url)
+        self._require_allowed(self.page.url)
         if self.signer.is_sign_in_url(self.page.url):
             raise AccountFailure(
                 f"{self.recipe.name} sent the browser back to its sign-in page after signing in; "
@@ -312,7 +365,7 @@ class AccountRun:
         try:
             paths = await evidence.capture(self.page, self.evidence_dir, f"{setting.id}-mismatch",
                                            {"setting": setting.id, "problem": problem},
-                                           self.recipe.sensitive)
+                                           self._masks(setting))
             controls = evidence.ai_controls(Path(paths["snapshot"]).read_text())
         except (PlaywrightError, OSError) as exc:
             log.warning("no evidence of the mismatch: %s", exc)
@@ -339,8 +392,8 @@ class AccountRun:
         except PlaywrightTimeout:
             log.debug("%s kept busy for %s ms; reading it anyway", self.page.url, limit)
 
-    async def switch(self, setting: Setting, control: Locator) -> int | None:
-        """Flip the control and wait for the platform's save; its HTTP status, None if none seen."""
+    def _is_save(self, setting: Setting):
+        """Which responses answer a save: a non-GET request from the page to an allowed origin."""
 
         def is_save(response: Response) -> bool:
             request = response.request
@@ -349,8 +402,13 @@ class AccountRun:
                 return False
             return setting.save.url_contains is None or setting.save.url_contains in request.url
 
+        return is_save
+
+    async def switch(self, setting: Setting, control: Locator) -> int | None:
+        """Flip the control and wait for the platform's save; its HTTP status, None if none seen."""
         try:
-            async with self.page.expect_response(is_save, timeout=self.limits.save_ms) as saved:
+            async with self.page.expect_response(self._is_save(setting),
+                                                 timeout=self.limits.save_ms) as saved:
                 await self._click(control, describe(setting.control))
                 if setting.save.button:
                     button = await find(self.page, setting.save.button, self.limits.control_ms)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
+import yaml
 from playwright.async_api import Page
 
 from optout.locate import locator_for
@@ -54,15 +55,46 @@ async def capture(page: Page, folder: Path, label: str, facts: dict[str, object]
 AI_WORDS = re.compile(
     r"\b(ai|a\.i\.|artificial intelligence|generative|genai|train(s|ed|ing)?|models?|"
     r"machine learning|improv(e|es|ing|ement)|personali[sz](e|ed|ation))\b", re.IGNORECASE)
-_CONTROL_LINE = re.compile(
-    r'^\s*- (switch|checkbox|radio|combobox|button|link|menuitemcheckbox) "(.+?)"', re.MULTILINE)
+_CONTROL_ROLES = {"switch", "checkbox", "radio", "combobox", "button", "link", "menuitemcheckbox"}
+# One node of Playwright's ARIA snapshot, once read as YAML: `switch "Name" [checked]`.
+_NODE = re.compile(r'^([a-z]+)(?: "((?:[^"\\]|\\.)*)")?(.*)$', re.DOTALL)
+
+
+def snapshot_nodes(snapshot: str) -> list[tuple[str, str, str]]:
+    """(role, name, attributes) of every named node of an ARIA snapshot, in page order.
+
+    The snapshot is YAML: names holding ": " or quotes come quoted and escaped, so it is read as
+    YAML rather than line by line.
+    """
+    try:
+        tree = yaml.safe_load(snapshot)
+    except yaml.YAMLError:
+        return []
+    found: list[tuple[str, str, str]] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                walk(key)
+                walk(value)
+        elif isinstance(node, str):
+            match = _NODE.match(node)
+            if match and match[2] is not None:
+                name = re.sub(r"\\(.)", r"\1", match[2])
+                found.append((match[1], name, match[3]))
+
+    walk(tree)
+    return found
 
 
 def ai_controls(snapshot: str) -> list[str]:
     """The controls in an accessibility snapshot whose names speak of AI, training or models."""
     found = []
-    for role, name in _CONTROL_LINE.findall(snapshot):
+    for role, name, _ in snapshot_nodes(snapshot):
         described = f'{role} "{name}"'
-        if AI_WORDS.search(name) and described not in found:
+        if role in _CONTROL_ROLES and AI_WORDS.search(name) and described not in found:
             found.append(described)
     return found

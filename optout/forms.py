@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator, Page
 
-from optout.failures import SettingFailure
+from optout.failures import SecurityError, SettingFailure
 from optout.locate import ControlNotFound, describe, find
+from optout.pages import is_allowed
 from optout.recipe import FormField, Setting
 
 CONFIRMATION_CHARS = 500  # enough for a thank-you sentence and its reference
@@ -50,6 +52,14 @@ async def _choose(select: Locator, value: str, field: FormField, timeout_ms: flo
             f"{value!r} is not one of the choices of {field.target.describe()} ({shown}"
             f"{', …' if len(choices) > 8 else ''}); set it as the form words it with "
             "`optout profile`.") from exc
+
+
+async def require_form_stays(submit: Locator, origins: list[str], timeout_ms: float) -> None:
+    """Refuse a form that would send the person's details to another origin."""
+    action = await submit.evaluate("el => el.form ? el.form.action : null", timeout=timeout_ms)
+    if action and not is_allowed(action, origins):
+        raise SecurityError(f"The form would send your details to {urlsplit(action).netloc}, "
+                            "outside the platform's allowed origins; nothing was sent.")
 
 
 async def confirmation(page: Page, setting: Setting, timeout_ms: float) -> Confirmation:

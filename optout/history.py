@@ -19,6 +19,7 @@ from typing import Any
 
 from optout import __version__
 from optout.errors import BadInput
+from optout.job import Submitted
 from optout.recipe import Recipe
 from optout.results import Result
 from optout.storage import data_dir
@@ -203,8 +204,10 @@ class History:
                  result.status.value, int(result.verified),
                  json.dumps(result.evidence) if result.evidence else None, result.message,
                  __version__, recipe_version, origin, result.seconds))
+            # A form is sent, not switched: the platform cannot turn it back.
             was_desired = (previous is not None and previous["verified"]
-                           and previous["after"] == previous["desired"] == result.desired)
+                           and previous["after"] == previous["desired"] == result.desired
+                           and result.desired != "submitted")
             if not (was_desired and found is not None and found != result.desired):
                 return None
             reset = Reset(result.platform, result.account, result.setting,
@@ -259,18 +262,19 @@ class History:
             """)
         return [_observation(row) for row in rows]
 
-    def submissions(self, platform: str, account: str, origin: str) -> dict[str, str]:
-        """The forms this account sent (and the platform confirmed) at this origin: setting id ->
-        when, with the platform's reference."""
+    def submissions(self, platform: str, account: str, origin: str) -> dict[str, Submitted]:
+        """The forms this account sent at this origin, by setting id: confirmed by the platform,
+        or sent without a confirmation seen (never sent again without --resubmit either way)."""
         rows = self.db.execute(
-            "SELECT setting, max(time) AS time, evidence FROM observations "
-            "WHERE platform = ? AND account = ? AND origin = ? AND verified = 1 "
-            "AND after = 'submitted' GROUP BY setting", (platform, account, origin))
+            "SELECT setting, max(id), time, after, evidence FROM observations "
+            "WHERE platform = ? AND account = ? AND origin = ? "
+            "AND ((after = 'submitted' AND verified = 1) OR after = 'unconfirmed') "
+            "GROUP BY setting", (platform, account, origin))
         sent = {}
         for row in rows:
             reference = (json.loads(row["evidence"]) if row["evidence"] else {}).get("reference")
-            sent[row["setting"]] = (f"on {_readable(row['time'])}"
-                                    + (f" (reference {reference})" if reference else ""))
+            when = f"on {_readable(row['time'])}" + (f" (reference {reference})" if reference else "")
+            sent[row["setting"]] = Submitted(when, confirmed=row["after"] == "submitted")
         return sent
 
     def last_run(self, command: str) -> int | None:

@@ -14,6 +14,15 @@ from optout.results import Result
 from optout.sessions import SessionStore
 
 
+@dataclass(frozen=True)
+class Submitted:
+    """A form this account sent before: when (with the platform's reference), and whether the
+    platform's confirmation was seen."""
+
+    when: str
+    confirmed: bool
+
+
 @dataclass
 class Job:
     """One account on one platform, and the settings to handle for it."""
@@ -21,8 +30,10 @@ class Job:
     recipe: Recipe
     account: Account
     settings: list[Setting] = field(default_factory=list)
-    # Forms this account already sent (from the history): setting id -> when, and its reference.
-    submitted: dict[str, str] = field(default_factory=dict)
+    # Forms this account already sent (from the history), by setting id.
+    submitted: dict[str, Submitted] = field(default_factory=dict)
+    # Whose details its forms are filled with, when not the person's own (a bulk roster's row).
+    profile: Profile | None = None
 
 
 # Progress callback: (job, message) -> None. Messages never contain secrets.

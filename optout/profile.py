@@ -45,8 +45,7 @@ class Profile(BaseModel):
     def missing_for(self, setting: Setting) -> list[str]:
         """The profile fields a form needs and this profile lacks."""
         needed = {_SOURCE.get(f.from_, f.from_) for f in setting.fields if f.from_}
-        needed -= {"objection", "username"}  # both always have a value
-        return sorted(k for k in needed if not getattr(self, k))
+        return [k for k in ("name", "email", "country") if k in needed and not getattr(self, k)]
 
     def value(self, key: ProfileKey, *, platform_name: str, username: str | None,
               setting: Setting) -> str:

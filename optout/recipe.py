@@ -117,6 +117,9 @@ class Challenge(_Strict):
 
 
 class SignIn(_Strict):
+    origin: str | None = Field(
+        default=None, description="Where the sign-in page is, when not on the recipe's origin "
+        "(one of its allowed_origins).")
     path: str = Field(description="Path of the sign-in page.")
     pages: list[str] = Field(
         default_factory=list,
@@ -273,9 +276,9 @@ class Setting(_Strict):
     def is_form(self) -> bool:
         return self.type == "form"
 
-    def place(self) -> tuple[str, tuple[Step, ...]]:
-        """Where the control is: its page and the clicks from there."""
-        return self.path, tuple(self.steps)
+    def place(self) -> str:
+        """Where the control is, in words: its page and the clicks from there."""
+        return " > ".join([self.path, *(step.click.describe() for step in self.steps)])
 
     _path = field_validator("path")(_paths_start_with_slash)
 
@@ -323,6 +326,16 @@ class Recipe(_Strict):
             raise ValueError(f"setting ids must be unique; repeated: {', '.join(duplicates)}")
         return self
 
+    @model_validator(mode="after")
+    def _sign_in_on_an_allowed_origin(self) -> Recipe:
+        where = self.sign_in.origin
+        if where is not None and normalise_origin(where) not in self.origins:
+            raise ValueError(f"sign_in.origin {where!r} must be the origin or one of allowed_origins")
+        return self
+
+    def sign_in_url(self) -> str:
+        return normalise_origin(self.sign_in.origin or self.origin) + self.sign_in.path
+
     @property
     def origins(self) -> list[str]:
         """Every origin credentials may be typed into."""
@@ -338,8 +351,12 @@ class Recipe(_Strict):
         origins: the person's site is where the settings are, the platform's login is shared.
         """
         origin = normalise_origin(origin)
-        keep = self.allowed_origins if self.is_platform_site(origin) else []
-        return self.model_copy(update={"origin": origin, "allowed_origins": keep})
+        if self.is_platform_site(origin):
+            return self.model_copy(update={"origin": origin})
+        # Elsewhere (a practice twin, a mirror) the sign-in page is on that one origin too.
+        sign_in = self.sign_in.model_copy(update={"origin": None})
+        return self.model_copy(update={"origin": origin, "allowed_origins": [],
+                                       "sign_in": sign_in})
 
     def is_platform_site(self, origin: str) -> bool:
         """A per-site platform's site: https and a subdomain of the recipe origin's domain."""

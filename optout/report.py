@@ -52,6 +52,8 @@ def gather(history: History, account: str | None = None,
             "switched": switched[-1]["time"] if switched else None,
             "last_verified": proof["time"] if proof else None,
             "screenshot": _embedded(evidence.get("screenshot")),
+            # A form's proof: what the platform showed when it accepted it.
+            "confirmation": evidence.get("confirmation"), "reference": evidence.get("reference"),
             "snapshot": snapshot.read_text() if snapshot and snapshot.is_file() else None,
             "resets": resets.get(key, []), "observations": rows,
         })

@@ -2,7 +2,8 @@
 
 Each row names `platform`, `account` and `username`, and may name a `password_command` (a
 password manager's command such as `pass show linkedin/ada`, run without a shell). A roster never
-holds a password: it comes from the keyring or from that command.
+holds a password: it comes from the keyring or from that command. The optional `name`, `email`
+and `country` are the member's details for objection forms.
 """
 
 from __future__ import annotations
@@ -16,15 +17,17 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
+from pydantic import ValidationError
 
 from optout import credentials
 from optout.credentials import Account
 from optout.errors import BadInput
+from optout.profile import Profile
 from optout.recipe import Recipe
 from optout.redact import redact
 from optout.runner import is_loopback
 
-COLUMNS = ("platform", "account", "username", "password_command")
+COLUMNS = ("platform", "account", "username", "password_command", "name", "email", "country")
 REQUIRED = COLUMNS[:3]
 _ACCOUNT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")
 COMMAND_LIMIT_S = 30
@@ -36,6 +39,7 @@ class Row:
     account: str
     username: str
     password_command: tuple[str, ...] = ()
+    profile: Profile = Profile()  # the member's details for objection forms
 
 
 def load(path: Path, recipes: dict[str, Recipe]) -> list[Row]:
@@ -124,7 +128,13 @@ def _check(path: Path, where: str, entry: dict, recipes: dict[str, Recipe]) -> R
         command = tuple(shlex.split(values.get("password_command", "")))
     except ValueError as exc:
         raise BadInput(f"{path}, {where}, column 'password_command': {exc}.") from exc
-    return Row(values["platform"], values["account"], values["username"], command)
+    try:
+        profile = Profile(**{k: values.get(k) or None for k in ("name", "email", "country")})
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise BadInput(f"{path}, {where}, column {error['loc'][0]!r}: "
+                       f"{error['msg'].removeprefix('Value error, ')}.") from exc
+    return Row(values["platform"], values["account"], values["username"], command, profile)
 
 
 class RosterSecrets:

@@ -214,6 +214,6 @@ async def sign_in_by_hand(job: Job, resources: Resources, options: RunOptions | 
     async with async_playwright() as playwright:
         flow = SignInFlow(None, job.recipe, job.account, resources, options.limits,
                           _visible_launcher(playwright, options))
-        await flow.by_hand(job.recipe.url(job.recipe.sign_in.path), None,
+        await flow.by_hand(job.recipe.sign_in_url(), None,
                            f"Sign in to {job.recipe.name} however you like (password, passkey, "
                            "single sign-on).")

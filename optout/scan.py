@@ -6,19 +6,18 @@ A platform that adds a new AI toggle next to the ones a recipe knows shows up he
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from playwright.async_api import Page
 
-from optout.evidence import AI_WORDS
+from optout.evidence import AI_WORDS, snapshot_nodes
 from optout.locate import ControlNotFound, find, locator_for
 from optout.recipe import Setting
 from optout.results import Status
 
-# A control line of Playwright's ARIA snapshot: `- switch "Name" [checked]`.
-_LINE = re.compile(r'^\s*- (switch|checkbox|menuitemcheckbox|form) "(.+?)"(.*)$', re.MULTILINE)
+# The kinds of control a scan reports.
+_ROLES = {"switch", "checkbox", "menuitemcheckbox", "form"}
 
 
 @dataclass
@@ -54,10 +53,10 @@ def controls(snapshot: str, *, only_ai: bool = True) -> list[tuple[str, str, str
     """(role, name, state) of every switch, checkbox and form in an ARIA snapshot whose name
     speaks of AI or training (of every one, with only_ai=False)."""
     found: list[tuple[str, str, str | None]] = []
-    for role, name, rest in _LINE.findall(snapshot):
-        if only_ai and not AI_WORDS.search(name):
+    for role, name, attributes in snapshot_nodes(snapshot):
+        if role not in _ROLES or (only_ai and not AI_WORDS.search(name)):
             continue
-        state = None if role == "form" else ("on" if "[checked]" in rest else "off")
+        state = None if role == "form" else ("on" if "[checked]" in attributes else "off")
         if (role, name, state) not in found:
             found.append((role, name, state))
     return found
@@ -68,11 +67,12 @@ async def covered(page: Page, settings: list[Setting], timeout_ms: float) -> dic
     handled: dict[tuple[str, str], str] = {}
     for setting in settings:
         if setting.is_form:
-            first = setting.fields[0].target
+            # The form holding every field the recipe fills (one shared field is not enough).
             snapshot = await page.locator("body").aria_snapshot()
             for role, name, _ in controls(snapshot, only_ai=False):
                 form = page.get_by_role("form", name=name, exact=True)
-                if role == "form" and await locator_for(form, first).count():
+                if role == "form" and all([await locator_for(form, f.target).count()
+                                           for f in setting.fields]):
                     handled[(role, name)] = setting.id
             continue
         try:

@@ -117,7 +117,7 @@ class SignInFlow:
                 f"there. For another origin, store an account for it: `optout login "
                 f"{self.recipe.platform} --account NAME --origin {self.recipe.origin}`.")
         if not self.is_sign_in_url(page.url):
-            await goto(page, self.recipe.url(self.recipe.sign_in.path),
+            await goto(page, self.recipe.sign_in_url(),
                        limit_ms=self.limits.navigation_ms, step="opening the sign-in page")
         sign_in = self.recipe.sign_in
         self._require_typing_allowed(page)
@@ -129,7 +129,9 @@ class SignInFlow:
             await self._type(page, username_box, self.account.username)
             next_button = await self._find(page, sign_in.next, "sign-in page")
             if password is None:
-                await self._submit(page, next_button, sign_in.rejected)
+                # The code field may appear in place, with no new page: wait for it too.
+                asked = [t for c in sign_in.challenges for t in c.when]
+                await self._submit(page, next_button, sign_in.rejected, also=asked)
                 await self._through_challenges(page, sign_in.rejected, "code")
                 self.resources.sessions.save(self.account, self.recipe.origin,
                                              await self.context.storage_state())
@@ -181,6 +183,7 @@ class SignInFlow:
         if not code:
             raise NeedsHuman(f"{name} sent a verification code to the account's email or phone; "
                              "run optout again in a terminal to type it.")
+        redact.add(code)
         return code
 
     async def _challenge_showing(self, page: Page) -> bool:
@@ -204,16 +207,18 @@ class SignInFlow:
 
     # --- waiting for the platform's answer -----------------------------------------------------
 
-    async def _submit(self, page: Page, button: Locator, rejected: list[Target]) -> None:
-        """Click and wait (bounded) until the page has answered: moved, or shown an error."""
+    async def _submit(self, page: Page, button: Locator, rejected: list[Target],
+                      also: list[Target] = ()) -> None:
+        """Click and wait (bounded) until the page has answered: moved, shown an error, or shown
+        one of `also`."""
         url, limit = page.url, self.limits.sign_in_ms
         # A marker that a new document (after a form post) no longer has.
         await self._script(page.evaluate("window.__optoutSubmitted = true"))
         waits = [page.wait_for_function("() => !window.__optoutSubmitted", timeout=limit),
                  page.wait_for_url(lambda u: u != url, timeout=limit)]
-        refusal = _any_of(page, rejected)
-        if refusal is not None:
-            waits.append(refusal.first.wait_for(state="visible", timeout=limit))
+        answer = _any_of(page, [*rejected, *also])
+        if answer is not None:
+            waits.append(answer.first.wait_for(state="visible", timeout=limit))
         try:
             await button.click(timeout=limit)
         except PlaywrightTimeout:

@@ -41,15 +41,20 @@ def optout_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+def linkedin_toggle_recipe() -> str:
+    """LinkedIn's recipe (YAML) without its objection form, for tests of the toggle and of
+    sign-in (the form has its own tests in test_catalogue)."""
+    text = (builtin_recipe_dir() / "linkedin.yaml").read_text()
+    toggle = text[:text.index("\n  - id: data-processing-objection")] + "\n"
+    assert [s["type"] for s in yaml.safe_load(toggle)["settings"]] == ["toggle"]
+    return toggle
+
+
 @pytest.fixture
 def linkedin_toggle_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """LinkedIn's recipe without its objection form, for tests of the toggle and of sign-in
-    (the form has its own tests in test_catalogue)."""
-    recipe = yaml.safe_load((builtin_recipe_dir() / "linkedin.yaml").read_text())
-    recipe["settings"] = [s for s in recipe["settings"] if s.get("type") != "form"]
     folder = tmp_path / "toggle-only-recipes"
     folder.mkdir()
-    (folder / "linkedin.yaml").write_text(yaml.safe_dump(recipe, sort_keys=False))
+    (folder / "linkedin.yaml").write_text(linkedin_toggle_recipe())
     monkeypatch.setenv("OPTOUT_RECIPE_PATH", str(folder))
 
 

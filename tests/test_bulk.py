@@ -16,7 +16,7 @@ import pytest
 
 from optout.browser import find_browser
 from optout.practice.linkedin import GEN_AI
-from tests.conftest import invoke, results_of
+from tests.conftest import invoke, linkedin_toggle_recipe, results_of
 
 # LinkedIn's toggle and sign-in; its objection form is tested in test_catalogue.
 pytestmark = pytest.mark.usefixtures("linkedin_toggle_only")
@@ -248,11 +248,10 @@ def test_a_yaml_list_is_not_a_command(tmp_path, practice):
 def test_the_per_platform_limit_keeps_a_run_polite(tmp_path, practice):
     """Two platforms (LinkedIn, and a copy of its recipe that the same twin serves), three
     accounts each, slow saves: with --per-platform 1, at most one save per platform at once."""
-    from optout.recipe import builtin_recipe_dir
 
     folder = tmp_path / "recipes"
     folder.mkdir()
-    text = (builtin_recipe_dir() / "linkedin.yaml").read_text()
+    text = linkedin_toggle_recipe()
     (folder / "linkedout.yaml").write_text(text.replace("platform: linkedin", "platform: linkedout"))
     lines = ["platform,account,username,password_command"]
     for platform in ("linkedin", "linkedout"):

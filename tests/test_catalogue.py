@@ -9,6 +9,7 @@ import pytest
 
 from optout import credentials
 from optout.credentials import Account
+from optout.history import History
 from optout.practice import TWINS
 from optout.practice.inbox import PracticeInbox
 from optout.recipe import load_recipes
@@ -83,28 +84,35 @@ def test_each_recipe_passes_against_its_twin(platform, practice, profile, inbox)
     assert {r["status"] for r in results_of(check)} == {"ok"}
 
 
-def test_a_form_is_sent_once_unless_asked_again(practice, profile):
+def test_a_form_is_sent_once_unless_asked_again(practice, profile, tmp_path):
     username = store(practice, "facebook")
     origin = practice.origin_of("facebook")
     first = invoke("run", "facebook", "--origin", origin, "--json")
     [sent] = results_of(first)
     assert (sent["status"], sent["verified"]) == ("changed", True)
-    assert sent["evidence"]["reference"].startswith("FA-")
-    assert "going forward" in sent["evidence"]["confirmation"]
+    confirmation = sent["evidence"]["confirmation"]
+    assert "your request will be applied going forward" in confirmation
 
     again = invoke("run", "facebook", "--origin", origin, "--json")
     assert again.exit_code == 0
     [row] = results_of(again)
     assert row["status"] == "already"
-    assert sent["evidence"]["reference"] in row["message"] and "--resubmit" in row["message"]
+    assert "Sent on 20" in row["message"] and "--resubmit" in row["message"]
     assert len(practice.world.user(username).submissions) == 1
 
     check = invoke("check", "facebook", "--origin", origin, "--json")
     assert (check.exit_code, results_of(check)[0]["status"]) == (0, "ok")
 
+    proof = tmp_path / "proof.html"
+    assert invoke("report", "--html", str(proof)).exit_code == 0
+    page = proof.read_text()
+    assert confirmation[:40] in page and "Sent by optout and confirmed" in page
+
     resent = invoke("run", "facebook", "--origin", origin, "--resubmit", "--json")
     assert results_of(resent)[0]["status"] == "changed"
     assert len(practice.world.user(username).submissions) == 2
+    with History() as history:
+        assert history.resets() == []  # a form sent again is not a setting turned back
 
 
 def test_a_form_not_yet_sent_is_drift_for_check_and_would_change_for_a_dry_run(practice):
@@ -114,6 +122,9 @@ def test_a_form_not_yet_sent_is_drift_for_check_and_would_change_for_a_dry_run(p
     assert (check.exit_code, results_of(check)[0]["status"]) == (4, "drift")
     dry = invoke("run", "instagram", "--origin", origin, "--dry-run", "--json")
     assert (dry.exit_code, results_of(dry)[0]["status"]) == (4, "would_change")
+    # A (scheduled) check --fix never files an objection: forms go only with `optout run`.
+    fix = invoke("check", "instagram", "--fix", "--origin", origin, "--json")
+    assert (fix.exit_code, results_of(fix)[0]["status"]) == (4, "drift")
     assert practice.world.user(username).submissions == []
 
 
@@ -128,25 +139,61 @@ def test_a_form_without_a_profile_asks_for_one_and_sends_nothing(practice):
     assert practice.world.user(username).submissions == []
 
 
-def test_a_form_the_platform_does_not_confirm_is_not_counted_as_sent(practice, profile,
-                                                                        tmp_path):
-    store(practice, "facebook")
-    recipe = (RECIPES["facebook"].file.read_text()
-              .replace("your request will be applied going forward", "a confirmation never shown")
-              .replace("We will honour your objection", "a confirmation never shown")
-              .replace("We've received your request", "a confirmation never shown")
-              .replace("richiesta verrà applicata d'ora in avanti", "a confirmation never shown"))
-    (tmp_path / "facebook.yaml").write_text(recipe)
-    result = invoke("--recipes", str(tmp_path), "run", "facebook", "--origin",
-                    practice.origin_of("facebook"), "--timeout", "4", "--json")
+def facebook_recipe(tmp_path, *replacements: tuple[str, str]):
+    """An override of the Facebook recipe with some words changed."""
+    text = RECIPES["facebook"].file.read_text()
+    for old, new in replacements:
+        assert old in text
+        text = text.replace(old, new)
+    (tmp_path / "facebook.yaml").write_text(text)
+    return str(tmp_path)
+
+
+NO_CONFIRMATION = ('{text: ["your request will be applied going forward", "We will honour your '
+                   'objection", "We\'ve received your request", "richiesta verrà applicata '
+                   'd\'ora in avanti"]}')
+
+
+def test_a_form_sent_without_a_confirmation_needs_a_person_and_is_not_sent_again(
+        practice, profile, tmp_path):
+    username = store(practice, "facebook")
+    folder = facebook_recipe(tmp_path, (NO_CONFIRMATION, "{text: a confirmation never shown}"))
+    origin = practice.origin_of("facebook")
+    result = invoke("--recipes", folder, "run", "facebook", "--origin", origin, "--timeout", "4",
+                    "--json")
+    assert result.exit_code == 3
+    [row] = results_of(result)
+    assert (row["status"], row["verified"], row["after"]) == ("needs_human", False, "unconfirmed")
+    assert "No confirmation" in row["message"] and row["evidence"]["screenshot"]
+    again = invoke("--recipes", folder, "run", "facebook", "--origin", origin, "--json")
+    assert again.exit_code == 3 and "Not sent again" in results_of(again)[0]["message"]
+    assert len(practice.world.user(username).submissions) == 1  # the platform has it once
+
+
+def test_a_form_the_platform_refuses_is_failed_and_may_be_sent_later(practice, profile,
+                                                                      tmp_path):
+    username = store(practice, "facebook")
+    # An answer the twin refuses (HTTP 400: a required field left empty).
+    folder = facebook_recipe(tmp_path, ("from: objection}", 'value: " "}'))
+    origin = practice.origin_of("facebook")
+    result = invoke("--recipes", folder, "run", "facebook", "--origin", origin, "--json")
     assert result.exit_code == 1
     [row] = results_of(result)
     assert (row["status"], row["verified"]) == ("failed", False)
-    assert "not counted as sent" in row["message"]
-    assert row["evidence"]["screenshot"]
-    again = invoke("--recipes", str(tmp_path), "run", "facebook", "--origin",
-                   practice.origin_of("facebook"), "--dry-run", "--json")
-    assert results_of(again)[0]["status"] == "would_change"  # not recorded as sent
+    assert "was not sent" in row["message"] and "HTTP 400" in row["message"]
+    assert practice.world.user(username).submissions == []
+    later = invoke("run", "facebook", "--origin", origin, "--json")
+    assert results_of(later)[0]["status"] == "changed"
+
+
+def test_a_confirmation_already_on_the_page_proves_nothing(practice, profile, tmp_path):
+    username = store(practice, "facebook")
+    folder = facebook_recipe(tmp_path, (NO_CONFIRMATION, "{text: Email address}"))
+    result = invoke("--recipes", folder, "run", "facebook", "--origin",
+                    practice.origin_of("facebook"), "--json")
+    assert result.exit_code == 1
+    assert "recipe needs an update" in results_of(result)[0]["message"]
+    assert practice.world.user(username).submissions == []
 
 
 def test_run_all_mixes_toggles_and_forms_in_one_browser_and_one_summary(practice, profile, inbox):
@@ -186,6 +233,28 @@ def test_scan_of_an_unchanged_platform_reports_covered_controls_only(practice):
     assert "Data controls" in account["controls"][0]["page"]  # reached through menu, dialog, tab
 
 
+def test_scan_keeps_what_it_found_when_one_page_does_not_match(practice, tmp_path):
+    store(practice, "x", faults={"new_ai_toggle"})
+    text = RECIPES["x"].file.read_text() + """
+  - id: extra
+    title: Extra
+    path: /settings
+    steps:
+      - click: {role: link, name: Gone}
+    control: {role: switch, name: Whatever}
+    desired: "off"
+    source: https://help.x.com/en/using-x/about-grok
+    live_verified: null
+"""
+    (tmp_path / "x.yaml").write_text(text)
+    result = invoke("--recipes", str(tmp_path), "scan", "x", "--origin",
+                    practice.origin_of("x"), "--timeout", "3", "--json")
+    assert result.exit_code == 1
+    [account] = json.loads(result.stdout)["accounts"]
+    assert "Use my content to train our new AI assistant" in {c["name"] for c in account["controls"]}
+    assert 'link "Gone"' in account["problem"]
+
+
 def test_a_step_that_is_gone_is_a_recipe_mismatch_with_evidence(practice, tmp_path):
     store(practice, "chatgpt")
     recipe = RECIPES["chatgpt"].file.read_text().replace(
@@ -203,7 +272,12 @@ def test_only_the_settings_asked_for(practice, profile):
     username = store(practice, "linkedin")
     result = invoke("run", "linkedin", "--origin", practice.origin, "--setting",
                     "data-processing-objection", "--json")
-    assert [r["setting"] for r in results_of(result)] == ["data-processing-objection"]
+    [form] = results_of(result)
+    assert form["setting"] == "data-processing-objection"
+    # LinkedIn's confirmation carries a case number: the reference kept as proof.
+    [sent] = practice.world.user(username).submissions
+    assert form["evidence"]["reference"] == sent.reference
+    assert f"Reference: {sent.reference}" in form["message"]
     assert practice.world.user(username).save_requests == 0
     bad = invoke("run", "linkedin", "--origin", practice.origin, "--setting", "nope")
     assert bad.exit_code == 2 and "No setting 'nope'" in bad.stderr
@@ -247,3 +321,30 @@ def test_origin_per_platform_is_checked(practice):
     store(practice, "x")
     result = invoke("run", "--all", "--origin", "nosuch=http://127.0.0.1:1")
     assert result.exit_code == 2 and "Unknown platform 'nosuch'" in result.stderr
+
+
+def test_a_per_site_account_names_its_site(practice):
+    missing = invoke("login", "squarespace", "--username", "me@example.com", "--password-stdin",
+                     input="pw\n")
+    assert missing.exit_code == 2 and "--origin" in missing.stderr
+    assert invoke("login", "squarespace", "--username", "me@example.com", "--password-stdin",
+                  "--origin", "https://ada.squarespace.com", input="pw\n").exit_code == 0
+    [account] = credentials.accounts("squarespace")
+    # The site, and the platform's shared login page, are where the password may be typed.
+    assert account.origins == ("https://ada.squarespace.com", "https://login.squarespace.com")
+
+
+def test_bulk_fills_each_members_forms_with_the_rosters_details(practice, tmp_path):
+    practice.world.add_user("grace@example.com", "pw-grace")
+    roster = tmp_path / "members.csv"
+    roster.write_text("platform,account,username,password_command,name,email\n"
+                      "facebook,grace,grace@example.com,printf %s pw-grace,Grace Hopper,"
+                      "grace@example.com\n")
+    origin = practice.origin_of("facebook")
+    result = invoke("bulk", str(roster), "--origin", origin, "--json")
+    assert result.exit_code == 0, result.output
+    [sent] = practice.world.user("grace@example.com").submissions
+    assert "grace@example.com" in sent.answers.values()
+    roster.write_text("platform,account,username,email\nfacebook,grace,grace@example.com,nope\n")
+    bad = invoke("bulk", str(roster), "--origin", origin)
+    assert bad.exit_code == 2 and "row 2, column 'email'" in bad.stderr

@@ -13,7 +13,7 @@ import keyring.backends.fail
 import pytest
 
 from optout.practice.linkedin import GEN_AI
-from tests.conftest import invoke, results_of
+from tests.conftest import invoke, linkedin_toggle_recipe, results_of
 
 # LinkedIn's toggle and sign-in; its objection form is tested in test_catalogue.
 pytestmark = pytest.mark.usefixtures("linkedin_toggle_only")
@@ -131,11 +131,13 @@ def test_python_dash_m_demo_ends_verified(optout_home):
     # No keyring at all: the demo needs none.
     env = {**os.environ, "OPTOUT_HOME": str(optout_home),
            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-    done = subprocess.run([sys.executable, "-m", "optout", "demo", "--json"], env=env,
+    env.pop("OPTOUT_RECIPE_PATH")  # the built-in recipe, with its objection form
+    done = subprocess.run([sys.executable, "-m", "optout", "demo", "linkedin", "--json"], env=env,
                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stderr
-    [row] = json.loads(done.stdout)["results"]
-    assert (row["setting"], row["status"], row["verified"]) == (GEN_AI, "changed", True)
+    toggle, form = json.loads(done.stdout)["results"]
+    assert (toggle["setting"], toggle["status"], toggle["verified"]) == (GEN_AI, "changed", True)
+    assert (form["after"], form["status"], form["verified"]) == ("submitted", "changed", True)
 
 
 def test_readme_shows_the_real_help():
@@ -173,9 +175,8 @@ def test_debug_tracebacks_mask_the_password(practice, member, tmp_path):
     ada = member(on=True)
     folder = tmp_path / "recipes"
     folder.mkdir()
-    from optout.recipe import builtin_recipe_dir
 
-    broken = (builtin_recipe_dir() / "linkedin.yaml").read_text().replace(
+    broken = linkedin_toggle_recipe().replace(
         "password: {label: Password, exact: true}", "password: {role: button, name: Sign in}")
     (folder / "linkedin.yaml").write_text(broken)
     result = invoke("--debug", "--recipes", str(folder), "run", "linkedin", "--origin",

@@ -16,7 +16,7 @@ def test_a_guide_for_every_recipe_says_what_the_engine_does(tmp_path, fmt):
     assert result.exit_code == 0, result.output
     for recipe in load_recipes().values():
         text = (tmp_path / f"{recipe.platform}.{fmt}").read_text()
-        assert recipe.url(recipe.sign_in.path) in text
+        assert recipe.sign_in_url() in text
         quote = "&#34;" if fmt == "html" else '"'
         for setting in recipe.settings:
             assert setting.title.replace("&", "&amp;" if fmt == "html" else "&") in text

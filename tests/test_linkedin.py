@@ -9,7 +9,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from optout.practice.linkedin import GEN_AI
-from tests.conftest import invoke, results_of
+from tests.conftest import invoke, linkedin_toggle_recipe, results_of
 
 # LinkedIn's toggle and sign-in; its objection form is tested in test_catalogue.
 pytestmark = pytest.mark.usefixtures("linkedin_toggle_only")
@@ -175,12 +175,11 @@ def test_state_drawn_after_the_switch_is_read_once_settled(practice, member):
 def test_a_recipe_that_no_longer_matches_keeps_evidence_and_names_ai_controls(practice, member,
                                                                              tmp_path):
     """The platform renamed its switch: report it, never guess, and start the fix from evidence."""
-    from optout.recipe import builtin_recipe_dir
 
     ada = member(on=True)
     folder = tmp_path / "recipes"
     folder.mkdir()
-    text = (builtin_recipe_dir() / "linkedin.yaml").read_text()
+    text = linkedin_toggle_recipe()
     (folder / "linkedin.yaml").write_text(text.replace(
         "name: Use my data for training content creation AI models}",
         "name: Share my data with partners}"))

@@ -15,12 +15,12 @@ from optout.credentials import Account, KeyringSecrets
 from optout.job import Job, Resources
 from optout.practice.linkedin import GEN_AI
 from optout.practice.server import Served
-from optout.recipe import builtin_recipe_dir, load_recipes
+from optout.recipe import load_recipes
 from optout.results import Mode
 from optout.runner import RunOptions, execute, run_sync, sign_in_by_hand
 from optout.sessions import EncryptedSessions
 from optout.storage import data_dir
-from tests.conftest import invoke, results_of
+from tests.conftest import invoke, linkedin_toggle_recipe, results_of
 
 # LinkedIn's toggle and sign-in; its objection form is tested in test_catalogue.
 pytestmark = pytest.mark.usefixtures("linkedin_toggle_only")
@@ -290,7 +290,7 @@ class Recorder:
 
 
 def hostile_recipe(tmp_path, origin: str, **paths: str):
-    text = (builtin_recipe_dir() / "linkedin.yaml").read_text()
+    text = linkedin_toggle_recipe()
     for old, new in paths.items():
         text = text.replace(old, new)
     folder = tmp_path / "hostile"

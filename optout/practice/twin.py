@@ -287,6 +287,8 @@ def create_twin_app(world_: World, spec: TwinSpec) -> Flask:
                 return page("code")
             return page("password")
         username = request.form.get("username", session.get("pending", "")).strip()
+        if sign_in.password is None and "password" in request.form:
+            world_.sign_in_attempts.append((username, request.form["password"]))  # must not happen
         if sign_in.password is None:
             user = world_.user(username)
             if not (user and user.sent_codes and request.form.get("code") == user.sent_codes[-1]):
