@@ -291,13 +291,14 @@ class AccountRun:
         await self.reach(here[0])
         await self._quiet()
         handled = await scan.covered(self.page, here, self.limits.control_ms / 3)
+        known = await scan.left_alone(self.page, self.recipe.left_alone)
         found = []
         for role, name, state in scan.controls(await self.page.locator("body").aria_snapshot(),
                                                only_ai=False):
             setting_id = handled.get((role, name))
             if setting_id or evidence.AI_WORDS.search(name):
                 found.append(Finding(self.recipe.platform, self.account.name, where, role, name,
-                                     state, setting_id))
+                                     state, setting_id, known.get((role, name))))
         return found
 
     # --- steps ----------------------------------------------------------------------------------

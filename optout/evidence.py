@@ -54,7 +54,7 @@ async def capture(page: Page, folder: Path, label: str, facts: dict[str, object]
 # Words that mark a control as being about AI or data use for training.
 AI_WORDS = re.compile(
     r"\b(ai|a\.i\.|artificial intelligence|generative|genai|train(s|ed|ing)?|models?|"
-    r"machine learning|improv(e|es|ing|ement)|personali[sz](e|ed|ation))\b", re.IGNORECASE)
+    r"machine learning|improv(e|es|ing|ement))\b", re.IGNORECASE)
 _CONTROL_ROLES = {"switch", "checkbox", "radio", "combobox", "button", "link", "menuitemcheckbox"}
 # One node of Playwright's ARIA snapshot, once read as YAML: `switch "Name" [checked]`.
 _NODE = re.compile(r'^([a-z]+)(?: "((?:[^"\\]|\\.)*)")?(.*)$', re.DOTALL)

@@ -290,6 +290,14 @@ class Setting(_Strict):
         return value
 
 
+class LeftAlone(_Strict):
+    """A control on a recipe's pages that speaks of AI but is deliberately not switched, and why,
+    so that `scan` does not report it as new."""
+
+    control: Target
+    why: str
+
+
 class Recipe(_Strict):
     platform: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str
@@ -300,6 +308,7 @@ class Recipe(_Strict):
     sensitive: list[Target] = Field(
         default_factory=list, description="Fields masked in screenshots besides password inputs."
     )
+    left_alone: list[LeftAlone] = Field(default_factory=list)
     per_site: bool = Field(
         default=False, description="Each account has its own site on the platform's domain "
         "(its origin is given at `optout login --origin`); `origin` is an example.")

@@ -92,7 +92,9 @@ def scan_table(reports: list[ScanReport]) -> None:
         table.add_column(column, overflow="fold")
     for report in reports:
         for f in report.findings:
-            covered = escape(f.covered_by) if f.covered_by else "[bold yellow]not covered[/]"
+            covered = (escape(f.covered_by) if f.covered_by else
+                       f"left alone: {escape(f.left_alone)}" if f.left_alone else
+                       "[bold yellow]not covered[/]")
             table.add_row(escape(f"{f.platform}/{f.account}"), escape(f.page),
                           escape(f'{f.role} "{f.name}"'), f.state or "-", covered)
     stdout.print(table)

@@ -13,7 +13,7 @@ from playwright.async_api import Page
 
 from optout.evidence import AI_WORDS, snapshot_nodes
 from optout.locate import ControlNotFound, find, locator_for
-from optout.recipe import Setting
+from optout.recipe import LeftAlone, Setting, Target
 from optout.results import Status
 
 # The kinds of control a scan reports.
@@ -29,6 +29,7 @@ class Finding:
     name: str
     state: str | None  # on / off for switches and checkboxes; None for forms
     covered_by: str | None  # the recipe setting that handles it, if any
+    left_alone: str | None = None  # why the recipe leaves it alone on purpose, if it does
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -46,7 +47,7 @@ class ScanReport:
 
     @property
     def uncovered(self) -> list[Finding]:
-        return [f for f in self.findings if f.covered_by is None]
+        return [f for f in self.findings if f.covered_by is None and f.left_alone is None]
 
 
 def controls(snapshot: str, *, only_ai: bool = True) -> list[tuple[str, str, str | None]]:
@@ -74,11 +75,25 @@ async def covered(page: Page, settings: list[Setting], timeout_ms: float) -> dic
                 if role == "form" and all([await locator_for(form, f.target).count()
                                            for f in setting.fields]):
                     handled[(role, name)] = setting.id
-            continue
-        try:
-            control = await find(page, setting.control, timeout_ms)
-        except ControlNotFound:
-            continue  # scan reports what is there; `run` reports the mismatch
-        for role, name, _ in controls(await control.aria_snapshot(), only_ai=False):
-            handled[(role, name)] = setting.id
+        else:
+            handled |= dict.fromkeys(await _named(page, setting.control, timeout_ms), setting.id)
     return handled
+
+
+async def left_alone(page: Page, known: list[LeftAlone]) -> dict[tuple[str, str], str]:
+    """(role, name) of the controls the recipe leaves alone on purpose, to the reason why."""
+    found: dict[tuple[str, str], str] = {}
+    for entry in known:
+        locator = locator_for(page, entry.control).filter(visible=True)
+        for index in range(await locator.count()):
+            for role, name, _ in controls(await locator.nth(index).aria_snapshot(), only_ai=False):
+                found[(role, name)] = entry.why
+    return found
+
+
+async def _named(page: Page, targets: list[Target], timeout_ms: float) -> list[tuple[str, str]]:
+    try:
+        control = await find(page, targets, timeout_ms)
+    except ControlNotFound:
+        return []  # scan reports what is there; `run` reports the mismatch
+    return [(role, name) for role, name, _ in controls(await control.aria_snapshot(), only_ai=False)]

@@ -199,7 +199,7 @@ def test_ai_controls_are_picked_out_of_a_snapshot():
     from optout.evidence import ai_controls
 
     snapshot = ('- switch "Use my data for training content creation AI models"\n'
-                '  - checkbox "Improve the model for everyone" [checked]\n'
+                '- group:\n  - checkbox "Improve the model for everyone" [checked]\n'
                 '- button "Save"\n- link "Train your dragon"\n- switch "Dark mode"\n')
     assert ai_controls(snapshot) == [
         'switch "Use my data for training content creation AI models"',

@@ -95,3 +95,31 @@ def test_find_refuses_an_ambiguous_target():
 def test_find_gives_up_within_its_limit():
     with pytest.raises(ControlNotFound, match=r'no switch "AI" appeared .* within 0.5 s'):
         find_id("<p>nothing here</p>", [Target(role="switch", name="AI")], timeout_ms=500)
+
+
+def test_a_label_may_be_listed_in_several_languages(page):
+    """The browser asks for English; a page shown in German anyway is still found."""
+    page.set_content('<label for="t">Das Modell für alle verbessern</label>'
+                     '<input type="checkbox" role="switch" id="t" checked>')
+    target = Target(role="switch", name=["Improve the model for everyone",
+                                         "Das Modell für alle verbessern"])
+    assert locator_for(page, target).count() == 1
+    assert target.describe() == 'switch "Improve the model for everyone"'
+    english_only = Target(role="switch", name="Improve the model for everyone")
+    assert locator_for(page, english_only).count() == 0
+
+
+def test_hidden_copies_do_not_make_a_control_ambiguous():
+    """A closed dialog holding the same words is not what a person sees."""
+
+    async def scenario():
+        async with async_playwright() as playwright:
+            browser = await launch(playwright)
+            page = await browser.new_page()
+            await page.set_content('<button>Settings</button><dialog><h2>Settings</h2></dialog>')
+            found = await find(page, [Target(text="Settings", exact=True)], 2000)
+            tag = await found.evaluate("el => el.tagName")
+            await browser.close()
+            return tag
+
+    assert run_sync(scenario()) == "BUTTON"

@@ -9,7 +9,7 @@ passes against its twin has been exercised on the page its help page describes.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import wraps
 from pathlib import Path
 from typing import Literal
@@ -146,34 +146,23 @@ def world() -> World:
     return current_app.extensions["optout_world"]
 
 
-def _switches(blocks: list[Block]) -> dict[str, SwitchSpec]:
-    """Every switch among blocks, tabs and dialogs included, by key."""
-    found: dict[str, SwitchSpec] = {}
+def _every_block(blocks: list[Block]) -> Iterator[Block]:
+    """Every block, and every block inside tabs, dialogs and menus' dialogs, in page order."""
     for block in blocks:
-        if block.switch:
-            found[block.switch.key] = block.switch
+        yield block
         for tab in block.tabs or []:
-            found.update(_switches(tab.blocks))
-        for dialog in _dialogs(block):
-            found.update(_switches(dialog.blocks))
-    return found
+            yield from _every_block(tab.blocks)
+        menu_dialogs = [item.dialog for item in block.menu.items if item.dialog] if block.menu else []
+        for dialog in [block.dialog, *menu_dialogs] if block.dialog else menu_dialogs:
+            yield from _every_block(dialog.blocks)
+
+
+def _switches(blocks: list[Block]) -> dict[str, SwitchSpec]:
+    return {b.switch.key: b.switch for b in _every_block(blocks) if b.switch}
 
 
 def _forms(blocks: list[Block]) -> dict[str, FormSpec]:
-    found: dict[str, FormSpec] = {}
-    for block in blocks:
-        if block.form:
-            found[block.form.key] = block.form
-        for tab in block.tabs or []:
-            found.update(_forms(tab.blocks))
-        for dialog in _dialogs(block):
-            found.update(_forms(dialog.blocks))
-    return found
-
-
-def _dialogs(block: Block) -> list[DialogSpec]:
-    in_menu = [item.dialog for item in block.menu.items if item.dialog] if block.menu else []
-    return [block.dialog, *in_menu] if block.dialog else in_menu
+    return {b.form.key: b.form for b in _every_block(blocks) if b.form}
 
 
 def pages_blueprint(spec: TwinSpec, current_user: Callable[[], str | None],
@@ -200,6 +189,7 @@ def pages_blueprint(spec: TwinSpec, current_user: Callable[[], str | None],
         def view():
             username = current_user()
             world().count_settings_load(username)
+            world().languages.append(request.headers.get("Accept-Language", ""))
             extra = Block(switch=SwitchSpec(**NEW_TOGGLE)) \
                 if world().has_fault(username, "new_ai_toggle") else None
             blocks = [*page.blocks, extra] if extra else page.blocks

@@ -60,6 +60,8 @@ class World:
         self.issued_cookies: list[str] = []
         # Every (username, password) posted to the sign-in form, accepted or not.
         self.sign_in_attempts: list[tuple[str, str]] = []
+        # The Accept-Language of every settings page load (the browser's locale).
+        self.languages: list[str] = []
         self._lock = threading.Lock()
         self.stopping = threading.Event()  # ends the `hang` fault's endless page loads
         # Saves being handled at this moment, and the most ever at once (politeness limits).
