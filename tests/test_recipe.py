@@ -130,3 +130,52 @@ def test_extra_recipe_folder_adds_and_overrides(tmp_path, monkeypatch):
 def test_missing_recipe_folder_is_bad_input(tmp_path):
     result = invoke("--recipes", str(tmp_path / "nope"), "list")
     assert result.exit_code == 2 and "does not exist" in result.stderr
+
+
+FORM = """\
+  - id: objection
+    title: Objection
+    type: form
+    path: /objection
+    fields:
+      - {target: {label: Email}, from: email}
+    submit: {role: button, name: Send}
+    confirmation: {text: Thanks}
+    reference: "Ref: (\\\\w+)"
+    source: https://help.example.com/object
+    live_verified: null
+"""
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (("    confirmation: {text: Thanks}\n", ""), "a form needs fields, submit and confirmation"),
+        (("from: email}", "from: email, value: x}"), "exactly one of from"),
+        (("from: email}", "from: shoe_size}"), "settings.1.fields.0.from"),
+        (('    reference: "Ref: (\\\\w+)"', '    reference: "Ref: \\\\w+"'), "needs a group"),
+        (("    type: form\n", ""), 'a toggle needs a control and desired "on" or "off"'),
+        (("  path: /login\n", "  origin: https://evil.example\n  path: /login\n"),
+         "sign_in.origin 'https://evil.example' must be the origin"),
+        (("  password: {label: Password}\n  submit: {role: button, name: Sign in}\n",
+          "  next: {role: button, name: Next}\n"), "without a password, sign-in needs"),
+    ],
+)
+def test_invalid_forms_and_sign_ins_are_named(tmp_path, change, words):
+    text = VALID + FORM
+    old, new = change
+    assert old in text
+    with pytest.raises(RecipeError) as caught:
+        load_recipe(write(tmp_path, text.replace(old, new)))
+    assert words in str(caught.value), str(caught.value)
+
+
+def test_a_form_recipe_loads_with_steps_and_languages(tmp_path):
+    text = (VALID + FORM).replace(
+        "    control: {role: switch, name: Use my data to train AI}",
+        "    steps:\n      - click: {role: tab, name: [Privacy, Datenschutz]}\n"
+        "    control: {role: switch, name: [Use my data to train AI, KI mit meinen Daten trainieren]}")
+    recipe = load_recipe(write(tmp_path, text))
+    toggle, form = recipe.settings
+    assert toggle.place() == '/settings/ai > tab "Privacy"'
+    assert (form.is_form, form.desired) == (True, "submitted")
