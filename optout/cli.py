@@ -602,7 +602,9 @@ def bulk(ctx: click.Context, roster: Path, origin: str | None, concurrency: int,
         members = {(row.platform, row.account): row.profile for row in rows}
         for account in roster_file.accounts(rows, recipes, target):
             recipe = recipes[account.platform]
-            recipe = recipe.with_origin(target) if target else recipe
+            # A per-site platform's account runs on its own site, recorded at login.
+            site = account.origins[0] if recipe.per_site else None
+            recipe = recipe.with_origin(target or site) if target or site else recipe
             # Forms are filled with the member's details from the roster, never the operator's.
             jobs.append(Job(recipe, account, list(recipe.settings),
                             profile=members[(account.platform, account.name)]))
@@ -697,9 +699,9 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
     """
     recipe = select(_recipes(ctx), [platform])[0]
     _check_account_name(account)
-    if recipe.per_site and not origin:
-        raise BadInput(f"Each {recipe.name} account has its own site: give it with --origin "
-                       f"(for example --origin {recipe.origin}).")
+    if recipe.per_site and (not origin or _origin(origin) == recipe.origin):
+        raise BadInput(f"Each {recipe.name} account has its own site: give yours with --origin "
+                       f"(like {recipe.origin}, with your site's name).")
     credentials.require_keyring()
     target = recipe.with_origin(_origin(origin)) if origin else recipe
     options = RunOptions(browser=browser_path)

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from playwright.async_api import BrowserContext, Locator, Page, Response
+from playwright.async_api import BrowserContext, Locator, Page, Request, Response
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
@@ -21,7 +21,7 @@ from optout.errors import first_line
 from optout.failures import AccountFailure, RecipeMismatch, SecurityError, SettingFailure
 from optout.job import Job, Limits, Resources
 from optout.locate import ControlNotFound, describe, find, locator_for
-from optout.pages import goto, is_allowed
+from optout.pages import bounded, goto, is_allowed
 from optout.recipe import Setting, Target
 from optout.redact import redact
 from optout.results import Mode, Result, Status
@@ -198,31 +198,42 @@ class AccountRun:
                 self._require_allowed(self.page.url)
                 await forms.fill(self.page, field, value, self.limits.control_ms)
             submit = await find(self.page, setting.submit, self.limits.control_ms)
-            await forms.require_form_stays(submit, self.recipe.origins, self.limits.control_ms)
+            action = await forms.require_form_stays(submit, self.recipe.origins,
+                                                    self.limits.control_ms)
         except ControlNotFound as exc:
             raise await self._mismatch(setting, str(exc)) from exc
         self._require_allowed(self.page.url)
         self.progress(f"sending {setting.title}")
-        answer = await self._send(setting, submit)
-        if answer is None or answer >= 400:
-            why = (f"{self.recipe.name} refused it (HTTP {answer})" if answer else
-                   f"no request left the page within {self.limits.save_ms / 1000:g} s (a field "
+        before = ("not submitted" if not earlier else
+                  "submitted" if earlier.confirmed else "unconfirmed")
+        request = await self._send(setting, submit, action)
+        if request is None:
+            why = (f"no request left the page within {self.limits.save_ms / 1000:g} s (a field "
                    "the page did not accept?)")
             raise SettingFailure(f"{setting.title} was not sent: {why}. See the evidence.",
                                  await self._capture(setting, f"{setting.id}-not-sent",
                                                      {"problem": why}))
+        # From here the form has left: whatever goes wrong, it is never sent again by itself.
         try:
+            response = await bounded(request.response(), self.limits.save_ms, "the form's answer")
+            status = response.status if response else None
+            if status is not None and 400 <= status < 500:
+                why = f"{self.recipe.name} refused it (HTTP {status})"
+                raise SettingFailure(f"{setting.title} was not sent: {why}. See the evidence.",
+                                     await self._capture(setting, f"{setting.id}-not-sent",
+                                                         {"problem": why}))
+            if status is None or status >= 500:
+                raise forms.Unconfirmed(f"{self.recipe.name} gave no answer to {setting.title} "
+                                        f"(HTTP {status or 'none'})")
             confirmed = await forms.confirmation(self.page, setting, self.limits.save_ms)
-        except SettingFailure as exc:
+        except (forms.Unconfirmed, PlaywrightError) as exc:
             paths = await self._capture(setting, f"{setting.id}-unconfirmed", {"problem": str(exc)})
-            return self._result(setting, Status.NEEDS_HUMAN, "not submitted", "unconfirmed", False,
-                                paths, f"{exc} It will not be sent again unless you pass "
-                                "--resubmit.")
-        self._require_allowed(self.page.url)
+            return self._result(setting, Status.NEEDS_HUMAN, before, "unconfirmed", False, paths,
+                                f"{redact(first_line(exc))}. It was sent, so it will not be sent "
+                                "again unless you pass --resubmit.")
         facts = {"confirmation": confirmed.text, "reference": confirmed.reference}
         paths = await self._capture(setting, setting.id, {"status": "changed", **facts})
         reference = f" Reference: {confirmed.reference}." if confirmed.reference else ""
-        before = "submitted" if earlier else "not submitted"
         return self._result(setting, Status.CHANGED, before, "submitted", True,
                             {**(paths or {}), **{k: v for k, v in facts.items() if v}},
                             f"Sent; {self.recipe.name} confirmed: \"{confirmed.text}\".{reference}")
@@ -233,13 +244,24 @@ class AccountRun:
                 return True
         return False
 
-    async def _send(self, setting: Setting, submit: Locator) -> int | None:
-        """Click submit; the HTTP status of the request that carried the form, None if none."""
+    async def _send(self, setting: Setting, submit: Locator, action: str | None) -> Request | None:
+        """Click submit; the request that carried the form (to its action, when it has one), or
+        None if none left the page."""
+        is_save = self._is_save(setting)
+
+        def carries_the_form(request: Request) -> bool:
+            if action and request.url.split("#")[0].split("?")[0] != action.split("?")[0]:
+                return False
+            return is_save(request)
+
         try:
-            async with self.page.expect_response(self._is_save(setting),
-                                                 timeout=self.limits.save_ms) as sent:
-                await self._click(submit, describe(setting.submit))
-            return (await sent.value).status
+            async with self.page.expect_request(carries_the_form,
+                                                timeout=self.limits.save_ms) as sent:
+                try:
+                    await submit.click(timeout=self.limits.control_ms)
+                except PlaywrightTimeout:
+                    log.info("the click on submit did not settle; waiting for the request")
+            return await sent.value
         except PlaywrightTimeout:
             return None
 
@@ -280,7 +302,7 @@ class AccountRun:
                 problems.append(redact(str(exc)))
                 report.status = exc.status
                 break
-            except (SettingFailure, PlaywrightError) as exc:
+            except (SettingFailure, PlaywrightError, ValueError) as exc:
                 problems.append(f"{where}: {redact(first_line(exc))}")
                 report.status = Status.FAILED
         report.problem = " ".join(problems) or None
@@ -368,7 +390,7 @@ class AccountRun:
                                            {"setting": setting.id, "problem": problem},
                                            self._masks(setting))
             controls = evidence.ai_controls(Path(paths["snapshot"]).read_text())
-        except (PlaywrightError, OSError) as exc:
+        except (PlaywrightError, OSError, ValueError) as exc:
             log.warning("no evidence of the mismatch: %s", exc)
             return RecipeMismatch(message)
         if controls:
@@ -394,10 +416,9 @@ class AccountRun:
             log.debug("%s kept busy for %s ms; reading it anyway", self.page.url, limit)
 
     def _is_save(self, setting: Setting):
-        """Which responses answer a save: a non-GET request from the page to an allowed origin."""
+        """Which requests save: a non-GET request from the page to an allowed origin."""
 
-        def is_save(response: Response) -> bool:
-            request = response.request
+        def is_save(request: Request) -> bool:
             if (request.method in _SAFE_METHODS or request.resource_type not in _SAVE_TYPES
                     or not is_allowed(request.url, self.recipe.origins)):
                 return False
@@ -408,7 +429,8 @@ class AccountRun:
     async def switch(self, setting: Setting, control: Locator) -> int | None:
         """Flip the control and wait for the platform's save; its HTTP status, None if none seen."""
         try:
-            async with self.page.expect_response(self._is_save(setting),
+            is_save = self._is_save(setting)
+            async with self.page.expect_response(lambda response: is_save(response.request),
                                                  timeout=self.limits.save_ms) as saved:
                 await self._click(control, describe(setting.control))
                 if setting.save.button:

@@ -17,6 +17,11 @@ from optout.recipe import Target
 from optout.redact import MASK, redact
 from optout.storage import write_private
 
+# What a person typed into masked fields (ticks and choices carry nothing personal).
+_TYPED_VALUES = """els => els.map(el => ['checkbox', 'radio'].includes(el.type) ? ''
+                                : (el.tagName === 'SELECT' ? '' : (el.value || el.textContent)))"""
+MIN_MASKED = 3
+
 # Inputs masked in every screenshot, whatever the recipe says.
 ALWAYS_MASKED = "input[type=password]"
 SCRIPT_LIMIT_MS = 15_000
@@ -37,10 +42,11 @@ async def capture(page: Page, folder: Path, label: str, facts: dict[str, object]
     snapshot = redact(await page.locator("body").aria_snapshot())
     # The snapshot lists input values, password fields' included: mask what the screenshot masks.
     for mask in masks:
-        values = await bounded(mask.evaluate_all("els => els.map(el => el.value || el.textContent)"),
-                               SCRIPT_LIMIT_MS, "reading masked fields")
+        values = await bounded(mask.evaluate_all(_TYPED_VALUES), SCRIPT_LIMIT_MS,
+                               "reading masked fields")
         for value in values:
-            if value and value.strip():
+            # Short values ("on", "GB") would mask unrelated words of the snapshot.
+            if value and len(value.strip()) >= MIN_MASKED:
                 snapshot = snapshot.replace(value.strip(), MASK)
     record = {"time": now.isoformat(timespec="seconds"), "url": redact(page.url), **facts}
     paths = {
@@ -51,7 +57,8 @@ async def capture(page: Page, folder: Path, label: str, facts: dict[str, object]
     return {"time": record["time"], **{name: str(path) for name, path in paths.items()}}
 
 
-# Words that mark a control as being about AI or data use for training.
+# Words that mark a control as being about AI or data use for training. Personalisation alone
+# (ads, recommendations, memory) is not training, so it is left out.
 AI_WORDS = re.compile(
     r"\b(ai|a\.i\.|artificial intelligence|generative|genai|train(s|ed|ing)?|models?|"
     r"machine learning|improv(e|es|ing|ement))\b", re.IGNORECASE)
@@ -68,8 +75,8 @@ def snapshot_nodes(snapshot: str) -> list[tuple[str, str, str]]:
     """
     try:
         tree = yaml.safe_load(snapshot)
-    except yaml.YAMLError:
-        return []
+    except yaml.YAMLError as exc:
+        raise ValueError(f"the page's accessibility snapshot could not be read ({exc})") from exc
     found: list[tuple[str, str, str]] = []
 
     def walk(node: object) -> None:
@@ -79,7 +86,8 @@ def snapshot_nodes(snapshot: str) -> list[tuple[str, str, str]]:
         elif isinstance(node, dict):
             for key, value in node.items():
                 walk(key)
-                walk(value)
+                if not isinstance(value, str):  # a string value is text, never a control
+                    walk(value)
         elif isinstance(node, str):
             match = _NODE.match(node)
             if match and match[2] is not None:

@@ -54,23 +54,31 @@ async def _choose(select: Locator, value: str, field: FormField, timeout_ms: flo
             "`optout profile`.") from exc
 
 
-async def require_form_stays(submit: Locator, origins: list[str], timeout_ms: float) -> None:
-    """Refuse a form that would send the person's details to another origin."""
-    action = await submit.evaluate("el => el.form ? el.form.action : null", timeout=timeout_ms)
+class Unconfirmed(Exception):
+    """The form left the page, but the platform's confirmation was not seen."""
+
+
+async def require_form_stays(submit: Locator, origins: list[str], timeout_ms: float) -> str | None:
+    """The address the form posts to (the button's own formaction first); SecurityError if it
+    is outside the platform's origins. None for a form sent by script."""
+    action = await submit.evaluate(
+        "el => el.form ? (el.getAttribute('formaction') ? el.formAction : el.form.action) : null",
+        timeout=timeout_ms)
     if action and not is_allowed(action, origins):
         raise SecurityError(f"The form would send your details to {urlsplit(action).netloc}, "
                             "outside the platform's allowed origins; nothing was sent.")
+    return action
 
 
 async def confirmation(page: Page, setting: Setting, timeout_ms: float) -> Confirmation:
-    """What the platform shows once it accepted the form; SettingFailure if nothing shows."""
+    """What the platform shows once it accepted the form; Unconfirmed if nothing shows."""
     try:
         shown = await find(page, setting.confirmation, timeout_ms)
     except ControlNotFound as exc:
-        raise SettingFailure(
+        raise Unconfirmed(
             f"No confirmation ({describe(setting.confirmation)}) appeared within "
-            f"{timeout_ms / 1000:g} s of submitting {setting.title}; the platform may have "
-            "refused the form (see the evidence), so it is not counted as sent.") from exc
+            f"{timeout_ms / 1000:g} s of submitting {setting.title}, so it is not counted as "
+            "confirmed (see the evidence)") from exc
     text = " ".join((await shown.inner_text()).split())[:CONFIRMATION_CHARS]
     reference = None
     if setting.reference:

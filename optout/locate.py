@@ -51,8 +51,8 @@ async def find(page: Page, targets: Sequence[Target], timeout_ms: float) -> Loca
     anything = locators[0]
     for other in locators[1:]:
         anything = anything.or_(other)
-    try:
-        await anything.first.wait_for(state="visible", timeout=timeout_ms)
+    try:  # the first visible match: a hidden copy earlier in the page must not hold this up
+        await anything.filter(visible=True).first.wait_for(state="visible", timeout=timeout_ms)
     except PlaywrightTimeout as exc:
         raise ControlNotFound(
             f"no {describe(targets)} appeared on {page.url} within {timeout_ms / 1000:g} s"

@@ -201,8 +201,16 @@ def accounts(rows: list[Row], recipes: dict[str, Recipe], origin: str | None) ->
     for row in rows:
         stored = credentials.accounts(row.platform)
         known = next((a for a in stored if a.name == row.account), None)
-        if row.password_command or known is None:
-            origins = (origin or recipes[row.platform].origin,)
+        recipe = recipes[row.platform]
+        if recipe.per_site and not origin:
+            # Its site is known only from `optout login --origin`; never the recipe's example.
+            if known is None:
+                raise BadInput(f"{recipe.name} account {row.account!r}: each {recipe.name} account "
+                               f"has its own site; store it first with `optout login "
+                               f"{row.platform} --account {row.account} --origin https://…`.")
+            origins = known.origins
+        elif row.password_command or known is None:
+            origins = (origin or recipe.origin,)
         else:
             origins = known.origins
         out.append(Account(row.platform, row.account, row.username, origins))

@@ -47,11 +47,12 @@ LaunchVisible = Callable[[], Awaitable[Browser]]
 
 
 def _any_of(page: Page, targets: list[Target]) -> Locator | None:
+    """The visible elements any of the targets match (hidden templates never count)."""
     locator = None
     for target in targets:
         one = locator_for(page, target)
         locator = one if locator is None else locator.or_(one)
-    return locator
+    return locator.filter(visible=True) if locator is not None else None
 
 
 class SignInFlow:

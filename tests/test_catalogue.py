@@ -13,6 +13,8 @@ from optout.history import History
 from optout.practice import TWINS
 from optout.practice.inbox import PracticeInbox
 from optout.recipe import load_recipes
+from optout.results import Result, Status
+from optout.scan import controls as scan_controls
 from tests.conftest import invoke, results_of
 
 RECIPES = load_recipes()
@@ -168,6 +170,41 @@ def test_a_form_sent_without_a_confirmation_needs_a_person_and_is_not_sent_again
     again = invoke("--recipes", folder, "run", "facebook", "--origin", origin, "--json")
     assert again.exit_code == 3 and "Not sent again" in results_of(again)[0]["message"]
     assert len(practice.world.user(username).submissions) == 1  # the platform has it once
+
+
+def test_a_form_answered_too_late_is_never_sent_twice(practice, profile):
+    username = store(practice, "facebook", faults={"slow_save"})  # kept at once, answered late
+    practice.world.slow_seconds = 6  # later than the click and the answer may take together
+    origin = practice.origin_of("facebook")
+    result = invoke("run", "facebook", "--origin", origin, "--timeout", "2", "--json")
+    assert result.exit_code == 3
+    [row] = results_of(result)
+    assert (row["status"], row["after"]) == ("needs_human", "unconfirmed")
+    assert "will not be sent again" in row["message"]
+    again = invoke("run", "facebook", "--origin", origin, "--json")
+    assert results_of(again)[0]["status"] == "needs_human"
+    assert len(practice.world.user(username).submissions) == 1
+
+
+def test_a_form_sent_again_is_not_a_reset(optout_home):
+    sent = Result(platform="facebook", account="a", setting="ai-objection", desired="submitted",
+                  status=Status.CHANGED, before="not submitted", after="submitted", verified=True)
+    with History() as history:
+        run = history.start_run("run facebook")
+        assert history.record(run, sent, "v1", "https://www.facebook.com") is None
+        assert history.record(run, sent, "v1", "https://www.facebook.com") is None
+        assert history.resets() == []
+
+
+def test_snapshot_controls_are_read_as_yaml():
+    snapshot = ("- heading \"Settings\" [level=1]\n"
+                "- 'switch \"AI: use my data for training\" [checked]'\n"
+                "- checkbox \"Use my \\\"posts\\\" to train models\"\n"
+                "- paragraph: switch \"Use AI training\" is described here\n"
+                "- form \"Objection\":\n  - textbox \"Email\"\n")
+    assert scan_controls(snapshot) == [("switch", "AI: use my data for training", "on"),
+                                       ("checkbox", 'Use my "posts" to train models', "off")]
+    assert ("form", "Objection", None) in scan_controls(snapshot, only_ai=False)
 
 
 def test_a_form_the_platform_refuses_is_failed_and_may_be_sent_later(practice, profile,
@@ -371,3 +408,15 @@ def test_bulk_fills_each_members_forms_with_the_rosters_details(practice, tmp_pa
     roster.write_text("platform,account,username,email\nfacebook,grace,grace@example.com,nope\n")
     bad = invoke("bulk", str(roster), "--origin", origin)
     assert bad.exit_code == 2 and "row 2, column 'email'" in bad.stderr
+
+
+def test_a_per_site_roster_row_needs_its_site(practice, tmp_path):
+    roster = tmp_path / "members.csv"
+    roster.write_text("platform,account,username,password_command\n"
+                      "squarespace,ada,ada@example.com,printf %s pw\n")
+    result = invoke("bulk", str(roster))
+    assert result.exit_code == 2 and "its own site" in result.stderr
+    placeholder = invoke("login", "squarespace", "--username", "me@example.com",
+                         "--password-stdin", "--origin", RECIPES["squarespace"].origin,
+                         input="pw\n")
+    assert placeholder.exit_code == 2 and credentials.accounts("squarespace") == []

@@ -123,3 +123,40 @@ def test_hidden_copies_do_not_make_a_control_ambiguous():
             return tag
 
     assert run_sync(scenario()) == "BUTTON"
+
+
+def test_a_hidden_copy_earlier_in_the_page_does_not_hide_the_visible_one():
+    async def scenario():
+        async with async_playwright() as playwright:
+            browser = await launch(playwright)
+            page = await browser.new_page()
+            await page.set_content('<dialog><h2>Settings</h2></dialog><button>Settings</button>')
+            found = await find(page, [Target(text="Settings", exact=True)], 2000)
+            tag = await found.evaluate("el => el.tagName")
+            await browser.close()
+            return tag
+
+    assert run_sync(scenario()) == "BUTTON"
+
+
+def test_evidence_masks_what_was_typed_and_nothing_else(tmp_path):
+    from optout.evidence import capture
+
+    async def scenario():
+        async with async_playwright() as playwright:
+            browser = await launch(playwright)
+            page = await browser.new_page()
+            await page.set_content(
+                '<form aria-label="Objection"><label for="e">Email</label><input id="e">'
+                '<input type="checkbox" id="c"><label for="c">I confirm</label>'
+                '<button>Continue</button></form>')
+            await page.fill("#e", "ada@example.com")
+            await page.check("#c")
+            paths = await capture(page, tmp_path, "form", {},
+                                  [Target(label="Email"), Target(label="I confirm")])
+            await browser.close()
+            return (tmp_path / paths["snapshot"]).read_text()
+
+    snapshot = run_sync(scenario())
+    assert "ada@example.com" not in snapshot
+    assert 'button "Continue"' in snapshot and 'form "Objection"' in snapshot

@@ -111,6 +111,7 @@ class SignInSpec(_Spec):
     password: str | None = None  # None: passwordless, a code is emailed after `next`
     code: str | None = None  # the code field's label on passwordless sites
     code_text: str = "We sent a verification code to your email address."
+    code_in_place: bool = False  # the code field appears on the same page (a single-page app)
     submit: str
     rejected: str = "Wrong password"
 
@@ -230,6 +231,8 @@ def pages_blueprint(spec: TwinSpec, current_user: Callable[[], str | None],
                                    state=state, countries=COUNTRIES, confirmation=None,
                                    error=f"Please complete: {', '.join(missing)}."), 400
         reference = world().submit_form(current_user(), spec.platform, key, answers)
+        if world().has_fault(current_user(), "slow_save"):
+            world().stopping.wait(world().slow_seconds)  # kept, but answered late
         return render_template("twin/page.html", spec=spec, page=page, blocks=[],
                                state=state, countries=COUNTRIES,
                                confirmation=form.confirmation.replace("{reference}", reference))

@@ -10,7 +10,8 @@ FAULTS = {
     "reject_password": "every password is refused",
     "save_rejected": "saving a setting answers HTTP 500 and the page says so",
     "save_lost": "saving answers 200 and the page shows the change, but nothing is stored",
-    "slow_save": "the save request takes `slow_seconds` to answer, then the change is stored",
+    "slow_save": "the save request takes `slow_seconds` to answer, then the change is stored "
+                 "(a twin's form: stored at once, answered late)",
     "late_store": "the save answers at once; the change is stored `slow_seconds` later",
     "late_draw": "the settings page draws the switch off first and its stored state a moment later",
     "unusual_sign_in": "after the password, a code is 'emailed' (kept in `sent_codes`) and asked for",
