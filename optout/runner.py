@@ -100,7 +100,7 @@ async def _each_account(jobs: list[Job], mode: Mode, resources: Resources, optio
             polite = {job.recipe.platform: asyncio.Semaphore(options.per_platform or len(jobs))
                       for job in jobs}
 
-            async def one(job: Job) -> list[Result]:
+            async def one(job: Job) -> list[T]:
                 async with polite[job.recipe.platform], gate:
                     results = await _run_job(browser, job, mode, resources, options,
                                              launch_visible, work, failed)
@@ -174,7 +174,7 @@ async def _new_context(browser: Browser, state: dict[str, Any] | None = None):
 
 
 async def _run_job(browser: Browser, job: Job, mode: Mode, resources: Resources,
-                   options: RunOptions, launch_visible, work, failed) -> list:
+                   options: RunOptions, launch_visible, work, failed) -> list[T]:
     context = None
     try:
         state = resources.sessions.load(job.account, job.recipe.origin)
