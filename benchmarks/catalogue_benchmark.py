@@ -16,15 +16,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from optout.credentials import Account, MemorySecrets
-from optout.job import Job, Resources
+from optout.app.runner import RunOptions, execute, scan_accounts
+from optout.domain.job import Job, Resources
+from optout.domain.profile import Profile
+from optout.domain.results import Mode
 from optout.practice import PracticePlatform
 from optout.practice.inbox import PracticeInbox
-from optout.profile import Profile
 from optout.recipe import load_recipes
-from optout.results import Mode
-from optout.runner import RunOptions, execute, scan_accounts
-from optout.sessions import NoSessions
+from optout.store.credentials import Account, MemorySecrets
+from optout.store.sessions import NoSessions
 
 
 def jobs_on(practice: PracticePlatform, tag: str) -> tuple[list[Job], MemorySecrets]:

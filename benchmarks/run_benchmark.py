@@ -33,7 +33,7 @@ from pathlib import Path
 
 from playwright.async_api import async_playwright, expect
 
-from optout.browser import LAUNCH_ARGS, find_browser
+from optout.browser.launch import LAUNCH_ARGS, find_browser
 
 SETTINGS = "/mypreferences/d/settings/data-for-ai-improvement"
 SWITCH = "Use my data for training content creation AI models"

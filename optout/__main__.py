@@ -1,3 +1,3 @@
-from optout.cli import main
+from optout.cli.commands import main
 
 main()

@@ -1,13 +1,10 @@
-"""Errors a user can act on, each with the exit code the CLI documents."""
+"""Every error optout raises, in one hierarchy: each has a message a person can act on and the
+exit code the CLI documents. The engine's failures (of an account, of a setting) become results,
+never crashes."""
 
 from __future__ import annotations
 
-# Exit codes (README, "Exit codes").
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2
-EXIT_NEEDS_HUMAN = 3
-EXIT_DRIFT = 4
+from optout.domain.results import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_NEEDS_HUMAN, Status
 
 
 def first_line(exc: BaseException) -> str:
@@ -42,3 +39,36 @@ class BrowserNotFound(BadInput):
 
 class BrowserLaunchFailed(OptoutError):
     """The browser was found but would not start (exit 1)."""
+
+
+class WaitTimedOut(OptoutError):
+    """A bounded wait ran out: never a signal of success."""
+
+
+class AccountFailure(OptoutError):
+    """Stops every remaining setting of the account (sign-in refused, security problem, …)."""
+
+    status = Status.FAILED
+
+
+class NeedsHuman(AccountFailure):
+    """Only a person can go on: a security check, a code sent to them, an expired session."""
+
+    status = Status.NEEDS_HUMAN
+    exit_code = EXIT_NEEDS_HUMAN
+
+
+class SecurityError(AccountFailure):
+    """A sign-in led to a page outside the recipe's allowed origins."""
+
+
+class SettingFailure(OptoutError):
+    """Stops one setting; the others go on. May carry the evidence kept of the page."""
+
+    def __init__(self, message: str, evidence: dict[str, str] | None = None):
+        super().__init__(message)
+        self.evidence = evidence
+
+
+class RecipeMismatch(SettingFailure):
+    """The page no longer has what the recipe looks for."""

@@ -13,12 +13,12 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from optout import credentials
-from optout.browser import find_browser
-from optout.cli import cli
-from optout.credentials import Account
+from optout.browser.launch import find_browser
+from optout.cli.commands import cli
 from optout.practice import PracticePlatform, World
 from optout.recipe import builtin_recipe_dir
+from optout.store import DEFAULT_ACCOUNT, credentials
+from optout.store.credentials import Account
 from tests.memory_keyring import MemoryKeyring
 
 
@@ -58,10 +58,22 @@ def linkedin_toggle_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("OPTOUT_RECIPE_PATH", str(folder))
 
 
-@pytest.fixture
-def practice() -> Iterator[PracticePlatform]:
-    with PracticePlatform(World(slow_seconds=1.5)) as platform:
+SLOW_SECONDS = 1.5
+
+
+@pytest.fixture(scope="session")
+def practice_platform() -> Iterator[PracticePlatform]:
+    """The practice platform, started once for the whole test session (18 servers)."""
+    with PracticePlatform(World(slow_seconds=SLOW_SECONDS)) as platform:
         yield platform
+
+
+@pytest.fixture
+def practice(practice_platform: PracticePlatform) -> Iterator[PracticePlatform]:
+    """The shared practice platform, as new: no users, nothing seen, nothing hung."""
+    practice_platform.world.reset(slow_seconds=SLOW_SECONDS)
+    yield practice_platform
+    practice_platform.world.reset(slow_seconds=SLOW_SECONDS)
 
 
 @pytest.fixture(scope="session")
@@ -76,7 +88,7 @@ class Member:
 
     username: str
     password: str
-    account: str = credentials.DEFAULT_ACCOUNT
+    account: str = DEFAULT_ACCOUNT
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from optout import browser
+from optout.browser import launch as browser
 from optout.errors import BrowserNotFound
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from optout.browser import find_browser
+from optout.browser.launch import find_browser
 from optout.practice.linkedin import GEN_AI
 from tests.conftest import invoke, linkedin_toggle_recipe, results_of
 

@@ -7,14 +7,14 @@ import secrets
 
 import pytest
 
-from optout import credentials
-from optout.credentials import Account
-from optout.history import History
+from optout.domain.results import Result, Status
+from optout.engine.scan import controls as scan_controls
 from optout.practice import TWINS
 from optout.practice.inbox import PracticeInbox
 from optout.recipe import load_recipes
-from optout.results import Result, Status
-from optout.scan import controls as scan_controls
+from optout.store import credentials
+from optout.store.credentials import Account
+from optout.store.history import History
 from tests.conftest import invoke, results_of
 
 RECIPES = load_recipes()
@@ -30,7 +30,7 @@ def profile():
 @pytest.fixture
 def inbox(practice, monkeypatch):
     """The person reads codes from the practice platform's 'email' (passwordless sign-ins)."""
-    monkeypatch.setattr("optout.cli.from_terminal", lambda: PracticeInbox(practice.world))
+    monkeypatch.setattr("optout.signin.person.from_terminal", lambda: PracticeInbox(practice.world))
 
 
 def store(practice, platform: str, *, faults=frozenset()) -> str:
@@ -355,7 +355,7 @@ def test_passwordless_platforms_store_no_password_and_ask_for_the_emailed_code(p
     alone = invoke("run", "claude", "--origin", origin, "--json")  # nobody to read the code
     assert alone.exit_code == 3
     assert "verification code" in results_of(alone)[0]["message"]
-    monkeypatch.setattr("optout.cli.from_terminal", lambda: PracticeInbox(practice.world))
+    monkeypatch.setattr("optout.signin.person.from_terminal", lambda: PracticeInbox(practice.world))
     result = invoke("run", "claude", "--origin", origin, "--json")
     assert result.exit_code == 0, result.output
     assert results_of(result)[0]["verified"] is True

@@ -143,7 +143,7 @@ def test_python_dash_m_demo_ends_verified(optout_home):
 def test_readme_shows_the_real_help():
     from click.testing import CliRunner
 
-    from optout.cli import cli
+    from optout.cli.commands import cli
 
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     shown = readme.split("$ optout --help\n", 1)[1].split("```", 1)[0]
@@ -216,8 +216,8 @@ def test_bad_origin_and_damaged_files_are_bad_input(practice, member, optout_hom
 
 
 def test_page_text_is_never_read_as_markup():
-    from optout import render
-    from optout.results import Result, Status
+    from optout.cli import render
+    from optout.domain.results import Result, Status
 
     with render.stdout.capture() as captured:
         render.results_table([Result("linkedin", "default", "x", "off", Status.FAILED,

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from optout.guide import _target_words as target_words
-from optout.guide import control_words, field_words
+from optout.output.guide import control_words, field_words, target_words
 from optout.recipe import builtin_recipe_dir, load_recipes
 from tests.conftest import invoke
 

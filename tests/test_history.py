@@ -12,10 +12,10 @@ import time
 import pytest
 from flask import Flask, request
 
-from optout.history import SCHEMA_VERSION, History
+from optout.domain.results import Result, Status
 from optout.practice.linkedin import GEN_AI
 from optout.practice.server import Served
-from optout.results import Result, Status
+from optout.store.history import SCHEMA_VERSION, History
 from tests.conftest import invoke, results_of
 
 # LinkedIn's toggle and sign-in; its objection form is tested in test_catalogue.
@@ -267,7 +267,7 @@ def test_schedule_install_status_remove_in_a_target_folder(tmp_path, monkeypatch
 
 
 def test_a_history_migrates_forward_from_version_1(tmp_path):
-    from optout.history import MIGRATIONS
+    from optout.store.history import MIGRATIONS
 
     path = tmp_path / "history.sqlite3"
     db = sqlite3.connect(path)
@@ -316,7 +316,7 @@ def test_managing_a_scheduler_that_is_not_here_is_bad_input():
 
 
 def test_the_report_keeps_each_origin_apart(tmp_path):
-    from optout.report import gather
+    from optout.output.report import gather
 
     with History(tmp_path / "h.sqlite3") as history:
         run = history.start_run("t")

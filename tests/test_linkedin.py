@@ -196,7 +196,7 @@ def test_a_recipe_that_no_longer_matches_keeps_evidence_and_names_ai_controls(pr
 
 
 def test_ai_controls_are_picked_out_of_a_snapshot():
-    from optout.evidence import ai_controls
+    from optout.browser.evidence import ai_controls
 
     snapshot = ('- switch "Use my data for training content creation AI models"\n'
                 '- group:\n  - checkbox "Improve the model for everyone" [checked]\n'

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import async_playwright
 
-from optout.browser import launch
-from optout.locate import ControlNotFound, find, locator_for
+from optout.app.runner import run_sync
+from optout.browser.launch import launch
+from optout.browser.locate import ControlNotFound, find, locator_for
 from optout.recipe import Target
-from optout.runner import run_sync
 
 SETTINGS = """
 <label for="a">Use my data for training content creation AI models</label>
@@ -130,7 +130,7 @@ def test_hidden_copies_neither_hide_nor_make_ambiguous_the_visible_control(html)
 
 
 def test_evidence_masks_what_was_typed_and_nothing_else(tmp_path):
-    from optout.evidence import capture
+    from optout.browser.evidence import capture
 
     async def scenario():
         async with async_playwright() as playwright:

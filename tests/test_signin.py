@@ -10,16 +10,16 @@ import pyotp
 import pytest
 from flask import Flask, redirect, request
 
-from optout import credentials
-from optout.credentials import Account, KeyringSecrets
-from optout.job import Job, Resources
+from optout.app.runner import RunOptions, execute, run_sync, sign_in_by_hand
+from optout.domain.job import Job, Resources
+from optout.domain.results import Mode
 from optout.practice.linkedin import GEN_AI
 from optout.practice.server import Served
 from optout.recipe import load_recipes
-from optout.results import Mode
-from optout.runner import RunOptions, execute, run_sync, sign_in_by_hand
-from optout.sessions import EncryptedSessions
-from optout.storage import data_dir
+from optout.store import credentials
+from optout.store.credentials import Account, KeyringSecrets
+from optout.store.files import data_dir
+from optout.store.sessions import EncryptedSessions
 from tests.conftest import invoke, linkedin_toggle_recipe, results_of
 
 # LinkedIn's toggle and sign-in; its objection form is tested in test_catalogue.
@@ -384,8 +384,8 @@ def test_screenshots_mask_password_and_sensitive_fields(tmp_path):
     """Playwright paints masked elements in one colour; read the pixels back in the browser."""
     from playwright.async_api import async_playwright
 
-    from optout.browser import launch
-    from optout.evidence import capture
+    from optout.browser.evidence import capture
+    from optout.browser.launch import launch
     from optout.recipe import Target
 
     html = ('<input type="password" id="p" value="hunter2hunter2" style="width:200px;height:40px">'

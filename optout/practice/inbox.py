@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from playwright.async_api import Page
 
-from optout.credentials import Account
 from optout.practice.world import World
+from optout.store.credentials import Account
 
 
 class PracticeInbox:

@@ -44,6 +44,13 @@ def signed_in_user() -> str | None:
     return username
 
 
+def member() -> str:
+    """The signed-in user, on a page behind `member_page`."""
+    username = signed_in_user()
+    assert username is not None, "member_page lets only signed-in visitors through"
+    return username
+
+
 def member_page(view):
     """Send visitors who are not signed in to the sign-in page, and back afterwards."""
 
@@ -52,7 +59,7 @@ def member_page(view):
         username = signed_in_user()
         if not username:
             return redirect(url_for("linkedin.login", session_redirect=request.path))
-        user = world().user(username)
+        user = world().known_user(username)
         if "recheck" in user.faults and not user.rechecked:
             # The platform doubts a saved session and asks for an emailed code, no password.
             user.rechecked = True
@@ -91,7 +98,7 @@ def login_submit():
     if not world().check_password(username, password):
         return render_template("linkedin/login.html", redirect_to=redirect_to,
                                error="Wrong email or password. Try again or create an account.")
-    user = world().user(username)
+    user = world().known_user(username)  # the password was right: the user exists
     steps = []
     if "security_check" in user.faults:
         steps.append("security-check")
@@ -114,7 +121,7 @@ def _next_step():
     username, target = session["pending"], session.get("redirect") or url_for("linkedin.feed")
     world().count_sign_in(username)
     session.clear()
-    session.update(user=username, generation=world().user(username).session_generation)
+    session.update(user=username, generation=world().known_user(username).session_generation)
     return redirect(target)
 
 
@@ -186,7 +193,7 @@ def feed():
 @blueprint.get("/mypreferences/d/settings/data-for-ai-improvement")
 @member_page
 def data_for_ai_improvement():
-    username, w = signed_in_user(), world()
+    username, w = member(), world()
     loads = w.count_settings_load(username)
     if w.has_fault(username, "flaky") and loads == 1:
         return "Service Unavailable", 503
@@ -194,7 +201,7 @@ def data_for_ai_improvement():
         w.stopping.wait(timeout=120)  # a page that never finishes, until the platform stops
         return "", 504
     return render_template("linkedin/data_for_ai.html", key=GEN_AI,
-                           late_draw=world().has_fault(signed_in_user(), "late_draw"))
+                           late_draw=w.has_fault(username, "late_draw"))
 
 
 @blueprint.get("/api/settings/<key>")

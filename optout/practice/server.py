@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 from flask import Flask
 from werkzeug.serving import make_server
@@ -13,6 +15,10 @@ from werkzeug.serving import make_server
 from optout.practice import linkedin
 from optout.practice.twin import TwinSpec, create_twin_app, load_specs, pages_blueprint
 from optout.practice.world import World
+
+if TYPE_CHECKING:
+    from _typeshed import OptExcInfo
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 
 def create_app(world: World, extra: TwinSpec | None = None) -> Flask:
@@ -33,15 +39,15 @@ def create_app(world: World, extra: TwinSpec | None = None) -> Flask:
         response.headers["Cache-Control"] = "no-store"
         return response
 
-    app.wsgi_app = _record_session_cookies(app.wsgi_app, world)
-    return app
+    return _recorded(app, world)
 
 
-def _record_session_cookies(wsgi_app, world: World):
+def _record_session_cookies(wsgi_app: WSGIApplication, world: World) -> WSGIApplication:
     """Note every cookie value handed out (Flask sets the session cookie after all hooks)."""
 
-    def app(environ, start_response):
-        def spy(status, headers, exc_info=None):
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        def spy(status: str, headers: list[tuple[str, str]],
+                exc_info: OptExcInfo | None = None) -> Callable[[bytes], object]:
             for name, value in headers:
                 if name.lower() == "set-cookie":
                     cookie = value.split(";")[0].partition("=")[2]
@@ -119,5 +125,8 @@ class PracticePlatform(Served):
 
 
 def _recorded(app: Flask, world: World) -> Flask:
-    app.wsgi_app = _record_session_cookies(app.wsgi_app, world)
+    # Wrapping `wsgi_app` is how Flask documents adding WSGI middleware; mypy takes it for
+    # replacing a method, and compares the wrapper with the unbound method (`self` and all).
+    app.wsgi_app = _record_session_cookies(  # type: ignore[method-assign, assignment]
+        app.wsgi_app, world)
     return app

@@ -182,13 +182,19 @@ def pages_blueprint(spec: TwinSpec, current_user: Callable[[], str | None],
             return view(*args, **kwargs)
         return wrapper
 
+    def member() -> str:
+        """The signed-in user, in a view behind `members_only`."""
+        username = current_user()
+        assert username is not None, "members_only lets only signed-in visitors through"
+        return username
+
     def state(key: str) -> bool:
-        return world().setting(current_user(), key, switches[key].default == "on")
+        return world().setting(member(), key, switches[key].default == "on")
 
     def make_view(page: PageSpec):
         @members_only
         def view():
-            username = current_user()
+            username = member()
             world().count_settings_load(username)
             world().languages.append(request.headers.get("Accept-Language", ""))
             extra = Block(switch=SwitchSpec(**NEW_TOGGLE)) \
@@ -230,8 +236,8 @@ def pages_blueprint(spec: TwinSpec, current_user: Callable[[], str | None],
             return render_template("twin/page.html", spec=spec, page=page, blocks=page.blocks,
                                    state=state, countries=COUNTRIES, confirmation=None,
                                    error=f"Please complete: {', '.join(missing)}."), 400
-        reference = world().submit_form(current_user(), spec.platform, key, answers)
-        if world().has_fault(current_user(), "slow_save"):
+        reference = world().submit_form(member(), spec.platform, key, answers)
+        if world().has_fault(member(), "slow_save"):
             world().stopping.wait(world().slow_seconds)  # kept, but answered late
         return render_template("twin/page.html", spec=spec, page=page, blocks=[],
                                state=state, countries=COUNTRIES,
@@ -291,7 +297,7 @@ def create_twin_app(world_: World, spec: TwinSpec) -> Flask:
         world_.count_sign_in(username)
         target = session.get("next") or spec.home
         session.clear()
-        session.update(user=username, generation=world_.user(username).session_generation)
+        session.update(user=username, generation=world_.known_user(username).session_generation)
         return redirect(target)
 
     if login_path != "/":

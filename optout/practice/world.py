@@ -69,6 +69,21 @@ class World:
         self.saves_in_flight = 0
         self.most_saves_at_once = 0
 
+    def reset(self, slow_seconds: float | None = None) -> None:
+        """Forget every user and everything seen, as a new platform would (the tests share one
+        running platform); pages hung by the `hang` fault are let go first."""
+        self.stopping.set()
+        with self._lock:
+            self._users.clear()
+            self.issued_cookies.clear()
+            self.sign_in_attempts.clear()
+            self.languages.clear()
+            self.saves_in_flight = 0
+            self.most_saves_at_once = 0
+            if slow_seconds is not None:
+                self.slow_seconds = slow_seconds
+        self.stopping = threading.Event()
+
     def add_user(self, username: str, password: str, *, settings: dict[str, bool] | None = None,
                  faults: set[str] | frozenset[str] = frozenset(),
                  totp_secret: str | None = None) -> PracticeUser:
@@ -83,6 +98,11 @@ class World:
     def user(self, username: str) -> PracticeUser | None:
         with self._lock:
             return self._users.get(username)
+
+    def known_user(self, username: str) -> PracticeUser:
+        """A user known to exist: signed in, or past the password."""
+        with self._lock:
+            return self._users[username]
 
     def check_password(self, username: str, password: str) -> bool:
         with self._lock:

@@ -1,0 +1,84 @@
+"""Turn what the user asked for into jobs: recipes x accounts x settings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from optout.app.roster import Row as RosterRow
+from optout.app.roster import accounts as roster_accounts
+from optout.domain.job import Job
+from optout.errors import BadInput
+from optout.recipe import Recipe, select
+from optout.store import credentials
+
+
+def build_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *, all_platforms: bool,
+               account: str | None, origin: str | None, command: str,
+               default_accounts: Mapping[str, str] | None = None,
+               origins: Mapping[str, str] | None = None,
+               only: Sequence[str] = ()) -> list[Job]:
+    """A job for every stored account of every platform asked for.
+
+    Without --account, a platform's account named in the config is used, else every stored one.
+    `origin` points the one platform asked for elsewhere; `origins` points each platform named.
+    `only` keeps just the settings with those ids.
+
+    Raises BadInput (exit 2) for an unknown platform, a missing platform name or missing
+    credentials, before any browser starts.
+    """
+    if platforms and all_platforms:
+        raise BadInput("Name platforms or use --all, not both.")
+    if not platforms and not all_platforms:
+        raise BadInput(f"Name a platform (for example `optout {command} linkedin`) or use --all.")
+    if origin and (all_platforms or len(platforms) != 1):
+        raise BadInput("--origin points one recipe at another origin; name exactly one platform.")
+    select(recipes, list(origins or {}))  # an unknown platform in --origin NAME=URL
+    chosen = list(recipes.values()) if all_platforms else select(recipes, platforms)
+    known = {s.id for recipe in chosen for s in recipe.settings}
+    unknown = [i for i in only if i not in known]
+    if unknown:
+        raise BadInput(f"No setting {', '.join(map(repr, unknown))} in "
+                       f"{', '.join(r.platform for r in chosen)}; `optout list --json` shows "
+                       "each setting's id.")
+
+    jobs: list[Job] = []
+    for recipe in chosen:
+        wanted = account or (default_accounts or {}).get(recipe.platform)
+        stored = [a for a in credentials.accounts(recipe.platform)
+                  if wanted is None or a.name == wanted]
+        if not stored and not all_platforms:
+            which = f" for account {wanted!r}" if wanted else ""
+            flag = f" --account {wanted}" if wanted else ""
+            raise BadInput(f"No credentials stored for {recipe.name}{which}. "
+                           f"Run `optout login {recipe.platform}{flag}` first.")
+        for stored_account in stored:
+            # A per-site platform's account runs on its own site, recorded at login.
+            site = (stored_account.origins[0] if recipe.per_site and stored_account.origins
+                    else None)
+            where = origin or (origins or {}).get(recipe.platform) or site
+            target = recipe.with_origin(where) if where else recipe
+            settings = [s for s in target.settings if not only or s.id in only]
+            if settings:
+                jobs.append(Job(target, stored_account, settings))
+    if not jobs:
+        raise BadInput("No credentials are stored for any platform. "
+                       "Run `optout login PLATFORM` first (`optout list` shows the platforms).")
+    return jobs
+
+
+def roster_jobs(rows: Sequence[RosterRow], recipes: dict[str, Recipe],
+                origin: str | None) -> list[Job]:
+    """A job for every account of a checked roster; `origin` points every recipe elsewhere.
+
+    Forms are filled with each member's details from the roster, never the operator's.
+    """
+    members = {(row.platform, row.account): row.profile for row in rows}
+    jobs = []
+    for account in roster_accounts(rows, recipes, origin):
+        recipe = recipes[account.platform]
+        # A per-site platform's account runs on its own site, recorded at login.
+        where = origin or (account.origins[0] if recipe.per_site else None)
+        target = recipe.with_origin(where) if where else recipe
+        jobs.append(Job(target, account, list(target.settings),
+                        profile=members[(account.platform, account.name)]))
+    return jobs

@@ -1,0 +1,236 @@
+"""Run jobs: one browser, an isolated context per account, several accounts at once."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import ipaddress
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
+
+from playwright.async_api import Browser, Playwright, async_playwright
+from playwright.async_api import Error as PlaywrightError
+
+from optout.browser.launch import LAUNCH_ARGS, launch
+from optout.domain.job import Job, Limits, Resources
+from optout.domain.results import Mode, Result, Status
+from optout.engine.account import AccountRun
+from optout.engine.scan import ScanReport
+from optout.errors import AccountFailure, BadInput, BrowserLaunchFailed, NeedsHuman, OptoutError, first_line
+from optout.redact import redact
+from optout.signin.flow import SignInFlow
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from synchronous code such as the CLI.
+
+    When this thread already runs an event loop (a notebook, a test using Playwright's sync API),
+    the coroutine gets a fresh loop in a worker thread instead of failing.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    browser: str | None = None
+    headed: bool = False
+    concurrency: int = 4
+    per_platform: int | None = None  # at most this many accounts of one platform at once
+    endpoint: str | None = None  # a remote Playwright browser server (ws://…) instead of launching
+    limits: Limits = field(default_factory=Limits)
+    # The browser a person finishes a sign-in in is visible; tests stand in for the person.
+    hand_off_headless: bool = False
+
+
+def _visible_launcher(playwright: Playwright, options: RunOptions):
+    async def launch_visible() -> Browser:
+        return await launch(playwright, explicit=options.browser,
+                            headed=not options.hand_off_headless)
+
+    return launch_visible
+
+
+def _failed_results(job: Job, message: str) -> list[Result]:
+    return [Result(platform=job.recipe.platform, account=job.account.name, setting=s.id,
+                   desired=s.desired, status=Status.FAILED, title=s.title, message=message)
+            for s in job.settings]
+
+
+def _failed_scan(job: Job, message: str) -> list[ScanReport]:
+    return [ScanReport(job.recipe.platform, job.account.name, problem=message,
+                       status=Status.FAILED)]
+
+
+def stream(jobs: list[Job], mode: Mode, resources: Resources,
+           options: RunOptions | None = None) -> AsyncIterator[tuple[int, list[Result]]]:
+    """(job index, results) for each account as soon as it is done; one failing account never
+    stops the others."""
+    return each_account(jobs, mode, resources, options or RunOptions(),
+                        lambda run: run.run(), _failed_results)
+
+
+async def execute(jobs: list[Job], mode: Mode, resources: Resources,
+                  options: RunOptions | None = None) -> list[Result]:
+    """Every job's results, in job order."""
+    return await _in_job_order(stream(jobs, mode, resources, options))
+
+
+def stream_scans(jobs: list[Job], resources: Resources,
+                 options: RunOptions | None = None) -> AsyncIterator[tuple[int, list[ScanReport]]]:
+    """(job index, scan reports) for each account as soon as it is done; changes nothing."""
+    return each_account(jobs, Mode.CHECK, resources, options or RunOptions(),
+                        lambda run: run.scan(), _failed_scan)
+
+
+async def scan_accounts(jobs: list[Job], resources: Resources,
+                        options: RunOptions | None = None) -> list[ScanReport]:
+    """A scan report for every job, in job order; changes nothing."""
+    return await _in_job_order(stream_scans(jobs, resources, options))
+
+
+async def _in_job_order(batches: AsyncIterator[tuple[int, list[T]]]) -> list[T]:
+    done = sorted([batch async for batch in batches], key=lambda batch: batch[0])
+    return [item for _, items in done for item in items]
+
+
+async def each_account(jobs: list[Job], mode: Mode, resources: Resources, options: RunOptions,
+                       work: Callable[[AccountRun], Awaitable[list[T]]],
+                       failed: Callable[[Job, str], list[T]]
+                       ) -> AsyncIterator[tuple[int, list[T]]]:
+    """Do `work` for every job, several accounts at once, each in its own browser context;
+    yield each account's (job index, items) as it finishes."""
+    async with async_playwright() as playwright:
+        browser = await _browser(playwright, options)
+        launch_visible = _visible_launcher(playwright, options)
+        gate = asyncio.Semaphore(max(1, options.concurrency))
+        polite = {job.recipe.platform: asyncio.Semaphore(options.per_platform or len(jobs))
+                  for job in jobs}
+
+        async def one(index: int, job: Job) -> tuple[int, list[T]]:
+            async with polite[job.recipe.platform], gate:
+                return index, await _run_job(browser, job, mode, resources, options,
+                                             launch_visible, work, failed)
+
+        tasks = [asyncio.ensure_future(one(index, job)) for index, job in enumerate(jobs)]
+        try:
+            for finished in asyncio.as_completed(tasks):
+                yield await finished
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await browser.close()
+
+
+async def _browser(playwright: Playwright, options: RunOptions) -> Browser:
+    """The local browser, or one from a remote Playwright server (`--browser-endpoint`)."""
+    if not options.endpoint:
+        return await launch(playwright, explicit=options.browser, headed=options.headed)
+    wanted: dict[str, Any] = {"headless": not options.headed, "args": LAUNCH_ARGS}
+    if options.browser:  # honoured only by servers started with --unsafe
+        wanted["executablePath"] = options.browser
+    try:
+        return await playwright.chromium.connect(
+            options.endpoint, headers={"x-playwright-launch-options": json.dumps(wanted)},
+            timeout=30_000)
+    except PlaywrightError as exc:
+        where = endpoint_host(options.endpoint)
+        raise BrowserLaunchFailed(f"Could not use the browser server at {where}: "
+                                  f"{redact(first_line(exc))}.") from exc
+
+
+def endpoint_host(endpoint: str) -> str:
+    """scheme://host:port of an endpoint: its path or query may carry a token."""
+    parts = urlsplit(endpoint)
+    return f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}"
+
+
+def check_endpoint(endpoint: str) -> None:
+    """BadInput unless a browser server URL is wss://, or ws:// on this machine.
+
+    Passwords and sessions travel over this connection: never in clear across a network.
+    """
+    try:
+        parts = urlsplit(endpoint)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError as exc:
+        raise BadInput("--browser-endpoint must be a ws:// or wss:// address.") from exc
+    if parts.scheme not in ("ws", "wss") or not host:
+        raise BadInput("--browser-endpoint must be a ws:// or wss:// address, such as "
+                       "ws://127.0.0.1:3000/.")
+    if parts.scheme == "ws" and not is_loopback(host):
+        raise BadInput(f"{endpoint_host(endpoint)} is not on this machine, and ws:// would carry "
+                       "passwords in clear across the network; use wss://.")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+async def _new_context(browser: Browser, state: dict[str, Any] | None = None):
+    return await browser.new_context(storage_state=cast(Any, state), locale="en-US",
+                                     service_workers="block")
+
+
+async def _run_job(browser: Browser, job: Job, mode: Mode, resources: Resources,
+                   options: RunOptions, launch_visible, work, failed) -> list[T]:
+    context = None
+    try:
+        state = resources.sessions.load(job.account, job.recipe.origin)
+        context = await _new_context(browser, state)
+        run = AccountRun(context, job, mode, resources, limits=options.limits,
+                         launch_visible=launch_visible)
+        return await work(run)
+    except Exception as exc:  # the account fails, the others go on
+        log.debug("account %s/%s crashed", job.recipe.platform, job.account.name, exc_info=True)
+        return failed(job, redact(str(exc)) if isinstance(exc, OptoutError) else
+                      f"Unexpected error ({type(exc).__name__}); run with --debug for details.")
+    finally:
+        if context is not None:
+            await context.close()
+
+
+async def sign_in_only(job: Job, resources: Resources,
+                       options: RunOptions | None = None) -> AccountFailure | None:
+    """Sign in once with no saved session; None on success, else how it failed."""
+    options = options or RunOptions()
+    async with async_playwright() as playwright:
+        browser = await launch(playwright, explicit=options.browser, headed=options.headed)
+        try:
+            run = AccountRun(await _new_context(browser), job, Mode.RUN, resources,
+                             limits=options.limits,
+                             launch_visible=_visible_launcher(playwright, options))
+            return await run.check_sign_in()
+        finally:
+            await browser.close()
+
+
+async def sign_in_by_hand(job: Job, resources: Resources, options: RunOptions | None = None) -> None:
+    """Open the sign-in page in a visible browser and keep the session once the person is in."""
+    options = options or RunOptions()
+    if not resources.person.present:
+        raise NeedsHuman("Signing in by hand needs a person at a terminal to open the browser for.")
+    async with async_playwright() as playwright:
+        flow = SignInFlow(None, job.recipe, job.account, resources, options.limits,
+                          _visible_launcher(playwright, options))
+        await flow.by_hand(job.recipe.sign_in_url(), None,
+                           f"Sign in to {job.recipe.name} however you like (password, passkey, "
+                           "single sign-on).")

@@ -1,0 +1,102 @@
+"""The application layer: one place that runs planned jobs, streams each account's results as it
+finishes, keeps them in the history and tells the person, off the event loop.
+
+The CLI calls this and renders what it returns; it never drives the engine itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+
+from optout.app import notify
+from optout.app.runner import RunOptions, execute, run_sync, scan_accounts, stream
+from optout.domain.job import Job, Resources
+from optout.domain.results import Mode, Result
+from optout.engine.scan import ScanReport
+from optout.store.history import History, Reset, recipe_version
+
+log = logging.getLogger(__name__)
+
+# Told about each account as it finishes (a progress bar); and about problems worth a line.
+OnAccount = Callable[[list[Result]], None]
+OnProblem = Callable[[str], None]
+
+
+class Recorder:
+    """Keeps each account's results in the history and sends the notifications they call for.
+
+    It runs on one worker thread, so a slow disk or mail server never stalls the accounts still
+    running in the browser.
+    """
+
+    def __init__(self, history: History, run_id: int, jobs: Sequence[Job], urls: Sequence[str],
+                 on_problem: OnProblem):
+        self.history = history
+        self.run_id = run_id
+        self.urls = list(urls)
+        self.on_problem = on_problem
+        self.versions = {job.recipe.platform: recipe_version(job.recipe) for job in jobs}
+        self.origins = {(job.recipe.platform, job.account.name): job.recipe.origin for job in jobs}
+
+    def keep(self, results: list[Result]) -> list[Result]:
+        """The results as the person sees them: each reset found is told in its message."""
+        kept, found = [], []
+        for result in results:
+            reset: Reset | None = None
+            try:
+                reset = self.history.record(self.run_id, result, self.versions[result.platform],
+                                            self.origins[(result.platform, result.account)])
+            except sqlite3.Error as exc:  # the run's results still count and are shown
+                self.on_problem(f"Could not write the history: {exc}.")
+            if reset:
+                found.append(reset)
+                result = replace(result, message=f"{result.message} {reset.sentence()}".strip())
+            kept.append(result)
+        for problem in notify.send(self.urls, kept, found):
+            self.on_problem(problem)
+        return kept
+
+
+def run_and_record(jobs: list[Job], mode: Mode, resources: Resources, options: RunOptions, *,
+                   command: str, urls: Sequence[str], on_problem: OnProblem,
+                   on_account: OnAccount | None = None,
+                   resumed_from: int | None = None) -> list[Result]:
+    """Run the jobs and keep every account's results as soon as it is done (so an interrupted
+    run has kept and told everything it found); all results, in job order."""
+    if not jobs:
+        return []
+    with History() as history, ThreadPoolExecutor(1, thread_name_prefix="optout-record") as worker:
+        for job in jobs:  # forms already sent are not sent twice
+            job.submitted = history.submissions(job.recipe.platform, job.account.name,
+                                                job.recipe.origin)
+        run_id = history.start_run(command, resumed_from)
+        recorder = Recorder(history, run_id, jobs, urls, on_problem)
+
+        async def go() -> list[Result]:
+            loop = asyncio.get_running_loop()
+            done: list[tuple[int, list[Result]]] = []
+            async for index, results in stream(jobs, mode, resources, options):
+                kept = await loop.run_in_executor(worker, recorder.keep, results)
+                done.append((index, kept))
+                if on_account:
+                    on_account(kept)
+            return [result for _, batch in sorted(done, key=lambda d: d[0]) for result in batch]
+
+        results = run_sync(go())
+        history.finish_run(run_id)
+    return results
+
+
+def run_only(jobs: list[Job], mode: Mode, resources: Resources, options: RunOptions) -> list[Result]:
+    """Run the jobs and keep nothing (the practice platform's throwaway accounts)."""
+    return run_sync(execute(jobs, mode, resources, options))
+
+
+def scan(jobs: list[Job], resources: Resources, options: RunOptions) -> list[ScanReport]:
+    """A scan report for every job, in job order; changes nothing, keeps nothing."""
+    return run_sync(scan_accounts(jobs, resources, options))

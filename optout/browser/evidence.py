@@ -1,0 +1,109 @@
+"""Evidence of each verification: a masked screenshot, the accessibility snapshot, the time."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+import yaml
+from playwright.async_api import Page
+
+from optout.browser.locate import locator_for
+from optout.browser.waits import bounded
+from optout.domain.targets import Target
+from optout.redact import MASK, redact
+from optout.store.files import write_private
+
+# What a person typed into masked fields (ticks and choices carry nothing personal).
+_TYPED_VALUES = """els => els.map(el => ['checkbox', 'radio'].includes(el.type) ? ''
+                                : (el.tagName === 'SELECT' ? '' : (el.value || el.textContent)))"""
+MIN_MASKED = 3
+
+# Inputs masked in every screenshot, whatever the recipe says.
+ALWAYS_MASKED = "input[type=password]"
+SCRIPT_LIMIT_MS = 15_000
+
+
+def _stamp(now: datetime) -> str:
+    return now.strftime("%Y%m%dT%H%M%S%fZ")
+
+
+async def capture(page: Page, folder: Path, label: str, facts: Mapping[str, object],
+                  sensitive: Sequence[Target] = ()) -> dict[str, str]:
+    """Keep a screenshot (password and sensitive fields masked), the ARIA snapshot and a record."""
+    now = datetime.now(timezone.utc)
+    slug = re.sub(r"[^a-z0-9-]+", "-", label.lower()).strip("-")
+    where = folder / f"{_stamp(now)}-{slug}"
+    masks = [page.locator(ALWAYS_MASKED), *(locator_for(page, t) for t in sensitive)]
+    screenshot = await page.screenshot(full_page=True, mask=masks)
+    snapshot = redact(await page.locator("body").aria_snapshot())
+    # The snapshot lists input values, password fields' included: mask what the screenshot masks.
+    for mask in masks:
+        values = await bounded(mask.evaluate_all(_TYPED_VALUES), SCRIPT_LIMIT_MS,
+                               "reading masked fields")
+        for value in values:
+            # Short values ("on", "GB") would mask unrelated words of the snapshot.
+            if value and len(value.strip()) >= MIN_MASKED:
+                snapshot = snapshot.replace(value.strip(), MASK)
+    record: dict[str, object] = {"time": now.isoformat(timespec="seconds"),
+                                 "url": redact(page.url), **facts}
+    paths = {
+        "screenshot": write_private(where / "page.png", screenshot),
+        "snapshot": write_private(where / "page.aria.yml", snapshot),
+        "record": write_private(where / "record.json", json.dumps(record, indent=2) + "\n"),
+    }
+    return {"time": str(record["time"]), **{name: str(path) for name, path in paths.items()}}
+
+
+# Words that mark a control as being about AI or data use for training. Personalisation alone
+# (ads, recommendations, memory) is not training, so it is left out.
+AI_WORDS = re.compile(
+    r"\b(ai|a\.i\.|artificial intelligence|generative|genai|train(s|ed|ing)?|models?|"
+    r"machine learning|improv(e|es|ing|ement))\b", re.IGNORECASE)
+_CONTROL_ROLES = {"switch", "checkbox", "radio", "combobox", "button", "link", "menuitemcheckbox"}
+# One node of Playwright's ARIA snapshot, once read as YAML: `switch "Name" [checked]`.
+_NODE = re.compile(r'^([a-z]+)(?: "((?:[^"\\]|\\.)*)")?(.*)$', re.DOTALL)
+
+
+def snapshot_nodes(snapshot: str) -> list[tuple[str, str, str]]:
+    """(role, name, attributes) of every named node of an ARIA snapshot, in page order.
+
+    The snapshot is YAML: names holding ": " or quotes come quoted and escaped, so it is read as
+    YAML rather than line by line.
+    """
+    try:
+        tree = yaml.safe_load(snapshot)
+    except yaml.YAMLError as exc:
+        raise ValueError(f"the page's accessibility snapshot could not be read ({exc})") from exc
+    found: list[tuple[str, str, str]] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                walk(key)
+                if not isinstance(value, str):  # a string value is text, never a control
+                    walk(value)
+        elif isinstance(node, str):
+            match = _NODE.match(node)
+            if match and match[2] is not None:
+                name = re.sub(r"\\(.)", r"\1", match[2])
+                found.append((match[1], name, match[3]))
+
+    walk(tree)
+    return found
+
+
+def ai_controls(snapshot: str) -> list[str]:
+    """The controls in an accessibility snapshot whose names speak of AI, training or models."""
+    found = []
+    for role, name, _ in snapshot_nodes(snapshot):
+        described = f'{role} "{name}"'
+        if role in _CONTROL_ROLES and AI_WORDS.search(name) and described not in found:
+            found.append(described)
+    return found

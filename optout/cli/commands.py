@@ -1,0 +1,964 @@
+"""The command line: parse, call, render. The work happens in the modules it calls."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import secrets
+import shlex
+import sys
+import tempfile
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+import click
+
+from optout import __version__
+from optout.app.schedule import SECONDS, SYSTEMS, detect_system, entries, install, installed, remove
+from optout.domain.results import EXIT_DRIFT, EXIT_FAILED, EXIT_NEEDS_HUMAN, Mode, Result, Status, exit_code
+from optout.errors import AccountFailure, BadInput, NeedsHuman, OptoutError
+from optout.output import FORMATS
+from optout.redact import RedactingFormatter, redact
+from optout.store import DEFAULT_ACCOUNT
+from optout.store.files import data_dir, write_private
+
+if TYPE_CHECKING:
+    from rich.progress import Progress as ProgressBar
+
+    from optout.app import service
+    from optout.app.runner import RunOptions
+    from optout.domain.job import Job, Limits, Progress
+    from optout.domain.profile import Profile
+    from optout.recipe import Recipe
+    from optout.store.config import Config
+    from optout.store.credentials import SecretSource
+
+# Accounts at once: measured on 2 cores, throughput stops growing past 4 (README, Benchmark).
+DEFAULT_CONCURRENCY = max(2, min(8, 2 * (os.cpu_count() or 1)))
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0  every setting verified in (check, dry run: found in) its desired state
+  1  something failed or could not be verified (a rejected password included)
+  2  bad input: unknown platform, invalid recipe, no stored credentials, bad flag
+  3  a person is needed
+  4  check or dry run found a setting not in its desired state; scan found an
+     AI control no recipe covers"""
+
+class OptoutGroup(click.Group):
+    """Turns OptoutError into a short message and its exit code; tracebacks only with --debug."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except OptoutError as exc:
+            _fail(ctx, redact(str(exc)), exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            _fail(ctx, f"Unexpected error: {redact(str(exc)) or type(exc).__name__}. "
+                       "Run again with --debug for the details.", EXIT_FAILED)
+
+
+def _fail(ctx: click.Context, message: str, code: int) -> None:
+    if ctx.find_root().params.get("debug"):
+        click.echo(redact(traceback.format_exc()), err=True)
+    click.echo(f"Error: {message}", err=True)
+    ctx.exit(code)
+
+
+@click.group(cls=OptoutGroup, epilog=EXIT_CODES_HELP,
+             context_settings={"max_content_width": 100})
+@click.version_option(__version__, prog_name="optout")
+@click.option("--debug", is_flag=True, help="Show details and tracebacks (secrets stay masked).")
+@click.option("--recipes", "recipe_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="Extra recipe folder (repeatable; also OPTOUT_RECIPE_PATH). Its recipes win.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, recipe_dirs: tuple[str, ...]) -> None:
+    """Switch off AI training on your accounts, and prove the change stuck.
+
+    \b
+    Try it first on the built-in practice platform:
+      optout demo
+    Then with a real account:
+      optout login linkedin
+      optout run linkedin
+    """
+    from optout.store.config import load_config
+    os.umask(0o077)  # everything the tool writes is private to the user
+    ctx.obj = {"recipe_dirs": recipe_dirs, "config": load_config()}
+    if debug:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(RedactingFormatter("%(asctime)s %(name)s: %(message)s"))
+        logging.basicConfig(level=logging.DEBUG, handlers=[handler], force=True)
+        logging.getLogger("asyncio").setLevel(logging.INFO)
+
+
+def _recipes(ctx: click.Context) -> dict[str, Recipe]:
+    from optout.recipe import load_recipes
+    return load_recipes(ctx.obj["recipe_dirs"])
+
+
+def _origin(value: str | None) -> str | None:
+    from optout.recipe import normalise_origin
+    return normalise_origin(value) if value else None
+
+
+def _finish(results: list[Result], as_json: bool) -> None:
+    from optout.cli import render
+    if as_json:
+        click.echo(render.results_json(results))
+    else:
+        render.results_table(results)
+    sys.exit(exit_code(results))
+
+
+def _narration(narrate: bool) -> Progress | None:
+    """Step-by-step progress lines, unless asked for quiet or --debug already narrates (timed)."""
+    from optout.cli import render
+    debug = click.get_current_context().find_root().params.get("debug")
+    return render.progress if narrate and not debug else None
+
+
+def _opt_out(ctx: click.Context, mode: Mode, *, platforms: tuple[str, ...], all_platforms: bool,
+             account: str | None, origin: tuple[str, ...], browser: str | None,
+             timeout: float | None, as_json: bool, headed: bool, notify: tuple[str, ...],
+             setting: tuple[str, ...], resubmit: bool = False) -> None:
+    """run and check: plan, execute, keep the history, tell the person, render, exit."""
+    from optout.app.runner import RunOptions
+    from optout.store.credentials import KeyringSecrets
+    urls = _notify_urls(ctx, notify)
+    with _told_if_it_cannot_start(ctx, urls):
+        jobs = _jobs(ctx, platforms, all_platforms, account, origin, setting)
+    options = RunOptions(browser=browser, headed=headed, limits=_limits(timeout))
+    command = " ".join([ctx.info_name or "", *platforms]).strip()
+    results = _run_and_keep(jobs, mode, command=command, secrets=KeyringSecrets(),
+                            options=options, narrate=True, urls=urls,
+                            profile=ctx.obj["config"].profile, resubmit=resubmit)
+    _finish(results, as_json)
+
+
+def _jobs(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool,
+          account: str | None, origin: tuple[str, ...], only: tuple[str, ...] = ()) -> list[Job]:
+    """The accounts to work on, from the stored credentials; BadInput before any browser."""
+    from optout.app.plan import build_jobs
+    from optout.store import credentials
+    config: Config = ctx.obj["config"]
+    credentials.require_keyring()
+    single, per_platform = _origins(origin)
+    return build_jobs(_recipes(ctx), platforms, all_platforms=all_platforms, account=account,
+                      origin=single, origins=per_platform, command=ctx.info_name or "run",
+                      default_accounts=config.accounts, only=only)
+
+
+def _origins(values: tuple[str, ...]) -> tuple[str | None, dict[str, str]]:
+    """--origin URL (one platform) and --origin PLATFORM=URL (any number)."""
+    from optout.recipe import normalise_origin
+    single, per_platform = None, {}
+    for value in values:
+        name, sep, url = value.partition("=")
+        if sep and "://" not in name:
+            per_platform[name] = normalise_origin(url)
+        elif single is None:
+            single = normalise_origin(value)
+        else:
+            raise BadInput("Give --origin URL once, or --origin PLATFORM=URL for each platform.")
+    return single, per_platform
+
+
+def _notify_urls(ctx: click.Context, notify: tuple[str, ...]) -> list[str]:
+    from optout.app.notify import check_urls
+    urls = [*ctx.obj["config"].notify, *notify]
+    check_urls(urls)
+    return urls
+
+
+@contextmanager
+def _told_if_it_cannot_start(ctx: click.Context, urls: list[str]) -> Iterator[None]:
+    """A scheduled run has nobody watching its output: say it could not even start."""
+    from optout.app.notify import send_failure
+    try:
+        yield
+    except OptoutError as exc:
+        send_failure(urls, f"optout {ctx.info_name} could not start", str(exc))
+        raise
+
+
+def _limits(timeout: float | None) -> Limits:
+    from optout.domain.job import Limits
+    return Limits.from_timeout(timeout) if timeout else Limits()
+
+
+def _run_and_keep(jobs: list[Job], mode: Mode, *, command: str, secrets: SecretSource,
+                  options: RunOptions, narrate: bool, urls: list[str],
+                  progress: ProgressBar | None = None, resumed_from: int | None = None,
+                  profile: Profile | None = None, resubmit: bool = False) -> list[Result]:
+    """Run the jobs through the application layer, which keeps each account's results and
+    tells the person as soon as it is done; a progress bar advances with each account."""
+    from rich.markup import escape
+
+    from optout.app import service
+    from optout.cli import render
+    from optout.domain.job import Resources
+    from optout.domain.profile import Profile
+    from optout.signin.person import from_terminal
+    from optout.store.sessions import EncryptedSessions
+
+    task = progress.add_task("Accounts", total=len(jobs)) if progress else None
+    resources = Resources(secrets=secrets, sessions=EncryptedSessions(),
+                          evidence_dir=data_dir() / "evidence", person=from_terminal(),
+                          progress=_narration(narrate), profile=profile or Profile(),
+                          resubmit=resubmit)
+    return service.run_and_record(
+        jobs, mode, resources, options, command=command, urls=urls, resumed_from=resumed_from,
+        on_problem=lambda problem: render.stderr.print(escape(problem), highlight=False),
+        on_account=(lambda _: progress.advance(task)) if progress is not None and task is not None
+        else None)
+
+
+# Options shared by run and check.
+def _target_options(command):
+    command = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")(command)
+    command = click.option("--notify", metavar="URL", multiple=True,
+                           help="Apprise URL told of resets, failures and a needed person "
+                                "(repeatable; also the config file).")(command)
+    command = click.option("--timeout", type=click.FloatRange(min=1, max=600), metavar="SECONDS",
+                           help="Longest a page may take to load (default 30).")(command)
+    command = click.option("--browser", metavar="PATH",
+                           help="Chromium or Chrome to use (also OPTOUT_BROWSER).")(command)
+    command = click.option("--origin", metavar="[PLATFORM=]URL", multiple=True,
+                           help="Point a recipe at another origin (practice platform, mirror); "
+                                "PLATFORM=URL for one of several.")(command)
+    command = click.option("--setting", metavar="ID", multiple=True,
+                           help="Only this setting (repeatable; ids from `optout list --json`).")(command)
+    command = click.option("--account", metavar="NAME",
+                           help="Only this stored account (default: the config's, else every "
+                                "stored account).")(command)
+    command = click.option("--all", "all_platforms", is_flag=True,
+                           help="Every platform with stored credentials.")(command)
+    return click.argument("platforms", nargs=-1)(command)
+
+
+@cli.command(epilog=EXIT_CODES_HELP, short_help="Opt out: switch settings and verify them.")
+@_target_options
+@click.option("--dry-run", is_flag=True, help="Read and report; change nothing.")
+@click.option("--headed", is_flag=True, help="Show the browser window.")
+@click.option("--resubmit", is_flag=True, help="Send objection forms again, though sent before.")
+@click.pass_context
+def run(ctx: click.Context, dry_run: bool, **options) -> None:
+    """Switch each AI-training setting to its desired state and verify it on a fresh load, and
+    send each objection form once (filled from `optout profile`), verified by the platform's
+    confirmation. With --all, every platform with stored credentials, in parallel.
+
+    \b
+    Examples:
+      optout run linkedin
+      optout run --all --json
+      optout run linkedin --dry-run
+    """
+    _opt_out(ctx, Mode.DRY_RUN if dry_run else Mode.RUN, **options)
+
+
+@cli.command(epilog=EXIT_CODES_HELP, short_help="Read settings; change nothing (--fix: re-apply).")
+@_target_options
+@click.option("--fix", is_flag=True, help="Switch back, and verify, any setting not as desired.")
+@click.pass_context
+def check(ctx: click.Context, fix: bool, **options) -> None:
+    """Read each setting; exit 4 if one is not as desired, or was turned back on (a reset).
+
+    Each reading is compared with the history: a setting last seen in its desired state and now
+    found out of it is a reset, recorded and notified. With --fix it is switched back and verified.
+
+    \b
+    Examples:
+      optout check linkedin
+      optout check --all --json
+      optout check --all --fix --notify 'mailto://me:app-password@gmail.com'
+    """
+    _opt_out(ctx, Mode.FIX if fix else Mode.CHECK, headed=False, **options)
+
+
+@cli.command(short_help="Find AI controls on the recipes' pages, new ones included.")
+@click.argument("platforms", nargs=-1)
+@click.option("--all", "all_platforms", is_flag=True, help="Every platform with stored credentials.")
+@click.option("--account", metavar="NAME", help="Only this stored account.")
+@click.option("--origin", metavar="[PLATFORM=]URL", multiple=True,
+              help="Point a recipe at another origin; PLATFORM=URL for one of several.")
+@click.option("--browser", metavar="PATH", help="Chromium or Chrome to use (also OPTOUT_BROWSER).")
+@click.option("--timeout", type=click.FloatRange(min=1, max=600), metavar="SECONDS",
+              help="Longest a page may take to load (default 30).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_context
+def scan(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool, account: str | None,
+         origin: tuple[str, ...], browser: str | None, timeout: float | None,
+         as_json: bool) -> None:
+    """Visit every settings page a recipe lists and report each switch, checkbox and form whose
+    name speaks of AI, training, models or improving products, marking the ones the recipe
+    covers. Changes nothing. Exit 4 when one is not covered: the platform may have added it.
+
+    \b
+    Examples:
+      optout scan linkedin
+      optout scan --all --json
+    """
+    from optout.app.runner import RunOptions
+    from optout.cli import render
+    from optout.domain.job import Resources
+    from optout.signin.person import from_terminal
+    from optout.store.credentials import KeyringSecrets
+    from optout.store.sessions import EncryptedSessions
+    jobs = _jobs(ctx, platforms, all_platforms, account, origin)
+    resources = Resources(secrets=KeyringSecrets(), sessions=EncryptedSessions(),
+                          evidence_dir=data_dir() / "evidence", person=from_terminal(),
+                          progress=_narration(not as_json))
+    options = RunOptions(browser=browser, limits=_limits(timeout))
+    reports = service.scan(jobs, resources, options)
+    if as_json:
+        click.echo(render.scan_json(reports))
+    else:
+        render.scan_table(reports)
+    statuses = {r.status for r in reports if r.status}
+    if Status.FAILED in statuses:
+        sys.exit(EXIT_FAILED)
+    if Status.NEEDS_HUMAN in statuses:
+        sys.exit(EXIT_NEEDS_HUMAN)
+    sys.exit(EXIT_DRIFT if any(r.uncovered for r in reports) else 0)
+
+
+@cli.command(short_help="Your name, email, country and objection, for forms.")
+@click.option("--name", help="Your name as the platforms know it.")
+@click.option("--email", help="The email address of your accounts.")
+@click.option("--country", help="Your country, as the forms' lists word it (e.g. Germany).")
+@click.option("--objection-file", type=click.File("r", encoding="utf-8"), metavar="FILE",
+              help="Your own objection text ('-' for stdin) instead of the recipes' reasoned one.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_context
+def profile(ctx: click.Context, name: str | None, email: str | None, country: str | None,
+            objection_file, as_json: bool) -> None:
+    """Show or change the profile objection forms are filled from. It is kept in the private
+    config file; forms are sent only by `optout run`, once each (--resubmit to send again).
+
+    \b
+    Examples:
+      optout profile --name "Ada Lovelace" --email ada@example.com --country "United Kingdom"
+      optout profile --objection-file my-objection.txt
+      optout profile
+    """
+    from optout.store.config import config_path, update_profile
+    changes = {k: v for k, v in (("name", name), ("email", email), ("country", country)) if v}
+    if objection_file is not None:
+        text = objection_file.read().strip()
+        if not text:
+            raise BadInput("The objection file is empty; write your objection in it, or leave "
+                           "--objection-file out to use the recipes' text.")
+        changes["objection"] = text
+    current = update_profile(changes) if changes else ctx.obj["config"].profile
+    if as_json:
+        click.echo(json.dumps(current.model_dump(), indent=2))
+        return
+    for key in ("name", "email", "country"):
+        click.echo(f"{key}: {getattr(current, key) or '(not set)'}")
+    click.echo(f"objection: {'your own text' if current.objection else 'the recipes’ reasoned text'}")
+    if changes:
+        click.echo(f"Saved in {config_path()}.")
+
+
+@cli.command(short_help="Latest known state of every setting.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def status(as_json: bool) -> None:
+    """The latest known state of every account and setting, when it was last checked and
+    verified, and how often the platform turned it back.
+
+    \b
+    Examples:
+      optout status
+      optout status --json
+    """
+    from optout.cli import render
+    from optout.store.history import History
+    with History() as history:
+        rows = history.status()
+    if as_json:
+        click.echo(json.dumps({"settings": rows}, indent=2))
+    elif rows:
+        render.status_table(rows)
+    else:
+        click.echo("Nothing recorded yet: run `optout run PLATFORM` or `optout check PLATFORM`.")
+
+
+@cli.command(short_help="The timeline of observations and resets.")
+@click.argument("platform", required=False)
+@click.option("--account", metavar="NAME", help="Only this account.")
+@click.option("--since", metavar="WHEN", help="Only since a date (2026-11-01) or a span ago (7d, 12h).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def history(platform: str | None, account: str | None, since: str | None, as_json: bool) -> None:
+    """Every observation kept, oldest first, and the resets found among them.
+
+    \b
+    Examples:
+      optout history
+      optout history linkedin --since 7d
+      optout history --account work --json
+    """
+    from optout.cli import render
+    from optout.store.history import History
+    start = parse_since(since) if since else None
+    with History() as kept:
+        rows = kept.timeline(platform, account, start)
+        resets = kept.resets(platform, account, start)
+    if as_json:
+        click.echo(json.dumps({"observations": rows, "resets": resets}, indent=2))
+    elif rows:
+        render.history_table(rows, resets)
+    else:
+        click.echo("Nothing recorded for that selection.")
+
+
+def parse_since(text: str) -> str:
+    """An ISO time in UTC from '2026-11-01', '2026-11-01T09:00' or a span ago like '7d' or '12h'."""
+    span = re.fullmatch(r"(\d+)([hd])", text.strip())
+    if span:
+        hours = int(span[1]) * (24 if span[2] == "d" else 1)
+        try:
+            moment = datetime.now(timezone.utc) - timedelta(hours=hours)
+        except OverflowError as exc:
+            raise BadInput(f"--since {text!r} reaches back before the year 1.") from exc
+    else:
+        try:
+            moment = datetime.fromisoformat(text.strip())
+        except ValueError as exc:
+            raise BadInput(f"--since {text!r} is neither a date like 2026-11-01 nor a span like "
+                           "7d or 12h.") from exc
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+@cli.command(short_help="One HTML page of proof, with evidence.")
+@click.option("--html", "html_file", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+              help="Where to write it (default: report.html in the data folder).")
+@click.option("--account", metavar="NAME", help="Only this account.")
+def report(html_file: str | None, account: str | None) -> None:
+    """Write one self-contained HTML page: each setting, its state, when it was switched off and
+    verified, the platform's resets, and the evidence screenshots embedded. It is the record a
+    person can attach to a complaint.
+
+    \b
+    Examples:
+      optout report
+      optout report --html linkedin-proof.html --account work
+    """
+    from optout.output.report import gather, render_html
+    from optout.store.history import History
+    with History() as history:
+        entries = gather(history, account=account)
+    target = Path(html_file) if html_file else data_dir() / "report.html"
+    write_private(target, render_html(entries, account))
+    click.echo(f"Wrote {target} ({len(entries)} settings).")
+
+
+@cli.group(short_help="Re-check on a schedule with the system's scheduler.")
+def schedule() -> None:
+    """Install, show or remove a scheduled `optout check --all`: a systemd user timer on Linux
+    (cron where there is no systemd), a launchd agent on macOS, a Task Scheduler task on Windows.
+    """
+
+
+_system_option = click.option(
+    "--system", type=click.Choice(["auto", *SYSTEMS]), default="auto", show_default=True,
+    callback=lambda ctx, param, value: detect_system() if value == "auto" else value,
+    help="Which scheduler to use (auto: this machine's).")
+_target_option = click.option(
+    "--target", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+    help="Write the entries into DIR instead of the scheduler (for review or tests).")
+
+
+@schedule.command("install")
+@click.option("--every", type=click.Choice(list(SECONDS)), help="How often (default: config, else 1d).")
+@click.option("--fix/--no-fix", default=None, help="Switch back, and verify, what was turned back on.")
+@click.option("--notify", metavar="URL", multiple=True,
+              help="Apprise URL to tell (kept in the private config file, not in the schedule).")
+@_system_option
+@_target_option
+@click.option("--dry-run", is_flag=True, help="Show the entries; install nothing.")
+@click.pass_context
+def schedule_install(ctx: click.Context, every: str | None, fix: bool | None,
+                     notify: tuple[str, ...], system: str, target: Path | None,
+                     dry_run: bool) -> None:
+    """Install a scheduled re-check.
+
+    \b
+    Examples:
+      optout schedule install --every 7d --fix --notify 'ntfy://my-topic'
+      optout schedule install --every 12h --dry-run --system launchd
+    """
+    from optout.app.notify import check_urls
+    from optout.store.config import add_notify_urls, config_path
+    defaults = ctx.obj["config"].schedule
+    every, fix = every or defaults.every, defaults.fix if fix is None else fix
+    check_urls(notify)
+    if dry_run:
+        for entry in entries(system, every, fix):
+            click.echo(f"# {entry.what}\n{entry.content}")
+            for command in entry.apply if entry.path else []:  # a file, then commands that load it
+                click.echo(f"# then: {shlex.join(command)}")
+        if notify:
+            click.echo(f"# and the notification URLs go to {config_path()}")
+        return
+    if notify:
+        add_notify_urls(list(notify))
+    install(system, every, fix, target)
+    where = f" in {target}" if target else ""
+    click.echo(f"Installed a {system} re-check every {every}{' with --fix' if fix else ''}{where}.")
+
+
+@schedule.command("status")
+@_system_option
+@_target_option
+def schedule_status(system: str, target: Path | None) -> None:
+    """Show the installed re-check, if there is one."""
+    content = installed(system, target)
+    if content is None:
+        click.echo(f"No {system} re-check is installed; see `optout schedule install --help`.")
+    else:
+        click.echo(f"A {system} re-check is installed:\n{content}")
+
+
+@schedule.command("remove")
+@_system_option
+@_target_option
+def schedule_remove(system: str, target: Path | None) -> None:
+    """Remove the installed re-check."""
+    if remove(system, target):
+        click.echo(f"Removed the {system} re-check.")
+    else:
+        click.echo(f"No {system} re-check was installed.")
+
+
+@cli.command(epilog=EXIT_CODES_HELP, short_help="Opt out many accounts from a roster.")
+@click.argument("roster", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--origin", metavar="URL", help="Point every recipe at another origin.")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=DEFAULT_CONCURRENCY,
+              show_default=True, help="Accounts at once, each in its own browser context.")
+@click.option("--per-platform", type=click.IntRange(1, 64), metavar="N",
+              help="At most N accounts of one platform at once, to stay polite.")
+@click.option("--resume", is_flag=True,
+              help="Skip the accounts already verified by the last run of this roster.")
+@click.option("--dry-run", is_flag=True, help="Read and report; change nothing.")
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Also write the results as CSV.")
+@click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path),
+              metavar="FILE", help="Also write the HTML report for the roster's accounts.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.option("--notify", metavar="URL", multiple=True, help="Apprise URL (repeatable).")
+@click.option("--timeout", type=click.FloatRange(min=1, max=600), metavar="SECONDS",
+              help="Longest a page may take to load (default 30).")
+@click.option("--browser", metavar="PATH", help="Chromium or Chrome to use (also OPTOUT_BROWSER).")
+@click.option("--browser-endpoint", metavar="WS_URL",
+              help="Use a remote Playwright browser server (ws://…) instead of a local browser.")
+@click.pass_context
+def bulk(ctx: click.Context, roster: Path, origin: str | None, concurrency: int,
+         per_platform: int | None, resume: bool, dry_run: bool, csv_file: Path | None,
+         html_file: Path | None, as_json: bool, notify: tuple[str, ...], timeout: float | None,
+         browser: str | None, browser_endpoint: str | None) -> None:
+    """Opt out every account of a roster: CSV or YAML rows of platform, account, username and,
+    optionally, password_command (run without a shell; else the password comes from the
+    keyring). The roster is checked whole before anything runs. Ctrl-C stops cleanly; run the
+    same command with --resume to go on.
+
+    \b
+    Examples:
+      optout bulk members.csv --concurrency 8 --per-platform 4 --csv results.csv
+      optout bulk members.yaml --resume --html proof.html
+      optout bulk members.csv --browser-endpoint ws://grid.example:3000/
+    """
+    from rich.progress import MofNCompleteColumn
+    from rich.progress import Progress as ProgressBar
+
+    from optout.app import roster as roster_file
+    from optout.app.plan import roster_jobs
+    from optout.app.roster import RosterSecrets
+    from optout.app.runner import RunOptions, check_endpoint
+    from optout.cli import render
+    from optout.output.report import gather, render_html
+    from optout.store import credentials
+    from optout.store.history import History
+    urls = _notify_urls(ctx, notify)
+    with _told_if_it_cannot_start(ctx, urls):
+        if browser_endpoint:
+            check_endpoint(browser_endpoint)
+        for output in filter(None, (csv_file, html_file)):
+            if not output.parent.is_dir() or not os.access(output.parent, os.W_OK):
+                raise BadInput(f"Cannot write {output}: its folder does not exist or is not "
+                               "writable.")
+        recipes = _recipes(ctx)
+        rows = roster_file.load(roster, recipes)
+        target = _origin(origin)
+        credentials.require_keyring()
+        jobs = roster_jobs(rows, recipes, target)
+    all_jobs = list(jobs)
+    # A roster's runs chain per origin: a resume never counts another origin's verifications.
+    command = f"bulk {roster.resolve()} {target or ''}".strip()
+    resumed_from = None
+    if resume:
+        with History() as history:
+            resumed_from = history.last_run(command)
+            done = history.verified_settings(resumed_from) if resumed_from else {}
+        skipped = [job for job in jobs if {s.id for s in job.settings}
+                   <= done.get((job.recipe.platform, job.account.name), set())]
+        jobs = [job for job in jobs if job not in skipped]
+        render.stderr.print(f"Resuming: {len(skipped)} accounts were verified by the earlier "
+                            f"run of this roster; {len(jobs)} to go.", highlight=False)
+    options = RunOptions(browser=browser, endpoint=browser_endpoint, concurrency=concurrency,
+                         per_platform=per_platform, limits=_limits(timeout))
+    secrets = RosterSecrets(rows)
+    secrets.fetch()
+    progress = ProgressBar(*ProgressBar.get_default_columns(), MofNCompleteColumn(),
+                        console=render.stderr, transient=as_json)
+    try:
+        with progress:
+            results = _run_and_keep(jobs, Mode.DRY_RUN if dry_run else Mode.RUN,
+                                    command=command, secrets=secrets, options=options,
+                                    narrate=False, urls=urls, progress=progress,
+                                    resumed_from=resumed_from)
+    except KeyboardInterrupt:
+        render.stderr.print("Interrupted. Every account finished so far is kept in the history; "
+                            "run the same command with --resume to go on.", highlight=False)
+        ctx.exit(130)
+    if csv_file:
+        write_private(csv_file, render.results_csv(results))
+    if html_file:
+        with History() as history:
+            accounts = {(job.recipe.platform, job.account.name, job.recipe.origin)
+                        for job in all_jobs}
+            write_private(html_file, render_html(gather(history, accounts=accounts)))
+    _finish(results, as_json)
+
+
+@cli.command("list", short_help="Platforms, settings and sources.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_context
+def list_(ctx: click.Context, as_json: bool) -> None:
+    """Show the platforms and settings optout knows, with their sources.
+
+    \b
+    Examples:
+      optout list
+      optout list --json
+    """
+    from optout.cli import render
+    from optout.store import credentials
+    recipes = _recipes(ctx)
+    stored = {p: [a.name for a in credentials.accounts(p)] for p in recipes}
+    if as_json:
+        click.echo(render.recipes_json(recipes.values(), stored))
+    else:
+        render.recipes_table(recipes.values(), stored)
+
+
+@cli.command(short_help="Store credentials in the keyring.")
+@click.argument("platform")
+@click.option("--account", default=DEFAULT_ACCOUNT, show_default=True, metavar="NAME",
+              help="A name for this account, to tell several apart.")
+@click.option("--username", metavar="U", help="Sign-in username or email (asked if not given).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@click.option("--totp", is_flag=True,
+              help="Also store the authenticator (TOTP) secret: base32 or an otpauth:// address.")
+@click.option("--totp-stdin", is_flag=True,
+              help="Read the authenticator secret from stdin (the second line with --password-stdin).")
+@click.option("--browser-login", "--browser", "by_hand", is_flag=True,
+              help="Sign in yourself in a visible browser (passkey, SSO, magic link); "
+                   "the session is kept and no password is stored.")
+@click.option("--verify", is_flag=True, help="Sign in once to test the credentials before storing them.")
+@click.option("--origin", metavar="URL",
+              help="The origin these credentials are for (a test server); they are typed nowhere else.")
+@click.option("--browser-path", metavar="PATH", help="Chromium or Chrome to use (also OPTOUT_BROWSER).")
+@click.pass_context
+def login(ctx: click.Context, platform: str, account: str, username: str | None,
+          password_stdin: bool, totp: bool, totp_stdin: bool, by_hand: bool, verify: bool,
+          origin: str | None, browser_path: str | None) -> None:
+    """Store a platform's credentials in the OS keyring (never in a file).
+
+    \b
+    Examples:
+      optout login linkedin
+      optout login linkedin --totp
+      printf '%s\\n%s\\n' "$PASSWORD" "$TOTP_SECRET" | \\
+        optout login linkedin --username me@example.com --password-stdin --totp-stdin
+      optout login linkedin --browser
+    """
+    from optout.app.runner import RunOptions, run_sync, sign_in_by_hand, sign_in_only
+    from optout.domain.job import Job, Resources
+    from optout.recipe import select
+    from optout.signin.person import from_terminal
+    from optout.store import credentials
+    from optout.store.credentials import Account, MemorySecrets
+    from optout.store.sessions import EncryptedSessions
+    recipe = select(_recipes(ctx), [platform])[0]
+    _check_account_name(account)
+    if recipe.per_site and (not origin or _origin(origin) == recipe.origin):
+        raise BadInput(f"Each {recipe.name} account has its own site: give yours with --origin "
+                       f"(like {recipe.origin}, with your site's name).")
+    credentials.require_keyring()
+    where = _origin(origin)
+    target = recipe.with_origin(where) if where else recipe
+    options = RunOptions(browser=browser_path)
+    if by_hand:
+        if password_stdin or totp or totp_stdin or verify:
+            raise BadInput("--browser signs in by hand; it takes no password, secret or --verify.")
+        who = Account(recipe.platform, account, None, tuple(target.origins))
+        resources = Resources(secrets=MemorySecrets({}), sessions=EncryptedSessions(),
+                              evidence_dir=data_dir() / "evidence", person=from_terminal())
+        try:
+            run_sync(sign_in_by_hand(Job(target, who, []), resources, options))
+        except AccountFailure as exc:
+            raise _as_error(exc) from exc
+        credentials.store(who, None)
+        click.echo(f"Signed in to {recipe.name} by hand; the session for account {account!r} is "
+                   "saved (encrypted) and no password is stored.")
+        return
+    if not username:
+        username = _ask(f"{recipe.name} sign-in ({recipe.sign_in.username[0].describe()})",
+                        hide=False, flag="--username")
+    if recipe.sign_in.passwordless:
+        # The platform emails a code at each sign-in: keep the username, ask the code when needed.
+        if password_stdin or totp or totp_stdin:
+            raise BadInput(f"{recipe.name} signs in without a password (it emails a code); "
+                           "give only --username.")
+        who = Account(recipe.platform, account, username, tuple(target.origins))
+        if verify:
+            resources = Resources(secrets=MemorySecrets({}), sessions=EncryptedSessions(),
+                                  evidence_dir=data_dir() / "evidence", person=from_terminal())
+            failure = run_sync(sign_in_only(Job(target, who, []), resources, options))
+            if failure:
+                raise _as_error(failure, " Nothing was stored.")
+        credentials.store(who, None)
+        click.echo(f"Stored {recipe.name} account {account!r} ({username}); {recipe.name} has no "
+                   "password: each new sign-in asks you for the code it emails. Run optout in a "
+                   f"terminal the first time, or use `optout login {recipe.platform} --browser`.")
+        return
+    password = _read_password(password_stdin, recipe.name)
+    secret = _read_totp_secret(totp_stdin, password_stdin) if totp or totp_stdin else None
+    who = Account(recipe.platform, account, username, tuple(target.origins))
+    if verify:
+        redact.add(password)
+        redact.add(secret)
+        passwords = {(who.platform, who.name): password}
+        totps = {(who.platform, who.name): secret} if secret else {}
+        resources = Resources(secrets=MemorySecrets(passwords, totps), sessions=EncryptedSessions(),
+                              evidence_dir=data_dir() / "evidence", person=from_terminal())
+        failure = run_sync(sign_in_only(Job(target, who, []), resources, options))
+        if failure:
+            raise _as_error(failure, " Nothing was stored.")
+    credentials.store(who, password, secret)
+    stored = "password and authenticator secret" if secret else "password"
+    click.echo(f"Stored the {stored} for {recipe.name} account {account!r} in the keyring"
+               f"{' after a successful sign-in' if verify else ''}.")
+
+
+@cli.command(short_help="Delete stored credentials and session.")
+@click.argument("platform")
+@click.option("--account", default=DEFAULT_ACCOUNT, show_default=True, metavar="NAME")
+@click.pass_context
+def forget(ctx: click.Context, platform: str, account: str) -> None:
+    """Delete an account's stored password and saved session.
+
+    \b
+    Example:
+      optout forget linkedin --account work
+    """
+    from optout.recipe import select
+    from optout.store import credentials
+    from optout.store.credentials import Account
+    from optout.store.sessions import delete_sessions
+    recipe = select(_recipes(ctx), [platform])[0]
+    _check_account_name(account)
+    who = Account(recipe.platform, account)
+    removed = credentials.forget(who)
+    removed = delete_sessions(who) or removed
+    if not removed:
+        raise BadInput(f"Nothing is stored for {recipe.name} account {account!r}; "
+                       "`optout list` shows the stored accounts.")
+    click.echo(f"Forgot {recipe.name} account {account!r}: password and saved session deleted.")
+
+
+@cli.command(short_help="Try the whole flow on the practice platform.")
+@click.argument("platforms", nargs=-1)
+@click.option("--headed", is_flag=True, help="Show the browser window.")
+@click.option("--browser", metavar="PATH", help="Chromium or Chrome to use (also OPTOUT_BROWSER).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_context
+def demo(ctx: click.Context, platforms: tuple[str, ...], headed: bool, browser: str | None,
+         as_json: bool) -> None:
+    """Run the whole flow on the built-in practice platform, with throwaway credentials.
+
+    Starts local twins of every platform's documented settings pages on 127.0.0.1 (or of the
+    platforms named), signs in, switches each AI-training setting off, sends each objection form
+    with a made-up profile, and verifies every change. It needs no keyring and no network.
+
+    \b
+    Examples:
+      optout demo
+      optout demo linkedin x --headed     # watch it happen
+      optout demo --json
+    """
+    TWINS = _practice().TWINS
+    from optout.recipe import select
+    recipes = _recipes(ctx)
+    chosen = select(recipes, platforms) if platforms else \
+        [r for r in recipes.values() if r.platform in TWINS]
+    missing = [r.platform for r in chosen if r.platform not in TWINS]
+    if missing:
+        raise BadInput(f"The practice platform has no twin of {', '.join(missing)}; "
+                       f"it has: {', '.join(sorted(TWINS))}.")
+    results = _on_practice(chosen, data_dir() / "demo" / "evidence", browser=browser,
+                           headed=headed, quiet=as_json)
+    _finish(results, as_json)
+
+
+
+
+def _practice() -> ModuleType:
+    """The practice platform, an extra: a clear word when it is not installed."""
+    try:
+        import optout.practice
+    except ModuleNotFoundError as exc:
+        raise BadInput(f"The practice platform needs {exc.name}, which is not installed; install "
+                       "it with: pip install 'optout[practice]'.") from exc
+    return optout.practice
+
+
+def _on_practice(recipes: list[Recipe], evidence_dir: Path, *, browser: str | None = None,
+                 headed: bool = False, quiet: bool = False) -> list[Result]:
+    """Run recipes against their practice twins with throwaway credentials: no keyring needed."""
+    from optout.app import service
+    from optout.app.runner import RunOptions
+    from optout.cli import render
+    from optout.domain.job import Job, Resources
+    practice_platform = _practice()
+    from optout.practice.inbox import PracticeInbox
+    from optout.store.credentials import Account, MemorySecrets
+    from optout.store.sessions import NoSessions
+
+    with practice_platform.PracticePlatform() as practice:
+        jobs, passwords = [], {}
+        for recipe in recipes:
+            password = secrets.token_urlsafe(16)
+            redact.add(password)
+            origin = practice.origin_of(recipe.platform)
+            account = Account(recipe.platform, "demo", f"demo@{recipe.platform}.practice.invalid",
+                              (origin,))
+            practice.world.add_user(account.username, password)
+            passwords[(account.platform, account.name)] = password
+            jobs.append(Job(recipe.with_origin(origin), account, list(recipe.settings)))
+        if not quiet:
+            render.stderr.print(f"Practice platform on 127.0.0.1: {len(jobs)} local twins; no real "
+                                "account is used.", highlight=False)
+        resources = Resources(secrets=MemorySecrets(passwords), sessions=NoSessions(),
+                              evidence_dir=evidence_dir, person=PracticeInbox(practice.world),
+                              progress=_narration(not quiet), profile=practice_platform.PRACTICE_PROFILE)
+        options = RunOptions(browser=browser, headed=headed, concurrency=DEFAULT_CONCURRENCY)
+        return service.run_only(jobs, Mode.RUN, resources, options)
+
+
+@cli.command(short_help="Step-by-step guides from the recipes.")
+@click.argument("platforms", nargs=-1)
+@click.option("--all", "all_platforms", is_flag=True, help="A guide for every recipe.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              metavar="DIR", help="Folder to write the guides into.")
+@click.option("--screenshots", is_flag=True,
+              help="Add pictures of each setting in its desired state, taken on the practice platform.")
+@click.pass_context
+def guide(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool, fmt: str, out: Path,
+          screenshots: bool) -> None:
+    """Write step-by-step guides for people who prefer to click themselves: where to go, what the
+    setting is called, what the desired state looks like, the source and the last live check.
+    They come from the same recipes the engine runs.
+
+    \b
+    Examples:
+      optout guide linkedin --out guides
+      optout guide --all --format html --screenshots --out guides
+    """
+    from optout.output.guide import write as write_guides
+    TWINS = _practice().TWINS
+    from optout.recipe import select
+    recipes = _recipes(ctx)
+    if bool(platforms) == all_platforms:
+        raise BadInput("Name platforms or use --all (one of the two).")
+    chosen = list(recipes.values()) if all_platforms else select(recipes, platforms)
+    pictures: dict[str, dict[str, str]] = {}
+    with tempfile.TemporaryDirectory() as evidence:
+        if screenshots:
+            twins = [r for r in chosen if r.platform in TWINS]
+            for result in _on_practice(twins, Path(evidence), quiet=True):
+                if result.verified and result.evidence:
+                    pictures.setdefault(result.platform, {})[result.setting] = \
+                        result.evidence["screenshot"]
+                else:
+                    raise OptoutError(f"The practice run for {result.platform} did not verify "
+                                      f"{result.setting}: {result.message}")
+        written = write_guides(chosen, fmt, out, pictures)
+    for path in written:
+        click.echo(f"Wrote {path}")
+
+
+def _as_error(failure: AccountFailure, more: str = "") -> OptoutError:
+    """An engine failure as a CLI error: exit 3 when a person is needed, else 1."""
+    error = OptoutError(redact(str(failure)) + more)
+    error.exit_code = EXIT_NEEDS_HUMAN if isinstance(failure, NeedsHuman) else EXIT_FAILED
+    return error
+
+
+def _check_account_name(name: str) -> None:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}", name):
+        raise BadInput(f"Account name {name!r} must start with a letter or digit and use only "
+                       "letters, digits and . _ @ + - (at most 64 characters).")
+
+
+def _ask(prompt: str, *, hide: bool, flag: str) -> str:
+    if not sys.stdin.isatty():
+        raise BadInput(f"No terminal to ask on; give it with {flag}.")
+    return click.prompt(prompt, hide_input=hide).strip()
+
+
+def _read_password(from_stdin: bool, platform_name: str) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = _ask(f"{platform_name} password", hide=True, flag="--password-stdin")
+    if not password:
+        raise BadInput("The password is empty; give the account's password.")
+    return password
+
+
+def _read_totp_secret(from_stdin: bool, password_from_stdin: bool) -> str:
+    from optout.signin.totp import normalise_secret
+    if from_stdin:
+        text = sys.stdin.readline().rstrip("\r\n")
+        if not text:
+            line = "second" if password_from_stdin else "first"
+            raise BadInput(f"No authenticator secret on the {line} line of stdin.")
+    else:
+        text = _ask("Authenticator secret (base32 key or otpauth:// address)", hide=True,
+                    flag="--totp-stdin")
+    return normalise_secret(text)
+
+
+def main() -> None:
+    cli(prog_name="optout")
+
+
+if __name__ == "__main__":
+    main()

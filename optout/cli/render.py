@@ -1,0 +1,179 @@
+"""How results and recipes look to people (tables) and to machines (JSON)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from optout.domain.job import Job
+from optout.domain.results import Result, Status
+from optout.engine.scan import ScanReport
+from optout.recipe import Recipe
+
+stdout = Console(soft_wrap=True)
+stderr = Console(stderr=True, soft_wrap=True)
+
+_STYLE = {
+    Status.CHANGED: "green", Status.ALREADY: "green", Status.OK: "green",
+    Status.WOULD_CHANGE: "yellow", Status.DRIFT: "yellow",
+    Status.FAILED: "bold red", Status.NEEDS_HUMAN: "bold magenta",
+}
+
+
+def results_json(results: Iterable[Result]) -> str:
+    return json.dumps({"results": [r.to_json() for r in results]}, indent=2, ensure_ascii=False)
+
+
+def results_csv(results: Iterable[Result]) -> str:
+    """The JSON fields as CSV columns; evidence as the screenshot's path."""
+    out = io.StringIO()
+    columns = ["platform", "account", "setting", "desired", "before", "after", "status",
+               "verified", "evidence", "message"]
+    writer = csv.DictWriter(out, fieldnames=columns)
+    writer.writeheader()
+    for result in results:
+        row = result.to_json()
+        row["evidence"] = (row["evidence"] or {}).get("screenshot", "")
+        writer.writerow(row)
+    return out.getvalue()
+
+
+def progress(job: Job, message: str) -> None:
+    stderr.print(f"[dim]{escape(f'{job.recipe.name} ({job.account.name}): {message}')}[/dim]",
+                 highlight=False)
+
+
+def _states(r: Result) -> str:
+    if r.before and r.after and r.before != r.after:
+        return f"{r.before} → {r.after}"
+    return r.after or r.before or "-"
+
+
+def results_table(results: list[Result]) -> None:
+    table = Table(title="optout results", title_justify="left")
+    for column in ("Account", "Setting", "State", "Result", "Verified"):
+        table.add_column(column)
+    for r in results:
+        table.add_row(escape(f"{r.platform}/{r.account}"), escape(r.title or r.setting), _states(r),
+                      f"[{_STYLE[r.status]}]{r.status.value}[/]", "yes" if r.verified else "no")
+    stdout.print(table)
+    for r in results:
+        if r.message:
+            who = escape(f"{r.platform} ({r.account}), {r.title or r.setting}:")
+            stdout.print(f"[{_STYLE[r.status]}]{who}[/] {escape(r.message)}", highlight=False)
+    # Evidence lives in <evidence>/<platform>/<account>/<time>-<setting>/; show the account folders.
+    folders = sorted({str(Path(r.evidence["screenshot"]).parent.parent)
+                      for r in results if r.evidence and "screenshot" in r.evidence})
+    if folders:
+        stdout.print(escape(f"Evidence (screenshots and page snapshots): {', '.join(folders)}"),
+                     highlight=False)
+
+
+def scan_json(reports: Iterable[ScanReport]) -> str:
+    return json.dumps({"accounts": [
+        {"platform": r.platform, "account": r.account, "problem": r.problem,
+         "status": r.status.value if r.status else None,
+         "controls": [f.to_json() for f in r.findings]}
+        for r in reports
+    ]}, indent=2)
+
+
+def scan_table(reports: list[ScanReport]) -> None:
+    table = Table(title="AI-related controls found", title_justify="left")
+    for column in ("Account", "Page", "Control", "State", "Covered by"):
+        table.add_column(column, overflow="fold")
+    for report in reports:
+        for f in report.findings:
+            covered = (escape(f.covered_by) if f.covered_by else
+                       f"left alone: {escape(f.left_alone)}" if f.left_alone else
+                       "[bold yellow]not covered[/]")
+            table.add_row(escape(f"{f.platform}/{f.account}"), escape(f.page),
+                          escape(f'{f.role} "{f.name}"'), f.state or "-", covered)
+    stdout.print(table)
+    for report in reports:
+        if report.problem:
+            stdout.print(f"[{_STYLE[report.status or Status.FAILED]}]"
+                         f"{escape(f'{report.platform} ({report.account}):')}[/] "
+                         f"{escape(report.problem)}", highlight=False)
+    new = sum(len(r.uncovered) for r in reports)
+    if new:
+        stdout.print(f"{new} AI-related control(s) no recipe covers yet: a platform may have "
+                     "added a new one. Check them, and update or report the recipe.",
+                     style="yellow", highlight=False)
+
+
+def recipes_json(recipes: Iterable[Recipe], stored: dict[str, list[str]]) -> str:
+    return json.dumps({"platforms": [
+        {
+            "platform": r.platform,
+            "name": r.name,
+            "origin": r.origin,
+            "accounts": stored.get(r.platform, []),
+            "settings": [
+                {"id": s.id, "title": s.title, "type": s.type, "desired": s.desired,
+                 "path": s.path, "source": s.source,
+                 "live_verified": s.live_verified.isoformat() if s.live_verified else None}
+                for s in r.settings
+            ],
+        }
+        for r in recipes
+    ]}, indent=2)
+
+
+def recipes_table(recipes: Iterable[Recipe], stored: dict[str, list[str]]) -> None:
+    table = Table(title="Platforms and settings", title_justify="left")
+    for column in ("Platform", "Setting", "Type", "Source", "Live verified", "Credentials"):
+        table.add_column(column, overflow="fold")
+    for r in recipes:
+        accounts = ", ".join(stored.get(r.platform, [])) or "none"
+        for s in r.settings:
+            table.add_row(*map(escape, (r.platform, s.title, s.type, s.source,
+                                        s.live_verified.isoformat() if s.live_verified else "never",
+                                        accounts)))
+    stdout.print(table)
+
+
+def _when(iso: str | None) -> str:
+    """'2026-11-22 23:55' from an ISO time in UTC."""
+    return iso.replace("T", " ")[:16] if iso else "never"
+
+
+def status_table(rows: list[dict]) -> None:
+    table = Table(title="Latest known state (times in UTC)", title_justify="left", box=box.SIMPLE)
+    for column in ("Account", "Setting", "State", "Checked", "Verified", "Resets"):
+        table.add_column(column, no_wrap=column == "Account")
+    for row in rows:
+        state = row["after"] or row["before"] or "-"
+        style = "green" if state == row["desired"] else "yellow"
+        table.add_row(escape(f"{row['platform']}/{row['account']}"), escape(row["title"]),
+                      f"[{style}]{escape(state)}[/]", _when(row["time"]),
+                      _when(row["last_verified"]), str(row["reset_count"]))
+    stdout.print(table)
+
+
+def history_table(rows: list[dict], resets: list[dict]) -> None:
+    table = Table(title="History (times in UTC)", title_justify="left")
+    for column in ("Time", "Account", "Setting", "State", "Result", "Verified"):
+        table.add_column(column)
+    for row in rows:
+        state = row["after"] or row["before"] or "-"
+        if row["before"] and row["after"] and row["before"] != row["after"]:
+            state = f"{row['before']} → {row['after']}"
+        table.add_row(_when(row["time"]), escape(f"{row['platform']}/{row['account']}"),
+                      escape(row["title"]), escape(state),
+                      f"[{_STYLE[Status(row['status'])]}]{row['status']}[/]",
+                      "yes" if row["verified"] else "no")
+    stdout.print(table)
+    for reset in resets:
+        stdout.print(escape(f"Reset: {reset['platform']}/{reset['account']} {reset['setting']} "
+                            f"was turned back {reset['state']} between "
+                            f"{_when(reset['last_seen_desired'])} and {_when(reset['found'])}."),
+                     style="yellow", highlight=False)

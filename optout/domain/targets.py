@@ -1,0 +1,98 @@
+"""The pieces every part of a recipe is made of: how to find an element the way a person does
+(a target), web origins, and the checks shared by setting kinds and steps."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from optout.errors import BadInput
+
+# ARIA roles a control may be found by (Playwright's get_by_role accepts these).
+AriaRole = Literal[
+    "button", "checkbox", "combobox", "dialog", "heading", "link", "listbox", "menu",
+    "menuitem", "menuitemcheckbox", "menuitemradio", "option", "radio", "radiogroup",
+    "region", "switch", "tab", "tablist", "tabpanel", "textbox",
+]
+
+
+# One wording, or alternatives for other languages (English first).
+Words = Annotated[str, Field(min_length=1)] | Annotated[list[Annotated[str, Field(min_length=1)]],
+                                                        Field(min_length=1)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Target(Strict):
+    """How to find one element, the way a person would: role and name, label or text.
+
+    `css` exists only as a last fallback, for a control with no accessible name.
+    """
+
+    role: AriaRole | None = None
+    # name, label, text and placeholder may list alternatives: the English wording first, then
+    # the same words in the other languages a platform may show despite the English locale.
+    name: Words | None = None
+    label: Words | None = None
+    text: Words | None = None
+    placeholder: Words | None = None
+    css: str | None = None
+    exact: bool = False
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Target:
+        ways = [w for w in ("role", "label", "text", "placeholder", "css") if getattr(self, w)]
+        if len(ways) != 1:
+            raise ValueError(
+                "give exactly one of role (with an optional name), label, text, placeholder or css"
+            )
+        if self.name is not None and self.role is None:
+            raise ValueError("name goes with role")
+        return self
+
+    def describe(self) -> str:
+        if self.role:
+            return f'{self.role} "{first_words(self.name)}"' if self.name else self.role
+        for way in ("label", "text", "placeholder", "css"):
+            value = getattr(self, way)
+            if value:
+                return f'{way} "{first_words(value)}"'
+        return "?"  # unreachable: the validator demands one way
+
+
+def first_words(words: Words) -> str:
+    return words if isinstance(words, str) else words[0]
+
+
+def as_targets(value: Any) -> Any:
+    """A single target may be written without the list around it."""
+    return [value] if isinstance(value, dict) else value
+
+
+Targets = Annotated[list[Target], Field(min_length=1)]
+
+
+def paths_start_with_slash(value: Any) -> Any:
+    if value is None:
+        return value
+    for path in [value] if isinstance(value, str) else value:
+        if not path.startswith("/"):
+            raise ValueError(f"path {path!r} must start with /")
+    return value
+
+
+def normalise_origin(url: str) -> str:
+    """scheme://host[:port] of a URL, lower-cased; raise BadInput if it has none."""
+    problem = BadInput(f"{url!r} is not a web address; give one like https://www.example.com.")
+    try:
+        parts = urlsplit(url)
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError as exc:  # a port out of range, a broken IPv6 address
+        raise problem from exc
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise problem
+    return f"{parts.scheme}://{parts.hostname.lower()}{port}"

@@ -1,0 +1,326 @@
+"""The engine: for one account, sign in if needed and bring each setting to its desired state.
+
+Nothing here knows a particular platform; everything platform-specific comes from the recipe.
+A setting is verified only when a fresh load of its page, after any change, reads the desired state.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from playwright.async_api import BrowserContext, Locator, Page, Request, Response
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from optout.browser import evidence
+from optout.browser.locate import ControlNotFound, find
+from optout.browser.pages import goto, is_allowed
+from optout.domain.decisions import Outcome
+from optout.domain.job import Job, Limits, Resources
+from optout.domain.results import Mode, Result, Status
+from optout.engine import scan
+from optout.engine.scan import Finding, ScanReport
+from optout.errors import (
+    AccountFailure,
+    RecipeMismatch,
+    SecurityError,
+    SettingFailure,
+    WaitTimedOut,
+    first_line,
+)
+from optout.kinds import SettingBase as Setting
+from optout.kinds import kind_of
+from optout.recipe import Target
+from optout.redact import redact
+from optout.signin.flow import LaunchVisible, SignInFlow
+
+log = logging.getLogger(__name__)
+
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# Requests that can carry a save; beacons and pings (analytics) cannot.
+_SAVE_TYPES = {"fetch", "xhr", "document", "other"}
+
+
+class AccountRun:
+    """Everything the engine does for one account, in its own browser context."""
+
+    def __init__(self, context: BrowserContext, job: Job, mode: Mode, resources: Resources, *,
+                 limits: Limits | None = None, launch_visible: LaunchVisible | None = None):
+        self.context = context
+        self.job = job
+        self.recipe = job.recipe
+        self.account = job.account
+        self.mode = mode
+        self.resources = resources
+        self.evidence_dir = resources.evidence_dir / job.recipe.platform / job.account.name
+        self.limits = limits = limits or Limits()
+        self.signer = SignInFlow(context, job.recipe, job.account, resources, limits,
+                                 launch_visible or _no_visible_browser)
+        self._page: Page | None = None
+        self._last_document_status: int | None = None
+        self.step = "starting"
+        self._started = time.monotonic()
+
+    # --- the flow ------------------------------------------------------------------------------
+
+    @property
+    def page(self) -> Page:
+        """The page the account works in; there is one from the start of `run` or `scan`."""
+        if self._page is None:
+            raise RuntimeError("no page yet: call run(), scan() or check_sign_in() first")
+        return self._page
+
+    async def _new_page(self) -> Page:
+        page = await self.context.new_page()
+        page.on("response", self._note_document)
+        return page
+
+    def _note_document(self, response: Response) -> None:
+        """Remember how the platform answered the latest page load."""
+        if response.request.is_navigation_request() and response.frame == self.page.main_frame:
+            self._last_document_status = response.status
+
+    async def run(self) -> list[Result]:
+        """A result for every setting of the job; never raises for a platform's behaviour."""
+        self.context.set_default_timeout(self.limits.control_ms)
+        self.context.set_default_navigation_timeout(self.limits.navigation_ms)
+        self._page = await self._new_page()
+        results: list[Result] = []
+        for index, setting in enumerate(self.job.settings):
+            self._started = time.monotonic()
+            try:
+                results.append(await self._setting(setting))
+            except AccountFailure as exc:
+                message = redact(str(exc))
+                log.info("%s/%s stopped: %s", self.recipe.platform, self.account.name, message)
+                results += [self.result(s, exc.status, message=message)
+                            for s in self.job.settings[index:]]
+                break
+            except SettingFailure as exc:
+                results.append(self.result(setting, Status.FAILED, message=redact(str(exc)),
+                                            evidence_paths=exc.evidence))
+            except PlaywrightError as exc:
+                log.debug("browser error", exc_info=True)
+                results.append(self.result(
+                    setting, Status.FAILED, message=redact(f"The browser reported: {first_line(exc)}")
+                ))
+        return results
+
+    async def check_sign_in(self) -> AccountFailure | None:
+        """Sign in from scratch; None on success, else how it failed (login --verify)."""
+        self._page = await self._new_page()
+        try:
+            await self._goto(self.recipe.sign_in_url())
+            await self.signer.sign_in(self.page)
+        except AccountFailure as exc:
+            return exc
+        except SettingFailure as exc:
+            return AccountFailure(str(exc))
+        return None
+
+    async def _setting(self, setting: Setting) -> Result:
+        return await kind_of(setting).handle(self, setting)
+
+    # --- evidence -------------------------------------------------------------------------------
+
+    async def capture(self, setting: Setting, label: str,
+                      facts: dict[str, Any]) -> dict[str, str] | None:
+        """Evidence of the page as it is, with the form's fields masked; None if it failed."""
+        try:
+            return await evidence.capture(
+                self.page, self.evidence_dir, label,
+                {"platform": self.recipe.platform, "account": self.account.name,
+                 "setting": setting.id, **facts}, self._masks(setting))
+        except (PlaywrightError, OSError, WaitTimedOut) as exc:
+            log.warning("evidence not saved: %s", exc)
+            return None
+
+    def _masks(self, setting: Setting) -> list[Target]:
+        """What screenshots and snapshots hide: the recipe's sensitive fields, a form's fields."""
+        return [*self.recipe.sensitive, *kind_of(setting).masked(setting)]
+
+    # --- scanning -------------------------------------------------------------------------------
+
+    async def scan(self) -> list[ScanReport]:
+        """Every AI-related control on the pages the recipe knows, and which setting covers it.
+
+        A page that cannot be read is reported and the others are still scanned.
+        """
+        self.context.set_default_timeout(self.limits.control_ms)
+        self.context.set_default_navigation_timeout(self.limits.navigation_ms)
+        self._page = await self._new_page()
+        report = ScanReport(self.recipe.platform, self.account.name)
+        places: dict[str, list[Setting]] = {}
+        for setting in self.job.settings:
+            places.setdefault(setting.place(), []).append(setting)
+        problems = []
+        for where, here in places.items():
+            try:
+                report.findings += await self._scan_place(where, here)
+            except AccountFailure as exc:  # signed out, refused: no page can be read
+                problems.append(redact(str(exc)))
+                report.status = exc.status
+                break
+            except (SettingFailure, PlaywrightError, ValueError) as exc:
+                problems.append(f"{where}: {redact(first_line(exc))}")
+                report.status = Status.FAILED
+        report.problem = " ".join(problems) or None
+        return [report]
+
+    async def _scan_place(self, where: str, here: list[Setting]) -> list[Finding]:
+        self.progress(f"scanning {where}")
+        await self.reach(here[0])
+        await self.quiet()
+        handled = await scan.covered(self.page, here, self.limits.control_ms / 3)
+        known = await scan.left_alone(self.page, self.recipe.left_alone)
+        found = []
+        for role, name, state in scan.controls(await self.page.locator("body").aria_snapshot(),
+                                               only_ai=False):
+            setting_id = handled.get((role, name))
+            if setting_id or evidence.AI_WORDS.search(name):
+                found.append(Finding(self.recipe.platform, self.account.name, where, role, name,
+                                     state, setting_id, known.get((role, name))))
+        return found
+
+    # --- steps ----------------------------------------------------------------------------------
+
+    async def reach(self, setting: Setting) -> None:
+        """Load the setting's page afresh, then make the clicks that lead to its control."""
+        await self.open(self.recipe.url(setting.path))
+        for step in setting.steps:
+            await self.quiet()
+            try:
+                await step.perform(self)
+            except ControlNotFound as exc:
+                raise await self.mismatch(setting, str(exc)) from exc
+            self.require_allowed(self.page.url)
+
+    async def click_through(self, target: Target) -> None:
+        """A step's click: find the target the way a person would and click it."""
+        element = await find(self.page, [target], self.limits.control_ms)
+        await self.click(element, target.describe())
+
+    def require_allowed(self, url: str) -> None:
+        if not is_allowed(url, self.recipe.origins):
+            raise SecurityError(
+                f"{self.recipe.name} sent the browser to {redact(url)}, outside its "
+                f"allowed origins ({', '.join(self.recipe.origins)}); optout stopped there.")
+
+    async def open(self, url: str) -> None:
+        """Load `url` afresh, signing in first if the platform sends us to its sign-in page."""
+        await self._goto(url)
+        log.debug("opened %s, now at %s", url, self.page.url)
+        self.require_allowed(self.page.url)
+        if not self.signer.is_sign_in_url(self.page.url):
+            return
+        self.progress("signing in")
+        await self.signer.sign_in(self.page)
+        # The sign-in usually lands on the page asked for; load it again only if it did not, or
+        # if the platform answered that landing with an error (it gets goto's retries then).
+        landed_ok = self._last_document_status is not None and self._last_document_status < 400
+        if urlsplit(self.page.url).path != urlsplit(url).path or not landed_ok:
+            await self._goto(url)
+        self.require_allowed(self.page.url)
+        if self.signer.is_sign_in_url(self.page.url):
+            raise AccountFailure(
+                f"{self.recipe.name} sent the browser back to its sign-in page after signing in; "
+                "the recipe's sign-in steps may need an update."
+            )
+
+    async def mismatch(self, setting: Setting, problem: str) -> RecipeMismatch:
+        """Never guess: keep a redacted snapshot of the page and name its AI-related controls,
+        so whoever fixes the recipe starts from evidence."""
+        message = f"The recipe no longer matches the page: {problem}. The recipe needs an update."
+        try:
+            paths = await evidence.capture(self.page, self.evidence_dir, f"{setting.id}-mismatch",
+                                           {"setting": setting.id, "problem": problem},
+                                           self._masks(setting))
+            controls = evidence.ai_controls(Path(paths["snapshot"]).read_text())
+        except (PlaywrightError, OSError, ValueError, WaitTimedOut) as exc:
+            log.warning("no evidence of the mismatch: %s", exc)
+            return RecipeMismatch(message)
+        if controls:
+            message += f" Controls on the page that speak of AI or training: {', '.join(controls)}."
+        return RecipeMismatch(f"{message} Snapshot: {paths['snapshot']}", paths)
+
+    async def quiet(self) -> None:
+        """Wait (bounded) until nothing on the page is busy and the network is quiet."""
+        limit = self.limits.control_ms
+        try:
+            await self.page.locator("[aria-busy=true]").first.wait_for(state="hidden", timeout=limit)
+            await self.page.wait_for_load_state("networkidle", timeout=limit)
+        except PlaywrightTimeout:
+            log.debug("%s kept busy for %s ms; reading it anyway", self.page.url, limit)
+
+    def save_filter(self, url_contains: str | None) -> Callable[[Request], bool]:
+        """Which requests save: a non-GET request from the page to an allowed origin (whose
+        address holds `url_contains`, when the recipe names it)."""
+
+        def is_save(request: Request) -> bool:
+            if (request.method in _SAFE_METHODS or request.resource_type not in _SAVE_TYPES
+                    or not is_allowed(request.url, self.recipe.origins)):
+                return False
+            return url_contains is None or url_contains in request.url
+
+        return is_save
+
+    async def click(self, element: Locator, what: str) -> None:
+        try:
+            await element.click(timeout=self.limits.control_ms)
+        except PlaywrightTimeout as exc:
+            raise SettingFailure(
+                f"Could not click {what} on {self.page.url} within "
+                f"{self.limits.control_ms / 1000:g} s; it may be disabled or covered."
+            ) from exc
+
+    # --- helpers --------------------------------------------------------------------------------
+
+    async def _goto(self, url: str) -> None:
+        await goto(self.page, url, limit_ms=self.limits.navigation_ms, step=self.step)
+
+    def progress(self, message: str) -> None:
+        self.step = message
+        log.info("%s/%s: %s", self.recipe.platform, self.account.name, message)
+        if self.resources.progress:
+            self.resources.progress(self.job, message)
+
+    def result(self, setting: Setting, status: Status, before: str | None = None,
+                after: str | None = None, verified: bool = False,
+                evidence_paths: dict[str, str] | None = None, message: str = "") -> Result:
+        return Result(
+            platform=self.recipe.platform, account=self.account.name, setting=setting.id,
+            desired=setting.desired, status=status, before=before, after=after,
+            verified=verified, evidence=evidence_paths, message=message, title=setting.title,
+            seconds=round(time.monotonic() - self._started, 3),
+        )
+
+    async def finish(self, setting: Setting, outcome: Outcome, before: str, after: str) -> Result:
+        """The result of a setting read on its page, with evidence of the page as last read."""
+        status, verified = outcome.status, outcome.verified
+        message = outcome.message or {
+            Status.CHANGED: f"Switched {after}; a fresh load confirms it.",
+            Status.ALREADY: f"Already {after}; left untouched.",
+            Status.OK: f"{after}, as desired.",
+            Status.DRIFT: f"{before}, but should be {setting.desired}.",
+        }.get(status, "")
+        facts = {"platform": self.recipe.platform, "account": self.account.name,
+                 "setting": setting.id, "status": status.value, "desired": setting.desired,
+                 "before": before, "after": after, "verified": verified}
+        try:
+            paths = await evidence.capture(self.page, self.evidence_dir, setting.id, facts,
+                                           self.recipe.sensitive)
+        except (PlaywrightError, OSError, WaitTimedOut) as exc:
+            # The state was read all the same; say that its evidence is missing, keep the result.
+            log.warning("evidence not saved: %s", exc)
+            paths = None
+            message += f" (Evidence could not be saved: {first_line(exc)}.)"
+        return self.result(setting, status, before, after, verified, paths, redact(message))
+
+
+async def _no_visible_browser():
+    raise AccountFailure("No visible browser can be opened in this run.")

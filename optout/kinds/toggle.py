@@ -1,0 +1,171 @@
+"""A toggle: a switch or checkbox, switched to its desired state and verified on a fresh load."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, Literal
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Locator, Page
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+from pydantic import Field, field_validator, model_validator
+
+from optout.browser.locate import ControlNotFound, describe, find
+from optout.browser.waits import poll
+from optout.domain import decisions
+from optout.domain.targets import Strict, Target, Targets, as_targets
+from optout.errors import SettingFailure
+from optout.kinds.base import SettingBase, SettingKind
+
+if TYPE_CHECKING:
+    from optout.domain.results import Result
+    from optout.engine.account import AccountRun
+    from optout.recipe.schema import Recipe
+
+log = logging.getLogger(__name__)
+
+
+class Save(Strict):
+    """Which request saves the change; by default any non-GET request to an allowed origin."""
+
+    url_contains: str | None = None
+    button: list[Target] = Field(default_factory=list)
+
+    _single = field_validator("button", mode="before")(as_targets)
+
+
+class ToggleSetting(SettingBase):
+    """A switch or checkbox with an on/off state."""
+
+    type: Literal["toggle"] = "toggle"
+    control: Targets
+    desired: Literal["on", "off"]
+    ready: list[Target] = Field(
+        default_factory=list,
+        description="What shows that the page has finished drawing the setting's state.",
+    )
+    save: Save = Save()
+    verify_within: float = Field(
+        default=10.0, gt=0, le=120, description="Seconds to keep re-reading after a change."
+    )
+
+    _single = field_validator("control", "ready", mode="before")(as_targets)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _a_toggle(cls, data: Any) -> Any:
+        if isinstance(data, dict) and (not data.get("control") or data.get("desired") is None):
+            raise ValueError('a toggle needs a control and desired "on" or "off"')
+        return data
+
+    @field_validator("desired", mode="before")
+    @classmethod
+    def _yaml_booleans(cls, value: Any) -> Any:
+        # YAML 1.1 reads a bare `off` as false; accept it as the word the author wrote.
+        if isinstance(value, bool):
+            return "on" if value else "off"
+        return value
+
+
+class Toggle(SettingKind):
+    name = "toggle"
+    model = ToggleSetting
+
+    async def handle(self, run: AccountRun, setting: SettingBase) -> Result:
+        assert isinstance(setting, ToggleSetting)
+        run.progress(f"reading {setting.title}")
+        await run.reach(setting)
+        control, before = await self.read(run, setting)
+        desired = setting.desired
+        first = decisions.on_reading(run.mode, before, desired, setting.title)
+        if first is not None:
+            return await run.finish(setting, first, before, before)
+
+        run.progress(f"switching {setting.title} {desired}")
+        save_status = await self.switch(run, setting, control)
+        if save_status is not None and save_status >= 400:
+            # The platform said no: one fresh load records what it kept, no need to wait.
+            await run.reach(setting)
+            _, after = await self.read(run, setting)
+            return await run.finish(setting, decisions.after_refusal(
+                save_status, after, desired, run.recipe.name), before, after)
+        run.progress(f"verifying {setting.title} on a fresh load")
+        after = await self.reread(run, setting)
+        return await run.finish(setting, decisions.after_change(
+            save_status is not None, after, desired, run.recipe.name, setting.verify_within),
+            before, after)
+
+    async def read(self, run: AccountRun, setting: ToggleSetting) -> tuple[Locator, str]:
+        """The setting's control and its state, 'on' or 'off'."""
+        try:
+            control = await find(run.page, setting.control, run.limits.control_ms)
+            if setting.ready:
+                await find(run.page, setting.ready, run.limits.control_ms)
+            await run.quiet()
+            checked = await control.is_checked()
+        except ControlNotFound as exc:
+            raise await run.mismatch(setting, str(exc)) from exc
+        except PlaywrightError as exc:
+            raise SettingFailure(
+                f"{describe(setting.control)} on {run.page.url} has no on/off state; "
+                "the recipe needs an update."
+            ) from exc
+        state = "on" if checked else "off"
+        log.debug("%s reads %s", describe(setting.control), state)
+        return control, state
+
+    async def switch(self, run: AccountRun, setting: ToggleSetting, control: Locator) -> int | None:
+        """Flip the control and wait for the platform's save; its HTTP status, None if none seen."""
+        is_save = run.save_filter(setting.save.url_contains)
+        try:
+            async with run.page.expect_response(lambda response: is_save(response.request),
+                                                timeout=run.limits.save_ms) as saved:
+                await run.click(control, describe(setting.control))
+                if setting.save.button:
+                    button = await find(run.page, setting.save.button, run.limits.control_ms)
+                    await run.click(button, describe(setting.save.button))
+            response = await saved.value
+        except PlaywrightTimeout:
+            # No save request seen: the fresh re-read decides whether anything was kept.
+            log.info("no save request seen within %s ms", run.limits.save_ms)
+            return None
+        except ControlNotFound as exc:
+            raise SettingFailure(f"Could not save: {exc}. The recipe needs an update.") from exc
+        log.info("save answered HTTP %s", response.status)
+        return response.status
+
+    async def reread(self, run: AccountRun, setting: ToggleSetting) -> str:
+        """Load the page afresh until it reads the desired state, for at most verify_within s.
+
+        Some platforms store a change a moment after acknowledging it; each poll is a full load.
+        """
+        async def fresh_read() -> str:
+            await run.reach(setting)
+            return (await self.read(run, setting))[1]
+
+        return await poll(fresh_read, lambda state: state == setting.desired,
+                          within_s=setting.verify_within)
+
+    async def covers(self, page: Page, setting: SettingBase,
+                     timeout_ms: float) -> list[tuple[str, str]]:
+        from optout.engine.scan import named_controls
+
+        assert isinstance(setting, ToggleSetting)
+        return await named_controls(page, setting.control, timeout_ms)
+
+    def guide_steps(self, recipe: Recipe, setting: SettingBase) -> list[str]:
+        from optout.output.guide import state_words, target_words
+
+        assert isinstance(setting, ToggleSetting)
+        then = (f" and then {target_words(setting.save.button[0])}" if setting.save.button
+                else "")
+        return [
+            f"Find {target_words(setting.control[0])}.",
+            f"Make sure it is {state_words(setting.control[0], setting.desired)}. If it is not, "
+            f"click it once{then}.",
+            f"Reload the page and check that it still shows {setting.desired}: a change the "
+            "platform did not keep shows up only on a fresh load.",
+        ]
+
+
+KIND = Toggle()

@@ -1,0 +1,91 @@
+"""Step-by-step guides for people who prefer to click themselves, made from the same recipes the
+engine runs, so a guide and the automation can never disagree."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from optout.kinds import kind_of
+from optout.recipe import FormField, Recipe, Setting, Target, ToggleSetting
+
+
+def control_words(setting: ToggleSetting) -> str:
+    """How a person would recognise a toggle, from the recipe's first (preferred) target."""
+    return target_words(setting.control[0])
+
+
+def target_words(target: Target) -> str:
+    kind = {"switch": "switch", "checkbox": "checkbox", "button": "button", "link": "link",
+            "radio": "option", "tab": "tab", "menuitem": "menu item"}.get(target.role or "", "")
+    if target.role and target.name:
+        return f'the {kind or target.role} "{_english(target.name)}"'
+    for way in ("label", "text", "placeholder"):
+        value = getattr(target, way)
+        if value:
+            return (f'the control labelled "{_english(value)}"' if way == "label"
+                    else f'"{_english(value)}"')
+    return "the control described in the recipe (it has no visible name)"
+
+
+def _english(words: str | list[str]) -> str:
+    """A recipe's wording for the English page (its first, when it lists other languages)."""
+    return words if isinstance(words, str) else words[0]
+
+
+def field_words(field: FormField) -> str:
+    """What to put in one field of a form."""
+    where = target_words(field.target)
+    if field.check is not None:
+        return f"{'Tick' if field.check else 'Untick'} {where}."
+    if field.value is not None:
+        return f'In {where}, choose or type "{field.value}".'
+    what = {"objection": "your objection (below)", "first_name": "your first name",
+            "last_name": "your last name"}.get(field.from_ or "", f"your {field.from_}")
+    return f"In {where}, give {what}."
+
+
+def state_words(control: Target, desired: str) -> str:
+    """What the desired state of a control looks like on the page."""
+    if control.role in ("switch", "checkbox"):
+        return ("switched off: the switch sits to the left, not highlighted"
+                if desired == "off" else "switched on: the switch is highlighted")
+    return f"set to {desired}"
+
+
+def setting_steps(recipe: Recipe, setting: Setting) -> list[str]:
+    """Every step after opening the setting's page: its own steps, then its kind's."""
+    return [*(step.words() for step in setting.steps),
+            *kind_of(setting).guide_steps(recipe, setting)]
+
+
+def setting_quote(recipe: Recipe, setting: Setting) -> str | None:
+    return kind_of(setting).guide_quote(recipe, setting)
+
+
+def render(recipe: Recipe, fmt: str, screenshots: dict[str, str] | None = None) -> str:
+    environment = Environment(loader=PackageLoader("optout.output", "templates"),
+                              autoescape=select_autoescape(["html"]), trim_blocks=True,
+                              lstrip_blocks=True)
+    environment.globals.update(setting_steps=setting_steps, setting_quote=setting_quote)
+    return environment.get_template(f"guide.{fmt}").render(
+        recipe=recipe, screenshots=screenshots or {})
+
+
+def write(recipes: list[Recipe], fmt: str, out: Path,
+          screenshots: dict[str, dict[str, str]] | None = None) -> list[Path]:
+    """One guide file per recipe in `out` (pictures copied beside them); the paths written."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for recipe in recipes:
+        pictures = {}
+        for setting_id, source in (screenshots or {}).get(recipe.platform, {}).items():
+            name = f"{recipe.platform}-{setting_id}.png"
+            shutil.copyfile(source, out / name)
+            pictures[setting_id] = name
+        path = out / f"{recipe.platform}.{fmt}"
+        path.write_text(render(recipe, fmt, pictures), encoding="utf-8")
+        written.append(path)
+    return written

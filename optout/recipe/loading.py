@@ -1,0 +1,126 @@
+"""Reading recipe files: each one validated on load, a broken one reported with its file, line
+and problem; later folders' recipes replace the shipped ones."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from optout.errors import BadInput, RecipeError, first_line
+from optout.kinds import KINDS
+from optout.recipe.schema import Recipe
+
+
+def load_recipe(path: Path) -> Recipe:
+    """Read and validate one recipe file; RecipeError names the file, line and problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RecipeError(f"{path}: cannot read the recipe ({exc.strerror}).") from exc
+    except UnicodeDecodeError as exc:
+        raise RecipeError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8.") from exc
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f", line {mark.line + 1}" if mark else ""
+        raise RecipeError(f"{path}{line}: not valid YAML ({exc.problem}).") from exc
+    except yaml.YAMLError as exc:  # e.g. a control character the reader refuses
+        raise RecipeError(f"{path}: not valid YAML ({first_line(exc)}).") from exc
+    if not isinstance(data, dict):
+        raise RecipeError(f"{path}, line 1: a recipe must be a mapping of keys to values.")
+    try:
+        recipe = Recipe.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        # A setting's errors carry its kind's tag ("settings", 0, "toggle", …): not a recipe key.
+        loc = tuple(part for index, part in enumerate(error["loc"])
+                    if not (index == 2 and error["loc"][0] == "settings" and part in KINDS))
+        at = _line_of(node, loc)
+        where = ".".join(str(part) for part in loc) or "recipe"
+        raise RecipeError(f"{path}, line {at}: {where}: {_plain(error)}.") from exc
+    expected = path.stem
+    if recipe.platform != expected:
+        raise RecipeError(
+            f"{path}, line {_line_of(node, ('platform',))}: platform is {recipe.platform!r} "
+            f"but the file is named {path.name}; name the file {recipe.platform}.yaml."
+        )
+    return recipe.model_copy(update={"file": path})
+
+
+def _plain(error: ErrorDetails) -> str:
+    message = str(error["msg"])
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    if error["type"] == "extra_forbidden":
+        return "is not a recipe key (check its spelling)"
+    if error["type"] == "missing":
+        return "is required"
+    return message
+
+
+def _line_of(node: yaml.Node | None, loc: Sequence[Any]) -> int:
+    """1-based line of the deepest YAML node along a validation error's path."""
+    line = node.start_mark.line + 1 if node else 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next((kv for kv in node.value if kv[0].value == part), None)
+            if match is None:
+                break
+            node = match[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+# --- the registry --------------------------------------------------------------------------------
+
+
+def builtin_recipe_dir() -> Path:
+    """Recipes shipped inside the wheel, or the repository's recipes/ in a source checkout."""
+    packaged = Path(__file__).parent.parent / "_recipes"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent.parent / "recipes"
+
+
+def recipe_dirs(extra: Iterable[str | Path] = ()) -> list[Path]:
+    """Built-in recipes first, then OPTOUT_RECIPE_PATH, then --recipes: later ones win."""
+    dirs = [builtin_recipe_dir()]
+    env = os.environ.get("OPTOUT_RECIPE_PATH", "")
+    dirs += [Path(p) for p in env.split(os.pathsep) if p]
+    dirs += [Path(p) for p in extra]
+    for folder in dirs[1:]:
+        if not folder.is_dir():
+            raise BadInput(f"Recipe folder {folder} does not exist; check --recipes or OPTOUT_RECIPE_PATH.")
+    return dirs
+
+
+def load_recipes(extra: Iterable[str | Path] = ()) -> dict[str, Recipe]:
+    """Every recipe by platform name; a later folder's recipe replaces an earlier one's."""
+    recipes: dict[str, Recipe] = {}
+    for folder in recipe_dirs(extra):
+        for path in sorted(folder.glob("*.yaml")):
+            recipe = load_recipe(path)
+            recipes[recipe.platform] = recipe
+    return dict(sorted(recipes.items()))
+
+
+def select(recipes: dict[str, Recipe], names: Sequence[str]) -> list[Recipe]:
+    """The recipes asked for by name, or BadInput naming the unknown ones."""
+    unknown = [n for n in names if n not in recipes]
+    if unknown:
+        known = ", ".join(recipes) or "none"
+        raise BadInput(
+            f"Unknown platform {', '.join(map(repr, unknown))}. Known platforms: {known} "
+            "(see `optout list`)."
+        )
+    return [recipes[n] for n in dict.fromkeys(names)]

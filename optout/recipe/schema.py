@@ -1,0 +1,181 @@
+"""The recipe schema: what a recipe may say, checked on load.
+
+A recipe is a YAML file of data only: it can ask the engine for the steps the engine knows and
+nothing else, so a recipe written by a stranger is safe to load. Every recipe is validated on load;
+a broken one is reported with its file, line and problem.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator, model_validator
+
+from optout.domain.targets import (
+    Strict,
+    Target,
+    Targets,
+    as_targets,
+    normalise_origin,
+    paths_start_with_slash,
+)
+from optout.errors import BadInput
+from optout.kinds import AnySetting
+
+
+class Challenge(Strict):
+    """A page the platform may show after the password, and how to get past it."""
+
+    kind: Literal["totp", "code", "security_check"] = Field(
+        description="totp: the engine enters the authenticator code; code: a code sent by email "
+        "or SMS, asked from the person; security_check: a CAPTCHA or similar, never solved by "
+        "the tool, handed to the person."
+    )
+    when: Targets = Field(description="What on the page shows that this challenge is asked.")
+    code: list[Target] = Field(default_factory=list, description="The field the code goes in.")
+    submit: list[Target] = Field(default_factory=list)
+    rejected: list[Target] = Field(default_factory=list, description="What a refused code shows.")
+    prompt: str | None = Field(default=None, description="What to ask the person (kind: code).")
+
+    _single = field_validator("when", "code", "submit", "rejected", mode="before")(as_targets)
+
+    @model_validator(mode="after")
+    def _needs_a_field(self) -> Challenge:
+        if self.kind != "security_check" and not (self.code and self.submit):
+            raise ValueError(f"a {self.kind} challenge needs code and submit targets")
+        return self
+
+
+class SignIn(Strict):
+    origin: str | None = Field(
+        default=None, description="Where the sign-in page is, when not on the recipe's origin "
+        "(one of its allowed_origins).")
+    path: str = Field(description="Path of the sign-in page.")
+    pages: list[str] = Field(
+        default_factory=list,
+        description="Path prefixes that mean 'this is the sign-in flow' (path is always included).",
+    )
+    username: Targets
+    next: list[Target] = Field(
+        default_factory=list,
+        description="The button between username and password, on sites that ask for them on "
+        "two steps.")
+    password: list[Target] = Field(
+        default_factory=list,
+        description="None on passwordless sites: `next` sends a code that a challenge asks for.")
+    submit: list[Target] = Field(default_factory=list)
+    rejected: list[Target] = Field(
+        default_factory=list, description="What the page shows when the password is refused."
+    )
+    challenges: list[Challenge] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _password_or_code(self) -> SignIn:
+        if self.password and not self.submit:
+            raise ValueError("a password needs a submit button")
+        if not self.password and not (self.next and any(c.kind == "code" for c in self.challenges)):
+            raise ValueError("without a password, sign-in needs `next` (the button that sends a "
+                             "code) and a challenge of kind code")
+        return self
+
+    @property
+    def passwordless(self) -> bool:
+        return not self.password
+
+    _single = field_validator("username", "next", "password", "submit", "rejected",
+                              mode="before")(as_targets)
+
+    _paths = field_validator("path", "pages")(paths_start_with_slash)
+
+    def sign_in_paths(self) -> list[str]:
+        return [self.path, *self.pages]
+
+
+class LeftAlone(Strict):
+    """A control on a recipe's pages that speaks of AI but is deliberately not switched, and why,
+    so that `scan` does not report it as new."""
+
+    control: Target
+    why: str
+
+
+class Recipe(Strict):
+    platform: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str
+    origin: str
+    allowed_origins: list[str] = Field(default_factory=list)
+    sign_in: SignIn
+    settings: Annotated[list[AnySetting], Field(min_length=1)]
+    sensitive: list[Target] = Field(
+        default_factory=list, description="Fields masked in screenshots besides password inputs."
+    )
+    left_alone: list[LeftAlone] = Field(default_factory=list)
+    per_site: bool = Field(
+        default=False, description="Each account has its own site on the platform's domain "
+        "(its origin is given at `optout login --origin`); `origin` is an example.")
+    # Where the recipe was read from; not part of the YAML.
+    file: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("origin", "allowed_origins")
+    @classmethod
+    def _origins(cls, value: Any) -> Any:
+        for origin in [value] if isinstance(value, str) else value:
+            try:
+                normalised = normalise_origin(origin)
+            except BadInput:
+                normalised = None
+            if normalised != origin.rstrip("/"):
+                raise ValueError(f"{origin!r} is not an origin like https://www.example.com")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_setting_ids(self) -> Recipe:
+        ids = [s.id for s in self.settings]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"setting ids must be unique; repeated: {', '.join(duplicates)}")
+        return self
+
+    @model_validator(mode="after")
+    def _sign_in_on_an_allowed_origin(self) -> Recipe:
+        where = self.sign_in.origin
+        if where is not None and normalise_origin(where) not in self.origins:
+            raise ValueError(f"sign_in.origin {where!r} must be the origin or one of allowed_origins")
+        return self
+
+    def sign_in_url(self) -> str:
+        return normalise_origin(self.sign_in.origin or self.origin) + self.sign_in.path
+
+    @property
+    def origins(self) -> list[str]:
+        """Every origin credentials may be typed into."""
+        return [normalise_origin(self.origin), *map(normalise_origin, self.allowed_origins)]
+
+    def url(self, path: str) -> str:
+        return normalise_origin(self.origin) + path
+
+    def with_origin(self, origin: str) -> Recipe:
+        """The same recipe pointed at another origin, which becomes its only allowed origin.
+
+        On a per-site platform, a site of the platform's own domain keeps the platform's sign-in
+        origins: the person's site is where the settings are, the platform's login is shared.
+        """
+        origin = normalise_origin(origin)
+        if self.is_platform_site(origin):
+            return self.model_copy(update={"origin": origin})
+        # Elsewhere (a practice twin, a mirror) the sign-in page is on that one origin too.
+        sign_in = self.sign_in.model_copy(update={"origin": None})
+        return self.model_copy(update={"origin": origin, "allowed_origins": [],
+                                       "sign_in": sign_in})
+
+    def is_platform_site(self, origin: str) -> bool:
+        """A per-site platform's site: https and a subdomain of the recipe origin's domain."""
+        if not self.per_site:
+            return False
+        domain = ".".join((urlsplit(self.origin).hostname or "").split(".")[-2:])
+        parts = urlsplit(origin)
+        return parts.scheme == "https" and (parts.hostname or "").endswith("." + domain)
+
+

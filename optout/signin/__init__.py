@@ -1,0 +1,1 @@
+"""Signing in as a recipe describes: credentials, challenges, the person at the terminal."""

@@ -1,0 +1,362 @@
+"""Signing in as the recipe describes: credentials, then any challenges, then a saved session.
+
+Credentials and codes are typed only into pages on the recipe's allowed origins. Authenticator
+codes are entered by the engine; codes sent by email or SMS are asked from the person; security
+checks (CAPTCHAs and the like) are never solved or bypassed: a person finishes them in a visible
+browser, or the account stops with `needs_human`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from playwright.async_api import Browser, BrowserContext, Locator, Page, StorageState
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from optout.browser.locate import ControlNotFound, find, locator_for
+from optout.browser.pages import goto, is_allowed
+from optout.browser.waits import bounded, first_of
+from optout.domain.job import Limits, Resources
+from optout.errors import AccountFailure, NeedsHuman, OptoutError, SecurityError, WaitTimedOut
+from optout.recipe import Challenge, Recipe, Target
+from optout.redact import redact
+from optout.signin import totp
+from optout.store.credentials import Account
+
+log = logging.getLogger(__name__)
+
+# Generic signs of a security check, whatever the recipe says: CAPTCHA frames and headings.
+SECURITY_FRAMES = ", ".join(
+    f"iframe[{attribute}*='{word}' i]"
+    for attribute in ("src", "title")
+    for word in ("captcha", "arkoselabs", "challenges.cloudflare")
+)
+SECURITY_HEADING = re.compile(
+    r"security check|are you a robot|verify (that )?you.?re (a )?human|confirm you.?re (a )?human",
+    re.IGNORECASE,
+)
+MAX_STEPS = 4  # password, then at most three challenges in a row
+
+LaunchVisible = Callable[[], Awaitable[Browser]]
+
+
+def _any_of(page: Page, targets: list[Target]) -> Locator | None:
+    """The visible elements any of the targets match (hidden templates never count)."""
+    locator = None
+    for target in targets:
+        one = locator_for(page, target)
+        locator = one if locator is None else locator.or_(one)
+    return locator.filter(visible=True) if locator is not None else None
+
+
+def _signs_of(page: Page, challenge: Challenge) -> Locator:
+    """The visible elements showing that the challenge is asked."""
+    signs = _any_of(page, challenge.when)
+    assert signs is not None, "the recipe schema gives every challenge a `when` target"
+    return signs
+
+
+def _plain(state: StorageState) -> dict[str, Any]:
+    """The session as the session store keeps it: a plain JSON object."""
+    return dict(state)
+
+
+class SignInFlow:
+    """Everything needed to sign one account in to one platform.
+
+    `context` is the headless browser context being signed in; it is None when the only way in
+    is by hand (`login --browser`).
+    """
+
+    def __init__(self, context: BrowserContext | None, recipe: Recipe, account: Account,
+                 resources: Resources, limits: Limits, launch_visible: LaunchVisible):
+        self.context = context
+        self.recipe = recipe
+        self.account = account
+        self.resources = resources
+        self.limits = limits
+        self.launch_visible = launch_visible
+
+    @property
+    def _context(self) -> BrowserContext:
+        """The headless context, for everything but `by_hand` (which opens its own browser)."""
+        assert self.context is not None, "signing in by hand only: there is no headless context"
+        return self.context
+
+    # --- where we are --------------------------------------------------------------------------
+
+    def is_sign_in_url(self, url: str) -> bool:
+        if not is_allowed(url, self.recipe.origins):
+            return False
+        path = urlsplit(url).path
+        # A sign-in at the site's root ("/") is that page only, not every page under it.
+        return any(path == p or (p != "/" and path.startswith(p.rstrip("/") + "/"))
+                   for p in self.recipe.sign_in.sign_in_paths())
+
+    def is_signed_in_url(self, url: str) -> bool:
+        """On the platform, and past its sign-in pages."""
+        return is_allowed(url, self.recipe.origins) and not self.is_sign_in_url(url)
+
+    # --- signing in ----------------------------------------------------------------------------
+
+    async def sign_in(self, page: Page) -> None:
+        """Sign in with the stored credentials, through any challenges; save the session."""
+        name, login_hint = self.recipe.name, self._login_hint()
+        if self.is_sign_in_url(page.url) and await self._challenge_showing(page):
+            # A saved session sent straight to a challenge: answer it; no password is typed.
+            await self._through_challenges(page, [], "code")
+            self.resources.sessions.save(self.account, self.recipe.origin,
+                                         _plain(await self._context.storage_state()))
+            return
+        if not self.account.username:
+            raise NeedsHuman(f"The saved {name} session for account {self.account.name!r} has "
+                             f"expired and no password is stored. Sign in again with "
+                             f"`{login_hint} --browser`.")
+        password = None
+        if not self.recipe.sign_in.passwordless:
+            password = self.resources.secrets.password(self.account)
+            if not password:
+                raise NeedsHuman(f"{name} asks to sign in again and no password is stored for "
+                                 f"account {self.account.name!r}; run `{login_hint}`.")
+            redact.add(password)
+        if not self.account.origins:
+            raise SecurityError(
+                f"Account {self.account.name!r} has no record of the origins its credentials "
+                f"belong to; store them again with `{login_hint}`.")
+        if not self.typing_origins():
+            raise SecurityError(
+                f"Account {self.account.name!r} was stored for {', '.join(self.account.origins)}, "
+                f"and this run points {name} at {self.recipe.origin}: its password is not typed "
+                f"there. For another origin, store an account for it: `optout login "
+                f"{self.recipe.platform} --account NAME --origin {self.recipe.origin}`.")
+        if not self.is_sign_in_url(page.url):
+            await goto(page, self.recipe.sign_in_url(),
+                       limit_ms=self.limits.navigation_ms, step="opening the sign-in page")
+        sign_in = self.recipe.sign_in
+        self._require_typing_allowed(page)
+        username_box = await self._find(page, sign_in.username, "sign-in page")
+        if sign_in.next:
+            # Username first; the password (or, on passwordless sites, a code sent to the person)
+            # is asked on the next step, perhaps on a new page.
+            await self._require_form_stays(username_box)
+            await self._type(page, username_box, self.account.username)
+            next_button = await self._find(page, sign_in.next, "sign-in page")
+            if password is None:
+                # The code field may appear in place, with no new page: wait for it too.
+                asked = [t for c in sign_in.challenges for t in c.when]
+                await self._submit(page, next_button, sign_in.rejected, also=asked)
+                await self._through_challenges(page, sign_in.rejected, "code")
+                self.resources.sessions.save(self.account, self.recipe.origin,
+                                             _plain(await self._context.storage_state()))
+                return
+            await next_button.click(timeout=self.limits.sign_in_ms)
+        password_box = await self._find(page, sign_in.password, "sign-in page")
+        submit = await self._find(page, sign_in.submit, "sign-in page")
+        await self._require_form_stays(password_box)
+        if not sign_in.next:
+            await self._type(page, username_box, self.account.username)
+        # Passwordless sign-ins (which always have `next`) have finished above.
+        assert password is not None
+        await self._type(page, password_box, password)
+        await self._submit(page, submit, sign_in.rejected)
+        await self._through_challenges(page, sign_in.rejected, "password")
+        self.resources.sessions.save(self.account, self.recipe.origin,
+                                     _plain(await self._context.storage_state()))
+
+    async def _through_challenges(self, page: Page, rejected: list[Target], last: str) -> None:
+        for _ in range(MAX_STEPS):
+            outcome, challenge = await self._outcome(page, rejected)
+            if outcome == "signed_in":
+                return
+            if outcome == "rejected":
+                raise AccountFailure(self._rejected_message(last))
+            if outcome == "security_check" or challenge.kind == "security_check":
+                await self._finish_by_hand(page, f"{self.recipe.name} is showing a security check.")
+                return
+            code = await self._code_for(challenge)
+            box = await self._find(page, challenge.code, "code page")
+            button = await self._find(page, challenge.submit, "code page")
+            await self._type(page, box, code)
+            await self._submit(page, button, challenge.rejected)
+            rejected, last = challenge.rejected, challenge.kind
+        raise AccountFailure(f"Signing in to {self.recipe.name} did not finish after {MAX_STEPS} "
+                             f"steps (still at {redact(page.url)}); the recipe may need an update.")
+
+    async def _code_for(self, challenge: Challenge) -> str:
+        name = self.recipe.name
+        if challenge.kind == "totp":
+            secret = self.resources.secrets.totp_secret(self.account)
+            if not secret:
+                raise NeedsHuman(f"{name} asks for an authenticator code and no authenticator "
+                                 f"secret is stored; run `{self._login_hint()} --totp`.")
+            redact.add(secret)
+            self._progress("entering the authenticator code")
+            return totp.current_code(secret)
+        prompt = challenge.prompt or f"{name} sent a verification code. Enter it"
+        code = await self.resources.person.ask_code(f"{name} ({self.account.name}): {prompt}",
+                                                    account=self.account)
+        if not code:
+            raise NeedsHuman(f"{name} sent a verification code to the account's email or phone; "
+                             "run optout again in a terminal to type it.")
+        redact.add(code)
+        return code
+
+    async def _challenge_showing(self, page: Page) -> bool:
+        for challenge in self.recipe.sign_in.challenges:
+            if await _signs_of(page, challenge).first.is_visible():
+                return True
+        return False
+
+    def _rejected_message(self, last: str) -> str:
+        name, hint = self.recipe.name, self._login_hint()
+        if last == "password":
+            return (f"{name} rejected the password for account {self.account.name!r}. "
+                    f"Store the right one with `{hint}`.")
+        if last == "totp":
+            return (f"{name} rejected the authenticator code. Check the secret stored with "
+                    f"`{hint} --totp` and this computer's clock.")
+        return f"{name} rejected the verification code. Run again to get a new one."
+
+    def _login_hint(self) -> str:
+        return f"optout login {self.recipe.platform} --account {self.account.name}"
+
+    # --- waiting for the platform's answer -----------------------------------------------------
+
+    async def _submit(self, page: Page, button: Locator, rejected: list[Target],
+                      also: Sequence[Target] = ()) -> None:
+        """Click and wait (bounded) until the page has answered: moved, shown an error, or shown
+        one of `also`."""
+        url, limit = page.url, self.limits.sign_in_ms
+        # A marker that a new document (after a form post) no longer has.
+        await self._script(page.evaluate("window.__optoutSubmitted = true"))
+        waits: list[Awaitable[Any]] = [
+            page.wait_for_function("() => !window.__optoutSubmitted", timeout=limit),
+            page.wait_for_url(lambda u: u != url, timeout=limit)]
+        answer = _any_of(page, [*rejected, *also])
+        if answer is not None:
+            waits.append(answer.first.wait_for(state="visible", timeout=limit))
+        try:
+            await button.click(timeout=limit)
+        except PlaywrightTimeout:
+            log.info("the click on submit did not settle; waiting for the page's answer")
+        if not await first_of(waits, limit):
+            raise AccountFailure(f"{self.recipe.name} did not answer the sign-in within "
+                                 f"{self.limits.sign_in_ms / 1000:g} s (at {redact(page.url)}).")
+
+    async def _outcome(self, page: Page, rejected: list[Target]) -> tuple[str, Any]:
+        """Which of: signed in, refused, a recipe challenge, a security check."""
+        limit = self.limits.sign_in_ms
+        candidates: list[tuple[str, Any, Awaitable[Any]]] = []
+        refusal = _any_of(page, rejected)
+        if refusal is not None:
+            candidates.append(("rejected", None,
+                               refusal.first.wait_for(state="visible", timeout=limit)))
+        for challenge in self.recipe.sign_in.challenges:
+            sign = _signs_of(page, challenge)
+            candidates.append(("challenge", challenge,
+                               sign.first.wait_for(state="visible", timeout=limit)))
+        security = page.locator(SECURITY_FRAMES).or_(
+            page.get_by_role("heading", name=SECURITY_HEADING))
+        candidates.append(("security_check", None,
+                           security.first.wait_for(state="visible", timeout=limit)))
+        candidates.append(("signed_in", None,
+                           page.wait_for_url(self.is_signed_in_url, timeout=limit)))
+        done = await first_of([c[2] for c in candidates], limit)
+        if not done:
+            raise AccountFailure(f"Signing in to {self.recipe.name} gave no result within "
+                                 f"{self.limits.sign_in_ms / 1000:g} s (at {redact(page.url)}).")
+        # When several show at once, the most specific wins: the candidates' order.
+        return candidates[done[0]][0], candidates[done[0]][1]
+
+    # --- a person in a visible browser ---------------------------------------------------------
+
+    async def _finish_by_hand(self, page: Page, reason: str) -> None:
+        person = self.resources.person
+        if not person.present:
+            raise NeedsHuman(f"{reason} optout never solves these; run `optout run "
+                             f"{self.recipe.platform}` in a terminal to finish it by hand.")
+        if not await person.agrees_to_finish_by_hand(reason):
+            raise NeedsHuman(f"{reason} It was left for later.")
+        try:
+            state = await self.by_hand(page.url, await self._context.storage_state(), reason)
+        except OptoutError as exc:  # no display, no browser: a person is still what it takes
+            raise NeedsHuman(f"{reason} No visible browser could be opened: {exc}") from exc
+        # Playwright types storage_state()'s cookies apart from add_cookies' parameter (its
+        # fields optional there), though add_cookies takes them as they are.
+        await self._context.add_cookies(state["cookies"])  # type: ignore[arg-type]
+
+    async def by_hand(self, url: str, state: StorageState | None, reason: str) -> StorageState:
+        """Open `url` in a visible browser for the person; the session once they are through."""
+        browser = await self.launch_visible()
+        try:
+            context = await browser.new_context(storage_state=state, locale="en-US")
+            page = await context.new_page()
+            await goto(page, url, limit_ms=self.limits.navigation_ms, step="handing over")
+            await self.resources.person.finish_by_hand(page, reason)
+            try:
+                await page.wait_for_url(self.is_signed_in_url, timeout=self.limits.by_hand_ms)
+            except PlaywrightTimeout as exc:
+                raise NeedsHuman(f"The sign-in to {self.recipe.name} was not finished within "
+                                 f"{self.limits.by_hand_ms / 60000:g} minutes.") from exc
+            except PlaywrightError as exc:
+                raise NeedsHuman(f"The browser window closed before the sign-in to "
+                                 f"{self.recipe.name} was finished.") from exc
+            new_state = await context.storage_state()
+        finally:
+            await browser.close()
+        self.resources.sessions.save(self.account, self.recipe.origin, _plain(new_state))
+        return new_state
+
+    # --- small steps ---------------------------------------------------------------------------
+
+    async def _find(self, page: Page, targets: list[Target], where: str) -> Locator:
+        try:
+            return await find(page, targets, self.limits.control_ms)
+        except ControlNotFound as exc:
+            raise AccountFailure(f"The {self.recipe.name} {where} no longer matches the recipe: "
+                                 f"{exc}. The recipe needs an update.") from exc
+
+    async def _require_form_stays(self, field: Locator) -> None:
+        """Refuse a form that would post the password to another origin."""
+        action = await self._script(field.evaluate("el => el.form ? el.form.action : null"))
+        if action and not is_allowed(action, self.typing_origins()):
+            raise SecurityError(
+                f"The {self.recipe.name} sign-in form would send the password to "
+                f"{redact(urlsplit(action).netloc or action)}, outside its allowed origins; "
+                "nothing was typed.")
+
+    def typing_origins(self) -> list[str]:
+        """Where credentials may be typed: the recipe's origins that the account was stored for.
+
+        An account stored without origins gets none: it must be stored again, never guessed.
+        """
+        return [o for o in self.recipe.origins if o in self.account.origins]
+
+    def _require_typing_allowed(self, page: Page) -> None:
+        allowed = self.typing_origins()
+        if not is_allowed(page.url, allowed):
+            where = urlsplit(page.url).netloc or page.url
+            raise SecurityError(
+                f"Refused to type credentials into {redact(where)}: it is not one of "
+                f"{self.recipe.name}'s allowed origins ({', '.join(allowed)})."
+            )
+
+    async def _type(self, page: Page, box: Locator, secret: str) -> None:
+        """Type into `box` only if the page is on an origin the credentials belong to."""
+        self._require_typing_allowed(page)
+        await box.fill(secret)
+
+    async def _script(self, awaitable: Awaitable[Any]) -> Any:
+        try:
+            return await bounded(awaitable, self.limits.control_ms, "a script on the sign-in page")
+        except WaitTimedOut as exc:
+            raise AccountFailure(f"The {self.recipe.name} sign-in page stopped responding: "
+                                 f"{exc}.") from exc
+
+    def _progress(self, message: str) -> None:
+        log.info("%s/%s: %s", self.recipe.platform, self.account.name, message)

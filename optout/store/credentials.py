@@ -1,0 +1,153 @@
+"""Accounts and their passwords: passwords in the OS keyring and nowhere else.
+
+The account list (platform, account name, sign-in username) is not secret and lives in
+`accounts.json` in the data folder; the password for each lives in the keyring under the service
+`optout:<platform>`, and its authenticator (TOTP) secret, if any, under `optout:<platform>:totp`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Protocol
+
+import keyring
+import keyring.errors
+
+from optout.errors import KeyringUnavailable
+from optout.store.files import data_dir, read_json, write_json
+
+# Backends that store nothing, or store secrets as plain text: never used, even when configured.
+_REFUSED_BACKENDS = {
+    "keyring.backends.fail.Keyring",
+    "keyring.backends.null.Keyring",
+    "keyrings.alt.file.PlaintextKeyring",
+    "keyrings.alt.pyfs.PlaintextKeyring",
+}
+
+KEYRING_HELP = (
+    "No usable keyring backend was found, and optout never stores passwords in plain text. "
+    "Start your desktop's keyring (GNOME Keyring, KWallet, macOS Keychain or Windows Credential "
+    "Manager); on a headless machine install and unlock one (for example `gnome-keyring` with "
+    "`dbus-run-session`), or set PYTHON_KEYRING_BACKEND to an encrypted backend you trust."
+)
+
+
+@dataclass(frozen=True)
+class Account:
+    platform: str
+    name: str
+    username: str | None = None
+    # The origins the credentials were stored for: they are never typed anywhere else, even if a
+    # recipe (or --origin) later points the platform somewhere new.
+    origins: tuple[str, ...] = ()
+
+
+class SecretSource(Protocol):
+    def password(self, account: Account) -> str | None: ...
+    def totp_secret(self, account: Account) -> str | None: ...
+
+
+def require_keyring() -> keyring.backend.KeyringBackend:
+    """The configured keyring backend, or KeyringUnavailable saying how to get one."""
+    backend = keyring.get_keyring()
+    name = f"{type(backend).__module__}.{type(backend).__qualname__}"
+    if name in _REFUSED_BACKENDS:
+        raise KeyringUnavailable(KEYRING_HELP)
+    return backend
+
+
+def _service(platform: str, kind: str = "") -> str:
+    return f"optout:{platform}" + (f":{kind}" if kind else "")
+
+
+def _registry_path():
+    return data_dir() / "accounts.json"
+
+
+class KeyringSecrets:
+    """Passwords and authenticator secrets read from the OS keyring."""
+
+    def _get(self, service: str, name: str) -> str | None:
+        require_keyring()
+        try:
+            return keyring.get_password(service, name)
+        except keyring.errors.KeyringError as exc:
+            raise KeyringUnavailable(f"The keyring refused to give a stored secret: {exc}.") from exc
+
+    def password(self, account: Account) -> str | None:
+        return self._get(_service(account.platform), account.name)
+
+    def totp_secret(self, account: Account) -> str | None:
+        return self._get(_service(account.platform, "totp"), account.name)
+
+
+class MemorySecrets:
+    """Throwaway secrets held in memory (the demo, `login --verify`, tests)."""
+
+    def __init__(self, passwords: dict[tuple[str, str], str],
+                 totp: dict[tuple[str, str], str] | None = None):
+        self._passwords = dict(passwords)
+        self._totp = dict(totp or {})
+
+    def password(self, account: Account) -> str | None:
+        return self._passwords.get((account.platform, account.name))
+
+    def totp_secret(self, account: Account) -> str | None:
+        return self._totp.get((account.platform, account.name))
+
+
+def store(account: Account, password: str | None, totp_secret: str | None = None) -> None:
+    """Keep the secrets in the keyring (first) and the account in the registry (second).
+
+    With no password (signed in by hand in a browser), any stored one is removed, so that an old
+    password is never typed again.
+    """
+    require_keyring()
+    try:
+        for kind, secret in (("", password), ("totp", totp_secret)):
+            service = _service(account.platform, kind)
+            if secret is not None:
+                keyring.set_password(service, account.name, secret)
+            else:
+                _delete(service, account.name)
+    except keyring.errors.KeyringError as exc:
+        raise KeyringUnavailable(f"The keyring refused to store a secret: {exc}.") from exc
+    registry = read_json(_registry_path(), {})
+    registry.setdefault(account.platform, {})[account.name] = {
+        "username": account.username,
+        "origins": list(account.origins),
+        "password_stored": password is not None,
+        "totp_stored": totp_secret is not None,
+        "added": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    write_json(_registry_path(), registry)
+
+
+def _delete(service: str, name: str) -> bool:
+    try:
+        keyring.delete_password(service, name)
+    except keyring.errors.PasswordDeleteError:
+        return False
+    return True
+
+
+def forget(account: Account) -> bool:
+    """Delete the secrets and the registry entry; True if there was anything to delete."""
+    require_keyring()
+    found = _delete(_service(account.platform), account.name)
+    found = _delete(_service(account.platform, "totp"), account.name) or found
+    registry = read_json(_registry_path(), {})
+    if registry.get(account.platform, {}).pop(account.name, None) is not None:
+        found = True
+        if not registry[account.platform]:
+            del registry[account.platform]
+        write_json(_registry_path(), registry)
+    return found
+
+
+def accounts(platform: str) -> list[Account]:
+    """Accounts stored for a platform, in name order."""
+    entries = read_json(_registry_path(), {}).get(platform, {})
+    return [Account(platform, name, entry.get("username"), tuple(entry.get("origins", ())))
+            for name, entry in sorted(entries.items())]

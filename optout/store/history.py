@@ -1,0 +1,319 @@
+"""The history: every observation of every setting, in SQLite in the data folder.
+
+WAL mode lets a reader and a writer, or two runs, work at once; each observation is written in
+its own transaction, so a run killed halfway leaves every row it wrote whole and nothing else.
+The schema carries a version (`PRAGMA user_version`) and is migrated forward on open.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from optout import __version__
+from optout.domain.decisions import is_reset
+from optout.domain.job import Submitted
+from optout.domain.results import Result
+from optout.errors import BadInput
+from optout.recipe import Recipe
+from optout.store.files import data_dir
+
+# Each entry moves the schema one version forward; never edit one that has shipped.
+MIGRATIONS = [
+    """
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        started TEXT NOT NULL,
+        finished TEXT,
+        command TEXT NOT NULL,
+        tool_version TEXT NOT NULL
+    );
+    CREATE TABLE observations (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        time TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        account TEXT NOT NULL,
+        setting TEXT NOT NULL,
+        title TEXT NOT NULL,
+        desired TEXT NOT NULL,
+        before TEXT,
+        after TEXT,
+        status TEXT NOT NULL,
+        verified INTEGER NOT NULL,
+        evidence TEXT,
+        message TEXT NOT NULL,
+        tool_version TEXT NOT NULL,
+        recipe_version TEXT NOT NULL
+    );
+    CREATE INDEX observations_by_setting ON observations (platform, account, setting, id);
+    CREATE TABLE resets (
+        id INTEGER PRIMARY KEY,
+        observation_id INTEGER NOT NULL REFERENCES observations(id),
+        platform TEXT NOT NULL,
+        account TEXT NOT NULL,
+        setting TEXT NOT NULL,
+        last_seen_desired TEXT NOT NULL,
+        found TEXT NOT NULL,
+        state TEXT NOT NULL
+    );
+    """,
+    # 2: where each observation was made, so a test server's readings never count as the
+    # real site's (and never make a reset of it).
+    """
+    ALTER TABLE observations ADD COLUMN origin TEXT NOT NULL DEFAULT '';
+    DROP INDEX observations_by_setting;
+    CREATE INDEX observations_by_setting ON observations (platform, account, setting, origin, id);
+    """,
+    # 3: a resumed run points at the run it goes on from, so resumes can chain; and how long
+    # each observation took (sign-in included for an account's first setting).
+    """
+    ALTER TABLE runs ADD COLUMN resumed_from INTEGER REFERENCES runs(id);
+    ALTER TABLE observations ADD COLUMN seconds REAL;
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class Reset:
+    """A setting last seen in its desired state, now found out of it: the platform turned it back."""
+
+    platform: str
+    account: str
+    setting: str
+    title: str
+    state: str
+    last_seen_desired: str
+    found: str
+
+    def sentence(self) -> str:
+        return (f"{self.title} was turned back {self.state} between "
+                f"{_readable(self.last_seen_desired)} and {_readable(self.found)}.")
+
+
+def _readable(iso: str) -> str:
+    return iso.replace("T", " ").replace("+00:00", " UTC")
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def default_path() -> Path:
+    return data_dir() / "history.sqlite3"
+
+
+def recipe_version(recipe: Recipe) -> str:
+    """The recipe file's content hash: which recipe made an observation."""
+    if recipe.file is None or not recipe.file.exists():
+        return "unknown"
+    return hashlib.sha256(recipe.file.read_bytes()).hexdigest()[:12]
+
+
+class History:
+    """The history database; one connection, used from one thread."""
+
+    def __init__(self, path: Path | None = None):
+        self.path = path or default_path()
+        try:
+            # Results arrive on the engine's thread; calls are never concurrent, so sharing is safe.
+            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                                      check_same_thread=False)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise BadInput(f"Cannot use the history at {self.path} ({exc}); move it aside to "
+                           "start a new one.") from exc
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        # BEGIN IMMEDIATE takes the write lock up front, so two runs queue instead of failing.
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        with self._transaction() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise BadInput(f"The history at {self.path} was written by a newer optout; "
+                               "upgrade optout to read it.")
+            for number in range(version, SCHEMA_VERSION):
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number + 1}")
+
+    # --- writing -------------------------------------------------------------------------------
+
+    def start_run(self, command: str, resumed_from: int | None = None) -> int:
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO runs (started, command, tool_version, resumed_from) "
+                "VALUES (?, ?, ?, ?)", (now(), command, __version__, resumed_from))
+            assert cursor.lastrowid is not None  # set by the INSERT
+            return cursor.lastrowid
+
+    def finish_run(self, run_id: int) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE runs SET finished = ? WHERE id = ?", (now(), run_id))
+
+    def record(self, run_id: int, result: Result, recipe_version: str,
+               origin: str = "") -> Reset | None:
+        """Keep one observation; return the reset it reveals, if it reveals one.
+
+        A reset is a setting whose previous reading (on the same origin) verified it in its
+        desired state, and which is now found out of it.
+        """
+        found = result.before or result.after
+        with self._transaction() as db:
+            previous = db.execute(
+                "SELECT time, after, verified, desired FROM observations "
+                "WHERE platform = ? AND account = ? AND setting = ? AND origin = ? "
+                "AND after IS NOT NULL ORDER BY id DESC LIMIT 1",
+                (result.platform, result.account, result.setting, origin)).fetchone()
+            time = now()
+            cursor = db.execute(
+                "INSERT INTO observations (run_id, time, platform, account, setting, title, "
+                "desired, before, after, status, verified, evidence, message, tool_version, "
+                "recipe_version, origin, seconds) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (run_id, time, result.platform, result.account, result.setting,
+                 result.title or result.setting, result.desired, result.before, result.after,
+                 result.status.value, int(result.verified),
+                 json.dumps(result.evidence) if result.evidence else None, result.message,
+                 __version__, recipe_version, origin, result.seconds))
+            # (is_reset is never true when nothing was found; said here for the type checker.)
+            if previous is None or found is None or not is_reset(
+                    bool(previous["verified"]), previous["after"], previous["desired"], found,
+                    result.desired):
+                return None
+            reset = Reset(result.platform, result.account, result.setting,
+                          result.title or result.setting, found, previous["time"], time)
+            db.execute(
+                "INSERT INTO resets (observation_id, platform, account, setting, "
+                "last_seen_desired, found, state) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (cursor.lastrowid, reset.platform, reset.account, reset.setting,
+                 reset.last_seen_desired, reset.found, reset.state))
+            return reset
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def timeline(self, platform: str | None = None, account: str | None = None,
+                 since: str | None = None) -> list[dict[str, Any]]:
+        """Every observation, oldest first, narrowed as asked."""
+        where, args = _filters(platform, account, since)
+        rows = self.db.execute(f"SELECT * FROM observations {where} ORDER BY id", args)
+        return [_observation(row) for row in rows]
+
+    def resets(self, platform: str | None = None, account: str | None = None,
+               since: str | None = None) -> list[dict[str, Any]]:
+        where, args = _filters(platform, account, since, time_column="found")
+        rows = self.db.execute(f"SELECT * FROM resets {where} ORDER BY id", args)
+        return [dict(row) for row in rows]
+
+    def observation(self, observation_id: int) -> dict[str, Any]:
+        row = self.db.execute("SELECT * FROM observations WHERE id = ?",
+                              (observation_id,)).fetchone()
+        return _observation(row)
+
+    def status(self) -> list[dict[str, Any]]:
+        """The latest known state of every account and setting, with its last verification."""
+        rows = self.db.execute(
+            """
+            SELECT o.*,
+                   (SELECT max(time) FROM observations v
+                     WHERE v.platform = o.platform AND v.account = o.account
+                       AND v.setting = o.setting AND v.origin = o.origin
+                       AND v.verified = 1) AS last_verified,
+                   (SELECT count(*) FROM resets r
+                     WHERE r.platform = o.platform AND r.account = o.account
+                       AND r.setting = o.setting) AS reset_count,
+                   (SELECT max(found) FROM resets r
+                     WHERE r.platform = o.platform AND r.account = o.account
+                       AND r.setting = o.setting) AS last_reset
+            FROM observations o
+            WHERE o.id = (SELECT max(id) FROM observations x
+                           WHERE x.platform = o.platform AND x.account = o.account
+                             AND x.setting = o.setting AND x.origin = o.origin)
+            ORDER BY o.platform, o.account, o.setting, o.origin
+            """)
+        return [_observation(row) for row in rows]
+
+    def submissions(self, platform: str, account: str, origin: str) -> dict[str, Submitted]:
+        """The forms this account sent at this origin, by setting id: confirmed by the platform,
+        or sent without a confirmation seen (never sent again without --resubmit either way)."""
+        rows = self.db.execute(
+            "SELECT setting, max(id), time, after, evidence FROM observations "
+            "WHERE platform = ? AND account = ? AND origin = ? "
+            "AND ((after = 'submitted' AND verified = 1) OR after = 'unconfirmed') "
+            "GROUP BY setting", (platform, account, origin))
+        sent = {}
+        for row in rows:
+            reference = (json.loads(row["evidence"]) if row["evidence"] else {}).get("reference")
+            when = f"on {_readable(row['time'])}" + (f" (reference {reference})" if reference else "")
+            sent[row["setting"]] = Submitted(when, confirmed=row["after"] == "submitted")
+        return sent
+
+    def last_run(self, command: str) -> int | None:
+        row = self.db.execute("SELECT max(id) FROM runs WHERE command = ?", (command,)).fetchone()
+        return row[0]
+
+    def verified_settings(self, run_id: int) -> dict[tuple[str, str], set[str]]:
+        """The settings verified for each (platform, account) in this run or the runs it
+        resumed; a setting verified once stays verified for the resume."""
+        verified: dict[tuple[str, str], set[str]] = {}
+        current: int | None = run_id
+        while current is not None:
+            rows = self.db.execute(
+                "SELECT platform, account, setting FROM observations "
+                "WHERE run_id = ? AND verified = 1", (current,))
+            for row in rows:
+                verified.setdefault((row["platform"], row["account"]), set()).add(row["setting"])
+            parent = self.db.execute("SELECT resumed_from FROM runs WHERE id = ?",
+                                     (current,)).fetchone()
+            current = parent[0] if parent else None
+        return verified
+
+
+def _filters(platform: str | None, account: str | None, since: str | None,
+             time_column: str = "time") -> tuple[str, list[str]]:
+    clauses, args = [], []
+    for column, value in (("platform", platform), ("account", account)):
+        if value:
+            clauses.append(f"{column} = ?")
+            args.append(value)
+    if since:
+        clauses.append(f"{time_column} >= ?")
+        args.append(since)
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def _observation(row: sqlite3.Row) -> dict[str, Any]:
+    data = dict(row)
+    data["verified"] = bool(data["verified"])
+    data["evidence"] = json.loads(data["evidence"]) if data["evidence"] else None
+    return data
