@@ -71,9 +71,12 @@ def practice_platform() -> Iterator[PracticePlatform]:
 @pytest.fixture
 def practice(practice_platform: PracticePlatform) -> Iterator[PracticePlatform]:
     """The shared practice platform, as new: no users, nothing seen, nothing hung."""
-    practice_platform.world.reset(slow_seconds=SLOW_SECONDS)
+    world = practice_platform.world
+    world.reset(slow_seconds=SLOW_SECONDS)
     yield practice_platform
-    practice_platform.world.reset(slow_seconds=SLOW_SECONDS)
+    unimplemented = list(world.unimplemented)
+    world.reset(slow_seconds=SLOW_SECONDS)
+    assert not unimplemented, f"a test asked for faults its twin lacks: {unimplemented}"
 
 
 @pytest.fixture(scope="session")

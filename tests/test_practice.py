@@ -53,3 +53,14 @@ def test_rejected_save_puts_the_switch_back(page, practice):
 def test_unknown_faults_are_refused():
     with pytest.raises(ValueError, match="unknown faults: typo"):
         World().add_user("a", "b", faults={"typo"})
+
+
+def test_a_fault_a_twin_does_not_implement_is_an_error(practice):
+    """A test asking a described twin for LinkedIn's `hang` must not pass without a hang."""
+    from optout.practice.twin import TWIN_FAULTS
+
+    assert "hang" not in TWIN_FAULTS
+    practice.world.add_user("ada@example.com", "pw", faults={"hang"})
+    practice.world.require_faults("ada@example.com", TWIN_FAULTS, "x")
+    assert practice.world.unimplemented == ["the x twin does not implement hang"]
+    practice.world.unimplemented.clear()  # this test asked for it on purpose

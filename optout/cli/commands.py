@@ -32,7 +32,6 @@ from optout.store.files import data_dir, write_private
 if TYPE_CHECKING:
     from rich.progress import Progress as ProgressBar
 
-    from optout.app import service
     from optout.app.runner import RunOptions
     from optout.domain.job import Job, Limits, Progress
     from optout.domain.profile import Profile
@@ -311,6 +310,7 @@ def scan(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool, ac
       optout scan linkedin
       optout scan --all --json
     """
+    from optout.app import service
     from optout.app.runner import RunOptions
     from optout.cli import render
     from optout.domain.job import Resources

@@ -166,9 +166,17 @@ def _forms(blocks: list[Block]) -> dict[str, FormSpec]:
     return {b.form.key: b.form for b in _every_block(blocks) if b.form}
 
 
+# The faults a described twin implements (every other one is LinkedIn's hand-written twin's).
+TWIN_FAULTS = frozenset({"reject_password", "save_lost", "slow_save", "new_ai_toggle"})
+
+
 def pages_blueprint(spec: TwinSpec, current_user: Callable[[], str | None],
-                    login_url: Callable[[str], str]) -> Blueprint:
-    """The twin's settings pages, its save endpoint and its forms, for signed-in users."""
+                    login_url: Callable[[str], str],
+                    implemented: frozenset[str] | None = None) -> Blueprint:
+    """The twin's settings pages, its save endpoint and its forms, for signed-in users.
+
+    `implemented` names the faults the twin implements (None: all of them).
+    """
     blueprint = Blueprint(f"{spec.platform}_pages", __name__, template_folder="templates")
     switches = {k: v for page in spec.pages for k, v in _switches(page.blocks).items()}
     switches[NEW_TOGGLE["key"]] = SwitchSpec(**NEW_TOGGLE)
@@ -179,6 +187,8 @@ def pages_blueprint(spec: TwinSpec, current_user: Callable[[], str | None],
         def wrapper(*args, **kwargs):
             if not current_user():
                 return redirect(login_url(request.path))
+            if implemented is not None:
+                world().require_faults(current_user(), implemented, spec.platform)
             return view(*args, **kwargs)
         return wrapper
 
@@ -267,7 +277,7 @@ def create_twin_app(world_: World, spec: TwinSpec) -> Flask:
     def login_url(path: str) -> str:
         return f"{sign_in.path}{'&' if '?' in sign_in.path else '?'}next={path}"
 
-    app.register_blueprint(pages_blueprint(spec, current_user, login_url))
+    app.register_blueprint(pages_blueprint(spec, current_user, login_url, TWIN_FAULTS))
 
     def page(step: str, error: str | None = None, status: int = 200):
         return render_template("twin/login.html", spec=spec, sign_in=sign_in, step=step,
@@ -286,6 +296,7 @@ def create_twin_app(world_: World, spec: TwinSpec) -> Flask:
                 return page("code")
             return page("password")
         username = request.form.get("username", session.get("pending", "")).strip()
+        world_.require_faults(username, TWIN_FAULTS, spec.platform)
         if sign_in.password is None and "password" in request.form:
             world_.sign_in_attempts.append((username, request.form["password"]))  # must not happen
         if sign_in.password is None:

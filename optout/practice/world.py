@@ -68,6 +68,9 @@ class World:
         # Saves being handled at this moment, and the most ever at once (politeness limits).
         self.saves_in_flight = 0
         self.most_saves_at_once = 0
+        # Faults asked of a twin that does not implement them: a test that relies on one would
+        # pass without exercising anything, so the tests fail on any entry here.
+        self.unimplemented: list[str] = []
 
     def reset(self, slow_seconds: float | None = None) -> None:
         """Forget every user and everything seen, as a new platform would (the tests share one
@@ -80,6 +83,7 @@ class World:
             self.languages.clear()
             self.saves_in_flight = 0
             self.most_saves_at_once = 0
+            self.unimplemented.clear()
             if slow_seconds is not None:
                 self.slow_seconds = slow_seconds
         self.stopping = threading.Event()
@@ -109,6 +113,14 @@ class World:
             self.sign_in_attempts.append((username, password))
         user = self.user(username)
         return bool(user and "reject_password" not in user.faults and user.password == password)
+
+    def require_faults(self, username: str | None, implemented: frozenset[str], twin: str) -> None:
+        """Note the user's faults that this twin does not implement (see `unimplemented`)."""
+        user = self.user(username) if username else None
+        missing = sorted(user.faults - implemented) if user else []
+        if missing:
+            with self._lock:
+                self.unimplemented.append(f"the {twin} twin does not implement {', '.join(missing)}")
 
     def has_fault(self, username: str, fault: str) -> bool:
         user = self.user(username)
