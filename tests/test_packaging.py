@@ -1,4 +1,4 @@
-"""The wheel carries the recipes, so a non-editable install finds them."""
+"""The wheel carries the recipes, so a non-editable install finds them; the base install is lean."""
 
 from __future__ import annotations
 
@@ -6,6 +6,10 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+
+import pytest
+
+from tests.conftest import invoke
 
 ROOT = Path(__file__).parent.parent
 
@@ -18,3 +22,35 @@ def test_wheel_ships_every_recipe(tmp_path):
     for recipe in (ROOT / "recipes").glob("*.yaml"):
         assert f"optout/_recipes/{recipe.name}" in names
     assert "optout/practice/templates/linkedin/data_for_ai.html" in names
+    assert "optout/py.typed" in names
+
+
+def test_the_base_install_has_no_web_framework():
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert not any(d.lower().startswith(("flask", "werkzeug")) for d in project["dependencies"])
+    assert any(d.startswith("flask") for d in project["optional-dependencies"]["practice"])
+
+
+def test_demo_without_the_practice_extra_says_how_to_get_it(monkeypatch: pytest.MonkeyPatch):
+    for name in [m for m in sys.modules if m == "flask" or m.startswith("optout.practice")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "flask", None)  # as if Flask were not installed
+    result = invoke("demo", "linkedin")
+    assert result.exit_code == 2
+    assert "pip install 'optout[practice]'" in result.stderr and "Traceback" not in result.output
+
+
+def test_version_starts_without_loading_the_engine():
+    """`optout --version` imports no browser driver, web framework or recipe (its time
+    is measured by benchmarks/startup_benchmark.py, figures in the README)."""
+    code = ("import sys, optout.cli; "
+            "heavy = [m for m in ('playwright', 'flask', 'apprise', 'keyring', 'optout.recipe') "
+            "if m in sys.modules]; print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         timeout=60)
+    assert out.stdout.strip() == "[]", out.stdout

@@ -451,3 +451,10 @@ def test_a_saved_session_sent_to_a_challenge_answers_it_without_the_password(pra
     assert row.status.value == "changed" and row.verified
     assert len(person.asked) == 1
     assert len(practice.world.sign_in_attempts) == attempts  # no password typed again
+
+
+def test_an_otpauth_address_in_capitals_still_makes_codes():
+    from optout.signin.totp import current_code, normalise_secret
+
+    secret = normalise_secret("OTPAUTH://totp/LinkedIn:ada?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    assert current_code(secret).isdigit() and len(current_code(secret)) == 6

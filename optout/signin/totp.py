@@ -32,6 +32,6 @@ def normalise_secret(text: str) -> str:
 
 
 def current_code(secret: str) -> str:
-    generator = pyotp.parse_uri(secret) if secret.startswith("otpauth://") else pyotp.TOTP(secret)
+    generator = pyotp.parse_uri(secret) if secret.lower().startswith("otpauth://") else pyotp.TOTP(secret)
     assert isinstance(generator, pyotp.TOTP), "normalise_secret refuses counter (HOTP) URIs"
     return generator.now()
