@@ -84,7 +84,7 @@ def stream(jobs: list[Job], mode: Mode, resources: Resources,
 async def execute(jobs: list[Job], mode: Mode, resources: Resources,
                   options: RunOptions | None = None) -> list[Result]:
     """Every job's results, in job order."""
-    return await _in_job_order(stream(jobs, mode, resources, options))
+    return await in_job_order(stream(jobs, mode, resources, options))
 
 
 def stream_scans(jobs: list[Job], resources: Resources,
@@ -97,10 +97,11 @@ def stream_scans(jobs: list[Job], resources: Resources,
 async def scan_accounts(jobs: list[Job], resources: Resources,
                         options: RunOptions | None = None) -> list[ScanReport]:
     """A scan report for every job, in job order; changes nothing."""
-    return await _in_job_order(stream_scans(jobs, resources, options))
+    return await in_job_order(stream_scans(jobs, resources, options))
 
 
-async def _in_job_order(batches: AsyncIterator[tuple[int, list[T]]]) -> list[T]:
+async def in_job_order(batches: AsyncIterator[tuple[int, list[T]]]) -> list[T]:
+    """Every item of batches that arrive as accounts finish, in the jobs' order."""
     done = sorted([batch async for batch in batches], key=lambda batch: batch[0])
     return [item for _, items in done for item in items]
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from optout.app import notify
-from optout.app.runner import RunOptions, execute, run_sync, scan_accounts, stream
+from optout.app.runner import RunOptions, execute, in_job_order, run_sync, scan_accounts, stream
 from optout.domain.job import Job, Resources
 from optout.domain.results import Mode, Result
 from optout.engine.scan import ScanReport
@@ -77,17 +77,15 @@ def run_and_record(jobs: list[Job], mode: Mode, resources: Resources, options: R
         run_id = history.start_run(command, resumed_from)
         recorder = Recorder(history, run_id, jobs, urls, on_problem)
 
-        async def go() -> list[Result]:
+        async def recorded() -> AsyncIterator[tuple[int, list[Result]]]:
             loop = asyncio.get_running_loop()
-            done: list[tuple[int, list[Result]]] = []
             async for index, results in stream(jobs, mode, resources, options):
                 kept = await loop.run_in_executor(worker, recorder.keep, results)
-                done.append((index, kept))
                 if on_account:
                     on_account(kept)
-            return [result for _, batch in sorted(done, key=lambda d: d[0]) for result in batch]
+                yield index, kept
 
-        results = run_sync(go())
+        results = run_sync(in_job_order(recorded()))
         history.finish_run(run_id)
     return results
 

@@ -23,7 +23,7 @@ import click
 from optout import __version__
 from optout.app.schedule import SECONDS, SYSTEMS, detect_system, entries, install, installed, remove
 from optout.domain.results import EXIT_DRIFT, EXIT_FAILED, EXIT_NEEDS_HUMAN, Mode, Result, Status, exit_code
-from optout.errors import AccountFailure, BadInput, NeedsHuman, OptoutError
+from optout.errors import AccountFailure, BadInput, OptoutError
 from optout.output import FORMATS
 from optout.redact import RedactingFormatter, redact
 from optout.store import DEFAULT_ACCOUNT
@@ -719,10 +719,8 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
         who = Account(recipe.platform, account, None, tuple(target.origins))
         resources = Resources(secrets=MemorySecrets({}), sessions=EncryptedSessions(),
                               evidence_dir=data_dir() / "evidence", person=from_terminal())
-        try:
-            run_sync(sign_in_by_hand(Job(target, who, []), resources, options))
-        except AccountFailure as exc:
-            raise _as_error(exc) from exc
+        # An engine failure is an OptoutError with its exit code (3 when a person is needed).
+        run_sync(sign_in_by_hand(Job(target, who, []), resources, options))
         credentials.store(who, None)
         click.echo(f"Signed in to {recipe.name} by hand; the session for account {account!r} is "
                    "saved (encrypted) and no password is stored.")
@@ -915,9 +913,9 @@ def guide(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool, f
 
 
 def _as_error(failure: AccountFailure, more: str = "") -> OptoutError:
-    """An engine failure as a CLI error: exit 3 when a person is needed, else 1."""
+    """An engine failure with more to say, keeping its exit code (3 when a person is needed)."""
     error = OptoutError(redact(str(failure)) + more)
-    error.exit_code = EXIT_NEEDS_HUMAN if isinstance(failure, NeedsHuman) else EXIT_FAILED
+    error.exit_code = failure.exit_code
     return error
 
 

@@ -14,6 +14,7 @@ from optout.browser.locate import ControlNotFound, describe, find
 from optout.browser.waits import poll
 from optout.domain import decisions
 from optout.domain.targets import Strict, Target, Targets, as_targets
+from optout.engine.scan import named_controls
 from optout.errors import SettingFailure
 from optout.kinds.base import SettingBase, SettingKind
 
@@ -148,8 +149,6 @@ class Toggle(SettingKind):
 
     async def covers(self, page: Page, setting: SettingBase,
                      timeout_ms: float) -> list[tuple[str, str]]:
-        from optout.engine.scan import named_controls
-
         assert isinstance(setting, ToggleSetting)
         return await named_controls(page, setting.control, timeout_ms)
 
