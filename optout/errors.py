@@ -72,3 +72,21 @@ class SettingFailure(OptoutError):
 
 class RecipeMismatch(SettingFailure):
     """The page no longer has what the recipe looks for."""
+
+
+class Interrupted(OptoutError):
+    """Ctrl-C or SIGTERM stopped the run (exit 128 + the signal: 130, 143).
+
+    Accounts finished before it are kept; those under way are neither failed nor recorded.
+    """
+
+    def __init__(self, signal_number: int, finished: int = 0, total: int = 0):
+        self.signal_number = signal_number
+        self.finished, self.total = finished, total
+        self.exit_code = 128 + signal_number
+        super().__init__(self.sentence())
+
+    def sentence(self, resume_hint: str = "run the same command again to go on") -> str:
+        done = (f"{self.finished} of {self.total} accounts finished and are kept; "
+                if self.total else "")
+        return f"Interrupted: {done}{resume_hint}."

@@ -106,14 +106,20 @@ def test_resume_skips_what_was_verified_and_chains(tmp_path, practice):
     assert "3 accounts were verified" in last.stderr
 
 
-def test_ctrl_c_stops_cleanly_and_loses_nothing(tmp_path, practice, optout_home):
+@pytest.mark.parametrize(("sent", "to_group", "concurrency"), [
+    (signal.SIGINT, True, 1),  # a terminal's Ctrl-C reaches the browser and its driver too
+    (signal.SIGINT, True, 3),
+    (signal.SIGTERM, False, 3),  # a scheduler or service manager stopping the run
+])
+def test_an_interrupt_stops_cleanly_and_loses_nothing(tmp_path, practice, optout_home, sent,
+                                                      to_group, concurrency):
     path = roster(tmp_path, practice, 8, faults={n: {"slow_save"} for n in range(8)})
     env = {**os.environ, "OPTOUT_HOME": str(optout_home), "PYTHONPATH": str(ROOT),
            "PYTHON_KEYRING_BACKEND": "tests.memory_keyring.MemoryKeyring"}
     process = subprocess.Popen(
         [sys.executable, "-m", "optout", "bulk", str(path), "--origin", practice.origin,
-         "--concurrency", "1"], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, start_new_session=True)
+         "--concurrency", str(concurrency)], env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     history = optout_home / "history.sqlite3"
     deadline = time.monotonic() + 60
     while True:
@@ -124,12 +130,20 @@ def test_ctrl_c_stops_cleanly_and_loses_nothing(tmp_path, practice, optout_home)
             if done >= 2:
                 break
         time.sleep(0.2)
-    os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole group
+    if to_group:
+        os.killpg(process.pid, sent)
+    else:
+        process.send_signal(sent)
     _, err = process.communicate(timeout=60)
-    assert process.returncode == 130, err
-    assert "--resume" in err and "Traceback" not in err
+    assert process.returncode == 128 + sent, err
+    assert "Traceback" not in err and "Unexpected error" not in err
+    assert err.strip().splitlines()[-1].startswith("Interrupted: "), err
+    assert "of 8 accounts finished and are kept; run the same command with --resume" in err
     db = sqlite3.connect(history)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    # Accounts under way when it stopped are not recorded at all: never as failed.
+    assert db.execute("SELECT count(*) FROM observations WHERE status != 'changed' "
+                      "OR verified = 0").fetchone()[0] == 0
     kept = db.execute("SELECT count(*) FROM observations WHERE verified = 1").fetchone()[0]
     assert 2 <= kept < 8
     resumed = invoke("bulk", str(path), "--origin", practice.origin, "--resume", "--json")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import ipaddress
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
@@ -20,7 +22,15 @@ from optout.domain.job import Job, Limits, Resources
 from optout.domain.results import Mode, Result, Status
 from optout.engine.account import AccountRun
 from optout.engine.scan import ScanReport
-from optout.errors import AccountFailure, BadInput, BrowserLaunchFailed, NeedsHuman, OptoutError, first_line
+from optout.errors import (
+    AccountFailure,
+    BadInput,
+    BrowserLaunchFailed,
+    Interrupted,
+    NeedsHuman,
+    OptoutError,
+    first_line,
+)
 from optout.redact import redact
 from optout.signin.flow import SignInFlow
 
@@ -125,14 +135,79 @@ async def each_account(jobs: list[Job], mode: Mode, resources: Resources, option
                                              launch_visible, work, failed)
 
         tasks = [asyncio.ensure_future(one(index, job)) for index, job in enumerate(jobs)]
+        stop = StopSignal(tasks)
+        finished_accounts = 0
         try:
             for finished in asyncio.as_completed(tasks):
-                yield await finished
+                try:
+                    index, items = await finished
+                except asyncio.CancelledError:
+                    if stop.number is None:
+                        raise
+                    continue
+                if not await stop.keeps(items):
+                    continue
+                finished_accounts += 1
+                yield index, items
         finally:
+            stop.restore()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            await browser.close()
+            with contextlib.suppress(PlaywrightError):  # already gone with an interrupt
+                await browser.close()
+        if stop.number is not None:
+            raise Interrupted(stop.number, finished_accounts, len(jobs))
+
+
+class StopSignal:
+    """Ctrl-C and SIGTERM, taken by the event loop: the accounts under way are cancelled.
+
+    Ctrl-C reaches the whole process group, so the browser may die before the loop hears of the
+    signal; an account that failed just then was interrupted, not failed, and is not kept.
+    """
+
+    # How long an account that failed waits to learn whether an interrupt explains it.
+    GRACE_S = 0.5
+
+    def __init__(self, tasks: Sequence[asyncio.Future[Any]]):
+        self.number: int | None = None
+        self._tasks = tasks
+        self._loop = asyncio.get_running_loop()
+        self._installed: list[int] = []
+        for number in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self._loop.add_signal_handler(number, self._stop, number)
+                self._installed.append(number)
+            except (ValueError, RuntimeError, NotImplementedError):
+                pass  # not the main thread, or no signals here: Ctrl-C stays KeyboardInterrupt
+        self._loop.set_exception_handler(self._leftover)
+
+    def _leftover(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        """After an interrupt, Playwright's connection to its killed driver leaves failed
+        futures behind: expected, so they go to the debug log rather than the terminal."""
+        if self.number is not None:
+            log.debug("after the interrupt: %s", context.get("message"))
+        else:
+            loop.default_exception_handler(context)
+
+    def _stop(self, number: int) -> None:
+        if self.number is None:
+            log.info("interrupted by signal %s", number)
+            self.number = number
+            for task in self._tasks:
+                task.cancel()
+
+    async def keeps(self, items: list[Any]) -> bool:
+        """Whether an account's items are its own, not the interrupt's doing."""
+        failed = any(getattr(item, "status", None) is Status.FAILED for item in items)
+        if failed and self.number is None:
+            await asyncio.sleep(self.GRACE_S)
+        return self.number is None
+
+    def restore(self) -> None:
+        for number in self._installed:
+            self._loop.remove_signal_handler(number)
 
 
 async def _browser(playwright: Playwright, options: RunOptions) -> Browser:

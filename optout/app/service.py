@@ -85,8 +85,10 @@ def run_and_record(jobs: list[Job], mode: Mode, resources: Resources, options: R
                     on_account(kept)
                 yield index, kept
 
-        results = run_sync(in_job_order(recorded()))
-        history.finish_run(run_id)
+        try:
+            results = run_sync(in_job_order(recorded()))
+        finally:  # an interrupted run is finished too: --resume goes on from what it kept
+            history.finish_run(run_id)
     return results
 
 

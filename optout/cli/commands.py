@@ -23,7 +23,7 @@ import click
 from optout import __version__
 from optout.app.schedule import SECONDS, SYSTEMS, detect_system, entries, install, installed, remove
 from optout.domain.results import EXIT_DRIFT, EXIT_FAILED, EXIT_NEEDS_HUMAN, Mode, Result, Status, exit_code
-from optout.errors import AccountFailure, BadInput, OptoutError
+from optout.errors import AccountFailure, BadInput, Interrupted, OptoutError
 from optout.output import FORMATS
 from optout.redact import RedactingFormatter, redact
 from optout.store import DEFAULT_ACCOUNT
@@ -57,6 +57,11 @@ class OptoutGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except Interrupted as exc:
+            hint = ("run the same command with --resume to go on" if ctx.invoked_subcommand == "bulk"
+                    else "run the same command again to go on")
+            click.echo(exc.sentence(hint), err=True)
+            ctx.exit(exc.exit_code)
         except OptoutError as exc:
             _fail(ctx, redact(str(exc)), exc.exit_code)
         except KeyboardInterrupt:

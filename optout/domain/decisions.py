@@ -30,6 +30,14 @@ def on_reading(mode: Mode, before: str, desired: str, title: str) -> Outcome | N
     return None
 
 
+def page_and_server_disagree(shown: str, stored: str, platform: str) -> Outcome:
+    """The working page showed `shown`, a fresh cookie-only load shows `stored`: the page drew a
+    copy kept in the browser, and no answer can be given from it."""
+    return Outcome(Status.FAILED, False, f"The page showed it {shown}, but a fresh load that sees "
+                   f"only what {platform} holds shows it {stored}: the page draws from a copy kept "
+                   "in the browser. Nothing was changed; run again to switch it.")
+
+
 def after_refusal(http_status: int, after: str, desired: str, platform: str) -> Outcome:
     """The platform answered the save with an error; `after` is what a fresh load shows."""
     if after == desired:

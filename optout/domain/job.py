@@ -52,6 +52,10 @@ class Limits:
     save_ms: float = 15_000
     sign_in_ms: float = 20_000
     by_hand_ms: float = 600_000  # a person finishing a sign-in in a visible browser
+    # A state read must stay the same this long on an otherwise settled page (see README).
+    steady_ms: float = 1_000
+    # A data request still open after this long is taken for a connection held by design.
+    held_ms: float = 3_000
 
     @classmethod
     def from_timeout(cls, seconds: float) -> Limits:

@@ -1,14 +1,16 @@
 """The engine: for one account, sign in if needed and bring each setting to its desired state.
 
 Nothing here knows a particular platform; everything platform-specific comes from the recipe.
-A setting is verified only when a fresh load of its page, after any change, reads the desired state.
+A setting is verified only when a fresh load of its page, in a browser context that carries the
+session's cookies and nothing else, reads the desired state; pages are read once they are ready by
+their own signals (browser/readiness.py), never by network quiet.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,9 +19,11 @@ from playwright.async_api import BrowserContext, Locator, Page, Request, Respons
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from optout.browser import evidence
+from optout.browser import consent, evidence
+from optout.browser.contexts import cookies_only
 from optout.browser.locate import ControlNotFound, find
 from optout.browser.pages import goto, is_allowed
+from optout.browser.readiness import Readiness, RequestWatch, settle
 from optout.domain.decisions import Outcome
 from optout.domain.job import Job, Limits, Resources
 from optout.domain.results import Mode, Result, Status
@@ -62,7 +66,12 @@ class AccountRun:
         self.signer = SignInFlow(context, job.recipe, job.account, resources, limits,
                                  launch_visible or _no_visible_browser)
         self._page: Page | None = None
+        self._working: Page | None = None  # the page clicks happen in
+        self._fresh: BrowserContext | None = None  # the cookie-only context of deciding reads
+        self._watches: dict[Page, RequestWatch] = {}
         self._last_document_status: int | None = None
+        self.consent_answers: list[str] = []  # how consent dialogs were answered, for evidence
+        self.readiness: Readiness | None = None  # how the last settled page settled
         self.step = "starting"
         self._started = time.monotonic()
 
@@ -75,9 +84,11 @@ class AccountRun:
             raise RuntimeError("no page yet: call run(), scan() or check_sign_in() first")
         return self._page
 
-    async def _new_page(self) -> Page:
-        page = await self.context.new_page()
+    async def _new_page(self, context: BrowserContext | None = None) -> Page:
+        page = await (context or self.context).new_page()
         page.on("response", self._note_document)
+        self._watches[page] = RequestWatch(
+            page, lambda url: is_allowed(url, self.recipe.origins), self.limits.held_ms)
         return page
 
     def _note_document(self, response: Response) -> None:
@@ -85,11 +96,40 @@ class AccountRun:
         if response.request.is_navigation_request() and response.frame == self.page.main_frame:
             self._last_document_status = response.status
 
-    async def run(self) -> list[Result]:
-        """A result for every setting of the job; never raises for a platform's behaviour."""
+    async def _start(self) -> None:
         self.context.set_default_timeout(self.limits.control_ms)
         self.context.set_default_navigation_timeout(self.limits.navigation_ms)
-        self._page = await self._new_page()
+        self._page = self._working = await self._new_page()
+
+    # --- fresh reads ----------------------------------------------------------------------------
+
+    async def fresh_page(self) -> Page:
+        """Work from now on in a new page of a new context carrying the session's cookies only.
+
+        Its pages show what the server holds: no copy a page kept in the browser's storage or
+        cache reaches them. `working_page` goes back to the page clicks happen in.
+        """
+        await self._close_fresh()
+        self._fresh = await cookies_only(self.context)
+        self._fresh.set_default_timeout(self.limits.control_ms)
+        self._fresh.set_default_navigation_timeout(self.limits.navigation_ms)
+        self._page = await self._new_page(self._fresh)
+        return self._page
+
+    async def working_page(self) -> None:
+        await self._close_fresh()
+        self._page = self._working
+
+    async def _close_fresh(self) -> None:
+        if self._fresh is not None:
+            for page in self._fresh.pages:
+                self._watches.pop(page, None)
+            fresh, self._fresh = self._fresh, None
+            await fresh.close()
+
+    async def run(self) -> list[Result]:
+        """A result for every setting of the job; never raises for a platform's behaviour."""
+        await self._start()
         results: list[Result] = []
         for index, setting in enumerate(self.job.settings):
             self._started = time.monotonic()
@@ -113,7 +153,7 @@ class AccountRun:
 
     async def check_sign_in(self) -> AccountFailure | None:
         """Sign in from scratch; None on success, else how it failed (login --verify)."""
-        self._page = await self._new_page()
+        self._page = self._working = await self._new_page()
         try:
             await self._goto(self.recipe.sign_in_url())
             await self.signer.sign_in(self.page)
@@ -124,7 +164,10 @@ class AccountRun:
         return None
 
     async def _setting(self, setting: Setting) -> Result:
-        return await kind_of(setting).handle(self, setting)
+        try:
+            return await kind_of(setting).handle(self, setting)
+        finally:
+            await self.working_page()
 
     # --- evidence -------------------------------------------------------------------------------
 
@@ -135,7 +178,7 @@ class AccountRun:
             return await evidence.capture(
                 self.page, self.evidence_dir, label,
                 {"platform": self.recipe.platform, "account": self.account.name,
-                 "setting": setting.id, **facts}, self._masks(setting))
+                 "setting": setting.id, **self._page_facts(), **facts}, self._masks(setting))
         except (PlaywrightError, OSError, WaitTimedOut) as exc:
             log.warning("evidence not saved: %s", exc)
             return None
@@ -151,9 +194,7 @@ class AccountRun:
 
         A page that cannot be read is reported and the others are still scanned.
         """
-        self.context.set_default_timeout(self.limits.control_ms)
-        self.context.set_default_navigation_timeout(self.limits.navigation_ms)
-        self._page = await self._new_page()
+        await self._start()
         report = ScanReport(self.recipe.platform, self.account.name)
         places: dict[str, list[Setting]] = {}
         for setting in self.job.settings:
@@ -175,7 +216,7 @@ class AccountRun:
     async def _scan_place(self, where: str, here: list[Setting]) -> list[Finding]:
         self.progress(f"scanning {where}")
         await self.reach(here[0])
-        await self.quiet()
+        await self.settled()
         handled = await scan.covered(self.page, here, self.limits.control_ms / 3)
         known = await scan.left_alone(self.page, self.recipe.left_alone)
         found = []
@@ -189,11 +230,15 @@ class AccountRun:
 
     # --- steps ----------------------------------------------------------------------------------
 
-    async def reach(self, setting: Setting) -> None:
-        """Load the setting's page afresh, then make the clicks that lead to its control."""
-        await self.open(self.recipe.url(setting.path))
+    async def reach(self, setting: Setting, *, fresh: bool = False) -> None:
+        """Load the setting's page afresh, then make the clicks that lead to its control.
+
+        With `fresh`, in a new cookie-only context (see `fresh_page`).
+        """
+        url = self.recipe.url(setting.path)
+        await (self._open_fresh(url) if fresh else self.open(url))
         for step in setting.steps:
-            await self.quiet()
+            await self.settled()
             try:
                 await step.perform(self)
             except ControlNotFound as exc:
@@ -204,6 +249,15 @@ class AccountRun:
         """A step's click: find the target the way a person would and click it."""
         element = await find(self.page, [target], self.limits.control_ms)
         await self.click(element, target.describe())
+
+    async def answer_consent(self) -> None:
+        """Refuse a cookie or consent dialog covering the page, if one does (never accept)."""
+        try:
+            words = await consent.answer(self.page, self.recipe.consent)
+        except consent.ConsentUnanswerable as exc:
+            raise SettingFailure(str(exc)) from exc
+        if words:
+            self.consent_answers.append(f"{words!r} on {redact(self.page.url)}")
 
     def require_allowed(self, url: str) -> None:
         if not is_allowed(url, self.recipe.origins):
@@ -216,6 +270,7 @@ class AccountRun:
         await self._goto(url)
         log.debug("opened %s, now at %s", url, self.page.url)
         self.require_allowed(self.page.url)
+        await self.answer_consent()
         if not self.signer.is_sign_in_url(self.page.url):
             return
         self.progress("signing in")
@@ -231,6 +286,23 @@ class AccountRun:
                 f"{self.recipe.name} sent the browser back to its sign-in page after signing in; "
                 "the recipe's sign-in steps may need an update."
             )
+        await self.answer_consent()
+
+    async def _open_fresh(self, url: str) -> None:
+        """Load `url` in a fresh page; sign in first (in the working page) if it takes that."""
+        for attempt in (1, 2):
+            await self.fresh_page()
+            await self._goto(url)
+            self.require_allowed(self.page.url)
+            if not self.signer.is_sign_in_url(self.page.url):
+                await self.answer_consent()
+                return
+            await self.working_page()
+            if attempt == 2:
+                raise SettingFailure(
+                    f"{self.recipe.name} asks to sign in again when its page is loaded with the "
+                    "session's cookies alone, so optout cannot read it fresh from the server.")
+            await self.open(url)  # signs in, in the working page; its cookies go along next time
 
     async def mismatch(self, setting: Setting, problem: str) -> RecipeMismatch:
         """Never guess: keep a redacted snapshot of the page and name its AI-related controls,
@@ -248,14 +320,20 @@ class AccountRun:
             message += f" Controls on the page that speak of AI or training: {', '.join(controls)}."
         return RecipeMismatch(f"{message} Snapshot: {paths['snapshot']}", paths)
 
-    async def quiet(self) -> None:
-        """Wait (bounded) until nothing on the page is busy and the network is quiet."""
-        limit = self.limits.control_ms
-        try:
-            await self.page.locator("[aria-busy=true]").first.wait_for(state="hidden", timeout=limit)
-            await self.page.wait_for_load_state("networkidle", timeout=limit)
-        except PlaywrightTimeout:
-            log.debug("%s kept busy for %s ms; reading it anyway", self.page.url, limit)
+    async def settled(self, read: Callable[[], Awaitable[str]] | None = None,
+                      ready_response: str | None = None) -> str | None:
+        """Wait until the page is ready by its own signals (see browser/readiness.py); with
+        `read`, until what it reads stays the same, and return that. SettingFailure if the page
+        never became ready within the control limit: a read from it would not be an answer."""
+        await self.answer_consent()
+        state, readiness = await settle(
+            self.page, self._watches[self.page], read, window_ms=self.limits.steady_ms,
+            limit_ms=self.limits.control_ms, ready_response=ready_response)
+        if not readiness.ready:
+            raise SettingFailure(f"{self.page.url} never became ready to read ({readiness.how}); "
+                                 "what it showed is not taken as an answer.")
+        self.readiness = readiness
+        return state
 
     def save_filter(self, url_contains: str | None) -> Callable[[Request], bool]:
         """Which requests save: a non-GET request from the page to an allowed origin (whose
@@ -270,8 +348,10 @@ class AccountRun:
         return is_save
 
     async def click(self, element: Locator, what: str) -> None:
+        await self.answer_consent()
         try:
             await element.click(timeout=self.limits.control_ms)
+            self._watches[self.page].touched()
         except PlaywrightTimeout as exc:
             raise SettingFailure(
                 f"Could not click {what} on {self.page.url} within "
@@ -279,6 +359,12 @@ class AccountRun:
             ) from exc
 
     # --- helpers --------------------------------------------------------------------------------
+
+    def _page_facts(self) -> dict[str, Any]:
+        """How the page that was read was reached: readiness, freshness, consent answered."""
+        return {"fresh_context": self._fresh is not None and self.page in self._fresh.pages,
+                "ready": self.readiness.how if self.readiness else None,
+                "consent_answered": list(self.consent_answers)}
 
     async def _goto(self, url: str) -> None:
         await goto(self.page, url, limit_ms=self.limits.navigation_ms, step=self.step)
@@ -310,7 +396,7 @@ class AccountRun:
         }.get(status, "")
         facts = {"platform": self.recipe.platform, "account": self.account.name,
                  "setting": setting.id, "status": status.value, "desired": setting.desired,
-                 "before": before, "after": after, "verified": verified}
+                 "before": before, "after": after, "verified": verified, **self._page_facts()}
         try:
             paths = await evidence.capture(self.page, self.evidence_dir, setting.id, facts,
                                            self.recipe.sensitive)

@@ -1,4 +1,9 @@
-"""A toggle: a switch or checkbox, switched to its desired state and verified on a fresh load."""
+"""A toggle: a switch or checkbox, switched to its desired state and verified on a fresh load.
+
+Clicks happen in the account's working page; every state a result reports comes from a fresh
+load in a cookie-only context (`AccountRun.fresh_page`), so a page that draws from a copy kept in
+the browser cannot vouch for itself.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from pydantic import Field, field_validator, model_validator
 from optout.browser.locate import ControlNotFound, describe, find
 from optout.browser.waits import poll
 from optout.domain import decisions
+from optout.domain.results import Mode
 from optout.domain.targets import Strict, Target, Targets, as_targets
 from optout.engine.scan import named_controls
 from optout.errors import SettingFailure
@@ -45,6 +51,9 @@ class ToggleSetting(SettingBase):
         default_factory=list,
         description="What shows that the page has finished drawing the setting's state.",
     )
+    ready_response: str | None = Field(
+        default=None, description="Part of the address of the request that loads the setting's "
+        "state; its answer is waited for before the switch is read.")
     save: Save = Save()
     verify_within: float = Field(
         default=10.0, gt=0, le=120, description="Seconds to keep re-reading after a change."
@@ -75,19 +84,28 @@ class Toggle(SettingKind):
     async def handle(self, run: AccountRun, setting: SettingBase) -> Result:
         assert isinstance(setting, ToggleSetting)
         run.progress(f"reading {setting.title}")
-        await run.reach(setting)
-        control, before = await self.read(run, setting)
         desired = setting.desired
-        first = decisions.on_reading(run.mode, before, desired, setting.title)
-        if first is not None:
+        if run.mode is Mode.CHECK:  # nothing to click: the fresh read is the only read
+            before = await self.fresh_state(run, setting)
+            first = decisions.on_reading(run.mode, before, desired, setting.title)
+            assert first is not None, "a check never changes anything"
             return await run.finish(setting, first, before, before)
+        await run.reach(setting)
+        control, shown = await self.read(run, setting)
+        if shown == desired or run.mode is Mode.DRY_RUN:
+            before = await self.fresh_state(run, setting)
+            first = (decisions.on_reading(run.mode, before, desired, setting.title)
+                     if before == shown else
+                     decisions.page_and_server_disagree(shown, before, run.recipe.name))
+            assert first is not None, "the desired state, or a dry run: nothing to click"
+            return await run.finish(setting, first, before, before)
+        before = shown
 
         run.progress(f"switching {setting.title} {desired}")
         save_status = await self.switch(run, setting, control)
         if save_status is not None and save_status >= 400:
             # The platform said no: one fresh load records what it kept, no need to wait.
-            await run.reach(setting)
-            _, after = await self.read(run, setting)
+            after = await self.fresh_state(run, setting)
             return await run.finish(setting, decisions.after_refusal(
                 save_status, after, desired, run.recipe.name), before, after)
         run.progress(f"verifying {setting.title} on a fresh load")
@@ -102,8 +120,8 @@ class Toggle(SettingKind):
             control = await find(run.page, setting.control, run.limits.control_ms)
             if setting.ready:
                 await find(run.page, setting.ready, run.limits.control_ms)
-            await run.quiet()
-            checked = await control.is_checked()
+            # Some pages hold a switch in an unsettled state (mixed): not an answer either.
+            await control.is_checked(timeout=run.limits.control_ms)
         except ControlNotFound as exc:
             raise await run.mismatch(setting, str(exc)) from exc
         except PlaywrightError as exc:
@@ -111,9 +129,21 @@ class Toggle(SettingKind):
                 f"{describe(setting.control)} on {run.page.url} has no on/off state; "
                 "the recipe needs an update."
             ) from exc
-        state = "on" if checked else "off"
-        log.debug("%s reads %s", describe(setting.control), state)
-        return control, state
+
+        async def state() -> str:
+            # The locator, not an element: a page that redraws the switch is read anew.
+            return "on" if await control.is_checked(timeout=1000) else "off"
+
+        read = await run.settled(state, setting.ready_response)
+        assert read is not None, "settled() with a read returns what it read"
+        log.debug("%s reads %s (%s)", describe(setting.control), read,
+                  run.readiness.how if run.readiness else "")
+        return control, read
+
+    async def fresh_state(self, run: AccountRun, setting: ToggleSetting) -> str:
+        """The setting's state on a fresh load in a cookie-only context: what the server holds."""
+        await run.reach(setting, fresh=True)
+        return (await self.read(run, setting))[1]
 
     async def switch(self, run: AccountRun, setting: ToggleSetting, control: Locator) -> int | None:
         """Flip the control and wait for the platform's save; its HTTP status, None if none seen."""
@@ -140,12 +170,8 @@ class Toggle(SettingKind):
 
         Some platforms store a change a moment after acknowledging it; each poll is a full load.
         """
-        async def fresh_read() -> str:
-            await run.reach(setting)
-            return (await self.read(run, setting))[1]
-
-        return await poll(fresh_read, lambda state: state == setting.desired,
-                          within_s=setting.verify_within)
+        return await poll(lambda: self.fresh_state(run, setting),
+                          lambda state: state == setting.desired, within_s=setting.verify_within)
 
     async def covers(self, page: Page, setting: SettingBase,
                      timeout_ms: float) -> list[tuple[str, str]]:

@@ -29,6 +29,8 @@ from optout.practice.world import World
 blueprint = Blueprint("linkedin", __name__, template_folder="templates")
 
 GEN_AI = "data-for-generative-ai-improvement"
+# How long the platform takes to answer a late-drawn page's request for its stored state.
+LATE_ANSWER_S = 1.5
 SETTINGS_PAGES = {"/mypreferences/d/settings/data-for-ai-improvement": GEN_AI}
 
 
@@ -201,7 +203,8 @@ def data_for_ai_improvement():
         w.stopping.wait(timeout=120)  # a page that never finishes, until the platform stops
         return "", 504
     return render_template("linkedin/data_for_ai.html", key=GEN_AI,
-                           late_draw=w.has_fault(username, "late_draw"))
+                           late_draw=w.has_fault(username, "late_draw"),
+                           cached_state=w.has_fault(username, "cached_state"))
 
 
 @blueprint.get("/api/settings/<key>")
@@ -209,6 +212,8 @@ def read_setting(key: str):
     username = signed_in_user()
     if not username:
         return jsonify(error="sign in"), 401
+    if world().has_fault(username, "late_draw"):
+        world().stopping.wait(LATE_ANSWER_S)
     return jsonify(key=key, enabled=world().setting(username, key))
 
 

@@ -19,6 +19,8 @@ import yaml
 from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, request, session
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from optout.practice.linkedin import LATE_ANSWER_S
+from optout.practice.realism import realism_blueprint
 from optout.practice.world import World
 
 TWIN_DIR = Path(__file__).parent / "twins"
@@ -167,7 +169,9 @@ def _forms(blocks: list[Block]) -> dict[str, FormSpec]:
 
 
 # The faults a described twin implements (every other one is LinkedIn's hand-written twin's).
-TWIN_FAULTS = frozenset({"reject_password", "save_lost", "slow_save", "new_ai_toggle"})
+TWIN_FAULTS = frozenset({"reject_password", "save_lost", "slow_save", "new_ai_toggle",
+                         "late_draw", "cached_state", "beacons", "long_poll", "websocket",
+                         "consent"})
 
 
 def pages_blueprint(spec: TwinSpec, current_user: Callable[[], str | None],
@@ -210,13 +214,26 @@ def pages_blueprint(spec: TwinSpec, current_user: Callable[[], str | None],
             extra = Block(switch=SwitchSpec(**NEW_TOGGLE)) \
                 if world().has_fault(username, "new_ai_toggle") else None
             blocks = [*page.blocks, extra] if extra else page.blocks
-            return render_template("twin/page.html", spec=spec, page=page, blocks=blocks,
-                                   state=state, countries=COUNTRIES, confirmation=None)
+            late = world().has_fault(username, "late_draw")
+            return render_template(
+                "twin/page.html", spec=spec, page=page, blocks=blocks,
+                state=(lambda key: False) if late else state, countries=COUNTRIES,
+                confirmation=None, late_draw=late,
+                cached_state=world().has_fault(username, "cached_state"))
         view.__name__ = "page_" + page.path.strip("/").replace("/", "_").replace("-", "_")
         return view
 
     for page in spec.pages:
         blueprint.add_url_rule(page.path, view_func=make_view(page), methods=["GET"])
+
+    @blueprint.get("/__practice/settings/<key>")
+    @members_only
+    def read(key: str):
+        if key not in switches:
+            return jsonify(error="no such setting"), 404
+        if world().has_fault(member(), "late_draw"):
+            world().stopping.wait(LATE_ANSWER_S)
+        return jsonify(key=key, enabled=state(key))
 
     @blueprint.post("/__practice/settings/<key>")
     def save(key: str):
@@ -278,6 +295,7 @@ def create_twin_app(world_: World, spec: TwinSpec) -> Flask:
         return f"{sign_in.path}{'&' if '?' in sign_in.path else '?'}next={path}"
 
     app.register_blueprint(pages_blueprint(spec, current_user, login_url, TWIN_FAULTS))
+    app.register_blueprint(realism_blueprint(current_user))
 
     def page(step: str, error: str | None = None, status: int = 200):
         return render_template("twin/login.html", spec=spec, sign_in=sign_in, step=step,

@@ -13,7 +13,15 @@ FAULTS = {
     "slow_save": "the save request takes `slow_seconds` to answer, then the change is stored "
                  "(a twin's form: stored at once, answered late)",
     "late_store": "the save answers at once; the change is stored `slow_seconds` later",
-    "late_draw": "the settings page draws the switch off first and its stored state a moment later",
+    "late_draw": "the settings page draws its switches off at once, with nothing marked busy; "
+                 "it asks for the stored state 0.7 s later and the platform answers 1.5 s after",
+    "cached_state": "the settings page keeps each switch's state in the browser's localStorage "
+                    "and, once it has it there, draws the switch from that copy",
+    # What real pages do on every page (see REALISTIC); set for everyone with `World.everyone`.
+    "beacons": "every page sends an analytics beacon every 250 ms, as long as it is open",
+    "long_poll": "every page holds a long-poll request open (answered after 25 s, then again)",
+    "websocket": "every page keeps a WebSocket open that the platform pushes to every 500 ms",
+    "consent": "a modal cookie dialog (Accept all / Reject all) covers every page until answered",
     "unusual_sign_in": "after the password, a code is 'emailed' (kept in `sent_codes`) and asked for",
     "security_check": "after the password, a CAPTCHA-style check that only a person can pass",
     "hang": "settings pages never finish loading",
@@ -21,6 +29,10 @@ FAULTS = {
     "recheck": "a signed-in session is sent once to the emailed-code page before settings",
     "new_ai_toggle": "the platform has added an AI toggle no recipe knows yet (twins only)",
 }
+
+
+# How real platforms' pages behave for everyone: the demo and the benchmark run with these.
+REALISTIC = frozenset({"beacons", "long_poll", "websocket", "consent"})
 
 
 @dataclass(frozen=True)
@@ -54,8 +66,14 @@ class PracticeUser:
 class World:
     """Every practice user and their settings; safe to use from the server's threads."""
 
-    def __init__(self, slow_seconds: float = 2.0):
+    def __init__(self, slow_seconds: float = 2.0, everyone: frozenset[str] = frozenset()):
         self.slow_seconds = slow_seconds
+        # Faults of every visitor, signed in or not (a cookie dialog greets strangers too).
+        self.everyone: frozenset[str] = everyone
+        # The long-poll's address: LinkedIn's own realtime endpoint unless a test asks otherwise.
+        self.long_poll_path = "/realtime/connect"
+        # How visitors answered the cookie dialog ("accepted" / "rejected"), in order.
+        self.consent_answers: list[str] = []
         self._users: dict[str, PracticeUser] = {}
         # Session cookie values handed out, so tests can search for them where they must not be.
         self.issued_cookies: list[str] = []
@@ -84,6 +102,9 @@ class World:
             self.saves_in_flight = 0
             self.most_saves_at_once = 0
             self.unimplemented.clear()
+            self.consent_answers.clear()
+            self.everyone = frozenset()
+            self.long_poll_path = "/realtime/connect"
             if slow_seconds is not None:
                 self.slow_seconds = slow_seconds
         self.stopping = threading.Event()
@@ -122,9 +143,10 @@ class World:
             with self._lock:
                 self.unimplemented.append(f"the {twin} twin does not implement {', '.join(missing)}")
 
-    def has_fault(self, username: str, fault: str) -> bool:
-        user = self.user(username)
-        return bool(user and fault in user.faults)
+    def has_fault(self, username: str | None, fault: str) -> bool:
+        """Whether the user (or every visitor) meets `fault`."""
+        user = self.user(username) if username else None
+        return fault in self.everyone or bool(user and fault in user.faults)
 
     def setting(self, username: str, key: str, default: bool = True) -> bool:
         """A setting's stored value; platforms ship these switched on by default."""

@@ -112,11 +112,16 @@ class Recipe(Strict):
         default_factory=list, description="Fields masked in screenshots besides password inputs."
     )
     left_alone: list[LeftAlone] = Field(default_factory=list)
+    consent: list[Target] = Field(
+        default_factory=list, description="The platform's own cookie-dialog buttons that refuse "
+        "(reject, necessary only); dialogs with the usual words are recognised without it.")
     per_site: bool = Field(
         default=False, description="Each account has its own site on the platform's domain "
         "(its origin is given at `optout login --origin`); `origin` is an example.")
     # Where the recipe was read from; not part of the YAML.
     file: Path | None = Field(default=None, exclude=True)
+
+    _single = field_validator("consent", mode="before")(as_targets)
 
     @field_validator("origin", "allowed_origins")
     @classmethod

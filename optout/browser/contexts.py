@@ -1,0 +1,27 @@
+"""Browser contexts: one per account to work in, and cookie-only ones for reads that decide.
+
+A context created from a session's cookies alone carries no localStorage, sessionStorage,
+IndexedDB, HTTP cache or service worker: what its pages show, the server sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from playwright.async_api import Browser, BrowserContext
+
+from optout.errors import SettingFailure
+
+
+async def new_context(browser: Browser, state: dict[str, Any] | None = None) -> BrowserContext:
+    """A context to work in, from a saved session's state if there is one."""
+    return await browser.new_context(storage_state=cast(Any, state), locale="en-US",
+                                     service_workers="block")
+
+
+async def cookies_only(context: BrowserContext) -> BrowserContext:
+    """A new context in the same browser carrying `context`'s cookies and nothing else."""
+    browser = context.browser
+    if browser is None:
+        raise SettingFailure("This browser cannot open a second, clean context for a fresh read.")
+    return await new_context(browser, {"cookies": await context.cookies(), "origins": []})

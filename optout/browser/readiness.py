@@ -1,0 +1,151 @@
+"""Readiness: whether a page has drawn what it stores, judged from the page's own signals.
+
+Never from network quiet: real pages keep analytics beacons, long-polls and WebSockets going for as
+long as they are open, which is why Playwright's docs discourage `networkidle`. A page is ready when
+
+- nothing on it says it is busy (`aria-busy`, an indeterminate progress bar);
+- the requests it makes to read its own data have answered (beacons, saves, event streams,
+  WebSockets and connections held open are not waited for);
+- the recipe's `ready_response` has answered, where the recipe names one;
+- and what is read has stayed the same for a short window since the page last loaded or was
+  clicked, which catches a page that draws a switch before it knows the stored state and fills
+  the state in a moment later.
+
+A readiness that could not be established within its bound is reported as such, never as ready.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Frame, Page, Request, Response
+
+# What a page shows while it is loading or saving (visible ones only count).
+BUSY = "[aria-busy=true], [role=progressbar]:not([aria-valuenow])"
+# Paths of connections held open by design: long-polls, event streams, push channels (the
+# long-poll transports of Socket.IO, SockJS, SignalR and Google's WebChannel included).
+HELD_PATHS = re.compile(r"poll|realtime|stream|subscribe|socket|comet|/bind\b|/pull\b|/channel\b"
+                        r"|/connect\b|/events?\b|/live\b", re.IGNORECASE)
+_DATA_TYPES = {"fetch", "xhr"}
+_PAUSE_S = 0.1
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Whether a read came from a settled page, and what settled it (or what never did)."""
+
+    ready: bool
+    how: str
+
+
+class RequestWatch:
+    """The data reads a page has open: GET fetch/XHR requests to the platform's own origins.
+
+    A request still open after `held_ms` is taken for a connection held by design and no longer
+    waited for; so is an event stream, once its headers arrive.
+    """
+
+    def __init__(self, page: Page, is_own: Callable[[str], bool], held_ms: float):
+        self._page = page
+        self._is_own = is_own
+        self._held_s = held_ms / 1000
+        self._open: dict[Request, float] = {}
+        self.answered: list[str] = []  # addresses answered since the page last loaded
+        self.since = time.monotonic()  # when the page last loaded or was clicked
+        page.on("request", self._started)
+        page.on("response", self._answered)
+        page.on("requestfinished", self._ended)
+        page.on("requestfailed", self._ended)
+        page.on("framenavigated", self._navigated)
+
+    def _started(self, request: Request) -> None:
+        if (request.method == "GET" and request.resource_type in _DATA_TYPES
+                and self._is_own(request.url) and not HELD_PATHS.search(urlsplit(request.url).path)):
+            self._open[request] = time.monotonic()
+
+    def _answered(self, response: Response) -> None:
+        self.answered.append(response.url)
+        if "text/event-stream" in response.headers.get("content-type", ""):
+            self._open.pop(response.request, None)
+
+    def _ended(self, request: Request) -> None:
+        self._open.pop(request, None)
+
+    def _navigated(self, frame: Frame) -> None:
+        if frame == self._page.main_frame:
+            self._open.clear()
+            self.answered.clear()
+            self.touched()
+
+    def touched(self) -> None:
+        """The page was clicked: what it draws next may change again."""
+        self.since = time.monotonic()
+
+    def pending(self) -> list[str]:
+        """Addresses of the data reads still open and not yet taken for held connections."""
+        now = time.monotonic()
+        return [r.url for r, since in self._open.items() if now - since < self._held_s]
+
+    def has_answered(self, url_contains: str) -> bool:
+        return any(url_contains in url for url in self.answered)
+
+
+async def settle(page: Page, watch: RequestWatch, read: Callable[[], Awaitable[str]] | None, *,
+                 window_ms: float, limit_ms: float,
+                 ready_response: str | None = None) -> tuple[str | None, Readiness]:
+    """Wait until the page is ready; the last state `read` gave (None without `read`).
+
+    With `read`, the state must have stayed the same for `window_ms` (counted from the page's
+    last load or click, and from any change seen) while the page is otherwise ready. Gives up
+    after `limit_ms` and says what it was still waiting for.
+    """
+    deadline = time.monotonic() + limit_ms / 1000
+    window_s = window_ms / 1000 if read else 0
+    state: str | None = None
+    steady_since: float | None = None
+    first = True
+    while True:
+        waiting = await _waiting_for(page, watch, ready_response)
+        previous, state = state, await _state(read) if read and not waiting else None
+        now = time.monotonic()
+        if waiting or (read and state is None):
+            steady_since, first = None, False
+        elif steady_since is None:
+            # A first look at a quiet page already holds any change made since the page loaded
+            # or was clicked: count from then. After waiting, count from now.
+            steady_since, first = (watch.since if first else now), False
+        elif state != previous:
+            steady_since = now
+        if steady_since is not None and now - steady_since >= window_s:
+            how = (f"nothing busy, data requests answered, read the same for {window_ms:g} ms"
+                   if read else "nothing busy, data requests answered")
+            return state, Readiness(True, how)
+        if now >= deadline:
+            reason = waiting or ("its state kept changing" if read else "it never settled")
+            return state, Readiness(False, f"after {limit_ms / 1000:g} s, {reason}")
+        await asyncio.sleep(_PAUSE_S)
+
+
+async def _waiting_for(page: Page, watch: RequestWatch, ready_response: str | None) -> str:
+    """What the page is still doing, in words; empty when it is ready."""
+    if await page.locator(BUSY).filter(visible=True).count():
+        return "the page still showed itself busy"
+    pending = watch.pending()
+    if pending:
+        return f"a data request was still open ({pending[0]})"
+    if ready_response and not watch.has_answered(ready_response):
+        return f"no answer yet from the recipe's ready_response ({ready_response})"
+    return ""
+
+
+async def _state(read: Callable[[], Awaitable[str]]) -> str | None:
+    try:
+        return await read()
+    except PlaywrightError:  # redrawn between finding and reading: read again
+        return None

@@ -1,0 +1,70 @@
+"""What real platforms' pages do besides drawing settings, for every twin: analytics beacons, a
+held long-poll, a WebSocket and a cookie-consent dialog, each a fault of the practice world.
+
+Drawn from how the platforms' pages behave in any browser's developer tools: LinkedIn keeps
+`/realtime/connect` open and sends tracking beacons as the page is used; most platforms show
+European visitors a modal consent dialog on a first visit until it is answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request
+from flask_sock import Sock  # type: ignore[import-untyped]
+
+from optout.practice.world import World
+
+CONSENT_COOKIE = "practice_consent"
+LONG_POLL_HOLD_S = 25
+PUSH_EVERY_S = 0.5
+
+
+def world() -> World:
+    return current_app.extensions["optout_world"]
+
+
+def realism_blueprint(visitor: Callable[[], str | None]) -> Blueprint:
+    """The endpoints the realistic faults use, and what base.html needs to draw them.
+
+    `visitor` is the signed-in user, if any; faults set for everyone apply to strangers too.
+    """
+    blueprint = Blueprint("realism", __name__)
+
+    @blueprint.app_context_processor
+    def realism() -> dict[str, Any]:
+        who, w = visitor(), world()
+        return {"realism": {
+            "beacons": w.has_fault(who, "beacons"),
+            "long_poll": w.long_poll_path if w.has_fault(who, "long_poll") else None,
+            "websocket": w.has_fault(who, "websocket"),
+            "consent": w.has_fault(who, "consent") and CONSENT_COOKIE not in request.cookies,
+        }}
+
+    @blueprint.post("/__practice/beacon")
+    def beacon():
+        return "", 204
+
+    def hold():
+        # Held until there is "news" (never, here) or the hold ends; then the page asks again.
+        world().stopping.wait(LONG_POLL_HOLD_S)
+        return jsonify(events=[])
+
+    blueprint.add_url_rule("/realtime/connect", "long_poll", hold)
+    blueprint.add_url_rule("/api/updates", "long_poll_unnamed", hold)
+
+    @Sock().route("/__practice/socket", bp=blueprint)
+    def socket(ws: Any) -> None:
+        while not world().stopping.wait(PUSH_EVERY_S):
+            ws.send('{"type": "presence"}')
+
+    @blueprint.post("/__practice/consent")
+    def consent():
+        answer = "accepted" if request.form.get("answer") == "accept" else "rejected"
+        world().consent_answers.append(answer)
+        response = jsonify(answer=answer)
+        response.set_cookie(CONSENT_COOKIE, answer, samesite="Lax")
+        return response
+
+    return blueprint

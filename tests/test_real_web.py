@@ -1,0 +1,138 @@
+"""Pages that behave like real platforms' pages: never network-quiet, drawn before their state,
+drawn from the browser's own storage, covered by a cookie dialog."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from optout.practice.linkedin import GEN_AI
+from optout.practice.world import REALISTIC
+from tests.conftest import invoke, results_of
+from tests.test_catalogue import store
+
+pytestmark = pytest.mark.usefixtures("linkedin_toggle_only")
+
+
+def run(practice, *extra: str):
+    return invoke("run", "linkedin", "--origin", practice.origin, "--json", *extra)
+
+
+def check(practice, *extra: str):
+    return invoke("check", "linkedin", "--origin", practice.origin, "--json", *extra)
+
+
+def record_of(row: dict) -> dict:
+    return json.loads(Path(row["evidence"]["record"]).read_text())
+
+
+@pytest.mark.parametrize("long_poll_path", ["/realtime/connect", "/api/updates"])
+def test_a_page_that_is_never_network_quiet_is_read_from_its_own_signals(
+        practice, member, long_poll_path):
+    """Beacons every 250 ms, a held long-poll (at a known realtime address, and at one optout
+    cannot recognise) and a WebSocket: readiness comes from the page, and says so."""
+    practice.world.everyone = REALISTIC - {"consent"}
+    practice.world.long_poll_path = long_poll_path
+    ada = member(on=True, faults={"late_draw"})
+    first = check(practice)
+    assert (first.exit_code, results_of(first)[0]["status"]) == (4, "drift"), first.output
+    result = run(practice)
+    assert result.exit_code == 0, result.output
+    [row] = results_of(result)
+    assert (row["status"], row["before"], row["after"], row["verified"]) == (
+        "changed", "on", "off", True)
+    assert practice.world.setting(ada.username, GEN_AI) is False
+    record = record_of(row)
+    assert record["fresh_context"] is True
+    assert record["ready"].startswith("nothing busy, data requests answered, read the same")
+
+
+def test_a_switch_drawn_before_its_state_is_not_read_until_the_state_arrives(practice, member):
+    """Drawn off at once, nothing marked busy; the stored "on" arrives about 2.2 s later."""
+    ada = member(on=True, faults={"late_draw"})
+    result = check(practice)
+    assert result.exit_code == 4, result.output
+    assert (results_of(result)[0]["status"], results_of(result)[0]["before"]) == ("drift", "on")
+    result = run(practice)
+    assert result.exit_code == 0, result.output
+    assert results_of(result)[0]["status"] == "changed"
+    assert practice.world.setting(ada.username, GEN_AI) is False
+
+
+def test_already_off_on_a_late_drawn_page_is_left_alone(practice, member):
+    ada = member(on=False, faults={"late_draw"})
+    result = run(practice)
+    assert result.exit_code == 0, result.output
+    assert results_of(result)[0]["status"] == "already"
+    assert practice.world.user(ada.username).save_requests == 0
+
+
+def test_a_page_drawn_from_the_browsers_copy_cannot_vouch_for_a_lost_save(practice, member):
+    """The page keeps the switch in localStorage; the platform loses the save. Reloading in the
+    same browser would show the copy ("off"); only a cookie-only context shows what is stored."""
+    ada = member(on=True, faults={"cached_state", "save_lost"})
+    result = run(practice)
+    assert result.exit_code == 1, result.output
+    [row] = results_of(result)
+    assert (row["status"], row["verified"], row["after"]) == ("failed", False, "on")
+    assert practice.world.setting(ada.username, GEN_AI) is True
+    # Never verified off, so a later check is drift, and no reset is claimed.
+    later = check(practice)
+    assert results_of(later)[0]["status"] == "drift"
+    assert "turned back on" not in later.output
+
+
+def test_a_page_that_disagrees_with_the_server_is_a_failure(practice, member, optout_home):
+    """A session whose page keeps a stale copy "off" while the platform holds "on"."""
+    ada = member(on=True, faults={"cached_state"})
+    assert run(practice).exit_code == 0
+    practice.world.store(ada.username, GEN_AI, True)  # the platform turns it back on
+    session_page = invoke("run", "linkedin", "--origin", practice.origin, "--json")
+    [row] = results_of(session_page)
+    # The working page shows the browser's copy only if the session kept it; either way the
+    # answer comes from a cookie-only load and is never "already".
+    assert row["status"] in ("changed", "failed"), row
+    if row["status"] == "failed":
+        assert "draws from a copy kept in the browser" in row["message"]
+    else:
+        assert row["verified"] and practice.world.setting(ada.username, GEN_AI) is False
+
+
+def test_a_cookie_dialog_is_rejected_never_accepted(practice, member):
+    practice.world.everyone = frozenset({"consent"})
+    ada = member(on=True)
+    result = run(practice)
+    assert result.exit_code == 0, result.output
+    [row] = results_of(result)
+    assert row["status"] == "changed" and row["verified"]
+    assert practice.world.setting(ada.username, GEN_AI) is False
+    assert practice.world.consent_answers and set(practice.world.consent_answers) == {"rejected"}
+    assert any("Reject all" in answer for answer in record_of(row)["consent_answered"])
+
+
+def test_a_described_twin_with_every_realistic_behaviour(practice, profile, inbox):
+    practice.world.everyone = REALISTIC
+    username = store(practice, "x", faults={"late_draw"})
+    origin = practice.origin_of("x")
+    result = invoke("run", "x", "--origin", origin, "--json")
+    assert result.exit_code == 0, result.output
+    assert {(r["status"], r["verified"]) for r in results_of(result)} == {("changed", True)}
+    assert practice.world.setting(username, "grok-training") is False
+    assert set(practice.world.consent_answers) == {"rejected"}
+    again = invoke("check", "x", "--origin", origin, "--json")
+    assert {r["status"] for r in results_of(again)} == {"ok"}, again.output
+
+
+@pytest.fixture
+def profile():
+    assert invoke("profile", "--name", "Ada Lovelace", "--email", "ada@example.com",
+                  "--country", "United Kingdom").exit_code == 0
+
+
+@pytest.fixture
+def inbox(practice, monkeypatch):
+    from optout.practice.inbox import PracticeInbox
+
+    monkeypatch.setattr("optout.signin.person.from_terminal", lambda: PracticeInbox(practice.world))
