@@ -1,13 +1,18 @@
 """Measure `optout bulk` on the practice platform against a hand-written Playwright loop.
 
 The practice platform runs in its own process, with one LinkedIn practice user per account (the
-setting on). Then, for each concurrency asked for:
+setting on). Its pages behave as real platforms' pages do (`--pages realistic`, the default):
+analytics beacons every 250 ms, a held long-poll, a WebSocket and a cookie dialog on the first
+visit; `--pages quiet` serves them without. Then, for each concurrency asked for:
 
 - **optout**: `optout bulk ROSTER --origin … --concurrency N`, a real subprocess with its own
   history and evidence: sign in, read once the page has settled, switch, wait for the save, fresh
   re-read, evidence (screenshot, accessibility snapshot).
-- **floor**: a plain Playwright loop doing the same clicks at the same concurrency, with no
-  checks, evidence or history: the least any tool could take.
+- **floor**: a plain Playwright loop doing the same clicks at the same concurrency (refuse the
+  cookie dialog, sign in, wait for the switch to show on, click, wait for the save, reload, wait
+  for it to show off), with no checks, evidence or history: the least any tool could take.
+
+And, as whole processes, a one-setting `optout check` with a saved session (median of 5).
 
 Reported: wall time, accounts per minute, per-account p50/p95 (optout, from its history: one
 account's time from its first step to its verified result, waiting for a free slot excluded), and the
@@ -35,14 +40,17 @@ from playwright.async_api import async_playwright, expect
 
 from optout.browser.launch import LAUNCH_ARGS, find_browser
 
+ROOT = Path(__file__).parent.parent
 SETTINGS = "/mypreferences/d/settings/data-for-ai-improvement"
 SWITCH = "Use my data for training content creation AI models"
 
 
-def serve(accounts: int, ready: multiprocessing.Queue, stop: multiprocessing.Event) -> None:
-    from optout.practice import PracticePlatform
+def serve(accounts: int, pages: str, ready: multiprocessing.Queue,
+          stop: multiprocessing.Event) -> None:
+    from optout.practice import REALISTIC, PracticePlatform, World
 
-    with PracticePlatform() as practice:
+    world = World(everyone=REALISTIC if pages == "realistic" else frozenset())
+    with PracticePlatform(world) as practice:
         for n in range(accounts):
             practice.world.add_user(f"user{n}@practice.invalid", f"pw-{n}-benchmark")
         ready.put(practice.origin)
@@ -130,6 +138,9 @@ async def floor_loop(origin: str, accounts: range, concurrency: int) -> None:
                 context = await browser.new_context()
                 page = await context.new_page()
                 await page.goto(origin + SETTINGS)
+                reject = page.get_by_role("button", name="Reject all")
+                if await reject.is_visible():
+                    await reject.click()
                 await page.get_by_label("Email or phone").fill(f"user{n}@practice.invalid")
                 await page.get_by_label("Password", exact=True).fill(f"pw-{n}-benchmark")
                 await page.get_by_role("button", name="Sign in", exact=True).click()
@@ -158,16 +169,47 @@ def run_floor(origin: str, accounts: int, concurrency: int) -> dict[str, float]:
     return {"wall": wall, "memory": memory.peak}
 
 
-def measure(who: str, accounts: int, concurrency: int) -> dict[str, float]:
+def one_check(origin: str, home: Path, runs: int = 5) -> dict[str, float]:
+    """Whole `optout check` processes for one setting: sign in once, then with the saved session."""
+    recipes = home / "recipes"
+    recipes.mkdir()
+    sys.path.insert(0, str(ROOT))
+    from tests.conftest import linkedin_toggle_recipe
+
+    (recipes / "linkedin.yaml").write_text(linkedin_toggle_recipe())
+    env = {**os.environ, "OPTOUT_HOME": str(home / "data"), "OPTOUT_RECIPE_PATH": str(recipes),
+           "PYTHON_KEYRING_BACKEND": "throwaway_keyring.ThrowawayKeyring",
+           "THROWAWAY_KEYRING_FILE": str(home / "throwaway-keyring.json"),
+           "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "benchmarks")])}
+    optout = [sys.executable, "-m", "optout"]
+    subprocess.run([*optout, "login", "linkedin", "--username", "user0@practice.invalid",
+                    "--password-stdin", "--origin", origin], input="pw-0-benchmark\n", text=True,
+                   env=env, check=True, capture_output=True)
+    check = [*optout, "check", "linkedin", "--origin", origin]
+    if subprocess.run(check, env=env, capture_output=True).returncode != 4:  # signs in: drift
+        raise SystemExit("the first check did not find the setting on")
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        code = subprocess.run(check, env=env, capture_output=True).returncode
+        seconds.append(time.perf_counter() - started)
+        if code != 4:
+            raise SystemExit(f"a check with the saved session exited {code}, not 4 (drift)")
+    return {"median": statistics.median(seconds), "min": min(seconds), "max": max(seconds)}
+
+
+def measure(who: str, accounts: int, concurrency: int, pages: str) -> dict[str, float]:
     """One measurement against a fresh practice platform in its own process."""
     ready, stop = multiprocessing.Queue(), multiprocessing.Event()
-    server = multiprocessing.Process(target=serve, args=(accounts, ready, stop))
+    server = multiprocessing.Process(target=serve, args=(accounts, pages, ready, stop))
     server.start()
     origin = ready.get(timeout=30)
     try:
-        if who == "floor":
-            return run_floor(origin, accounts, concurrency)
         with tempfile.TemporaryDirectory() as home:
+            if who == "floor":
+                return run_floor(origin, accounts, concurrency)
+            if who == "check":
+                return one_check(origin, Path(home))
             return run_optout(origin, accounts, concurrency, Path(home))
     finally:
         stop.set()
@@ -182,20 +224,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--accounts", type=int, default=40)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[8])
+    parser.add_argument("--pages", nargs="+", choices=["realistic", "quiet"],
+                        default=["realistic"])
     args = parser.parse_args()
     for who in ("floor", "optout"):  # warm the page cache and imports; not measured
-        measure(who, 2, 2)
-    print("| accounts | concurrency | who | wall (s) | accounts/min | p50 (s) | p95 (s) "
+        measure(who, 2, 2, args.pages[0])
+    print("| pages | accounts | concurrency | who | wall (s) | accounts/min | p50 (s) | p95 (s) "
           "| peak PSS (MB) | vs floor |")
-    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|")
-    for concurrency in args.concurrency:
-        figures = {who: measure(who, args.accounts, concurrency) for who in ("floor", "optout")}
-        for who in ("floor", "optout"):
-            m = figures[who]
-            ratio = m["wall"] / figures["floor"]["wall"]
-            print(f"| {args.accounts} | {concurrency} | {who} | {m['wall']:.1f} | "
-                  f"{args.accounts / m['wall'] * 60:.0f} | {m.get('p50', float('nan')):.2f} | "
-                  f"{m.get('p95', float('nan')):.2f} | {m['memory']:.0f} | {ratio:.2f}x |")
+    print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|")
+    for pages in args.pages:
+        for concurrency in args.concurrency:
+            figures = {who: measure(who, args.accounts, concurrency, pages)
+                       for who in ("floor", "optout")}
+            for who in ("floor", "optout"):
+                m = figures[who]
+                ratio = m["wall"] / figures["floor"]["wall"]
+                print(f"| {pages} | {args.accounts} | {concurrency} | {who} | {m['wall']:.1f} | "
+                      f"{args.accounts / m['wall'] * 60:.0f} | {m.get('p50', float('nan')):.2f} "
+                      f"| {m.get('p95', float('nan')):.2f} | {m['memory']:.0f} | {ratio:.2f}x |",
+                      flush=True)
+    for pages in args.pages:
+        m = measure("check", 1, 1, pages)
+        print(f"\n`optout check` of one setting with a saved session ({pages} pages), a whole "
+              f"process: median {m['median']:.2f} s (min {m['min']:.2f}, max {m['max']:.2f}) "
+              "over 5 runs.", flush=True)
 
 
 if __name__ == "__main__":

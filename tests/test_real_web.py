@@ -10,6 +10,8 @@ import pytest
 
 from optout.practice.linkedin import GEN_AI
 from optout.practice.world import REALISTIC
+from optout.store.credentials import Account
+from optout.store.sessions import EncryptedSessions
 from tests.conftest import invoke, results_of
 from tests.test_catalogue import store
 
@@ -84,20 +86,24 @@ def test_a_page_drawn_from_the_browsers_copy_cannot_vouch_for_a_lost_save(practi
     assert "turned back on" not in later.output
 
 
-def test_a_page_that_disagrees_with_the_server_is_a_failure(practice, member, optout_home):
-    """A session whose page keeps a stale copy "off" while the platform holds "on"."""
-    ada = member(on=True, faults={"cached_state"})
-    assert run(practice).exit_code == 0
+def test_a_page_that_disagrees_with_the_server_is_a_failure(practice, member):
+    """The saved session carries the page's copy "off" (as a person's own browser would) while
+    the platform holds "on": the working page shows off, a cookie-only load shows on."""
+    ada = member(on=False, faults={"cached_state"})
+    assert run(practice).exit_code == 0  # signs in and keeps the session
+    account = Account("linkedin", "default", ada.username, (practice.origin,))
+    sessions = EncryptedSessions()
+    state = sessions.load(account, practice.origin)
+    state["origins"] = [{"origin": practice.origin, "localStorage": [
+        {"name": f"practice:{GEN_AI}", "value": "off"}]}]
+    sessions.save(account, practice.origin, state)
     practice.world.store(ada.username, GEN_AI, True)  # the platform turns it back on
-    session_page = invoke("run", "linkedin", "--origin", practice.origin, "--json")
-    [row] = results_of(session_page)
-    # The working page shows the browser's copy only if the session kept it; either way the
-    # answer comes from a cookie-only load and is never "already".
-    assert row["status"] in ("changed", "failed"), row
-    if row["status"] == "failed":
-        assert "draws from a copy kept in the browser" in row["message"]
-    else:
-        assert row["verified"] and practice.world.setting(ada.username, GEN_AI) is False
+    result = run(practice)
+    assert result.exit_code == 1, result.output
+    [row] = results_of(result)
+    assert (row["status"], row["verified"], row["after"]) == ("failed", False, "on")
+    assert "draws from a copy kept in the browser" in row["message"]
+    assert practice.world.user(ada.username).save_requests == 0
 
 
 def test_a_cookie_dialog_is_rejected_never_accepted(practice, member):

@@ -6,8 +6,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-import apprise
-
 from optout.domain.results import Result, Status
 from optout.errors import BadInput
 from optout.redact import redact
@@ -16,10 +14,20 @@ from optout.store.history import Reset
 log = logging.getLogger(__name__)
 
 
+def _sender(urls: Sequence[str] = ()):
+    """An Apprise sender for `urls`; Apprise is loaded only when there is something to send."""
+    import apprise
+
+    sender = apprise.Apprise()
+    for url in urls:
+        sender.add(url)
+    return sender
+
+
 def check_urls(urls: Sequence[str]) -> None:
     """BadInput for a URL Apprise cannot use, before anything runs."""
     for url in urls:
-        if not apprise.Apprise().add(url):
+        if not _sender().add(url):
             # Only the scheme: the rest of a URL may hold a token or a password.
             scheme = url.split("://", 1)[0] if "://" in url else "(no scheme)"
             raise BadInput(f"A notification URL ({scheme}://…) is not one Apprise understands; "
@@ -55,10 +63,7 @@ def send(urls: Sequence[str], results: Sequence[Result], resets: Sequence[Reset]
         return []
     problems = []
     for title, body in messages(results, resets):
-        sender = apprise.Apprise()
-        for url in urls:
-            sender.add(url)
-        if not sender.notify(title=title, body=redact(body)):
+        if not _sender(urls).notify(title=title, body=redact(body)):
             problems.append(f"Could not send the notification {title!r} to every URL.")
     return problems
 
@@ -66,7 +71,4 @@ def send(urls: Sequence[str], results: Sequence[Result], resets: Sequence[Reset]
 def send_failure(urls: Sequence[str], title: str, body: str) -> None:
     """Tell of a run that could not start; best effort, since it is already failing."""
     if urls:
-        sender = apprise.Apprise()
-        for url in urls:
-            sender.add(url)
-        sender.notify(title=title, body=redact(body))
+        _sender(urls).notify(title=title, body=redact(body))

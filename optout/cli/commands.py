@@ -853,7 +853,9 @@ def _on_practice(recipes: list[Recipe], evidence_dir: Path, *, browser: str | No
     from optout.store.credentials import Account, MemorySecrets
     from optout.store.sessions import NoSessions
 
-    with practice_platform.PracticePlatform() as practice:
+    # The twins behave as real pages do (beacons, a long-poll, a WebSocket, a cookie dialog).
+    world = practice_platform.World(everyone=practice_platform.REALISTIC)
+    with practice_platform.PracticePlatform(world) as practice:
         jobs, passwords = [], {}
         for recipe in recipes:
             password = secrets.token_urlsafe(16)

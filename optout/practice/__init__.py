@@ -7,7 +7,7 @@ through sign-in, settings and the faults a real platform can show, all on 127.0.
 from optout.domain.profile import Profile
 from optout.practice.server import PracticePlatform
 from optout.practice.twin import load_specs
-from optout.practice.world import FAULTS, World
+from optout.practice.world import FAULTS, REALISTIC, World
 
 # The made-up person the demo's objection forms are filled in for.
 PRACTICE_PROFILE = Profile(name="Ada Lovelace", email="ada@practice.invalid",
@@ -16,4 +16,4 @@ PRACTICE_PROFILE = Profile(name="Ada Lovelace", email="ada@practice.invalid",
 # The recipes that have a twin here (each twin reproduces its recipe's labels and paths).
 TWINS = frozenset({"linkedin", *load_specs()})
 
-__all__ = ["FAULTS", "PRACTICE_PROFILE", "TWINS", "PracticePlatform", "World"]
+__all__ = ["FAULTS", "PRACTICE_PROFILE", "REALISTIC", "TWINS", "PracticePlatform", "World"]
