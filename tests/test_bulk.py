@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import signal
@@ -9,6 +10,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -182,6 +184,66 @@ def test_a_run_through_a_remote_playwright_server(tmp_path, practice):
     finally:
         server.terminate()
         server.wait(10)
+
+
+def _browser_server() -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "playwright", "run-server", "--host", "127.0.0.1", "--port",
+         str(port), "--unsafe"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True)  # its own group: the server is a child of this process
+    assert "Listening on" in (server.stdout.readline() if server.stdout else "")
+    return server, f"ws://127.0.0.1:{port}/"
+
+
+def _kill(server: subprocess.Popen) -> None:
+    """The server and the browsers it launched, as a crash or a lost machine would."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGKILL)
+    server.wait(10)
+
+
+def test_a_pool_of_browser_servers_survives_losing_one(tmp_path, practice):
+    """Two servers, one account at a time on each; one is killed mid-run and its account goes to
+    the other: every account ends verified, none is run twice to a failure."""
+    count = 6
+    path = roster(tmp_path, practice, count, faults={n: {"slow_save"} for n in range(count)})
+    first, first_url = _browser_server()
+    second, second_url = _browser_server()
+    killed_with: list[int] = []
+
+    def kill_mid_run() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            stored = sum(not practice.world.setting(f"member{n}@example.com", GEN_AI)
+                         for n in range(count))
+            if stored >= 1 and practice.world.saves_in_flight:
+                killed_with.append(stored)
+                _kill(first)
+                return
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_mid_run)
+    try:
+        killer.start()
+        result = invoke("--debug", "bulk", str(path), "--origin", practice.origin, "--json",
+                        "--concurrency", "1", "--browser-endpoint", first_url, "--browser-endpoint", second_url,
+                        "--browser", find_browser(None))
+        killer.join()
+        assert killed_with and killed_with[0] < count, "the server was not lost mid-run"
+        assert "goes to another browser server" in result.stderr
+        assert result.exit_code == 0, result.output
+        rows = results_of(result)
+        assert sorted(r["account"] for r in rows) == [f"member{n}" for n in range(count)]
+        # The lost server's account may have had its save stored before the loss: then the
+        # other server finds it already off.
+        assert {r["status"] for r in rows} <= {"changed", "already"}
+        assert all(r["verified"] for r in rows)
+        for n in range(count):
+            assert practice.world.setting(f"member{n}@example.com", GEN_AI) is False
+    finally:
+        for server in (first, second):
+            _kill(server)
 
 
 def _descends_from(pid: int, ancestor: int) -> bool:

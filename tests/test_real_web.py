@@ -48,7 +48,7 @@ def test_a_page_that_is_never_network_quiet_is_read_from_its_own_signals(
     assert practice.world.setting(ada.username, GEN_AI) is False
     record = record_of(row)
     assert record["fresh_context"] is True
-    assert record["ready"].startswith("nothing busy, data requests answered, read the same")
+    assert record["ready"].startswith("nothing busy, data requests answered, no timer due, read the")
 
 
 def test_a_switch_drawn_before_its_state_is_not_read_until_the_state_arrives(practice, member):
@@ -142,3 +142,43 @@ def inbox(practice, monkeypatch):
     from optout.practice.inbox import PracticeInbox
 
     monkeypatch.setattr("optout.signin.person.from_terminal", lambda: PracticeInbox(practice.world))
+
+
+POLLING_AND_LATE = """<input type=checkbox role=switch aria-label=Training id=s>
+<script>
+  const pause = ms => new Promise(done => setTimeout(done, ms));
+  (async () => { while (true) { await pause(150); } })();  // a ticker: never waited for
+  (function tick() { setTimeout(tick, 100); })();          // a timer chain: never waited for
+  setTimeout(() => { document.getElementById("s").checked = true; }, LATE);
+</script>"""
+
+
+@pytest.mark.parametrize("late_ms", [0, 1200, 2500])
+def test_a_timer_the_page_set_is_waited_for_and_a_ticker_is_not(late_ms):
+    """The state filled in from a one-shot timer is read; pages that keep timers going are still
+    read, well before the readiness bound."""
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
+    from optout.browser.contexts import new_context
+    from optout.browser.launch import launch
+    from optout.browser.readiness import RequestWatch, settle
+
+    async def read() -> tuple[str | None, bool]:
+        async with async_playwright() as playwright:
+            browser = await launch(playwright)
+            context = await new_context(browser)
+            page = await context.new_page()
+            watch = RequestWatch(page, lambda url: True, 3000)
+            await page.set_content(POLLING_AND_LATE.replace("LATE", str(late_ms)))
+            switch = page.get_by_role("switch", name="Training")
+
+            async def state() -> str:
+                return "on" if await switch.is_checked() else "off"
+
+            found, readiness = await settle(page, watch, state, window_ms=300, limit_ms=8000)
+            await browser.close()
+            return found, readiness.ready
+
+    assert asyncio.run(read()) == ("on", True)

@@ -11,12 +11,13 @@ import logging
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from playwright.async_api import Browser, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
+from optout.browser.contexts import new_context
 from optout.browser.launch import LAUNCH_ARGS, launch
 from optout.domain.job import Job, Limits, Resources
 from optout.domain.results import Mode, Result, Status
@@ -58,7 +59,8 @@ class RunOptions:
     headed: bool = False
     concurrency: int = 4
     per_platform: int | None = None  # at most this many accounts of one platform at once
-    endpoint: str | None = None  # a remote Playwright browser server (ws://…) instead of launching
+    # Remote Playwright browser servers (ws://…) to use instead of launching; `concurrency` each.
+    endpoints: tuple[str, ...] = ()
     limits: Limits = field(default_factory=Limits)
     # The browser a person finishes a sign-in in is visible; tests stand in for the person.
     hand_off_headless: bool = False
@@ -121,43 +123,72 @@ async def each_account(jobs: list[Job], mode: Mode, resources: Resources, option
                        failed: Callable[[Job, str], list[T]]
                        ) -> AsyncIterator[tuple[int, list[T]]]:
     """Do `work` for every job, several accounts at once, each in its own browser context;
-    yield each account's (job index, items) as it finishes."""
+    yield each account's (job index, items) as it finishes.
+
+    With several browser servers (`--browser-endpoint`, repeated) each takes `concurrency`
+    accounts at once; an account under way on a server that is lost goes to another server.
+    """
     async with async_playwright() as playwright:
-        browser = await _browser(playwright, options)
+        browsers = await _browsers(playwright, options)
         launch_visible = _visible_launcher(playwright, options)
-        gate = asyncio.Semaphore(max(1, options.concurrency))
         polite = {job.recipe.platform: asyncio.Semaphore(options.per_platform or len(jobs))
                   for job in jobs}
+        todo: asyncio.Queue[tuple[int, Job]] = asyncio.Queue()
+        for entry in enumerate(jobs):
+            todo.put_nowait(entry)
+        done: asyncio.Queue[tuple[int, list[T]] | None] = asyncio.Queue()
 
-        async def one(index: int, job: Job) -> tuple[int, list[T]]:
-            async with polite[job.recipe.platform], gate:
-                return index, await _run_job(browser, job, mode, resources, options,
-                                             launch_visible, work, failed)
+        def alive() -> list[Browser]:
+            return [b for b in browsers if b.is_connected()]
 
-        tasks = [asyncio.ensure_future(one(index, job)) for index, job in enumerate(jobs)]
-        stop = StopSignal(tasks)
+        async def slot(browser: Browser) -> None:
+            """One account at a time on `browser`, for as long as it is there."""
+            while browser.is_connected():
+                index, job = await todo.get()
+                async with polite[job.recipe.platform]:
+                    items: list[T] = await _run_job(browser, job, mode, resources, options,
+                                                    launch_visible, work, failed)
+                if await _lost(browser, items) and alive():
+                    log.info("%s/%s goes to another browser server", job.recipe.platform,
+                             job.account.name)
+                    todo.put_nowait((index, job))
+                    return
+                done.put_nowait((index, items))
+            if not alive():  # nothing left to run the rest on
+                while not todo.empty():
+                    index, job = todo.get_nowait()
+                    done.put_nowait((index, failed(job, "Every browser server was lost.")))
+
+        slots = [asyncio.ensure_future(slot(browser)) for browser in browsers
+                 for _ in range(max(1, options.concurrency))]
+        stop = StopSignal(slots, lambda: done.put_nowait(None))
         finished_accounts = 0
         try:
-            for finished in asyncio.as_completed(tasks):
-                try:
-                    index, items = await finished
-                except asyncio.CancelledError:
-                    if stop.number is None:
-                        raise
-                    continue
-                if not await stop.keeps(items):
+            while finished_accounts < len(jobs):
+                finished = await done.get()
+                if finished is None:  # interrupted
+                    break
+                if not await stop.keeps(finished[1]):
                     continue
                 finished_accounts += 1
-                yield index, items
+                yield finished
         finally:
             stop.restore()
-            for task in tasks:
+            for task in slots:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            with contextlib.suppress(PlaywrightError):  # already gone with an interrupt
-                await browser.close()
+            await asyncio.gather(*slots, return_exceptions=True)
+            for browser in browsers:
+                with contextlib.suppress(PlaywrightError):  # already gone with an interrupt
+                    await browser.close()
         if stop.number is not None:
             raise Interrupted(stop.number, finished_accounts, len(jobs))
+
+
+async def _lost(browser: Browser, items: list[Any]) -> bool:
+    """Whether `browser` went away under an account (its failures are the server's, then)."""
+    if any(getattr(item, "status", None) is Status.FAILED for item in items):
+        await asyncio.sleep(StopSignal.GRACE_S)  # the disconnect may be heard a moment later
+    return not browser.is_connected()
 
 
 class StopSignal:
@@ -170,9 +201,10 @@ class StopSignal:
     # How long an account that failed waits to learn whether an interrupt explains it.
     GRACE_S = 0.5
 
-    def __init__(self, tasks: Sequence[asyncio.Future[Any]]):
+    def __init__(self, tasks: Sequence[asyncio.Future[Any]], on_stop: Callable[[], None]):
         self.number: int | None = None
         self._tasks = tasks
+        self._on_stop = on_stop
         self._loop = asyncio.get_running_loop()
         self._installed: list[int] = []
         for number in (signal.SIGINT, signal.SIGTERM):
@@ -197,6 +229,7 @@ class StopSignal:
             self.number = number
             for task in self._tasks:
                 task.cancel()
+            self._on_stop()
 
     async def keeps(self, items: list[Any]) -> bool:
         """Whether an account's items are its own, not the interrupt's doing."""
@@ -210,19 +243,31 @@ class StopSignal:
             self._loop.remove_signal_handler(number)
 
 
-async def _browser(playwright: Playwright, options: RunOptions) -> Browser:
-    """The local browser, or one from a remote Playwright server (`--browser-endpoint`)."""
-    if not options.endpoint:
-        return await launch(playwright, explicit=options.browser, headed=options.headed)
+async def _browsers(playwright: Playwright, options: RunOptions) -> list[Browser]:
+    """The local browser, or one from each remote Playwright server (`--browser-endpoint`)."""
+    if not options.endpoints:
+        return [await launch(playwright, explicit=options.browser, headed=options.headed)]
+    browsers: list[Browser] = []
+    try:
+        for endpoint in options.endpoints:
+            browsers.append(await _remote_browser(playwright, options, endpoint))
+    except BrowserLaunchFailed:
+        for browser in browsers:
+            await browser.close()
+        raise
+    return browsers
+
+
+async def _remote_browser(playwright: Playwright, options: RunOptions, endpoint: str) -> Browser:
     wanted: dict[str, Any] = {"headless": not options.headed, "args": LAUNCH_ARGS}
     if options.browser:  # honoured only by servers started with --unsafe
         wanted["executablePath"] = options.browser
     try:
         return await playwright.chromium.connect(
-            options.endpoint, headers={"x-playwright-launch-options": json.dumps(wanted)},
+            endpoint, headers={"x-playwright-launch-options": json.dumps(wanted)},
             timeout=30_000)
     except PlaywrightError as exc:
-        where = endpoint_host(options.endpoint)
+        where = endpoint_host(endpoint)
         raise BrowserLaunchFailed(f"Could not use the browser server at {where}: "
                                   f"{redact(first_line(exc))}.") from exc
 
@@ -261,17 +306,12 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-async def _new_context(browser: Browser, state: dict[str, Any] | None = None):
-    return await browser.new_context(storage_state=cast(Any, state), locale="en-US",
-                                     service_workers="block")
-
-
 async def _run_job(browser: Browser, job: Job, mode: Mode, resources: Resources,
                    options: RunOptions, launch_visible, work, failed) -> list[T]:
     context = None
     try:
         state = resources.sessions.load(job.account, job.recipe.origin)
-        context = await _new_context(browser, state)
+        context = await new_context(browser, state)
         run = AccountRun(context, job, mode, resources, limits=options.limits,
                          launch_visible=launch_visible)
         return await work(run)
@@ -291,7 +331,7 @@ async def sign_in_only(job: Job, resources: Resources,
     async with async_playwright() as playwright:
         browser = await launch(playwright, explicit=options.browser, headed=options.headed)
         try:
-            run = AccountRun(await _new_context(browser), job, Mode.RUN, resources,
+            run = AccountRun(await new_context(browser), job, Mode.RUN, resources,
                              limits=options.limits,
                              launch_visible=_visible_launcher(playwright, options))
             return await run.check_sign_in()

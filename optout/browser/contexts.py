@@ -10,13 +10,17 @@ from typing import Any, cast
 
 from playwright.async_api import Browser, BrowserContext
 
+from optout.browser.readiness import TIMERS_SCRIPT
 from optout.errors import SettingFailure
 
 
 async def new_context(browser: Browser, state: dict[str, Any] | None = None) -> BrowserContext:
-    """A context to work in, from a saved session's state if there is one."""
-    return await browser.new_context(storage_state=cast(Any, state), locale="en-US",
-                                     service_workers="block")
+    """A context to work in, from a saved session's state if there is one; its pages tell when
+    their timers are due (see browser/readiness.py)."""
+    context = await browser.new_context(storage_state=cast(Any, state), locale="en-US",
+                                        service_workers="block")
+    await context.add_init_script(TIMERS_SCRIPT)
+    return context
 
 
 async def cookies_only(context: BrowserContext) -> BrowserContext:

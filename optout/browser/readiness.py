@@ -6,10 +6,12 @@ long as they are open, which is why Playwright's docs discourage `networkidle`. 
 - nothing on it says it is busy (`aria-busy`, an indeterminate progress bar);
 - the requests it makes to read its own data have answered (beacons, saves, event streams,
   WebSockets and connections held open are not waited for);
+- no timer the page set itself (while loading, answering a request or a click) is still due within
+  a few seconds: pages that draw a switch before they know its state often ask for the state a
+  moment later, from such a timer. Timers re-armed by timers (polling, tickers) are not waited for;
 - the recipe's `ready_response` has answered, where the recipe names one;
 - and what is read has stayed the same for a short window since the page last loaded or was
-  clicked, which catches a page that draws a switch before it knows the stored state and fills
-  the state in a moment later.
+  clicked, for the drawing that follows an answer.
 
 A readiness that could not be established within its bound is reported as such, never as ready.
 """
@@ -33,6 +35,33 @@ BUSY = "[aria-busy=true], [role=progressbar]:not([aria-valuenow])"
 HELD_PATHS = re.compile(r"poll|realtime|stream|subscribe|socket|comet|/bind\b|/pull\b|/channel\b"
                         r"|/connect\b|/events?\b|/live\b", re.IGNORECASE)
 _DATA_TYPES = {"fetch", "xhr"}
+# Timers due further out than this are not waited for (a popup shown after a while, say).
+TIMER_HORIZON_MS = 3_000
+# Added to every page before its own scripts run: notes the one-shot timers the page sets, except
+# those set from a timer's own callback (a chain: polling, tickers), and says when the last of
+# them is due. It changes nothing the page sees.
+TIMERS_SCRIPT = """(() => {
+  const due = new Map();
+  let inTimer = 0;
+  const set = window.setTimeout, clear = window.clearTimeout;
+  window.setTimeout = function (handler, delay, ...args) {
+    const wait = Number(delay) || 0;
+    const run = typeof handler === "function"
+      ? function () {
+          // Until the next task: what the callback's promises go on to set is part of the chain.
+          inTimer++;
+          try { return handler.apply(this, args); }
+          finally { due.delete(id); Reflect.apply(set, window, [() => inTimer--, 0]); }
+        }
+      : handler;
+    const id = Reflect.apply(set, this, [run, delay]);
+    if (!inTimer && wait <= HORIZON_MS) due.set(id, performance.now() + wait);
+    return id;
+  };
+  window.clearTimeout = function (id) { due.delete(id); return Reflect.apply(clear, this, [id]); };
+  Object.defineProperty(window, "__optoutTimersDueMs", {
+    value: () => Math.max(0, ...due.values()) - performance.now() });
+})();""".replace("HORIZON_MS", str(TIMER_HORIZON_MS))
 _PAUSE_S = 0.1
 
 
@@ -123,8 +152,8 @@ async def settle(page: Page, watch: RequestWatch, read: Callable[[], Awaitable[s
         elif state != previous:
             steady_since = now
         if steady_since is not None and now - steady_since >= window_s:
-            how = (f"nothing busy, data requests answered, read the same for {window_ms:g} ms"
-                   if read else "nothing busy, data requests answered")
+            how = ("nothing busy, data requests answered, no timer due"
+                   + (f", read the same for {window_ms:g} ms" if read else ""))
             return state, Readiness(True, how)
         if now >= deadline:
             reason = waiting or ("its state kept changing" if read else "it never settled")
@@ -139,9 +168,19 @@ async def _waiting_for(page: Page, watch: RequestWatch, ready_response: str | No
     pending = watch.pending()
     if pending:
         return f"a data request was still open ({pending[0]})"
+    if await _timer_due_ms(page) > 0:
+        return "a timer the page set was still due"
     if ready_response and not watch.has_answered(ready_response):
         return f"no answer yet from the recipe's ready_response ({ready_response})"
     return ""
+
+
+async def _timer_due_ms(page: Page) -> float:
+    try:
+        due = await page.evaluate("() => window.__optoutTimersDueMs ? window.__optoutTimersDueMs() : 0")
+    except PlaywrightError:  # navigating: the next look will tell
+        return 0
+    return float(due) if isinstance(due, (int, float)) else 0
 
 
 async def _state(read: Callable[[], Awaitable[str]]) -> str | None:

@@ -569,13 +569,15 @@ def schedule_remove(system: str, target: Path | None) -> None:
 @click.option("--timeout", type=click.FloatRange(min=1, max=600), metavar="SECONDS",
               help="Longest a page may take to load (default 30).")
 @click.option("--browser", metavar="PATH", help="Chromium or Chrome to use (also OPTOUT_BROWSER).")
-@click.option("--browser-endpoint", metavar="WS_URL",
-              help="Use a remote Playwright browser server (ws://…) instead of a local browser.")
+@click.option("--browser-endpoint", "browser_endpoints", metavar="WS_URL", multiple=True,
+              help="Use a remote Playwright browser server (ws://…) instead of a local browser; "
+                   "repeat it for a pool (--concurrency accounts on each; a lost server's "
+                   "accounts go to the others).")
 @click.pass_context
 def bulk(ctx: click.Context, roster: Path, origin: str | None, concurrency: int,
          per_platform: int | None, resume: bool, dry_run: bool, csv_file: Path | None,
          html_file: Path | None, as_json: bool, notify: tuple[str, ...], timeout: float | None,
-         browser: str | None, browser_endpoint: str | None) -> None:
+         browser: str | None, browser_endpoints: tuple[str, ...]) -> None:
     """Opt out every account of a roster: CSV or YAML rows of platform, account, username and,
     optionally, password_command (run without a shell; else the password comes from the
     keyring). The roster is checked whole before anything runs. Ctrl-C stops cleanly; run the
@@ -600,8 +602,8 @@ def bulk(ctx: click.Context, roster: Path, origin: str | None, concurrency: int,
     from optout.store.history import History
     urls = _notify_urls(ctx, notify)
     with _told_if_it_cannot_start(ctx, urls):
-        if browser_endpoint:
-            check_endpoint(browser_endpoint)
+        for endpoint in browser_endpoints:
+            check_endpoint(endpoint)
         for output in filter(None, (csv_file, html_file)):
             if not output.parent.is_dir() or not os.access(output.parent, os.W_OK):
                 raise BadInput(f"Cannot write {output}: its folder does not exist or is not "
@@ -624,7 +626,7 @@ def bulk(ctx: click.Context, roster: Path, origin: str | None, concurrency: int,
         jobs = [job for job in jobs if job not in skipped]
         render.stderr.print(f"Resuming: {len(skipped)} accounts were verified by the earlier "
                             f"run of this roster; {len(jobs)} to go.", highlight=False)
-    options = RunOptions(browser=browser, endpoint=browser_endpoint, concurrency=concurrency,
+    options = RunOptions(browser=browser, endpoints=browser_endpoints, concurrency=concurrency,
                          per_platform=per_platform, limits=_limits(timeout))
     secrets = RosterSecrets(rows)
     secrets.fetch()
