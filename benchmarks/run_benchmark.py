@@ -148,7 +148,8 @@ async def floor_loop(origin: str, accounts: range, concurrency: int) -> None:
                 await page.get_by_role("button", name="Sign in", exact=True).click()
                 switch = page.get_by_role("switch", name=SWITCH)
                 await expect(switch).to_be_checked()
-                async with page.expect_response(lambda r: r.request.method == "POST"):
+                async with page.expect_response(
+                        lambda r: r.request.method == "POST" and "/api/settings/" in r.url):
                     await switch.click()
                 await page.reload()
                 await expect(switch).not_to_be_checked()

@@ -182,3 +182,51 @@ def test_a_timer_the_page_set_is_waited_for_and_a_ticker_is_not(late_ms):
             return found, readiness.ready
 
     assert asyncio.run(read()) == ("on", True)
+
+
+DIALOG = """<main><button>Save</button></main>
+<dialog id=d><h2>TITLE</h2><p>TEXT</p>BUTTONS</dialog>
+<script>document.getElementById("d").showModal();</script>"""
+
+
+@pytest.mark.parametrize(("title", "text", "buttons", "answered"), [
+    ("We value your privacy", "We use cookies to improve your experience.",
+     ["Accept all cookies", "Reject all"], "Reject all"),
+    ("Cookies", "Diese Website verwendet Cookies.", ["Alle akzeptieren", "Alle ablehnen"],
+     "Alle ablehnen"),
+    ("Vos choix", "Nous utilisons des cookies et traceurs.", ["Tout accepter", "Tout refuser"],
+     "Tout refuser"),
+    ("Cookie settings", "We use cookies.", ["Accept", "Use necessary cookies only"],
+     "Use necessary cookies only"),
+    ("Data controls", "Choose how we use your data to train models.", ["Decline", "Done"], None),
+])
+def test_consent_dialogs_are_refused_in_the_recipes_languages(title, text, buttons, answered):
+    """Only dialogs about cookies or consent are answered, and only ever by refusing."""
+    assert _consent_answer(title, text, buttons) == answered
+
+
+def test_a_consent_dialog_with_no_way_to_refuse_is_a_clear_failure():
+    with pytest.raises(Exception, match="offers no button that rejects"):
+        _consent_answer("Cookies", "We use cookies.", ["Accept all", "Learn more"])
+
+
+def _consent_answer(title: str, text: str, buttons: list[str]) -> str | None:
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
+    from optout.browser import consent
+    from optout.browser.launch import launch
+
+    async def answer() -> str | None:
+        async with async_playwright() as playwright:
+            browser = await launch(playwright)
+            try:
+                page = await browser.new_page()
+                await page.set_content(DIALOG.replace("TITLE", title).replace("TEXT", text).replace(
+                    "BUTTONS", "".join(f"<button>{b}</button>" for b in buttons)))
+                return await consent.answer(page, [])
+            finally:
+                await browser.close()
+
+    return asyncio.run(answer())

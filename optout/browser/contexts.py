@@ -1,6 +1,6 @@
 """Browser contexts: one per account to work in, and cookie-only ones for reads that decide.
 
-A context created from a session's cookies alone carries no localStorage, sessionStorage,
+A new context given a session's cookies and nothing else carries no localStorage, sessionStorage,
 IndexedDB, HTTP cache or service worker: what its pages show, the server sent.
 """
 
@@ -23,9 +23,10 @@ async def new_context(browser: Browser, state: dict[str, Any] | None = None) -> 
     return context
 
 
-async def cookies_only(context: BrowserContext) -> BrowserContext:
-    """A new context in the same browser carrying `context`'s cookies and nothing else."""
+async def empty_sibling(context: BrowserContext) -> BrowserContext:
+    """A new, empty context in the same browser as `context`: a fresh read adds the session's
+    cookies to it just before it loads anything, and nothing else."""
     browser = context.browser
     if browser is None:
         raise SettingFailure("This browser cannot open a second, clean context for a fresh read.")
-    return await new_context(browser, {"cookies": await context.cookies(), "origins": []})
+    return await new_context(browser)

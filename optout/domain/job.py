@@ -53,7 +53,7 @@ class Limits:
     sign_in_ms: float = 20_000
     by_hand_ms: float = 600_000  # a person finishing a sign-in in a visible browser
     # A state read must stay the same this long on an otherwise settled page (see README).
-    steady_ms: float = 300
+    steady_ms: float = 200
     # A data request still open after this long is taken for a connection held by design.
     held_ms: float = 3_000
 

@@ -8,11 +8,13 @@ their own signals (browser/readiness.py), never by network quiet.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from playwright.async_api import BrowserContext, Locator, Page, Request, Response
@@ -20,7 +22,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from optout.browser import consent, evidence
-from optout.browser.contexts import cookies_only
+from optout.browser.contexts import empty_sibling
 from optout.browser.locate import ControlNotFound, find
 from optout.browser.pages import goto, is_allowed
 from optout.browser.readiness import Readiness, RequestWatch, settle
@@ -68,6 +70,8 @@ class AccountRun:
         self._page: Page | None = None
         self._working: Page | None = None  # the page clicks happen in
         self._fresh: BrowserContext | None = None  # the cookie-only context of deciding reads
+        self._spare: asyncio.Future[tuple[BrowserContext, Page]] | None = None  # the next one
+        self._closing: list[asyncio.Future[None]] = []
         self._watches: dict[Page, RequestWatch] = {}
         self._last_document_status: int | None = None
         self.consent_answers: list[str] = []  # how consent dialogs were answered, for evidence
@@ -110,26 +114,63 @@ class AccountRun:
         cache reaches them. `working_page` goes back to the page clicks happen in.
         """
         await self._close_fresh()
-        self._fresh = await cookies_only(self.context)
-        self._fresh.set_default_timeout(self.limits.control_ms)
-        self._fresh.set_default_navigation_timeout(self.limits.navigation_ms)
-        self._page = await self._new_page(self._fresh)
-        return self._page
+        if self._working is not None and self._working.url != "about:blank":
+            # Nothing left to do there for this read: stop its scripts, beacons and held
+            # connections rather than run two live pages of the platform side by side.
+            await self._working.goto("about:blank")
+        self.prepare_fresh()
+        assert self._spare is not None, "prepare_fresh() leaves a spare"
+        spare, self._spare = self._spare, None
+        self._fresh, page = await spare
+        # Cookies as they are now (a sign-in or a save may have just changed them).
+        await self._fresh.add_cookies(cast(Any, await self.context.cookies()))
+        self._page = page
+        return page
+
+    def prepare_fresh(self) -> None:
+        """Start opening the next fresh read's empty context while other work goes on: a new
+        page costs a renderer process, a few hundred milliseconds."""
+        if self._spare is None:
+            self._spare = asyncio.ensure_future(self._empty_context())
+
+    async def _empty_context(self) -> tuple[BrowserContext, Page]:
+        context = await empty_sibling(self.context)
+        context.set_default_timeout(self.limits.control_ms)
+        context.set_default_navigation_timeout(self.limits.navigation_ms)
+        return context, await self._new_page(context)
 
     async def working_page(self) -> None:
         await self._close_fresh()
         self._page = self._working
 
     async def _close_fresh(self) -> None:
+        """Close the fresh context in the background; `close` waits for it."""
         if self._fresh is not None:
             for page in self._fresh.pages:
                 self._watches.pop(page, None)
             fresh, self._fresh = self._fresh, None
-            await fresh.close()
+            self._closing.append(asyncio.ensure_future(fresh.close()))
+
+    async def close(self) -> None:
+        """Close every context the account opened besides its working one."""
+        await self.working_page()
+        if self._spare is not None:
+            spare, self._spare = self._spare, None
+            with contextlib.suppress(PlaywrightError):
+                context, _ = await spare
+                self._closing.append(asyncio.ensure_future(context.close()))
+        await asyncio.gather(*self._closing, return_exceptions=True)
+        self._closing.clear()
 
     async def run(self) -> list[Result]:
         """A result for every setting of the job; never raises for a platform's behaviour."""
         await self._start()
+        try:
+            return await self._settings()
+        finally:
+            await self.close()
+
+    async def _settings(self) -> list[Result]:
         results: list[Result] = []
         for index, setting in enumerate(self.job.settings):
             self._started = time.monotonic()

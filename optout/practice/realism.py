@@ -56,8 +56,11 @@ def realism_blueprint(visitor: Callable[[], str | None]) -> Blueprint:
 
     @Sock().route("/__practice/socket", bp=blueprint)
     def socket(ws: Any) -> None:
-        while not world().stopping.wait(PUSH_EVERY_S):
-            ws.send('{"type": "presence"}')
+        try:
+            while not world().stopping.wait(PUSH_EVERY_S):
+                ws.send('{"type": "presence"}')
+        except OSError:  # the page went away without closing the socket, as pages do
+            pass
 
     @blueprint.post("/__practice/consent")
     def consent():
