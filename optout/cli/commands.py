@@ -49,7 +49,8 @@ Exit codes:
   2  bad input: unknown platform, invalid recipe, no stored credentials, bad flag
   3  a person is needed
   4  check or dry run found a setting not in its desired state; scan found an
-     AI control no recipe covers"""
+     AI control no recipe covers
+  130  interrupted by Ctrl-C (143: by SIGTERM); finished accounts are kept"""
 
 class OptoutGroup(click.Group):
     """Turns OptoutError into a short message and its exit code; tracebacks only with --debug."""

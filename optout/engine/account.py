@@ -9,7 +9,6 @@ their own signals (browser/readiness.py), never by network quiet.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -70,7 +69,6 @@ class AccountRun:
         self._page: Page | None = None
         self._working: Page | None = None  # the page clicks happen in
         self._fresh: BrowserContext | None = None  # the cookie-only context of deciding reads
-        self._spare: asyncio.Future[tuple[BrowserContext, Page]] | None = None  # the next one
         self._closing: list[asyncio.Future[None]] = []
         self._watches: dict[Page, RequestWatch] = {}
         self._last_document_status: int | None = None
@@ -118,20 +116,11 @@ class AccountRun:
             # Nothing left to do there for this read: stop its scripts, beacons and held
             # connections rather than run two live pages of the platform side by side.
             await self._working.goto("about:blank")
-        self.prepare_fresh()
-        assert self._spare is not None, "prepare_fresh() leaves a spare"
-        spare, self._spare = self._spare, None
-        self._fresh, page = await spare
+        self._fresh, page = await self._empty_context()
         # Cookies as they are now (a sign-in or a save may have just changed them).
         await self._fresh.add_cookies(cast(Any, await self.context.cookies()))
         self._page = page
         return page
-
-    def prepare_fresh(self) -> None:
-        """Start opening the next fresh read's empty context while other work goes on: a new
-        page costs a renderer process, a few hundred milliseconds."""
-        if self._spare is None:
-            self._spare = asyncio.ensure_future(self._empty_context())
 
     async def _empty_context(self) -> tuple[BrowserContext, Page]:
         context = await empty_sibling(self.context)
@@ -154,11 +143,6 @@ class AccountRun:
     async def close(self) -> None:
         """Close every context the account opened besides its working one."""
         await self.working_page()
-        if self._spare is not None:
-            spare, self._spare = self._spare, None
-            with contextlib.suppress(PlaywrightError):
-                context, _ = await spare
-                self._closing.append(asyncio.ensure_future(context.close()))
         await asyncio.gather(*self._closing, return_exceptions=True)
         self._closing.clear()
 

@@ -84,7 +84,6 @@ class Toggle(SettingKind):
     async def handle(self, run: AccountRun, setting: SettingBase) -> Result:
         assert isinstance(setting, ToggleSetting)
         run.progress(f"reading {setting.title}")
-        run.prepare_fresh()  # the deciding read's context opens while the working page loads
         desired = setting.desired
         if run.mode is Mode.CHECK:  # nothing to click: the fresh read is the only read
             before = await self.fresh_state(run, setting)
