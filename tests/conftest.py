@@ -109,6 +109,21 @@ def member(practice: PracticePlatform):
     return make
 
 
+@pytest.fixture
+def profile() -> None:
+    """The person's profile, for the objection forms."""
+    assert invoke("profile", "--name", "Ada Lovelace", "--email", "ada@example.com",
+                  "--country", "United Kingdom").exit_code == 0
+
+
+@pytest.fixture
+def inbox(practice: PracticePlatform, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The person reads codes from the practice platform's 'email' (passwordless sign-ins)."""
+    from optout.practice.inbox import PracticeInbox
+
+    monkeypatch.setattr("optout.signin.person.from_terminal", lambda: PracticeInbox(practice.world))
+
+
 def invoke(*args: str, input: str | None = None) -> Result:
     """Run the CLI in-process, as a user would type it."""
     return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)

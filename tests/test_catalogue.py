@@ -21,18 +21,6 @@ RECIPES = load_recipes()
 NAMED_IN_THE_ISSUE = {"linkedin", "x", "facebook", "instagram", "chatgpt", "copilot"}
 
 
-@pytest.fixture
-def profile():
-    assert invoke("profile", "--name", "Ada Lovelace", "--email", "ada@example.com",
-                  "--country", "United Kingdom").exit_code == 0
-
-
-@pytest.fixture
-def inbox(practice, monkeypatch):
-    """The person reads codes from the practice platform's 'email' (passwordless sign-ins)."""
-    monkeypatch.setattr("optout.signin.person.from_terminal", lambda: PracticeInbox(practice.world))
-
-
 def store(practice, platform: str, *, faults=frozenset()) -> str:
     """A practice user of `platform` whose credentials are stored for its twin's origin."""
     username, password = f"ada@{platform}.example", "pw-" + secrets.token_urlsafe(12)

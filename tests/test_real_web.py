@@ -131,19 +131,6 @@ def test_a_described_twin_with_every_realistic_behaviour(practice, profile, inbo
     assert {r["status"] for r in results_of(again)} == {"ok"}, again.output
 
 
-@pytest.fixture
-def profile():
-    assert invoke("profile", "--name", "Ada Lovelace", "--email", "ada@example.com",
-                  "--country", "United Kingdom").exit_code == 0
-
-
-@pytest.fixture
-def inbox(practice, monkeypatch):
-    from optout.practice.inbox import PracticeInbox
-
-    monkeypatch.setattr("optout.signin.person.from_terminal", lambda: PracticeInbox(practice.world))
-
-
 POLLING_AND_LATE = """<input type=checkbox role=switch aria-label=Training id=s>
 <script>
   const pause = ms => new Promise(done => setTimeout(done, ms));
