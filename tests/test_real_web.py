@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from optout.app.runner import run_sync
 from optout.practice.linkedin import GEN_AI
 from optout.practice.world import REALISTIC
 from optout.store.credentials import Account
@@ -144,8 +145,6 @@ POLLING_AND_LATE = """<input type=checkbox role=switch aria-label=Training id=s>
 def test_a_timer_the_page_set_is_waited_for_and_a_ticker_is_not(late_ms):
     """The state filled in from a one-shot timer is read; pages that keep timers going are still
     read, well before the readiness bound."""
-    import asyncio
-
     from playwright.async_api import async_playwright
 
     from optout.browser.contexts import new_context
@@ -168,7 +167,7 @@ def test_a_timer_the_page_set_is_waited_for_and_a_ticker_is_not(late_ms):
             await browser.close()
             return found, readiness.ready
 
-    assert asyncio.run(read()) == ("on", True)
+    assert run_sync(read()) == ("on", True)
 
 
 DIALOG = """<main><button>Save</button></main>
@@ -198,8 +197,6 @@ def test_a_consent_dialog_with_no_way_to_refuse_is_a_clear_failure():
 
 
 def _consent_answer(title: str, text: str, buttons: list[str]) -> str | None:
-    import asyncio
-
     from playwright.async_api import async_playwright
 
     from optout.browser import consent
@@ -216,4 +213,4 @@ def _consent_answer(title: str, text: str, buttons: list[str]) -> str | None:
             finally:
                 await browser.close()
 
-    return asyncio.run(answer())
+    return run_sync(answer())
