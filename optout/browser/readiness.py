@@ -1,7 +1,8 @@
 """Readiness: whether a page has drawn what it stores, judged from the page's own signals.
 
 Never from network quiet: real pages keep analytics beacons, long-polls and WebSockets going for as
-long as they are open, which is why Playwright's docs discourage `networkidle`. A page is ready when
+long as they are open, which is why Playwright's docs discourage waiting for the network to go
+idle. A page is ready when
 
 - nothing on it says it is busy (`aria-busy`, an indeterminate progress bar);
 - the requests it makes to read its own data have answered (beacons, saves, event streams,
