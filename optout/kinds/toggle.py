@@ -120,7 +120,7 @@ class Toggle(SettingKind):
             control = await find(run.page, setting.control, run.limits.control_ms)
             if setting.ready:
                 await find(run.page, setting.ready, run.limits.control_ms)
-            # Some pages hold a switch in an unsettled state (mixed): not an answer either.
+            # A control with no on/off state is a recipe problem (below), ready or not.
             await control.is_checked(timeout=run.limits.control_ms)
         except ControlNotFound as exc:
             raise await run.mismatch(setting, str(exc)) from exc
