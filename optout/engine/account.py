@@ -95,7 +95,8 @@ class AccountRun:
 
     def _note_document(self, response: Response) -> None:
         """Remember how the platform answered the latest page load."""
-        if response.request.is_navigation_request() and response.frame == self.page.main_frame:
+        frame = response.frame
+        if response.request.is_navigation_request() and frame == frame.page.main_frame:
             self._last_document_status = response.status
 
     async def _start(self) -> None:
@@ -112,10 +113,13 @@ class AccountRun:
         cache reaches them. `working_page` goes back to the page clicks happen in.
         """
         await self._close_fresh()
-        if self._working is not None and self._working.url != "about:blank":
-            # Nothing left to do there for this read: stop its scripts, beacons and held
-            # connections rather than run two live pages of the platform side by side.
-            await self._working.goto("about:blank")
+        if self._working is not None:
+            # Nothing left to do there for this read: close it rather than keep two live pages
+            # of the platform (scripts, beacons, held connections, a renderer's memory) side by
+            # side. The next setting opens a new one; the context keeps its cookies and storage.
+            working, self._working = self._working, None
+            self._watches.pop(working, None)
+            await working.close()
         self._fresh, page = await self._empty_context()
         # Cookies as they are now (a sign-in or a save may have just changed them).
         await self._fresh.add_cookies(cast(Any, await self.context.cookies()))
@@ -129,6 +133,8 @@ class AccountRun:
         return context, await self._new_page(context)
 
     async def working_page(self) -> None:
+        """Back to the working context; its page is opened anew by `open` if a fresh read
+        closed it."""
         await self._close_fresh()
         self._page = self._working
 
@@ -292,6 +298,8 @@ class AccountRun:
 
     async def open(self, url: str) -> None:
         """Load `url` afresh, signing in first if the platform sends us to its sign-in page."""
+        if self._page is None:
+            self._page = self._working = await self._new_page()
         await self._goto(url)
         log.debug("opened %s, now at %s", url, self.page.url)
         self.require_allowed(self.page.url)
