@@ -148,7 +148,8 @@ async def each_account(jobs: list[Job], mode: Mode, resources: Resources, option
                 async with polite[job.recipe.platform]:
                     items: list[T] = await _run_job(browser, job, mode, resources, options,
                                                     launch_visible, work, failed)
-                if await _lost(browser, items) and alive():
+                # One browser: nowhere else to go, so no need to wait to learn it was lost.
+                if len(browsers) > 1 and await _lost(browser, items) and alive():
                     log.info("%s/%s goes to another browser server", job.recipe.platform,
                              job.account.name)
                     todo.put_nowait((index, job))
