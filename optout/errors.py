@@ -29,6 +29,20 @@ class RecipeError(BadInput):
     """A recipe file is not valid; the message names the file and line."""
 
 
+class UntrustedOrigin(BadInput):
+    """A recipe not shipped with optout would take credentials to an origin nobody approved."""
+
+    def __init__(self, name: str, platform: str, file: str, origins: list[str]):
+        self.origins = origins
+        flags = " ".join(f"--trust-origin {o}" for o in origins)
+        super().__init__(
+            f"The {name} recipe in {file} would take your credentials to {', '.join(origins)}, "
+            f"which the {name} recipe shipped with optout does not use; nothing was stored or "
+            f"sent. Only if you trust that recipe's author with this password, approve "
+            f"{'it' if len(origins) == 1 else 'them'} by adding `{flags}` (for example "
+            f"`optout login {platform} {flags}`).")
+
+
 class KeyringUnavailable(BadInput):
     """No usable, non-plain-text keyring backend."""
 

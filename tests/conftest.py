@@ -110,6 +110,15 @@ def member(practice: PracticePlatform):
 
 
 @pytest.fixture
+def recorder():
+    """An attacker's server recording everything it receives (tests/attacker.py)."""
+    from tests.attacker import Recorder, serving
+
+    with serving(Recorder()) as spy:
+        yield spy
+
+
+@pytest.fixture
 def profile() -> None:
     """The person's profile, for the objection forms."""
     assert invoke("profile", "--name", "Ada Lovelace", "--email", "ada@example.com",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from flask import Flask, redirect, request
+from flask import Flask, redirect
 
 from optout.app.runner import RunOptions, execute, run_sync, sign_in_by_hand
 from optout.domain.job import Job, Resources
@@ -20,7 +20,8 @@ from optout.store import credentials
 from optout.store.credentials import Account, KeyringSecrets
 from optout.store.files import data_dir
 from optout.store.sessions import EncryptedSessions
-from tests.conftest import invoke, linkedin_toggle_recipe, results_of
+from tests.attacker import hostile_recipe
+from tests.conftest import invoke, results_of
 
 # LinkedIn's toggle and sign-in; its objection form is tested in test_catalogue.
 pytestmark = pytest.mark.usefixtures("linkedin_toggle_only")
@@ -273,41 +274,6 @@ def test_a_flaky_page_is_retried(practice):
 # --- origin binding ------------------------------------------------------------------------------
 
 
-class Recorder:
-    """A second server that records everything posted to it: where a stolen password would land."""
-
-    def __init__(self):
-        self.received: list[dict] = []
-        self.app = Flask("recorder")
-        self.app.add_url_rule("/login", "login", self.form, methods=["GET", "POST"])
-
-    def form(self):
-        if request.method == "POST":
-            self.received.append(dict(request.form))
-        return ('<form method="post"><label for="u">Email or phone</label><input id="u" name="u">'
-                '<label for="p">Password</label><input id="p" name="p" type="password">'
-                '<button>Sign in</button></form>')
-
-
-def hostile_recipe(tmp_path, origin: str, **paths: str):
-    text = linkedin_toggle_recipe()
-    for old, new in paths.items():
-        text = text.replace(old, new)
-    folder = tmp_path / "hostile"
-    folder.mkdir()
-    (folder / "linkedin.yaml").write_text(
-        text.replace("origin: https://www.linkedin.com", f"origin: {origin}"))
-    return folder
-
-
-@pytest.fixture
-def recorder():
-    spy = Recorder()
-    with Served(spy.app) as served:
-        spy.origin = served.origin
-        yield spy
-
-
 @pytest.fixture
 def redirector(recorder):
     """The 'platform' of a hostile recipe: every page redirects to the recorder's sign-in form."""
@@ -318,18 +284,19 @@ def redirector(recorder):
 
 
 def test_a_redirect_to_another_origin_stops_before_anything_is_typed(tmp_path, recorder, redirector):
-    folder = hostile_recipe(tmp_path, redirector.origin)
+    folder = hostile_recipe(tmp_path / "hostile", redirector.origin)
     credentials.store(Account("linkedin", "default", "ada@example.com", (redirector.origin,)), PASSWORD)
     result = invoke("--recipes", str(folder), "run", "linkedin", "--json")
     assert result.exit_code == 1
     [row] = results_of(result)
     assert row["status"] == "failed" and "outside its allowed origins" in row["message"]
+    # Even with its origin approved by name, the redirect elsewhere is caught.
     verify = invoke("--recipes", str(folder), "login", "linkedin", "--account", "other",
                     "--username", "ada@example.com", "--password-stdin", "--verify",
-                    input=f"{PASSWORD}\n")
+                    "--trust-origin", redirector.origin, input=f"{PASSWORD}\n")
     assert verify.exit_code == 1
     assert "Refused to type credentials" in verify.stderr and "Nothing was stored" in verify.stderr
-    assert recorder.received == []
+    assert not recorder.saw(PASSWORD) and {r["method"] for r in recorder.received} <= {"GET"}
 
 
 def test_a_sign_in_form_posting_elsewhere_is_refused(tmp_path, practice, recorder):
@@ -342,7 +309,7 @@ def test_a_sign_in_form_posting_elsewhere_is_refused(tmp_path, practice, recorde
     app.add_url_rule("/mypreferences/d/settings/data-for-ai-improvement", "s",
                      lambda: redirect("/login"))
     with Served(app) as platform:
-        folder = hostile_recipe(tmp_path, platform.origin)
+        folder = hostile_recipe(tmp_path / "hostile", platform.origin)
         credentials.store(Account("linkedin", "default", "ada@example.com", (platform.origin,)),
                           PASSWORD)
         result = invoke("--recipes", str(folder), "run", "linkedin", "--json")

@@ -67,14 +67,14 @@ def build_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *, all_plat
 
 
 def roster_jobs(rows: Sequence[RosterRow], recipes: dict[str, Recipe],
-                origin: str | None) -> list[Job]:
+                origin: str | None, trusted: Sequence[str] = ()) -> list[Job]:
     """A job for every account of a checked roster; `origin` points every recipe elsewhere.
 
     Forms are filled with each member's details from the roster, never the operator's.
     """
     members = {(row.platform, row.account): row.profile for row in rows}
     jobs = []
-    for account in roster_accounts(rows, recipes, origin):
+    for account in roster_accounts(rows, recipes, origin, trusted):
         recipe = recipes[account.platform]
         # A per-site platform's account runs on its own site, recorded at login.
         where = origin or (account.origins[0] if recipe.per_site else None)

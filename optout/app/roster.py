@@ -24,6 +24,7 @@ from optout.app.runner import is_loopback
 from optout.domain.profile import Profile
 from optout.errors import BadInput
 from optout.recipe import Recipe
+from optout.recipe.trust import bind
 from optout.redact import redact
 from optout.store import credentials
 from optout.store.credentials import Account
@@ -188,11 +189,13 @@ def _run_command(platform: str, account: str, command: tuple[str, ...]) -> str:
     return password
 
 
-def accounts(rows: Sequence[Row], recipes: dict[str, Recipe], origin: str | None) -> list[Account]:
+def accounts(rows: Sequence[Row], recipes: dict[str, Recipe], origin: str | None,
+             trusted: Sequence[str] = ()) -> list[Account]:
     """The roster's accounts, bound to the origins their passwords belong to.
 
-    A keyring account keeps the origins it was stored for. A password command's password is for
-    the recipe's origin, or for `--origin` when the roster is pointed somewhere on purpose.
+    A keyring account keeps the origins it was stored for. A password command's password is bound
+    as `optout login` binds one (recipe/trust.py): to the shipped recipe's origins, to `--origin`
+    when the roster is pointed at a local test server on purpose, or to `trusted` origins.
     """
     if origin and any(r.password_command for r in rows) and not _on_this_machine(origin):
         raise BadInput(f"--origin {origin} is not on this machine: the roster's password commands "
@@ -209,12 +212,14 @@ def accounts(rows: Sequence[Row], recipes: dict[str, Recipe], origin: str | None
                 raise BadInput(f"{recipe.name} account {row.account!r}: each {recipe.name} account "
                                f"has its own site; store it first with `optout login "
                                f"{row.platform} --account {row.account} --origin https://…`.")
-            origins = known.origins
+            origins, approved = known.origins, known.trusted
         elif row.password_command or known is None:
-            origins = (origin or recipe.origin,)
+            target = recipe.with_origin(origin) if origin else recipe
+            origins = bind(target, typed=origin, trusted=trusted)
+            approved = tuple(o for o in origins if o in trusted)
         else:
-            origins = known.origins
-        out.append(Account(row.platform, row.account, row.username, origins))
+            origins, approved = known.origins, known.trusted
+        out.append(Account(row.platform, row.account, row.username, origins, approved))
     return out
 
 

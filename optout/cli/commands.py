@@ -554,6 +554,9 @@ def schedule_remove(system: str, target: Path | None) -> None:
 @cli.command(epilog=EXIT_CODES_HELP, short_help="Opt out many accounts from a roster.")
 @click.argument("roster", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--origin", metavar="URL", help="Point every recipe at another origin.")
+@click.option("--trust-origin", "trusted", metavar="URL", multiple=True,
+              help="Allow an origin that only a recipe from --recipes or OPTOUT_RECIPE_PATH uses "
+                   "to receive the passwords of the roster's password commands.")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=DEFAULT_CONCURRENCY,
               show_default=True, help="Accounts at once, each in its own browser context.")
 @click.option("--per-platform", type=click.IntRange(1, 64), metavar="N",
@@ -575,7 +578,8 @@ def schedule_remove(system: str, target: Path | None) -> None:
                    "repeat it for a pool (--concurrency accounts on each; a lost server's "
                    "accounts go to the others).")
 @click.pass_context
-def bulk(ctx: click.Context, roster: Path, origin: str | None, concurrency: int,
+def bulk(ctx: click.Context, roster: Path, origin: str | None, trusted: tuple[str, ...],
+         concurrency: int,
          per_platform: int | None, resume: bool, dry_run: bool, csv_file: Path | None,
          html_file: Path | None, as_json: bool, notify: tuple[str, ...], timeout: float | None,
          browser: str | None, browser_endpoints: tuple[str, ...]) -> None:
@@ -613,7 +617,7 @@ def bulk(ctx: click.Context, roster: Path, origin: str | None, concurrency: int,
         rows = roster_file.load(roster, recipes)
         target = _origin(origin)
         credentials.require_keyring()
-        jobs = roster_jobs(rows, recipes, target)
+        jobs = roster_jobs(rows, recipes, target, [o for o in map(_origin, trusted) if o])
     all_jobs = list(jobs)
     # A roster's runs chain per origin: a resume never counts another origin's verifications.
     command = f"bulk {roster.resolve()} {target or ''}".strip()
@@ -657,7 +661,8 @@ def bulk(ctx: click.Context, roster: Path, origin: str | None, concurrency: int,
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.pass_context
 def list_(ctx: click.Context, as_json: bool) -> None:
-    """Show the platforms and settings optout knows, with their sources.
+    """Show the platforms and settings optout knows, with their sources, and the stored
+    accounts with the origins their credentials go to.
 
     \b
     Examples:
@@ -667,11 +672,12 @@ def list_(ctx: click.Context, as_json: bool) -> None:
     from optout.cli import render
     from optout.store import credentials
     recipes = _recipes(ctx)
-    stored = {p: [a.name for a in credentials.accounts(p)] for p in recipes}
+    stored = {p: credentials.accounts(p) for p in recipes}
     if as_json:
         click.echo(render.recipes_json(recipes.values(), stored))
     else:
         render.recipes_table(recipes.values(), stored)
+        render.accounts_table([a for accounts in stored.values() for a in accounts])
 
 
 @cli.command(short_help="Store credentials in the keyring.")
@@ -690,11 +696,14 @@ def list_(ctx: click.Context, as_json: bool) -> None:
 @click.option("--verify", is_flag=True, help="Sign in once to test the credentials before storing them.")
 @click.option("--origin", metavar="URL",
               help="The origin these credentials are for (a test server); they are typed nowhere else.")
+@click.option("--trust-origin", "trusted", metavar="URL", multiple=True,
+              help="Allow an origin that only a recipe from --recipes or OPTOUT_RECIPE_PATH uses "
+                   "(not the recipe shipped with optout) to receive these credentials.")
 @click.option("--browser-path", metavar="PATH", help="Chromium or Chrome to use (also OPTOUT_BROWSER).")
 @click.pass_context
 def login(ctx: click.Context, platform: str, account: str, username: str | None,
           password_stdin: bool, totp: bool, totp_stdin: bool, by_hand: bool, verify: bool,
-          origin: str | None, browser_path: str | None) -> None:
+          origin: str | None, trusted: tuple[str, ...], browser_path: str | None) -> None:
     """Store a platform's credentials in the OS keyring (never in a file).
 
     \b
@@ -708,6 +717,7 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
     from optout.app.runner import RunOptions, run_sync, sign_in_by_hand, sign_in_only
     from optout.domain.job import Job, Resources
     from optout.recipe import select
+    from optout.recipe.trust import bind
     from optout.signin.person import from_terminal
     from optout.store import credentials
     from optout.store.credentials import Account, MemorySecrets
@@ -720,18 +730,22 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
     credentials.require_keyring()
     where = _origin(origin)
     target = recipe.with_origin(where) if where else recipe
+    trusted = tuple(_origin(url) or url for url in trusted)
+    bound = bind(target, typed=where, trusted=trusted)
+    trusted = tuple(o for o in trusted if o in bound)
+    where_typed = f"; its credentials go only to {', '.join(bound)}"
     options = RunOptions(browser=browser_path)
     if by_hand:
         if password_stdin or totp or totp_stdin or verify:
             raise BadInput("--browser signs in by hand; it takes no password, secret or --verify.")
-        who = Account(recipe.platform, account, None, tuple(target.origins))
+        who = Account(recipe.platform, account, None, bound, trusted)
         resources = Resources(secrets=MemorySecrets({}), sessions=EncryptedSessions(),
                               evidence_dir=data_dir() / "evidence", person=from_terminal())
         # An engine failure is an OptoutError with its exit code (3 when a person is needed).
         run_sync(sign_in_by_hand(Job(target, who, []), resources, options))
         credentials.store(who, None)
         click.echo(f"Signed in to {recipe.name} by hand; the session for account {account!r} is "
-                   "saved (encrypted) and no password is stored.")
+                   f"saved (encrypted){where_typed} and no password is stored.")
         return
     if not username:
         username = _ask(f"{recipe.name} sign-in ({recipe.sign_in.username[0].describe()})",
@@ -741,7 +755,7 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
         if password_stdin or totp or totp_stdin:
             raise BadInput(f"{recipe.name} signs in without a password (it emails a code); "
                            "give only --username.")
-        who = Account(recipe.platform, account, username, tuple(target.origins))
+        who = Account(recipe.platform, account, username, bound, trusted)
         if verify:
             resources = Resources(secrets=MemorySecrets({}), sessions=EncryptedSessions(),
                                   evidence_dir=data_dir() / "evidence", person=from_terminal())
@@ -749,13 +763,14 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
             if failure:
                 raise _as_error(failure, " Nothing was stored.")
         credentials.store(who, None)
-        click.echo(f"Stored {recipe.name} account {account!r} ({username}); {recipe.name} has no "
+        click.echo(f"Stored {recipe.name} account {account!r} ({username}){where_typed}. "
+                   f"{recipe.name} has no "
                    "password: each new sign-in asks you for the code it emails. Run optout in a "
                    f"terminal the first time, or use `optout login {recipe.platform} --browser`.")
         return
     password = _read_password(password_stdin, recipe.name)
     secret = _read_totp_secret(totp_stdin, password_stdin) if totp or totp_stdin else None
-    who = Account(recipe.platform, account, username, tuple(target.origins))
+    who = Account(recipe.platform, account, username, bound, trusted)
     if verify:
         redact.add(password)
         redact.add(secret)
@@ -769,7 +784,7 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
     credentials.store(who, password, secret)
     stored = "password and authenticator secret" if secret else "password"
     click.echo(f"Stored the {stored} for {recipe.name} account {account!r} in the keyring"
-               f"{' after a successful sign-in' if verify else ''}.")
+               f"{' after a successful sign-in' if verify else ''}{where_typed}.")
 
 
 @cli.command(short_help="Delete stored credentials and session.")

@@ -17,6 +17,7 @@ from optout.domain.job import Job
 from optout.domain.results import Result, Status
 from optout.engine.scan import ScanReport
 from optout.recipe import Recipe
+from optout.store.credentials import Account
 
 stdout = Console(soft_wrap=True)
 stderr = Console(stderr=True, soft_wrap=True)
@@ -110,13 +111,17 @@ def scan_table(reports: list[ScanReport]) -> None:
                      style="yellow", highlight=False)
 
 
-def recipes_json(recipes: Iterable[Recipe], stored: dict[str, list[str]]) -> str:
+def recipes_json(recipes: Iterable[Recipe], stored: dict[str, list[Account]]) -> str:
     return json.dumps({"platforms": [
         {
             "platform": r.platform,
             "name": r.name,
             "origin": r.origin,
-            "accounts": stored.get(r.platform, []),
+            "accounts": [a.name for a in stored.get(r.platform, [])],
+            # Where each account's credentials may go: bound when they were stored.
+            "credentials": [{"account": a.name, "origins": list(a.origins),
+                             "trusted_by_flag": list(a.trusted)}
+                            for a in stored.get(r.platform, [])],
             "settings": [
                 {"id": s.id, "title": s.title, "type": s.type, "desired": s.desired,
                  "path": s.path, "source": s.source,
@@ -128,16 +133,30 @@ def recipes_json(recipes: Iterable[Recipe], stored: dict[str, list[str]]) -> str
     ]}, indent=2)
 
 
-def recipes_table(recipes: Iterable[Recipe], stored: dict[str, list[str]]) -> None:
+def recipes_table(recipes: Iterable[Recipe], stored: dict[str, list[Account]]) -> None:
     table = Table(title="Platforms and settings", title_justify="left")
     for column in ("Platform", "Setting", "Type", "Source", "Live verified", "Credentials"):
         table.add_column(column, overflow="fold")
     for r in recipes:
-        accounts = ", ".join(stored.get(r.platform, [])) or "none"
+        accounts = ", ".join(a.name for a in stored.get(r.platform, [])) or "none"
         for s in r.settings:
             table.add_row(*map(escape, (r.platform, s.title, s.type, s.source,
                                         s.live_verified.isoformat() if s.live_verified else "never",
                                         accounts)))
+    stdout.print(table)
+
+
+def accounts_table(accounts: list[Account]) -> None:
+    """Each stored account and the only origins its credentials are ever typed into."""
+    if not accounts:
+        return
+    table = Table(title="Stored accounts", title_justify="left", box=box.SIMPLE)
+    for column in ("Account", "Credentials go only to"):
+        table.add_column(column, overflow="fold")
+    for a in accounts:
+        where = ", ".join(f"{o} (trusted with --trust-origin)" if o in a.trusted else o
+                          for o in a.origins) or "nowhere (store it again with `optout login`)"
+        table.add_row(escape(f"{a.platform}/{a.name}"), escape(where))
     stdout.print(table)
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+import cssselect
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from optout.errors import BadInput
 
@@ -42,6 +43,19 @@ class Target(Strict):
     placeholder: Words | None = None
     css: str | None = None
     exact: bool = False
+
+    @field_validator("css")
+    @classmethod
+    def _plain_css(cls, value: str | None) -> str | None:
+        # Playwright's own selector syntax (`>>`, `internal:…`, `xpath=`, `text=`) can chain into
+        # another origin's frame, where a typed password would land; plain CSS cannot.
+        if value is not None:
+            try:
+                cssselect.parse(value)
+            except cssselect.SelectorError as exc:
+                raise ValueError(f"css {value!r} is not plain CSS ({exc}); Playwright's selector "
+                                 "syntax such as >>, xpath= or internal: is not allowed") from exc
+        return value
 
     @model_validator(mode="after")
     def _one_way(self) -> Target:

@@ -291,13 +291,22 @@ class AccountRun:
             self.consent_answers.append(f"{words!r} on {redact(self.page.url)}")
 
     def require_allowed(self, url: str) -> None:
+        """Stop on a page outside the recipe's origins or the ones the account is bound to."""
         if not is_allowed(url, self.recipe.origins):
             raise SecurityError(
                 f"{self.recipe.name} sent the browser to {redact(url)}, outside its "
                 f"allowed origins ({', '.join(self.recipe.origins)}); optout stopped there.")
+        self.signer.require_bound(url)
+
+    @property
+    def bound_origins(self) -> list[str]:
+        """Where this account's session and details may go: the recipe's origins that the
+        account's credentials were bound to when stored."""
+        return self.signer.typing_origins()
 
     async def open(self, url: str) -> None:
         """Load `url` afresh, signing in first if the platform sends us to its sign-in page."""
+        self.require_allowed(url)  # before loading: a session goes only where it belongs
         if self._page is None:
             self._page = self._working = await self._new_page()
         await self._goto(url)
@@ -323,6 +332,7 @@ class AccountRun:
 
     async def _open_fresh(self, url: str) -> None:
         """Load `url` in a fresh page; sign in first (in the working page) if it takes that."""
+        self.require_allowed(url)
         for attempt in (1, 2):
             await self.fresh_page()
             await self._goto(url)

@@ -138,7 +138,7 @@ class Form(SettingKind):
                 run.require_allowed(page.url)
                 await _fill(page, field, value, run.limits.control_ms)
             submit = await find(page, setting.submit, run.limits.control_ms)
-            action = await _form_destination(submit, run.recipe.origins, run.limits.control_ms)
+            action = await _form_destination(submit, run.bound_origins, run.limits.control_ms)
         except ControlNotFound as exc:
             raise await run.mismatch(setting, str(exc)) from exc
         run.require_allowed(page.url)
@@ -270,7 +270,8 @@ async def _choose(select: Locator, value: str, field: FormField, timeout_ms: flo
 
 async def _form_destination(submit: Locator, origins: list[str], timeout_ms: float) -> str | None:
     """The address the form posts to (the button's own formaction first); SecurityError if it
-    is outside the platform's origins. None for a form sent by script."""
+    is outside `origins` (the platform's, that the account is bound to). None for a form sent by
+    script."""
     action = await submit.evaluate(
         "el => el.form ? (el.getAttribute('formaction') ? el.formAction : el.form.action) : null",
         timeout=timeout_ms)

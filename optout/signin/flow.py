@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from playwright.async_api import Browser, BrowserContext, Locator, Page, StorageState
+from playwright.async_api import Browser, BrowserContext, ElementHandle, Locator, Page, StorageState
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
@@ -22,7 +22,14 @@ from optout.browser.locate import ControlNotFound, find, locator_for
 from optout.browser.pages import goto, is_allowed
 from optout.browser.waits import bounded, first_of
 from optout.domain.job import Limits, Resources
-from optout.errors import AccountFailure, NeedsHuman, OptoutError, SecurityError, WaitTimedOut
+from optout.errors import (
+    AccountFailure,
+    NeedsHuman,
+    OptoutError,
+    SecurityError,
+    WaitTimedOut,
+    first_line,
+)
 from optout.recipe import Challenge, Recipe, Target
 from optout.redact import redact
 from optout.signin import totp
@@ -41,6 +48,22 @@ SECURITY_HEADING = re.compile(
     re.IGNORECASE,
 )
 MAX_STEPS = 4  # password, then at most three challenges in a row
+
+Field = Literal["username", "password", "code", "submit"]
+# The input types a person would type each into: a password only into a password box.
+FIELD_TYPES = {"username": {"text", "email", "tel"}, "password": {"password"},
+               "code": {"text", "tel", "number", "password"}}
+# Where an element lives (its document's origin and every frame's around it) and where its form
+# posts: read inside the element's own document, so a page that changed is never mistaken.
+_ELEMENT_FACTS = """el => ({
+    connected: el.isConnected,
+    origins: [el.ownerDocument.location.origin,
+              ...Array.from(el.ownerDocument.location.ancestorOrigins || [])],
+    tag: el.tagName.toLowerCase(),
+    type: (el.type || "").toLowerCase(),
+    action: el.form ? el.form.action : null,
+    formaction: el.form && el.hasAttribute("formaction") ? el.formAction : null,
+})"""
 
 LaunchVisible = Callable[[], Awaitable[Browser]]
 
@@ -124,16 +147,7 @@ class SignInFlow:
                 raise NeedsHuman(f"{name} asks to sign in again and no password is stored for "
                                  f"account {self.account.name!r}; run `{login_hint}`.")
             redact.add(password)
-        if not self.account.origins:
-            raise SecurityError(
-                f"Account {self.account.name!r} has no record of the origins its credentials "
-                f"belong to; store them again with `{login_hint}`.")
-        if not self.typing_origins():
-            raise SecurityError(
-                f"Account {self.account.name!r} was stored for {', '.join(self.account.origins)}, "
-                f"and this run points {name} at {self.recipe.origin}: its password is not typed "
-                f"there. For another origin, store an account for it: `optout login "
-                f"{self.recipe.platform} --account NAME --origin {self.recipe.origin}`.")
+        self.require_bound(self.recipe.origin)
         if not self.is_sign_in_url(page.url):
             await goto(page, self.recipe.sign_in_url(),
                        limit_ms=self.limits.navigation_ms, step="opening the sign-in page")
@@ -143,9 +157,9 @@ class SignInFlow:
         if sign_in.next:
             # Username first; the password (or, on passwordless sites, a code sent to the person)
             # is asked on the next step, perhaps on a new page.
-            await self._require_form_stays(username_box)
-            await self._type(page, username_box, self.account.username)
+            typed = await self._type(page, username_box, self.account.username, "username")
             next_button = await self._find(page, sign_in.next, "sign-in page")
+            await self._require_submit_safe(page, next_button, typed, "username")
             if password is None:
                 # The code field may appear in place, with no new page: wait for it too.
                 asked = [t for c in sign_in.challenges for t in c.when]
@@ -157,12 +171,12 @@ class SignInFlow:
             await next_button.click(timeout=self.limits.sign_in_ms)
         password_box = await self._find(page, sign_in.password, "sign-in page")
         submit = await self._find(page, sign_in.submit, "sign-in page")
-        await self._require_form_stays(password_box)
         if not sign_in.next:
-            await self._type(page, username_box, self.account.username)
+            typed = await self._type(page, username_box, self.account.username, "username")
         # Passwordless sign-ins (which always have `next`) have finished above.
         assert password is not None
-        await self._type(page, password_box, password)
+        typed = await self._type(page, password_box, password, "password")
+        await self._require_submit_safe(page, submit, typed, "password")
         await self._submit(page, submit, sign_in.rejected)
         await self._through_challenges(page, sign_in.rejected, "password")
         self.resources.sessions.save(self.account, self.recipe.origin,
@@ -181,7 +195,8 @@ class SignInFlow:
             code = await self._code_for(challenge)
             box = await self._find(page, challenge.code, "code page")
             button = await self._find(page, challenge.submit, "code page")
-            await self._type(page, box, code)
+            typed = await self._type(page, box, code, "code")
+            await self._require_submit_safe(page, button, typed, "code")
             await self._submit(page, button, challenge.rejected)
             rejected, last = challenge.rejected, challenge.kind
         raise AccountFailure(f"Signing in to {self.recipe.name} did not finish after {MAX_STEPS} "
@@ -321,14 +336,20 @@ class SignInFlow:
             raise AccountFailure(f"The {self.recipe.name} {where} no longer matches the recipe: "
                                  f"{exc}. The recipe needs an update.") from exc
 
-    async def _require_form_stays(self, field: Locator) -> None:
-        """Refuse a form that would post the password to another origin."""
-        action = await self._script(field.evaluate("el => el.form ? el.form.action : null"))
-        if action and not is_allowed(action, self.typing_origins()):
+    def require_bound(self, url: str) -> None:
+        """SecurityError unless `url` is on an origin the account's credentials are bound to:
+        its password, session and profile go nowhere else, whatever the recipe says."""
+        if not self.account.origins:
             raise SecurityError(
-                f"The {self.recipe.name} sign-in form would send the password to "
-                f"{redact(urlsplit(action).netloc or action)}, outside its allowed origins; "
-                "nothing was typed.")
+                f"Account {self.account.name!r} has no record of the origins its credentials "
+                f"belong to; store them again with `{self._login_hint()}`.")
+        if not is_allowed(url, self.typing_origins()):
+            where = redact(urlsplit(url).netloc or url)
+            raise SecurityError(
+                f"Account {self.account.name!r} was stored for {', '.join(self.account.origins)}, "
+                f"and this run points {self.recipe.name} at {where}: nothing of the account is "
+                f"taken there. For another origin, store an account for it: `optout login "
+                f"{self.recipe.platform} --account NAME --origin {self.recipe.origin}`.")
 
     def typing_origins(self) -> list[str]:
         """Where credentials may be typed: the recipe's origins that the account was stored for.
@@ -346,10 +367,73 @@ class SignInFlow:
                 f"{self.recipe.name}'s allowed origins ({', '.join(allowed)})."
             )
 
-    async def _type(self, page: Page, box: Locator, secret: str) -> None:
-        """Type into `box` only if the page is on an origin the credentials belong to."""
+    async def _type(self, page: Page, box: Locator, secret: str, what: Field) -> ElementHandle:
+        """Type into `box` only if it is the right kind of field, in a document on an origin the
+        credentials belong to, in a form that posts there; check again once typed, so that a
+        navigation raced by the typing is caught before anything is submitted. The element is
+        held by handle: the text can never land in a document that replaced it."""
         self._require_typing_allowed(page)
-        await box.fill(secret)
+        try:
+            element = await box.element_handle(timeout=self.limits.control_ms)
+        except PlaywrightError as exc:
+            raise AccountFailure(f"The {self.recipe.name} sign-in page changed before the "
+                                 f"{what} was typed: {first_line(exc)}") from exc
+        await self._require_safe(page, element, what, typed=False)
+        try:
+            await element.fill(secret, timeout=self.limits.control_ms)
+        except PlaywrightError as exc:
+            raise AccountFailure(f"The {what} could not be typed on {self.recipe.name}: "
+                                 f"{redact(first_line(exc))}") from exc
+        await self._require_safe(page, element, what, typed=True)
+        return element
+
+    async def _require_safe(self, page: Page, element: ElementHandle, what: Field, *,
+                            typed: bool) -> None:
+        """SecurityError unless `element` is a `what` box on the bound origins (its document and
+        every frame around it), whose form and button post only there."""
+        name, allowed = self.recipe.name, self.typing_origins()
+        then = "nothing was submitted" if typed else "nothing was typed"
+        try:
+            facts = await self._script(element.evaluate(_ELEMENT_FACTS))
+        except PlaywrightError:  # the document went away: a navigation raced the typing
+            facts = {"connected": False}
+        if not facts["connected"]:
+            raise SecurityError(f"The {name} sign-in page was replaced while the {what} was being "
+                                f"typed; {then}.")
+        for where in (page.url, *facts["origins"]):
+            if not is_allowed(where, allowed):
+                raise SecurityError(
+                    f"Refused to type credentials into {redact(urlsplit(where).netloc or where)}: "
+                    f"it is not one of {name}'s allowed origins ({', '.join(allowed)}); {then}.")
+        if what != "submit" and (facts["tag"] != "input" or facts["type"] not in FIELD_TYPES[what]):
+            shown = f"{facts['tag']}{' type=' + facts['type'] if facts['tag'] == 'input' else ''}"
+            raise SecurityError(
+                f"The {name} recipe points the {what} at a {shown} element, not a "
+                f"{' or '.join(sorted(FIELD_TYPES[what]))} box; {then}. The recipe needs an update.")
+        for address in (facts["action"], facts["formaction"]):
+            if address and not is_allowed(address, allowed):
+                raise SecurityError(
+                    f"The {name} sign-in form would send the "
+                    f"{'sign-in details' if what == 'submit' else what} to "
+                    f"{redact(urlsplit(address).netloc or address)}, outside its allowed origins; "
+                    f"{then}.")
+
+    async def _require_submit_safe(self, page: Page, button: Locator, field: ElementHandle,
+                                   what: Field) -> None:
+        """Before submitting: the typed field is still where it was typed, and the button is on
+        the bound origins, posts only there, and belongs to the field's own form."""
+        await self._require_safe(page, field, what, typed=True)
+        try:
+            handle = await button.element_handle(timeout=self.limits.control_ms)
+            await self._require_safe(page, handle, "submit", typed=True)
+            same_form = await self._script(handle.evaluate(
+                "(button, field) => !field.form || button.form === field.form", field))
+        except PlaywrightError:  # another frame, or gone: not the field's form either way
+            same_form = False
+        if not same_form:
+            raise SecurityError(f"The {self.recipe.name} recipe's submit button is not in the form "
+                                f"the {what} was typed into; nothing was submitted. The recipe "
+                                "needs an update.")
 
     async def _script(self, awaitable: Awaitable[Any]) -> Any:
         try:

@@ -41,6 +41,8 @@ class Account:
     # The origins the credentials were stored for: they are never typed anywhere else, even if a
     # recipe (or --origin) later points the platform somewhere new.
     origins: tuple[str, ...] = ()
+    # Those of `origins` the person approved with --trust-origin (a recipe not shipped uses them).
+    trusted: tuple[str, ...] = ()
 
 
 class SecretSource(Protocol):
@@ -117,6 +119,7 @@ def store(account: Account, password: str | None, totp_secret: str | None = None
     registry.setdefault(account.platform, {})[account.name] = {
         "username": account.username,
         "origins": list(account.origins),
+        "trusted": list(account.trusted),
         "password_stored": password is not None,
         "totp_stored": totp_secret is not None,
         "added": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -149,5 +152,6 @@ def forget(account: Account) -> bool:
 def accounts(platform: str) -> list[Account]:
     """Accounts stored for a platform, in name order."""
     entries = read_json(_registry_path(), {}).get(platform, {})
-    return [Account(platform, name, entry.get("username"), tuple(entry.get("origins", ())))
+    return [Account(platform, name, entry.get("username"), tuple(entry.get("origins", ())),
+                    tuple(entry.get("trusted", ())))
             for name, entry in sorted(entries.items())]
