@@ -5,14 +5,24 @@ attacker's server that records everything it receives."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
+import os
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote, quote_plus
 
 import pytest
-from flask import Flask
+from flask import Flask, redirect, request
 
 from optout.practice.server import Served
 from optout.store import credentials
-from optout.store.credentials import Account
+from optout.store.credentials import Account, KeyringSecrets
 from tests.attacker import Recorder, hostile_recipe, serving
 from tests.conftest import invoke, results_of
 
@@ -203,3 +213,145 @@ def test_a_submit_button_of_another_form_never_sends_the_password(tmp_path):
     [row] = results_of(result)
     assert row["status"] == "failed" and "not in the form" in row["message"]
     assert [r for r in platform.received if r["method"] == "POST"] == []
+
+
+# --- secrets in transformed forms ------------------------------------------------------------------
+
+ODD_PASSWORD = "pw-Tr0ub4dor&3 staple/é+x"  # changes under URL, form, JSON and HTML encoding
+
+
+@pytest.fixture
+def get_form_platform():
+    """A platform whose sign-in form is sent by GET (the password lands in the address), and which
+    then names that address in its page: a URL-encoded password in what optout reports."""
+    app = Flask("get-form")
+    app.add_url_rule("/login", "login", lambda: (
+        redirect("/mypreferences/d/settings/data-for-ai-improvement?" + request.query_string.decode())
+        if request.args else
+        f'<form method="get" action="/login">{USERNAME}{PASSWORD_BOX}<button>Sign in</button></form>'))
+    app.add_url_rule("/mypreferences/d/settings/data-for-ai-improvement", "settings", lambda: (
+        f"<p>Nothing here for {request.url}</p>" if request.args else redirect("/login")))
+    with Served(app) as served:
+        yield served
+
+
+def _all_forms_of(secret: str) -> list[str]:
+    return [secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1],
+            base64.b64encode(secret.encode()).decode()]
+
+
+def test_a_url_encoded_password_is_masked_everywhere(tmp_path, get_form_platform, recorder,
+                                                     optout_home):
+    """Finding 8: a password sent by a GET form came back URL-encoded in the page address, and
+    reached stdout, the --debug log, the history and a notification body."""
+    credentials.store(Account("linkedin", "default", "ada@example.com",
+                              (get_form_platform.origin,)), ODD_PASSWORD)
+    folder = hostile_recipe(tmp_path / "override", get_form_platform.origin)
+    result = invoke("--debug", "--recipes", str(folder), "run", "linkedin", "--json", "--timeout",
+                    "5", "--notify", f"json://{recorder.origin.split('//')[1]}/notify")
+    [row] = results_of(result)
+    assert row["status"] == "failed" and "data-for-ai-improvement?" in row["message"]
+    assert recorder.received, "the notification was sent"
+    stored = b"".join(p.read_bytes() for p in optout_home.rglob("*") if p.is_file())
+    for form in _all_forms_of(ODD_PASSWORD):
+        assert form not in result.stdout and form not in result.stderr, form
+        assert not recorder.saw(form), form
+        assert form.encode() not in stored, form
+
+
+def test_debug_never_shows_a_notification_token(tmp_path, get_form_platform, recorder):
+    """Finding 9: --debug printed notification URLs with their tokens (Apprise's own lines)."""
+    token = "Zx81TokenOfTheWebhook"
+    credentials.store(Account("linkedin", "default", "ada@example.com",
+                              (get_form_platform.origin,)), ODD_PASSWORD)
+    folder = hostile_recipe(tmp_path / "override", get_form_platform.origin)
+    result = invoke("--debug", "--recipes", str(folder), "run", "linkedin", "--timeout", "5",
+                    "--notify", f"json://{recorder.origin.split('//')[1]}/hooks/{token}")
+    assert result.exit_code == 1  # failed, and told
+    assert recorder.received and recorder.received[0]["path"] == f"/hooks/{token}"
+    assert token not in result.output and token not in result.stderr
+
+
+# --- what is stored and sent, with runs at once ----------------------------------------------------
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_two_runs_at_once_send_a_form_once(tmp_path, practice, optout_home):
+    """Finding 10: two runs of the same account at once each sent the objection form."""
+    practice.world.add_user("ada@example.com", PASSWORD)
+    roster = tmp_path / "members.csv"
+    roster.write_text("platform,account,username,password_command,name,email,country\n"
+                      f"linkedin,ada,ada@example.com,printf %s {PASSWORD},Ada Lovelace,"
+                      "ada@example.com,United Kingdom\n")
+    env = {**os.environ, "OPTOUT_HOME": str(optout_home), "PYTHONPATH": str(ROOT),
+           "PYTHON_KEYRING_BACKEND": "tests.memory_keyring.MemoryKeyring"}
+    env.pop("OPTOUT_RECIPE_PATH")  # LinkedIn's whole recipe, its objection form included
+    runs = [subprocess.Popen([sys.executable, "-m", "optout", "bulk", str(roster), "--origin",
+                              practice.origin, "--json"], env=env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    forms = [row for out, _ in outputs for row in json.loads(out)["results"]
+             if row["setting"] == "data-processing-objection"]
+    assert len(practice.world.user("ada@example.com").submissions) == 1
+    assert sorted(row["status"] for row in forms) == ["already", "changed"], outputs
+
+
+STORE_WHEN_TOLD = """
+import sys, time
+from pathlib import Path
+from optout.store import credentials
+from optout.store.credentials import Account
+go = Path(sys.argv[2])
+while not go.exists():
+    time.sleep(0.005)
+credentials.store(Account("linkedin", sys.argv[1], "a@example.com", ("https://www.linkedin.com",)),
+                  "pw-never-mind")
+"""
+
+
+def test_accounts_stored_at_once_are_all_kept(tmp_path, optout_home):
+    """Finding 11: twelve logins at once lost three accounts from accounts.json (read-modify-write
+    without a lock), though their passwords stayed in the keyring."""
+    names = [f"member{n}" for n in range(12)]
+    go = tmp_path / "go"
+    env = {**os.environ, "OPTOUT_HOME": str(optout_home), "PYTHONPATH": str(ROOT),
+           "PYTHON_KEYRING_BACKEND": "tests.memory_keyring.MemoryKeyring"}
+    logins = [subprocess.Popen([sys.executable, "-c", STORE_WHEN_TOLD, name, str(go)], env=env)
+              for name in names]
+    time.sleep(2)  # every process started and waiting
+    go.touch()
+    assert [login.wait(timeout=60) for login in logins] == [0] * len(names)
+    assert [a.name for a in credentials.accounts("linkedin")] == sorted(names)
+
+
+# --- authenticator secrets -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("given", [
+    "JBSWY3DPEHPK3PXP",  # 80 bits, as Facebook and GitHub issue them
+    "jbsw y3dp ehpk 3pxp",
+    "otpauth://totp/GitHub:ada?secret=JBSWY3DPEHPK3PXP&issuer=GitHub",
+])
+def test_an_80_bit_authenticator_secret_is_accepted(given):
+    """Finding 14: pyotp's generator refused secrets under 112 bits, so login told a person with
+    an 80-bit secret 'That is not an authenticator secret'."""
+    result = invoke("login", "linkedin", "--username", "ada@example.com", "--password-stdin",
+                    "--totp-stdin", input=f"{PASSWORD}\n{given}\n")
+    assert result.exit_code == 0, result.output
+    assert "80 bits" in result.stderr
+    from optout.signin.totp import current_code
+    stored = KeyringSecrets().totp_secret(credentials.accounts("linkedin")[0])
+    assert stored is not None
+    # The code RFC 6238 gives for this key now (computed here by hand, not by pyotp).
+    before = int(time.time()) // 30
+    got = current_code(stored)
+    assert got in {_rfc6238(base64.b32decode("JBSWY3DPEHPK3PXP"), counter)
+                   for counter in (before, int(time.time()) // 30)}
+
+
+def _rfc6238(key: bytes, counter: int) -> str:
+    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return f"{(struct.unpack('>I', digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 10**6:06d}"

@@ -284,6 +284,7 @@ def check_endpoint(endpoint: str) -> None:
 
     Passwords and sessions travel over this connection: never in clear across a network.
     """
+    redact.add_url(endpoint)  # an access token in its path or query is never shown
     try:
         parts = urlsplit(endpoint)
         host = parts.hostname or ""

@@ -19,6 +19,7 @@ from optout.domain.job import Job, Resources
 from optout.domain.results import Mode, Result
 from optout.engine.scan import ScanReport
 from optout.store.history import History, Reset, recipe_version
+from optout.store.sending import FormLedger
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,8 @@ def run_and_record(jobs: list[Job], mode: Mode, resources: Resources, options: R
         for job in jobs:  # forms already sent are not sent twice
             job.submitted = history.submissions(job.recipe.platform, job.account.name,
                                                 job.recipe.origin)
+        # ...nor by two runs at once: each form is sent under its own lock, and noted as it leaves.
+        resources = replace(resources, forms=FormLedger(history.path))
         run_id = history.start_run(command, resumed_from)
         recorder = Recorder(history, run_id, jobs, urls, on_problem)
 

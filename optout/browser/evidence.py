@@ -53,7 +53,7 @@ async def capture(page: Page, folder: Path, label: str, facts: Mapping[str, obje
     paths = {
         "screenshot": write_private(where / "page.png", screenshot),
         "snapshot": write_private(where / "page.aria.yml", snapshot),
-        "record": write_private(where / "record.json", json.dumps(record, indent=2) + "\n"),
+        "record": write_private(where / "record.json", redact(json.dumps(record, indent=2)) + "\n"),
     }
     return {"time": str(record["time"]), **{name: str(path) for name, path in paths.items()}}
 

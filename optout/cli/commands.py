@@ -107,6 +107,8 @@ def cli(ctx: click.Context, debug: bool, recipe_dirs: tuple[str, ...]) -> None:
         handler.setFormatter(RedactingFormatter("%(asctime)s %(name)s: %(message)s"))
         logging.basicConfig(level=logging.DEBUG, handlers=[handler], force=True)
         logging.getLogger("asyncio").setLevel(logging.INFO)
+        # Apprise's own lines name the services' URLs, tokens and all; its warnings are enough.
+        logging.getLogger("apprise").setLevel(logging.WARNING)
 
 
 def _recipes(ctx: click.Context) -> dict[str, Recipe]:
@@ -184,6 +186,8 @@ def _origins(values: tuple[str, ...]) -> tuple[str | None, dict[str, str]]:
 def _notify_urls(ctx: click.Context, notify: tuple[str, ...]) -> list[str]:
     from optout.app.notify import check_urls
     urls = [*ctx.obj["config"].notify, *notify]
+    for url in urls:
+        redact.add_url(url)  # before anything can print or log one
     check_urls(urls)
     return urls
 
@@ -967,7 +971,7 @@ def _read_password(from_stdin: bool, platform_name: str) -> str:
 
 
 def _read_totp_secret(from_stdin: bool, password_from_stdin: bool) -> str:
-    from optout.signin.totp import normalise_secret
+    from optout.signin.totp import ADVISED_BITS, normalise_secret, secret_bits
     if from_stdin:
         text = sys.stdin.readline().rstrip("\r\n")
         if not text:
@@ -976,7 +980,12 @@ def _read_totp_secret(from_stdin: bool, password_from_stdin: bool) -> str:
     else:
         text = _ask("Authenticator secret (base32 key or otpauth:// address)", hide=True,
                     flag="--totp-stdin")
-    return normalise_secret(text)
+    secret = normalise_secret(text)
+    if secret_bits(secret) < ADVISED_BITS:
+        click.echo(f"Note: this authenticator secret is {secret_bits(secret)} bits, shorter than "
+                   f"the {ADVISED_BITS} usually advised; it is kept as your platform issued it.",
+                   err=True)
+    return secret
 
 
 def main() -> None:

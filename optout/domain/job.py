@@ -15,6 +15,7 @@ from optout.store.sessions import SessionStore
 if TYPE_CHECKING:
     from optout.kinds.base import SettingBase as Setting
     from optout.recipe.schema import Recipe
+    from optout.store.sending import FormLedger
 
 
 @dataclass(frozen=True)
@@ -75,3 +76,6 @@ class Resources:
     progress: Progress | None = None
     profile: Profile = field(default_factory=Profile)  # what objection forms are filled with
     resubmit: bool = False  # send a form again although the history says it was sent
+    # Where sent forms are noted, under a lock per form (store/sending.py); None keeps nothing
+    # (the practice platform's throwaway accounts).
+    forms: FormLedger | None = None

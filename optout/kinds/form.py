@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
@@ -18,8 +19,9 @@ from optout.browser.locate import ControlNotFound, describe, find, locator_for
 from optout.browser.pages import is_allowed
 from optout.browser.waits import bounded
 from optout.domain import decisions
+from optout.domain.job import Submitted
 from optout.domain.profile import DEFAULT_OBJECTION, ProfileKey
-from optout.domain.results import Status
+from optout.domain.results import Mode, Status
 from optout.domain.targets import Strict, Target, as_targets
 from optout.engine.scan import controls
 from optout.errors import SecurityError, SettingFailure, WaitTimedOut, first_line
@@ -108,7 +110,17 @@ class Form(SettingKind):
 
     async def handle(self, run: AccountRun, setting: SettingBase) -> Result:
         assert isinstance(setting, FormSetting)
-        earlier = run.job.submitted.get(setting.id)
+        ledger = run.resources.forms
+        where = (run.recipe.platform, run.account.name, run.recipe.origin, setting.id)
+        if ledger is None or run.mode is not Mode.RUN:  # only `run` sends: nothing to guard
+            return await self._send_once(run, setting, run.job.submitted.get(setting.id), None)
+        async with ledger.sending(*where) as earlier:
+            return await self._send_once(run, setting, earlier or run.job.submitted.get(setting.id),
+                                         lambda: ledger.note_sent(*where))
+
+    async def _send_once(self, run: AccountRun, setting: FormSetting, earlier: Submitted | None,
+                         note_sent: Callable[[], None] | None) -> Result:
+        """Send the form unless `earlier` says it went; `note_sent` the moment it leaves."""
         plan = decisions.form_plan(run.mode, earlier, run.resources.resubmit, run.recipe.name)
         if not plan.send:
             assert plan.outcome is not None
@@ -151,6 +163,8 @@ class Form(SettingKind):
                                  await run.capture(setting, f"{setting.id}-not-sent",
                                                    {"problem": why}))
         # From here the form has left: whatever goes wrong, it is never sent again by itself.
+        if note_sent:
+            note_sent()
         try:
             response = await bounded(request.response(), run.limits.save_ms, "the form's answer")
             status = response.status if response else None

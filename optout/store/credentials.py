@@ -7,15 +7,18 @@ The account list (platform, account name, sign-in username) is not secret and li
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Protocol
 
 import keyring
 import keyring.errors
+from filelock import FileLock, Timeout
 
-from optout.errors import KeyringUnavailable
-from optout.store.files import data_dir, read_json, write_json
+from optout.errors import BadInput, KeyringUnavailable
+from optout.store.files import data_dir, lock_path, read_json, write_json
 
 # Backends that store nothing, or store secrets as plain text: never used, even when configured.
 _REFUSED_BACKENDS = {
@@ -25,6 +28,7 @@ _REFUSED_BACKENDS = {
     "keyrings.alt.pyfs.PlaintextKeyring",
 }
 
+REGISTRY_WAIT_S = 30.0
 KEYRING_HELP = (
     "No usable keyring backend was found, and optout never stores passwords in plain text. "
     "Start your desktop's keyring (GNOME Keyring, KWallet, macOS Keychain or Windows Credential "
@@ -115,13 +119,29 @@ def store(account: Account, password: str | None, totp_secret: str | None = None
                 _delete(service, account.name)
     except keyring.errors.KeyringError as exc:
         raise KeyringUnavailable(f"The keyring refused to store a secret: {exc}.") from exc
+    with _registry_lock():
+        _register(account, password is not None, totp_secret is not None)
+
+
+@contextmanager
+def _registry_lock() -> Iterator[None]:
+    """Held around every read-modify-write of accounts.json: two logins at once both stay."""
+    try:
+        with FileLock(lock_path("accounts"), timeout=REGISTRY_WAIT_S):
+            yield
+    except Timeout as exc:
+        raise BadInput(f"Another optout command has been changing {_registry_path()} for "
+                       f"{REGISTRY_WAIT_S:g} s; try again once it has finished.") from exc
+
+
+def _register(account: Account, password_stored: bool, totp_stored: bool) -> None:
     registry = read_json(_registry_path(), {})
     registry.setdefault(account.platform, {})[account.name] = {
         "username": account.username,
         "origins": list(account.origins),
         "trusted": list(account.trusted),
-        "password_stored": password is not None,
-        "totp_stored": totp_secret is not None,
+        "password_stored": password_stored,
+        "totp_stored": totp_stored,
         "added": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     write_json(_registry_path(), registry)
@@ -140,12 +160,13 @@ def forget(account: Account) -> bool:
     require_keyring()
     found = _delete(_service(account.platform), account.name)
     found = _delete(_service(account.platform, "totp"), account.name) or found
-    registry = read_json(_registry_path(), {})
-    if registry.get(account.platform, {}).pop(account.name, None) is not None:
-        found = True
-        if not registry[account.platform]:
-            del registry[account.platform]
-        write_json(_registry_path(), registry)
+    with _registry_lock():
+        registry = read_json(_registry_path(), {})
+        if registry.get(account.platform, {}).pop(account.name, None) is not None:
+            found = True
+            if not registry[account.platform]:
+                del registry[account.platform]
+            write_json(_registry_path(), registry)
     return found
 
 

@@ -33,6 +33,11 @@ def private_dir(path: Path) -> Path:
     return path
 
 
+def lock_path(name: str) -> Path:
+    """A lock file in the data folder's private `locks` folder (for filelock)."""
+    return private_dir(data_dir() / "locks") / f"{name}.lock"
+
+
 def write_private(path: Path, data: bytes | str) -> Path:
     """Write a file mode 0600 atomically: readers see the old file or the new one, never half."""
     private_dir(path.parent)

@@ -78,6 +78,19 @@ MIGRATIONS = [
     ALTER TABLE runs ADD COLUMN resumed_from INTEGER REFERENCES runs(id);
     ALTER TABLE observations ADD COLUMN seconds REAL;
     """,
+    # 4: a form noted the moment it leaves, before its answer and its observation: a run that
+    # dies in between never lets the form be sent again.
+    """
+    CREATE TABLE forms_sent (
+        id INTEGER PRIMARY KEY,
+        time TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        account TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        setting TEXT NOT NULL
+    );
+    CREATE INDEX forms_sent_by_account ON forms_sent (platform, account, origin);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -276,7 +289,21 @@ class History:
             reference = (json.loads(row["evidence"]) if row["evidence"] else {}).get("reference")
             when = f"on {_readable(row['time'])}" + (f" (reference {reference})" if reference else "")
             sent[row["setting"]] = Submitted(when, confirmed=row["after"] == "submitted")
+        # Sent, with no observation of it kept (the run stopped, or is still waiting for the
+        # answer): never confirmed, and never sent again without --resubmit either.
+        rows = self.db.execute(
+            "SELECT setting, max(time) AS time FROM forms_sent "
+            "WHERE platform = ? AND account = ? AND origin = ? GROUP BY setting",
+            (platform, account, origin))
+        for row in rows:
+            sent.setdefault(row["setting"], Submitted(f"on {_readable(row['time'])}",
+                                                      confirmed=False))
         return sent
+
+    def note_form_sent(self, platform: str, account: str, origin: str, setting: str) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT INTO forms_sent (time, platform, account, origin, setting) "
+                       "VALUES (?, ?, ?, ?, ?)", (now(), platform, account, origin, setting))
 
     def last_run(self, command: str) -> int | None:
         row = self.db.execute("SELECT max(id) FROM runs WHERE command = ?", (command,)).fetchone()

@@ -1,0 +1,55 @@
+"""Sending a form at most once, whatever runs at once.
+
+Two runs of the same account (a schedule and a person, two terminals) must never both send an
+objection. A file lock per account, origin and form is held around "was it sent? send it, note
+it": the second run waits, then reads that the first one sent it. The note is kept in the history
+the moment the form leaves, before the platform answers, so a run that dies in between never lets
+it be sent again either.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from optout.domain.job import Submitted
+from optout.errors import SettingFailure
+from optout.store.files import lock_path
+from optout.store.history import History
+
+LOCK_WAIT_S = 120.0  # longer than one form's fill, send and confirmation
+
+
+class FormLedger:
+    """The history's record of sent forms, read and written under a lock per form."""
+
+    def __init__(self, history_path: Path | None = None):
+        self.history_path = history_path
+
+    @asynccontextmanager
+    async def sending(self, platform: str, account: str, origin: str,
+                      setting: str) -> AsyncIterator[Submitted | None]:
+        """Hold the form's lock; yields how it was sent before, read afresh under the lock."""
+        key = hashlib.sha256("\0".join((platform, account, origin, setting)).encode()).hexdigest()
+        lock = FileLock(lock_path(f"form-{key[:24]}"), thread_local=False)
+        try:
+            await asyncio.to_thread(lock.acquire, timeout=LOCK_WAIT_S)
+        except Timeout as exc:
+            raise SettingFailure(
+                f"Another optout run has been sending this form for {account!r} for "
+                f"{LOCK_WAIT_S:g} s; nothing was sent. Run again once it has finished.") from exc
+        try:
+            with History(self.history_path) as history:
+                earlier = history.submissions(platform, account, origin).get(setting)
+            yield earlier
+        finally:
+            lock.release()
+
+    def note_sent(self, platform: str, account: str, origin: str, setting: str) -> None:
+        with History(self.history_path) as history:
+            history.note_form_sent(platform, account, origin, setting)
