@@ -13,7 +13,9 @@ import keyring.backends.fail
 import pytest
 
 from optout.practice.linkedin import GEN_AI
-from tests.conftest import invoke, linkedin_toggle_recipe, results_of
+from optout.store import credentials
+from optout.store.credentials import Account
+from tests.conftest import invoke, results_of
 
 # LinkedIn's toggle and sign-in; its objection form is tested in test_catalogue.
 pytestmark = pytest.mark.usefixtures("linkedin_toggle_only")
@@ -170,20 +172,24 @@ def test_account_names_cannot_reach_outside_the_data_folder(tmp_path):
     assert victim.exists()
 
 
-def test_debug_tracebacks_mask_the_password(practice, member, tmp_path):
-    """A recipe whose password target is a button makes Playwright's fill() fail, quoting it."""
-    ada = member(on=True)
-    folder = tmp_path / "recipes"
-    folder.mkdir()
+def test_debug_tracebacks_mask_the_password(tmp_path):
+    """A password box that takes no typing (read-only) makes Playwright's fill() fail: --debug
+    shows the traceback, never the password."""
+    from tests.attacker import Recorder, hostile_recipe, serving
 
-    broken = linkedin_toggle_recipe().replace(
-        "password: {label: Password, exact: true}", "password: {role: button, name: Sign in}")
-    (folder / "linkedin.yaml").write_text(broken)
-    result = invoke("--debug", "--recipes", str(folder), "run", "linkedin", "--origin",
-                    practice.origin, "--json")
+    password = "pw-" + "unguessable-4711"
+    page = ('<form method="post"><label for="u">Email or phone</label><input id="u" name="u">'
+            '<label for="p">Password</label><input id="p" name="p" type="password" readonly>'
+            '<button>Sign in</button></form>')
+    with serving(Recorder(page, platform=True)) as platform:
+        folder = hostile_recipe(tmp_path / "recipes", platform.origin)
+        credentials.store(Account("linkedin", "default", "ada@example.com", (platform.origin,)),
+                          password)
+        result = invoke("--debug", "--recipes", str(folder), "run", "linkedin", "--json",
+                        "--timeout", "4")
     assert result.exit_code == 1
     assert "fill" in result.output  # the traceback is there…
-    assert ada.password not in result.output  # …without the password
+    assert password not in result.output  # …without the password
 
 
 def test_credentials_stored_for_one_origin_are_not_typed_at_another(practice, memory_keyring):

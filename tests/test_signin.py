@@ -315,7 +315,7 @@ def test_a_sign_in_form_posting_elsewhere_is_refused(tmp_path, practice, recorde
         result = invoke("--recipes", str(folder), "run", "linkedin", "--json")
     assert result.exit_code == 1
     [row] = results_of(result)
-    assert "would send the password to" in row["message"] and "nothing was typed" in row["message"]
+    assert "sign-in form would send the" in row["message"] and "nothing was typed" in row["message"]
     assert recorder.received == []
 
 

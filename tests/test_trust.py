@@ -109,14 +109,8 @@ def test_a_form_sends_nothing_to_an_origin_the_account_is_not_bound_to(tmp_path,
         '<input id="n" name="n"><label for="e">Email</label><input id="e" name="e">'
         '<button>Submit</button></form>'))
     with Served(app) as platform:
-        form = ("  - id: objection\n    title: Objection\n    type: form\n    path: /object\n"
-                "    fields:\n      - {target: {label: Name}, from: name}\n"
-                "      - {target: {label: Email}, from: username}\n"
-                "    submit: {role: button, name: Submit}\n"
-                "    confirmation: {text: Thanks}\n    source: https://example.org\n"
-                "    live_verified: null\n")
         folder = hostile_recipe(
-            tmp_path / "override", platform.origin, extra=form,
+            tmp_path / "override", platform.origin, extra=form_setting(),
             **{"allowed_origins: []": f"allowed_origins: [{recorder.origin}]"})
         credentials.store(Account("linkedin", "default", "ada@example.com", (platform.origin,)),
                           PASSWORD)
@@ -130,6 +124,16 @@ def test_a_form_sends_nothing_to_an_origin_the_account_is_not_bound_to(tmp_path,
     assert not recorder.saw("Lovelace") and not recorder.saw("ada%40example.com")
     assert recorder.received == []
 
+
+
+def form_setting(reference: str | None = None) -> str:
+    """A recipe's form setting (YAML) at /object: the name and the sign-in username."""
+    return ("  - id: objection\n    title: Objection\n    type: form\n    path: /object\n"
+            "    fields:\n      - {target: {label: Name}, from: name}\n"
+            "      - {target: {label: Email}, from: username}\n"
+            "    submit: {role: button, name: Submit}\n"
+            "    confirmation: {text: Thanks}\n    source: https://example.org\n"
+            "    live_verified: null\n" + (f"    reference: '{reference}'\n" if reference else ""))
 
 
 # --- typing only into the right element ------------------------------------------------------------
@@ -355,3 +359,121 @@ def _rfc6238(key: bytes, counter: int) -> str:
     digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
     offset = digest[-1] & 0x0F
     return f"{(struct.unpack('>I', digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 10**6:06d}"
+
+
+def test_a_backtracking_reference_pattern_is_bounded(tmp_path, optout_home):
+    """Finding 12: a `reference` regex with catastrophic backtracking blocked the whole event loop
+    (70 s, doubling with every 1.5 characters of page text)."""
+    app = Flask("platform")
+    form = ('<form method="post"><label for="n">Name</label><input id="n" name="n">'
+            '<label for="e">Email</label><input id="e" name="e"><button>Submit</button></form>')
+    app.add_url_rule("/object", "form", lambda: form if request.method == "GET" else
+                     f"<p>Thanks. Case {'x' * 64}</p>", methods=["GET", "POST"])
+    with Served(app) as platform:
+        folder = hostile_recipe(tmp_path / "override", platform.origin,
+                                extra=form_setting(reference="Case ((x+x+)+y)"))
+        credentials.store(Account("linkedin", "default", "ada@example.com", (platform.origin,)),
+                          PASSWORD)
+        assert invoke("profile", "--name", "Ada Lovelace").exit_code == 0
+        env = {**os.environ, "PYTHONPATH": str(ROOT),
+               "PYTHON_KEYRING_BACKEND": "tests.memory_keyring.MemoryKeyring"}
+        # In a process of its own: an unbounded pattern would run for longer than the universe.
+        run = subprocess.run([sys.executable, "-m", "optout", "--recipes", str(folder), "run",
+                              "linkedin", "--setting", "objection", "--json"], env=env,
+                             capture_output=True, text=True, timeout=90, stdin=subprocess.DEVNULL)
+    [row] = json.loads(run.stdout)["results"]
+    assert row["status"] == "changed" and row["verified"], row
+    assert "Reference" not in row["message"]
+
+
+# --- clear errors for damaged, hostile or huge files ----------------------------------------------
+
+SHIPPED = (Path(__file__).parent.parent / "recipes" / "linkedin.yaml").read_text()
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("platform: linkedin\nname: " + "[" * 20_000 + "]" * 20_000 + "\n", "nested too deeply"),
+    (SHIPPED.replace("origin: https://www.linkedin.com\n",
+                     "origin: https://www.linkedin.com\norigin: https://evil.example\n", 1),
+     "line 7: 'origin' is given twice (first on line 6)"),
+    ("x" * (50 * 1024 * 1024), "too large for a recipe"),
+    *((SHIPPED.replace("origin: https://www.linkedin.com\n", f"origin: '{origin}'\n", 1),
+       "line 6: origin: ") for origin in ("https://www.linkedin%2ecom", "https://linkedín.com",
+                                          "https://www.linkedin.com:443",
+                                          "https://www.linkedin.com\\@evil.example")),
+])
+def test_a_hostile_recipe_file_gets_a_clear_error(tmp_path, text, problem):
+    """Finding 13: a recipe nested 20,000 levels deep gave "Unexpected error"; a 50 MB one made
+    every command take two minutes; duplicate keys were accepted (the last silently won);
+    non-canonical origins were accepted."""
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    (folder / "linkedin.yaml").write_text(text)
+    result = invoke("--recipes", str(folder), "list")
+    assert result.exit_code == 2, result.output
+    assert str(folder / "linkedin.yaml") in result.stderr and problem in result.stderr
+    assert "Unexpected" not in result.stderr and "Traceback" not in result.output
+
+
+def test_accounts_json_of_the_wrong_shape_is_named(optout_home):
+    optout_home.mkdir(mode=0o700)
+    (optout_home / "accounts.json").write_text('{"linkedin": ["ada"]}')
+    result = invoke("list")
+    assert result.exit_code == 2
+    assert str(optout_home / "accounts.json") in result.stderr
+    assert "keyring" in result.stderr and "Unexpected" not in result.stderr
+
+
+def test_a_damaged_history_is_named_and_never_thrown_away(optout_home):
+    from optout.store.history import History
+
+    with History() as history:  # a real history, with enough rows to span several pages
+        run = history.start_run("run linkedin")
+        for n in range(400):
+            history.note_form_sent("linkedin", f"member{n}", "https://www.linkedin.com", "objection")
+        history.finish_run(run)
+    path = optout_home / "history.sqlite3"
+    data = bytearray(path.read_bytes())
+    data[100:4096] = b"\xff" * 3996  # the schema's page damaged, the file header intact
+    path.write_bytes(data)
+    result = invoke("status")
+    assert result.exit_code == 2, result.output
+    assert str(path) in result.stderr and "damaged" in result.stderr and ".recover" in result.stderr
+    assert "start a new one" not in result.stderr and "Traceback" not in result.output
+
+
+def test_a_full_disk_is_reported_as_such_and_keeps_the_history(optout_home, monkeypatch):
+    import sqlite3
+
+    def full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(sqlite3, "connect", full)
+    result = invoke("status")
+    assert result.exit_code == 2
+    assert "full" in result.stderr and "nothing was lost" in result.stderr
+    assert "move it aside" not in result.stderr and "start a new one" not in result.stderr
+
+
+def test_a_full_disk_while_saving_the_session_keeps_the_account_going(practice, member,
+                                                                      monkeypatch, caplog):
+    import errno
+
+    ada = member()
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("optout.store.sessions.write_private", full)
+    result = invoke("run", "linkedin", "--origin", practice.origin, "--json")
+    [row] = results_of(result)
+    assert row["status"] == "changed" and row["verified"], row
+    assert practice.world.user(ada.username).sign_ins == 1
+    assert "disk is full" in caplog.text
+
+
+def test_a_data_folder_open_to_others_is_made_private(optout_home):
+    optout_home.mkdir()
+    os.chmod(optout_home, 0o777)
+    assert invoke("list").exit_code == 0
+    assert optout_home.stat().st_mode & 0o777 == 0o700

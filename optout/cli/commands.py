@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
 import re
 import secrets
 import shlex
+import sqlite3
 import sys
 import tempfile
 import traceback
@@ -71,8 +73,20 @@ class OptoutGroup(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:
-            _fail(ctx, f"Unexpected error: {redact(str(exc)) or type(exc).__name__}. "
-                       "Run again with --debug for the details.", EXIT_FAILED)
+            _fail(ctx, *_unexpected(exc))
+
+
+def _unexpected(exc: Exception) -> tuple[str, int]:
+    """A message and exit code for an error no command turned into an OptoutError."""
+    if isinstance(exc, sqlite3.Error):  # the history, damaged or on a full disk, mid-command
+        from optout.store.history import default_path, history_problem
+        problem = history_problem(default_path(), exc)
+        return redact(str(problem)), problem.exit_code
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return (f"The disk is full ({exc.filename or 'while writing'}); nothing already kept was "
+                "lost. Free some space and run again.", EXIT_FAILED)
+    return (f"Unexpected error: {redact(str(exc)) or type(exc).__name__}. "
+            "Run again with --debug for the details.", EXIT_FAILED)
 
 
 def _fail(ctx: click.Context, message: str, code: int) -> None:

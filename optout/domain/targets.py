@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -99,14 +101,31 @@ def paths_start_with_slash(value: Any) -> Any:
     return value
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# A host as a browser writes it: lower-case ASCII labels (an international name in its xn-- form).
+_HOST = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")
+
+
 def normalise_origin(url: str) -> str:
-    """scheme://host[:port] of a URL, lower-cased; raise BadInput if it has none."""
+    """scheme://host[:port] of a URL, lower-cased, without a default port; BadInput if it has
+    none, or if its host is not written the way a browser writes one (escapes, backslashes,
+    non-ASCII letters: the same site could then hide behind several spellings)."""
     problem = BadInput(f"{url!r} is not a web address; give one like https://www.example.com.")
     try:
         parts = urlsplit(url)
-        port = f":{parts.port}" if parts.port else ""
+        port = parts.port
     except ValueError as exc:  # a port out of range, a broken IPv6 address
         raise problem from exc
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in _DEFAULT_PORTS or not host or "\\" in parts.netloc:
         raise problem
-    return f"{parts.scheme}://{parts.hostname.lower()}{port}"
+    try:
+        ip = ipaddress.ip_address(host)
+        host = f"[{ip}]" if ip.version == 6 else str(ip)
+    except ValueError:
+        if not _HOST.fullmatch(host):
+            raise BadInput(f"{url!r} does not name its host the way a browser does; write it in "
+                           "lower-case ASCII (an international name in its xn-- form), without "
+                           "escapes.") from None
+    shown_port = f":{port}" if port and port != _DEFAULT_PORTS[parts.scheme] else ""
+    return f"{parts.scheme}://{host}{shown_port}"

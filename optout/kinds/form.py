@@ -4,12 +4,12 @@ the platform shows after it accepted the form (its text, and the reference in it
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
+import regex
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator, Page, Request
 from playwright.async_api import TimeoutError as PlaywrightTimeout
@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CONFIRMATION_CHARS = 500  # enough for a thank-you sentence and its reference
+# A recipe's reference pattern is untrusted: it reads a bounded text in a bounded time.
+PAGE_TEXT_CHARS = 20_000
+REFERENCE_LIMIT_S = 0.5
 
 
 class FormField(Strict):
@@ -86,8 +89,8 @@ class FormSetting(SettingBase):
         if value is None:
             return value
         try:
-            groups = re.compile(value).groups
-        except re.error as exc:
+            groups = regex.compile(value).groups
+        except regex.error as exc:
             raise ValueError(f"reference is not a valid regular expression ({exc})") from exc
         if groups < 1:
             raise ValueError("reference needs a group, in parentheses, around the reference itself")
@@ -307,7 +310,12 @@ async def _confirmation(page: Page, setting: FormSetting, timeout_ms: float) -> 
     text = " ".join((await shown.inner_text()).split())[:CONFIRMATION_CHARS]
     reference = None
     if setting.reference:
-        body = await page.locator("body").inner_text()
-        match = re.search(setting.reference, body)
+        body = (await page.locator("body").inner_text())[:PAGE_TEXT_CHARS]
+        try:  # a recipe's pattern may backtrack for ever: it gets a bounded time, off the page's
+            match = regex.search(setting.reference, body, timeout=REFERENCE_LIMIT_S)
+        except TimeoutError:
+            log.warning("the recipe's reference pattern took over %g s; no reference is kept",
+                        REFERENCE_LIMIT_S)
+            match = None
         reference = match.group(1) if match else None
     return Confirmation(text, reference)

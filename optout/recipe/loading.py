@@ -18,11 +18,19 @@ from optout.recipe.schema import Recipe
 
 # libyaml's safe loader where PyYAML was built with it: recipes load several times faster.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# A recipe may come from a stranger: bounded in size and depth (the largest shipped recipe is a
+# few KB and 8 levels deep), so a hostile file can neither stall every command nor crash one.
+MAX_RECIPE_BYTES = 256 * 1024
+MAX_DEPTH = 16
 
 
 def load_recipe(path: Path) -> Recipe:
     """Read and validate one recipe file; RecipeError names the file, line and problem."""
     try:
+        size = path.stat().st_size
+        if size > MAX_RECIPE_BYTES:
+            raise RecipeError(f"{path}: {size:,} bytes is too large for a recipe (at most "
+                              f"{MAX_RECIPE_BYTES // 1024} KB); check that it is the right file.")
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise RecipeError(f"{path}: cannot read the recipe ({exc.strerror}).") from exc
@@ -30,6 +38,7 @@ def load_recipe(path: Path) -> Recipe:
         raise RecipeError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8.") from exc
     try:
         node = yaml.compose(text, Loader=_LOADER)
+        _check_shape(path, node)
         data = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader, C or Python
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -37,6 +46,9 @@ def load_recipe(path: Path) -> Recipe:
         raise RecipeError(f"{path}{line}: not valid YAML ({exc.problem}).") from exc
     except yaml.YAMLError as exc:  # e.g. a control character the reader refuses
         raise RecipeError(f"{path}: not valid YAML ({first_line(exc)}).") from exc
+    except RecursionError as exc:
+        raise RecipeError(f"{path}: nested too deeply to be a recipe (at most {MAX_DEPTH} "
+                          "levels).") from exc
     if not isinstance(data, dict):
         raise RecipeError(f"{path}, line 1: a recipe must be a mapping of keys to values.")
     try:
@@ -56,6 +68,29 @@ def load_recipe(path: Path) -> Recipe:
             f"but the file is named {path.name}; name the file {recipe.platform}.yaml."
         )
     return recipe.model_copy(update={"file": path})
+
+
+def _check_shape(path: Path, root: yaml.Node | None) -> None:
+    """RecipeError for a recipe nested deeper than any real one, or a key given twice (YAML
+    would keep the last silently: a stranger's recipe could hide a second `origin:`)."""
+    stack = [(root, 1)] if root is not None else []
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise RecipeError(f"{path}, line {node.start_mark.line + 1}: nested too deeply to be "
+                              f"a recipe (at most {MAX_DEPTH} levels).")
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key, value in node.value:
+                line = key.start_mark.line + 1
+                if isinstance(key, yaml.ScalarNode) and key.value in seen:
+                    raise RecipeError(f"{path}, line {line}: {key.value!r} is given twice (first "
+                                      f"on line {seen[key.value]}); keep one.")
+                if isinstance(key, yaml.ScalarNode):
+                    seen[key.value] = line
+                stack.append((value, depth + 1))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, depth + 1) for item in node.value)
 
 
 def _plain(error: ErrorDetails) -> str:

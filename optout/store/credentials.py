@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Protocol
+from typing import Any, Protocol
 
 import keyring
 import keyring.errors
@@ -134,8 +134,22 @@ def _registry_lock() -> Iterator[None]:
                        f"{REGISTRY_WAIT_S:g} s; try again once it has finished.") from exc
 
 
+def _registry() -> dict[str, dict[str, dict[str, Any]]]:
+    """accounts.json, checked: BadInput naming it when it is not what optout writes there."""
+    path = _registry_path()
+    registry = read_json(path, {})
+    for platform, entries in registry.items():
+        if not isinstance(entries, dict) or not all(
+                isinstance(entry, dict) and isinstance(entry.get("origins", []), list)
+                for entry in entries.values()):
+            raise BadInput(f"{path} does not hold what optout wrote there (at {platform!r}); "
+                           "restore it from a backup, or move it aside and log in again (the "
+                           "passwords are still in the keyring).")
+    return registry
+
+
 def _register(account: Account, password_stored: bool, totp_stored: bool) -> None:
-    registry = read_json(_registry_path(), {})
+    registry = _registry()
     registry.setdefault(account.platform, {})[account.name] = {
         "username": account.username,
         "origins": list(account.origins),
@@ -161,7 +175,7 @@ def forget(account: Account) -> bool:
     found = _delete(_service(account.platform), account.name)
     found = _delete(_service(account.platform, "totp"), account.name) or found
     with _registry_lock():
-        registry = read_json(_registry_path(), {})
+        registry = _registry()
         if registry.get(account.platform, {}).pop(account.name, None) is not None:
             found = True
             if not registry[account.platform]:
@@ -172,7 +186,7 @@ def forget(account: Account) -> bool:
 
 def accounts(platform: str) -> list[Account]:
     """Accounts stored for a platform, in name order."""
-    entries = read_json(_registry_path(), {}).get(platform, {})
+    entries = _registry().get(platform, {})
     return [Account(platform, name, entry.get("username"), tuple(entry.get("origins", ())),
                     tuple(entry.get("trusted", ())))
             for name, entry in sorted(entries.items())]

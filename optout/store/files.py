@@ -20,8 +20,11 @@ def data_path() -> Path:
 
 
 def data_dir() -> Path:
-    """The data folder, created private to the user."""
-    return private_dir(data_path())
+    """The data folder, created private to the user, and made private if it was not."""
+    path = private_dir(data_path())
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o700)  # it holds sessions and the record of sent forms
+    return path
 
 
 def private_dir(path: Path) -> Path:

@@ -120,6 +120,25 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def history_problem(path: Path, exc: sqlite3.Error) -> BadInput:
+    """What to tell a person whose history cannot be used, by what is wrong with it.
+
+    Never "start a new one": the history is the record of the forms already sent, and a new one
+    would let them be sent again.
+    """
+    text = str(exc).lower()
+    if "full" in text or "disk i/o" in text:
+        return BadInput(f"The disk holding the history ({path}) is full or failing; nothing was "
+                        f"lost. Free some space and run again.")
+    if "locked" in text or "busy" in text:
+        return BadInput(f"The history ({path}) is in use by another optout that has not let go "
+                        "for 30 s; run again once it has finished.")
+    return BadInput(
+        f"The history ({path}) is damaged ({exc}). Keep the file: it records the forms already "
+        f"sent. Copy it aside, then rescue what it holds with `sqlite3 {path} .recover | sqlite3 "
+        f"{path}.recovered` and move {path.name}.recovered into its place.")
+
+
 def default_path() -> Path:
     return data_dir() / "history.sqlite3"
 
@@ -145,8 +164,7 @@ class History:
             self.db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
         except sqlite3.DatabaseError as exc:
-            raise BadInput(f"Cannot use the history at {self.path} ({exc}); move it aside to "
-                           "start a new one.") from exc
+            raise history_problem(self.path, exc) from exc
 
     def close(self) -> None:
         self.db.close()

@@ -8,6 +8,7 @@ again.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import re
@@ -74,8 +75,16 @@ class EncryptedSessions:
             return None
 
     def save(self, account: Account, origin: str, state: dict[str, Any]) -> None:
-        write_private(session_path(account, origin),
-                      self._cipher().encrypt(json.dumps(state).encode()))
+        """Keep the session; on a full disk, say so and go on: the account is signed in, and the
+        next run signs in again."""
+        try:
+            write_private(session_path(account, origin),
+                          self._cipher().encrypt(json.dumps(state).encode()))
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            log.warning("The disk is full: the %s session of account %r was not kept (the next "
+                        "run signs in again). Free some space.", account.platform, account.name)
 
 
 class NoSessions:
