@@ -300,7 +300,7 @@ def test_damaged_history_and_odd_spans_are_bad_input(optout_home):
     optout_home.mkdir(parents=True, exist_ok=True)
     (optout_home / "history.sqlite3").write_bytes(b"this is not a database" * 100)
     broken = invoke("status")
-    assert broken.exit_code == 2 and "move it aside" in broken.stderr
+    assert broken.exit_code == 2 and "damaged" in broken.stderr and ".recover" in broken.stderr
     (optout_home / "history.sqlite3").unlink()
     far = invoke("history", "--since", "99999999d")
     assert far.exit_code == 2 and "--since" in far.stderr

@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from playwright.async_api import Browser, BrowserContext
 
-from optout.browser.readiness import TIMERS_SCRIPT
+from optout.browser.readiness import WATCH_SCRIPT
 from optout.errors import SettingFailure
 
 
@@ -19,7 +19,7 @@ async def new_context(browser: Browser, state: dict[str, Any] | None = None) -> 
     their timers are due (see browser/readiness.py)."""
     context = await browser.new_context(storage_state=cast(Any, state), locale="en-US",
                                         service_workers="block")
-    await context.add_init_script(TIMERS_SCRIPT)
+    await context.add_init_script(WATCH_SCRIPT)
     return context
 
 

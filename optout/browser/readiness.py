@@ -40,8 +40,10 @@ _DATA_TYPES = {"fetch", "xhr"}
 TIMER_HORIZON_MS = 3_000
 # Added to every page before its own scripts run: notes the one-shot timers the page sets, except
 # those set from a timer's own callback (a chain: polling, tickers), and says when the last of
-# them is due. It changes nothing the page sees.
-TIMERS_SCRIPT = """(() => {
+# them is due; and notes the fetch/XHR requests the page's scripts have open, the moment they are
+# made (the browser reports a request a little later: a state asked from a timer must never fall
+# in between). It changes nothing the page sees.
+WATCH_SCRIPT = """(() => {
   const due = new Map();
   let inTimer = 0;
   const set = window.setTimeout, clear = window.clearTimeout;
@@ -60,8 +62,40 @@ TIMERS_SCRIPT = """(() => {
     return id;
   };
   window.clearTimeout = function (id) { due.delete(id); return Reflect.apply(clear, this, [id]); };
-  Object.defineProperty(window, "__optoutTimersDueMs", {
-    value: () => Math.max(0, ...due.values()) - performance.now() });
+  const open = new Map();
+  let last = 0;
+  const opened = (method, url) => {
+    const key = ++last;
+    try { open.set(key, [String(method || "GET").toUpperCase(), new URL(url, location.href).href,
+                         performance.now()]); } catch (e) {}
+    return key;
+  };
+  const fetch0 = window.fetch;
+  if (fetch0) window.fetch = function (input, init) {
+    const isRequest = typeof Request !== "undefined" && input instanceof Request;
+    const key = opened((init && init.method) || (isRequest ? input.method : "GET"),
+                       isRequest ? input.url : String(input));
+    const answer = Reflect.apply(fetch0, this, [input, init]);
+    answer.then(() => open.delete(key), () => open.delete(key));
+    return answer;
+  };
+  const xhrs = new WeakMap(), xhrOpen = XMLHttpRequest.prototype.open,
+        xhrSend = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.open = function (method, url, ...rest) {
+    xhrs.set(this, [method, url]);
+    return Reflect.apply(xhrOpen, this, [method, url, ...rest]);
+  };
+  XMLHttpRequest.prototype.send = function (...args) {
+    const call = xhrs.get(this);
+    if (call) {
+      const key = opened(...call);
+      this.addEventListener("loadend", () => open.delete(key));
+    }
+    return Reflect.apply(xhrSend, this, args);
+  };
+  Object.defineProperty(window, "__optoutWaits", { value: () => ({
+    timerDueMs: Math.max(0, ...due.values()) - performance.now(),
+    requests: Array.from(open.values(), ([m, u, t]) => [m, u, performance.now() - t]) }) });
 })();""".replace("HORIZON_MS", str(TIMER_HORIZON_MS))
 _PAUSE_S = 0.1
 
@@ -95,9 +129,19 @@ class RequestWatch:
         page.on("framenavigated", self._navigated)
 
     def _started(self, request: Request) -> None:
-        if (request.method == "GET" and request.resource_type in _DATA_TYPES
-                and self._is_own(request.url) and not HELD_PATHS.search(urlsplit(request.url).path)):
+        if request.resource_type in _DATA_TYPES and self.is_data_read(request.method, request.url):
             self._open[request] = time.monotonic()
+
+    def is_data_read(self, method: str, url: str) -> bool:
+        """A request that reads the platform's own data (not a save, not a held connection)."""
+        return (method == "GET" and self._is_own(url)
+                and not HELD_PATHS.search(urlsplit(url).path))
+
+    def page_pending(self, requests: list[list]) -> list[str]:
+        """Of the requests the page's scripts say they have open ([method, url, age in ms]),
+        the data reads not yet taken for held connections."""
+        return [url for method, url, age_ms in requests
+                if self.is_data_read(method, url) and age_ms < self._held_s * 1000]
 
     def _answered(self, response: Response) -> None:
         self.answered.append(response.url)
@@ -166,22 +210,24 @@ async def _waiting_for(page: Page, watch: RequestWatch, ready_response: str | No
     """What the page is still doing, in words; empty when it is ready."""
     if await page.locator(BUSY).filter(visible=True).count():
         return "the page still showed itself busy"
-    pending = watch.pending()
+    waits = await _page_waits(page)
+    pending = watch.pending() or watch.page_pending(waits.get("requests", []))
     if pending:
         return f"a data request was still open ({pending[0]})"
-    if await _timer_due_ms(page) > 0:
+    if waits.get("timerDueMs", 0) > 0:
         return "a timer the page set was still due"
     if ready_response and not watch.has_answered(ready_response):
         return f"no answer yet from the recipe's ready_response ({ready_response})"
     return ""
 
 
-async def _timer_due_ms(page: Page) -> float:
+async def _page_waits(page: Page) -> dict:
+    """What the page's own scripts are waiting for (WATCH_SCRIPT): timers due, requests open."""
     try:
-        due = await page.evaluate("() => window.__optoutTimersDueMs ? window.__optoutTimersDueMs() : 0")
+        waits = await page.evaluate("() => window.__optoutWaits ? window.__optoutWaits() : {}")
     except PlaywrightError:  # navigating: the next look will tell
-        return 0
-    return float(due) if isinstance(due, (int, float)) else 0
+        return {}
+    return waits if isinstance(waits, dict) else {}
 
 
 async def _state(read: Callable[[], Awaitable[str]]) -> str | None:

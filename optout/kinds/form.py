@@ -4,7 +4,6 @@ the platform shows after it accepted the form (its text, and the reference in it
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
     from optout.domain.results import Result
     from optout.engine.account import AccountRun
     from optout.recipe.schema import Recipe
+    from optout.store.sending import FormSending
 
 log = logging.getLogger(__name__)
 
@@ -117,13 +117,13 @@ class Form(SettingKind):
         where = (run.recipe.platform, run.account.name, run.recipe.origin, setting.id)
         if ledger is None or run.mode is not Mode.RUN:  # only `run` sends: nothing to guard
             return await self._send_once(run, setting, run.job.submitted.get(setting.id), None)
-        async with ledger.sending(*where) as earlier:
-            return await self._send_once(run, setting, earlier or run.job.submitted.get(setting.id),
-                                         lambda: ledger.note_sent(*where))
+        async with ledger.sending(*where) as sending:
+            earlier = sending.earlier or run.job.submitted.get(setting.id)
+            return await self._send_once(run, setting, earlier, sending)
 
     async def _send_once(self, run: AccountRun, setting: FormSetting, earlier: Submitted | None,
-                         note_sent: Callable[[], None] | None) -> Result:
-        """Send the form unless `earlier` says it went; `note_sent` the moment it leaves."""
+                         sending: FormSending | None) -> Result:
+        """Send the form unless `earlier` says it went; note it as it leaves, and its answer."""
         plan = decisions.form_plan(run.mode, earlier, run.resources.resubmit, run.recipe.name)
         if not plan.send:
             assert plan.outcome is not None
@@ -166,13 +166,15 @@ class Form(SettingKind):
                                  await run.capture(setting, f"{setting.id}-not-sent",
                                                    {"problem": why}))
         # From here the form has left: whatever goes wrong, it is never sent again by itself.
-        if note_sent:
-            note_sent()
+        if sending:
+            sending.left()
         try:
             response = await bounded(request.response(), run.limits.save_ms, "the form's answer")
             status = response.status if response else None
             if status is not None and 400 <= status < 500:
                 why = f"{run.recipe.name} refused it (HTTP {status})"
+                if sending:
+                    sending.answered(confirmed=False)  # refused: it may be sent again later
                 raise SettingFailure(f"{setting.title} was not sent: {why}. See the evidence.",
                                      await run.capture(setting, f"{setting.id}-not-sent",
                                                        {"problem": why}))
@@ -185,6 +187,8 @@ class Form(SettingKind):
             return run.result(setting, Status.NEEDS_HUMAN, plan.before, "unconfirmed", False, paths,
                               f"{redact(first_line(exc))}. It was sent, so it will not be sent "
                               "again unless you pass --resubmit.")
+        if sending:
+            sending.answered(confirmed=True, reference=confirmed.reference)
         facts = {"confirmation": confirmed.text, "reference": confirmed.reference}
         paths = await run.capture(setting, setting.id, {"status": "changed", **facts})
         reference = f" Reference: {confirmed.reference}." if confirmed.reference else ""

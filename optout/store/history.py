@@ -87,7 +87,9 @@ MIGRATIONS = [
         platform TEXT NOT NULL,
         account TEXT NOT NULL,
         origin TEXT NOT NULL,
-        setting TEXT NOT NULL
+        setting TEXT NOT NULL,
+        confirmed INTEGER NOT NULL DEFAULT 0,
+        reference TEXT
     );
     CREATE INDEX forms_sent_by_account ON forms_sent (platform, account, origin);
     """,
@@ -307,21 +309,37 @@ class History:
             reference = (json.loads(row["evidence"]) if row["evidence"] else {}).get("reference")
             when = f"on {_readable(row['time'])}" + (f" (reference {reference})" if reference else "")
             sent[row["setting"]] = Submitted(when, confirmed=row["after"] == "submitted")
-        # Sent, with no observation of it kept (the run stopped, or is still waiting for the
-        # answer): never confirmed, and never sent again without --resubmit either.
+        # Noted as it left, with no observation kept yet (another run is still at it, or the
+        # run stopped): never sent again without --resubmit either.
         rows = self.db.execute(
-            "SELECT setting, max(time) AS time FROM forms_sent "
-            "WHERE platform = ? AND account = ? AND origin = ? GROUP BY setting",
-            (platform, account, origin))
+            "SELECT setting, time, confirmed, reference FROM forms_sent WHERE id IN "
+            "(SELECT max(id) FROM forms_sent WHERE platform = ? AND account = ? AND origin = ? "
+            "GROUP BY setting)", (platform, account, origin))
         for row in rows:
-            sent.setdefault(row["setting"], Submitted(f"on {_readable(row['time'])}",
-                                                      confirmed=False))
+            reference = row["reference"]
+            when = f"on {_readable(row['time'])}" + (f" (reference {reference})" if reference else "")
+            earlier = sent.get(row["setting"])
+            if earlier is None or (row["confirmed"] and not earlier.confirmed):
+                sent[row["setting"]] = Submitted(when, confirmed=bool(row["confirmed"]))
         return sent
 
-    def note_form_sent(self, platform: str, account: str, origin: str, setting: str) -> None:
+    def note_form_sent(self, platform: str, account: str, origin: str, setting: str) -> int:
+        """Note a form the moment it leaves; its row's id, for its answer."""
         with self._transaction() as db:
-            db.execute("INSERT INTO forms_sent (time, platform, account, origin, setting) "
-                       "VALUES (?, ?, ?, ?, ?)", (now(), platform, account, origin, setting))
+            cursor = db.execute(
+                "INSERT INTO forms_sent (time, platform, account, origin, setting) "
+                "VALUES (?, ?, ?, ?, ?)", (now(), platform, account, origin, setting))
+            assert cursor.lastrowid is not None  # set by the INSERT
+            return cursor.lastrowid
+
+    def note_form_answer(self, sent_id: int, confirmed: bool, reference: str | None) -> None:
+        """A refusal removes the note (the form may be sent later); a confirmation marks it."""
+        with self._transaction() as db:
+            if confirmed:
+                db.execute("UPDATE forms_sent SET confirmed = 1, reference = ? WHERE id = ?",
+                           (reference, sent_id))
+            else:
+                db.execute("DELETE FROM forms_sent WHERE id = ?", (sent_id,))
 
     def last_run(self, command: str) -> int | None:
         row = self.db.execute("SELECT max(id) FROM runs WHERE command = ?", (command,)).fetchone()

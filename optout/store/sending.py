@@ -33,8 +33,9 @@ class FormLedger:
 
     @asynccontextmanager
     async def sending(self, platform: str, account: str, origin: str,
-                      setting: str) -> AsyncIterator[Submitted | None]:
-        """Hold the form's lock; yields how it was sent before, read afresh under the lock."""
+                      setting: str) -> AsyncIterator[FormSending]:
+        """Hold the form's lock; what it yields knows how the form was sent before, read afresh
+        under the lock, and notes this sending."""
         key = hashlib.sha256("\0".join((platform, account, origin, setting)).encode()).hexdigest()
         lock = FileLock(lock_path(f"form-{key[:24]}"), thread_local=False)
         try:
@@ -44,12 +45,30 @@ class FormLedger:
                 f"Another optout run has been sending this form for {account!r} for "
                 f"{LOCK_WAIT_S:g} s; nothing was sent. Run again once it has finished.") from exc
         try:
-            with History(self.history_path) as history:
-                earlier = history.submissions(platform, account, origin).get(setting)
-            yield earlier
+            yield FormSending(self.history_path, (platform, account, origin, setting))
         finally:
             lock.release()
 
-    def note_sent(self, platform: str, account: str, origin: str, setting: str) -> None:
+
+class FormSending:
+    """One form, under its lock: how it went before, and what becomes of it now."""
+
+    def __init__(self, history_path: Path | None, where: tuple[str, str, str, str]):
+        self.history_path = history_path
+        self.where = where
+        with History(history_path) as history:
+            self.earlier: Submitted | None = history.submissions(*where[:3]).get(where[3])
+        self._sent_id: int | None = None
+
+    def left(self) -> None:
+        """The form has left the page: from now on it is never sent again by itself."""
         with History(self.history_path) as history:
-            history.note_form_sent(platform, account, origin, setting)
+            self._sent_id = history.note_form_sent(*self.where)
+
+    def answered(self, confirmed: bool, reference: str | None = None) -> None:
+        """The platform's answer: confirmed (with its reference), or refused (it may be sent
+        again later), or neither (it stays sent, unconfirmed)."""
+        if self._sent_id is None:
+            return
+        with History(self.history_path) as history:
+            history.note_form_answer(self._sent_id, confirmed, reference)
