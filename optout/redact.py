@@ -13,6 +13,7 @@ import base64
 import html
 import json
 import logging
+import re
 import threading
 from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
@@ -21,15 +22,28 @@ SHORTEST = 4  # very short strings would mask ordinary words; no real password i
 # Parts of a URL that may be a token: a notification service's webhook id, a bot token.
 TOKEN_CHARS = 8
 WEB_SCHEMES = {"http", "https", "ws", "wss", "mailto", "mailtos"}
+_HEX_ESCAPE = re.compile(r"%[0-9A-F]{2}")
 
 
 def encoded_forms(secret: str) -> set[str]:
     """`secret` and every form of it worth masking."""
     forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret),
-             quote(secret, safe="").lower(), html.escape(secret),
-             json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+             # as browsers encode: a form (application/x-www-form-urlencoded) and
+             # encodeURIComponent, which keep other characters than Python's quote does
+             _form_encoded(secret), quote(secret, safe="!'()*-._~"),
+             html.escape(secret), json.dumps(secret)[1:-1],
+             json.dumps(secret, ensure_ascii=False)[1:-1]}
+    forms |= {_HEX_ESCAPE.sub(lambda m: m[0].lower(), form) for form in forms}
     forms |= _base64_forms(secret.encode("utf-8"))
     return {form for form in forms if len(form) >= SHORTEST}
+
+
+def _form_encoded(secret: str) -> str:
+    """As a browser sends a form field: letters, digits and *-._ kept, space as +, the rest
+    percent-encoded (Python's quote_plus keeps ~ too)."""
+    return "".join(
+        c if c.isascii() and (c.isalnum() or c in "*-._") else "+" if c == " "
+        else "".join(f"%{byte:02X}" for byte in c.encode("utf-8")) for c in secret)
 
 
 def _base64_forms(data: bytes) -> set[str]:
@@ -59,7 +73,9 @@ def url_tokens(url: str) -> set[str]:
     host = parts.netloc.rpartition("@")[2]
     if parts.scheme not in WEB_SCHEMES and "." not in host:
         tokens.add(host)  # Apprise puts tokens where a host would be (tgram://123456:ABCdef…/)
-    return {t for t in tokens if len(t) >= TOKEN_CHARS}
+    # Words of a path ("webhooks", "services") are not tokens: a token has a digit or is long.
+    return {t for t in tokens if len(t) >= TOKEN_CHARS
+            and (any(c.isdigit() for c in t) or len(t) >= 2 * TOKEN_CHARS)}
 
 
 class Redactor:

@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
+import yaml
 from flask import Flask, redirect, request
 
 from optout.practice.server import Served
@@ -150,14 +151,19 @@ def run_hostile(tmp_path, platform, **replace: str):
     return invoke("--recipes", str(folder), "run", "linkedin", "--json")
 
 
-def test_a_css_target_cannot_chain_into_another_origin_s_frame(tmp_path, recorder):
+@pytest.mark.parametrize("chained", [
+    "iframe >> internal:control=enter-frame >> {}",
+    "iframe /* >> internal:control=enter-frame >> {}/**/",  # hidden from cssselect in a comment
+])
+def test_a_css_target_cannot_chain_into_another_origin_s_frame(tmp_path, recorder, chained):
     """Finding 3: Playwright's selector syntax typed the password into a cross-origin iframe."""
     page = f'<form method="post">{USERNAME}</form><iframe src="{recorder.origin}/frame"></iframe>'
-    frame = "iframe >> internal:control=enter-frame >> "
     with serving(Recorder(page, platform=True)) as platform:
         result = run_hostile(tmp_path, platform, **{
-            "password: {label: Password, exact: true}": f'password: {{css: "{frame}#p"}}',
-            "submit: {role: button, name: Sign in, exact: true}": f'submit: {{css: "{frame}button"}}'})
+            "password: {label: Password, exact: true}":
+                f'password: {{css: "{chained.format("#p")}"}}',
+            "submit: {role: button, name: Sign in, exact: true}":
+                f'submit: {{css: "{chained.format("button")}"}}'})
     assert result.exit_code == 2
     assert "is not plain CSS" in result.stderr and "Traceback" not in result.output
     assert not recorder.saw(PASSWORD)
@@ -221,7 +227,9 @@ def test_a_submit_button_of_another_form_never_sends_the_password(tmp_path):
 
 # --- secrets in transformed forms ------------------------------------------------------------------
 
-ODD_PASSWORD = "pw-Tr0ub4dor&3 staple/é+x"  # changes under URL, form, JSON and HTML encoding
+# Changes under URL, form, JSON and HTML encoding; `~` and `!` are encoded by browsers' forms
+# differently from Python's quote.
+ODD_PASSWORD = "pw-Tr0ub4dor&3 staple/é+x~!"
 
 
 @pytest.fixture
@@ -240,7 +248,9 @@ def get_form_platform():
 
 
 def _all_forms_of(secret: str) -> list[str]:
-    return [secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1],
+    browser_form = quote_plus(secret, safe="*-._").replace("~", "%7E")
+    return [secret, quote(secret, safe=""), quote_plus(secret), browser_form,
+            quote(secret, safe="!'()*-._~"), json.dumps(secret)[1:-1],
             base64.b64encode(secret.encode()).decode()]
 
 
@@ -397,6 +407,9 @@ SHIPPED = (Path(__file__).parent.parent / "recipes" / "linkedin.yaml").read_text
                      "origin: https://www.linkedin.com\norigin: https://evil.example\n", 1),
      "line 7: 'origin' is given twice (first on line 6)"),
     ("x" * (50 * 1024 * 1024), "too large for a recipe"),
+    ("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 10)}]\n" for n in range(1, 9)),
+     "anchors and aliases"),  # a few hundred bytes that stand for 10^9 values
     *((SHIPPED.replace("origin: https://www.linkedin.com\n", f"origin: '{origin}'\n", 1),
        "line 6: origin: ") for origin in ("https://www.linkedin%2ecom", "https://linkedín.com",
                                           "https://www.linkedin.com:443",
@@ -477,3 +490,55 @@ def test_a_data_folder_open_to_others_is_made_private(optout_home):
     os.chmod(optout_home, 0o777)
     assert invoke("list").exit_code == 0
     assert optout_home.stat().st_mode & 0o777 == 0o700
+
+
+def test_a_recipe_that_is_a_device_is_refused(tmp_path):
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    (folder / "linkedin.yaml").symlink_to("/dev/zero")
+    result = invoke("--recipes", str(folder), "list")
+    assert result.exit_code == 2 and "not a regular file" in result.stderr
+
+
+def test_a_per_site_platform_s_example_site_is_never_trusted(tmp_path):
+    """The shipped Squarespace recipe's `origin` is an example site anyone could register: an
+    override signing in there gets no password, though the person's own site is typed."""
+    shipped = (Path(__file__).parent.parent / "recipes" / "squarespace.yaml").read_text()
+    example = yaml.safe_load(shipped)["origin"]
+    override = yaml.safe_load(shipped)
+    override["allowed_origins"] = [*override.get("allowed_origins", []), example]
+    override["sign_in"]["origin"] = example
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    (folder / "squarespace.yaml").write_text(yaml.safe_dump(override))
+    result = invoke("--recipes", str(folder), "login", "squarespace", "--origin",
+                    "https://mysite.squarespace.com", "--username", "ada@example.com",
+                    "--password-stdin", input=f"{PASSWORD}\n")
+    assert result.exit_code == 2 and example in result.stderr, result.output
+    assert credentials.accounts("squarespace") == []
+
+
+def test_an_account_stored_before_binding_keeps_only_origins_it_would_get_today(optout_home):
+    optout_home.mkdir(mode=0o700)
+    (optout_home / "accounts.json").write_text(json.dumps({"linkedin": {
+        "old": {"username": "ada@example.com",
+                "origins": ["https://www.linkedin.com", "https://evil.example",
+                            "http://127.0.0.1:5000"]}}}))
+    [old] = credentials.accounts("linkedin")
+    assert old.origins == ("https://www.linkedin.com", "http://127.0.0.1:5000")
+
+
+def test_a_submit_button_that_is_not_a_button_element_still_signs_in(tmp_path):
+    """A <div role=button> inside the sign-in form has no .form of its own: still the form's."""
+    app = Flask("div-button")
+    app.add_url_rule("/login", "login", lambda: redirect("/feed") if request.method == "POST" else (
+        f'<form method="post" action="/login">{USERNAME}{PASSWORD_BOX}'
+        '<div role="button" tabindex="0" onclick="this.closest(\'form\').submit()">Sign in</div>'
+        '</form>'), methods=["GET", "POST"])
+    app.add_url_rule("/feed", "feed", lambda: "<h1>Home</h1>")
+    with Served(app) as platform:
+        folder = hostile_recipe(tmp_path / "override", "https://www.linkedin.com")
+        result = invoke("--recipes", str(folder), "login", "linkedin", "--origin", platform.origin,
+                        "--username", "ada@example.com", "--password-stdin", "--verify",
+                        input=f"{PASSWORD}\n")
+    assert result.exit_code == 0, result.output

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from playwright.async_api import ElementHandle, Page
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Page
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from optout.domain.targets import normalise_origin
@@ -53,3 +53,16 @@ def is_allowed(url: str, origins: list[str]) -> bool:
         return normalise_origin(url) in origins
     except Exception:  # about:blank, data: and other non-web addresses
         return False
+
+
+async def frame_chain(element: ElementHandle) -> list[str]:
+    """The address of the frame holding `element` and of every frame around it, as the browser
+    knows them (a page's script cannot forge these); PlaywrightError if it is in no frame."""
+    frame = await element.owner_frame()
+    urls = []
+    while frame is not None:
+        urls.append(frame.url)
+        frame = frame.parent_frame
+    if not urls:
+        raise PlaywrightError("the element is in no frame any more")
+    return urls

@@ -52,6 +52,12 @@ class Target(Strict):
         # Playwright's own selector syntax (`>>`, `internal:…`, `xpath=`, `text=`) can chain into
         # another origin's frame, where a typed password would land; plain CSS cannot.
         if value is not None:
+            # Playwright splits on `>>` even inside a CSS comment, and reads an escape or a
+            # backtick its own way: none of them has a place in a plain selector here.
+            odd = next((mark for mark in (">>", "/*", "`", "\\") if mark in value), None)
+            if odd:
+                raise ValueError(f"css {value!r} is not plain CSS (it holds {odd}); Playwright's "
+                                 "selector syntax such as >>, xpath= or internal: is not allowed")
             try:
                 cssselect.parse(value)
             except cssselect.SelectorError as exc:

@@ -15,7 +15,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from pydantic import Field, field_validator, model_validator
 
 from optout.browser.locate import ControlNotFound, describe, find, locator_for
-from optout.browser.pages import is_allowed
+from optout.browser.pages import frame_chain, is_allowed
 from optout.browser.waits import bounded
 from optout.domain import decisions
 from optout.domain.job import Submitted
@@ -151,23 +151,25 @@ class Form(SettingKind):
                     value = profile.value(field.from_, platform_name=run.recipe.name,
                                           username=run.account.username, setting=setting)
                 run.require_allowed(page.url)
-                await _fill(page, field, value, run.limits.control_ms)
+                await _fill(page, field, value, run.limits.control_ms, run.bound_origins)
             submit = await find(page, setting.submit, run.limits.control_ms)
             action = await _form_destination(submit, run.bound_origins, run.limits.control_ms)
         except ControlNotFound as exc:
             raise await run.mismatch(setting, str(exc)) from exc
         run.require_allowed(page.url)
         run.progress(f"sending {setting.title}")
+        if sending:  # noted before the click: a run cut short after it never sends it again
+            sending.left()
         request = await self._send(run, setting, submit, action)
         if request is None:
+            if sending:
+                sending.answered(confirmed=False)  # nothing left the page
             why = (f"no request left the page within {run.limits.save_ms / 1000:g} s (a field "
                    "the page did not accept?)")
             raise SettingFailure(f"{setting.title} was not sent: {why}. See the evidence.",
                                  await run.capture(setting, f"{setting.id}-not-sent",
                                                    {"problem": why}))
         # From here the form has left: whatever goes wrong, it is never sent again by itself.
-        if sending:
-            sending.left()
         try:
             response = await bounded(request.response(), run.limits.save_ms, "the form's answer")
             status = response.status if response else None
@@ -262,9 +264,17 @@ async def _showing(page: Page, targets: list[Target]) -> bool:
     return False
 
 
-async def _fill(page: Page, field: FormField, value: str | None, timeout_ms: float) -> None:
-    """Put a value in one field: type into a text box, pick a <select> option, or tick a box."""
+async def _fill(page: Page, field: FormField, value: str | None, timeout_ms: float,
+                origins: list[str]) -> None:
+    """Put a value in one field: type into a text box, pick a <select> option, or tick a box;
+    only in a frame on `origins` (the person's details never go into another site's frame)."""
     element = await find(page, [field.target], timeout_ms)
+    handle = await element.element_handle(timeout=timeout_ms)
+    outside = [url for url in await frame_chain(handle) if not is_allowed(url, origins)]
+    if outside:
+        raise SecurityError(f"{field.target.describe()} is in a frame from "
+                            f"{urlsplit(outside[0]).netloc or outside[0]}, outside the platform's "
+                            "allowed origins; nothing was filled in or sent.")
     tag, kind = await element.evaluate("el => [el.tagName.toLowerCase(), el.type || '']")
     if field.check is not None:
         await element.set_checked(field.check, timeout=timeout_ms)

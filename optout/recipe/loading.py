@@ -4,6 +4,7 @@ and problem; later folders' recipes replace the shipped ones."""
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,11 +28,15 @@ MAX_DEPTH = 16
 def load_recipe(path: Path) -> Recipe:
     """Read and validate one recipe file; RecipeError names the file, line and problem."""
     try:
-        size = path.stat().st_size
-        if size > MAX_RECIPE_BYTES:
-            raise RecipeError(f"{path}: {size:,} bytes is too large for a recipe (at most "
+        # A device or a pipe (a symlink to /dev/zero, say) would be read for ever.
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise RecipeError(f"{path}: not a regular file; a recipe is a YAML text file.")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_RECIPE_BYTES + 1)
+        if len(raw) > MAX_RECIPE_BYTES:
+            raise RecipeError(f"{path}: too large for a recipe (at most "
                               f"{MAX_RECIPE_BYTES // 1024} KB); check that it is the right file.")
-        text = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except OSError as exc:
         raise RecipeError(f"{path}: cannot read the recipe ({exc.strerror}).") from exc
     except UnicodeDecodeError as exc:
@@ -74,20 +79,28 @@ def _check_shape(path: Path, root: yaml.Node | None) -> None:
     """RecipeError for a recipe nested deeper than any real one, or a key given twice (YAML
     would keep the last silently: a stranger's recipe could hide a second `origin:`)."""
     stack = [(root, 1)] if root is not None else []
+    seen: set[int] = set()
     while stack:
         node, depth = stack.pop()
+        if isinstance(node, yaml.CollectionNode):
+            # An alias is the same node met again: refused, since a few hundred bytes of them
+            # stand for billions of values.
+            if id(node) in seen:
+                raise RecipeError(f"{path}, line {node.start_mark.line + 1}: anchors and aliases "
+                                  "(&name, *name) are not allowed in a recipe; write it out.")
+            seen.add(id(node))
         if depth > MAX_DEPTH:
             raise RecipeError(f"{path}, line {node.start_mark.line + 1}: nested too deeply to be "
                               f"a recipe (at most {MAX_DEPTH} levels).")
         if isinstance(node, yaml.MappingNode):
-            seen: dict[str, int] = {}
+            keys: dict[str, int] = {}
             for key, value in node.value:
                 line = key.start_mark.line + 1
-                if isinstance(key, yaml.ScalarNode) and key.value in seen:
+                if isinstance(key, yaml.ScalarNode) and key.value in keys:
                     raise RecipeError(f"{path}, line {line}: {key.value!r} is given twice (first "
-                                      f"on line {seen[key.value]}); keep one.")
+                                      f"on line {keys[key.value]}); keep one.")
                 if isinstance(key, yaml.ScalarNode):
-                    seen[key.value] = line
+                    keys[key.value] = line
                 stack.append((value, depth + 1))
         elif isinstance(node, yaml.SequenceNode):
             stack.extend((item, depth + 1) for item in node.value)

@@ -11,7 +11,9 @@ profile go only to the bound origins, whatever recipe is loaded then.
 from __future__ import annotations
 
 import functools
+import ipaddress
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from optout.domain.targets import normalise_origin
 from optout.errors import UntrustedOrigin
@@ -20,10 +22,42 @@ from optout.recipe.schema import Recipe
 
 
 @functools.cache
-def shipped_origins(platform: str) -> tuple[str, ...]:
-    """The origins of the recipe optout ships for `platform`; none for a platform it lacks."""
+def shipped_recipe(platform: str) -> Recipe | None:
     path = builtin_recipe_dir() / f"{platform}.yaml"
-    return tuple(load_recipe(path).origins) if path.is_file() else ()
+    return load_recipe(path) if path.is_file() else None
+
+
+def shipped_origins(platform: str) -> tuple[str, ...]:
+    """The origins of the recipe optout ships for `platform`; none for a platform it lacks.
+
+    A per-site platform's `origin` is only an example site (anyone could register it): its
+    shared sign-in origins are trusted, each person's own site only when they type it.
+    """
+    shipped = shipped_recipe(platform)
+    if shipped is None:
+        return ()
+    return tuple(shipped.origins[1:] if shipped.per_site else shipped.origins)
+
+
+def legacy_origins(platform: str, origins: tuple[str, ...]) -> tuple[str, ...]:
+    """Of an account stored before credentials were bound this way (it names no trusted
+    origins), the origins that would be bound today: the shipped recipe's, a site of a per-site
+    platform, or this machine (a test server typed with --origin). One an override recipe once
+    added is dropped."""
+    shipped = shipped_recipe(platform)
+    keep = set(shipped_origins(platform))
+    return tuple(o for o in origins if o in keep or _on_this_machine(o)
+                 or (shipped is not None and shipped.is_platform_site(o)))
+
+
+def _on_this_machine(origin: str) -> bool:
+    host = urlsplit(origin).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def bind(recipe: Recipe, *, typed: str | None = None, trusted: Iterable[str] = ()) -> tuple[str, ...]:
@@ -34,7 +68,7 @@ def bind(recipe: Recipe, *, typed: str | None = None, trusted: Iterable[str] = (
     nor trusted by name.
     """
     approved = {*shipped_origins(recipe.platform), *map(normalise_origin, trusted)}
-    if typed:
+    if typed:  # the person's own choice (a test server, their site on a per-site platform)
         approved.add(normalise_origin(typed))
     unapproved = [o for o in recipe.origins if o not in approved]
     if unapproved:

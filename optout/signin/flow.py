@@ -19,7 +19,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from optout.browser.locate import ControlNotFound, find, locator_for
-from optout.browser.pages import goto, is_allowed
+from optout.browser.pages import frame_chain, goto, is_allowed
 from optout.browser.waits import bounded, first_of
 from optout.domain.job import Limits, Resources
 from optout.errors import (
@@ -190,6 +190,7 @@ class SignInFlow:
             if outcome == "rejected":
                 raise AccountFailure(self._rejected_message(last))
             if outcome == "security_check" or challenge.kind == "security_check":
+                self.require_bound(page.url)  # never hand the person a page elsewhere
                 await self._finish_by_hand(page, f"{self.recipe.name} is showing a security check.")
                 return
             code = await self._code_for(challenge)
@@ -394,13 +395,15 @@ class SignInFlow:
         name, allowed = self.recipe.name, self.typing_origins()
         then = "nothing was submitted" if typed else "nothing was typed"
         try:
+            # The frames as the browser reports them: a page's script cannot forge these.
+            frames = await frame_chain(element)
             facts = await self._script(element.evaluate(_ELEMENT_FACTS))
         except PlaywrightError:  # the document went away: a navigation raced the typing
-            facts = {"connected": False}
+            frames, facts = [], {"connected": False}
         if not facts["connected"]:
             raise SecurityError(f"The {name} sign-in page was replaced while the {what} was being "
                                 f"typed; {then}.")
-        for where in (page.url, *facts["origins"]):
+        for where in (page.url, *frames, *facts["origins"]):
             if not is_allowed(where, allowed):
                 raise SecurityError(
                     f"Refused to type credentials into {redact(urlsplit(where).netloc or where)}: "
@@ -426,8 +429,10 @@ class SignInFlow:
         try:
             handle = await button.element_handle(timeout=self.limits.control_ms)
             await self._require_safe(page, handle, "submit", typed=True)
+            # A button may be a <div role=button> inside the form (it has no .form of its own).
             same_form = await self._script(handle.evaluate(
-                "(button, field) => !field.form || button.form === field.form", field))
+                "(button, field) => !field.form || button.form === field.form"
+                " || field.form.contains(button)", field))
         except PlaywrightError:  # another frame, or gone: not the field's form either way
             same_form = False
         if not same_form:

@@ -110,16 +110,18 @@ def store(account: Account, password: str | None, totp_secret: str | None = None
     password is never typed again.
     """
     require_keyring()
-    try:
-        for kind, secret in (("", password), ("totp", totp_secret)):
-            service = _service(account.platform, kind)
-            if secret is not None:
-                keyring.set_password(service, account.name, secret)
-            else:
-                _delete(service, account.name)
-    except keyring.errors.KeyringError as exc:
-        raise KeyringUnavailable(f"The keyring refused to store a secret: {exc}.") from exc
+    # One lock around both: two logins of one account never pair one's password with the
+    # other's origins.
     with _registry_lock():
+        try:
+            for kind, secret in (("", password), ("totp", totp_secret)):
+                service = _service(account.platform, kind)
+                if secret is not None:
+                    keyring.set_password(service, account.name, secret)
+                else:
+                    _delete(service, account.name)
+        except keyring.errors.KeyringError as exc:
+            raise KeyringUnavailable(f"The keyring refused to store a secret: {exc}.") from exc
         _register(account, password is not None, totp_secret is not None)
 
 
@@ -172,9 +174,9 @@ def _delete(service: str, name: str) -> bool:
 def forget(account: Account) -> bool:
     """Delete the secrets and the registry entry; True if there was anything to delete."""
     require_keyring()
-    found = _delete(_service(account.platform), account.name)
-    found = _delete(_service(account.platform, "totp"), account.name) or found
     with _registry_lock():
+        found = _delete(_service(account.platform), account.name)
+        found = _delete(_service(account.platform, "totp"), account.name) or found
         registry = _registry()
         if registry.get(account.platform, {}).pop(account.name, None) is not None:
             found = True
@@ -187,6 +189,13 @@ def forget(account: Account) -> bool:
 def accounts(platform: str) -> list[Account]:
     """Accounts stored for a platform, in name order."""
     entries = _registry().get(platform, {})
-    return [Account(platform, name, entry.get("username"), tuple(entry.get("origins", ())),
-                    tuple(entry.get("trusted", ())))
-            for name, entry in sorted(entries.items())]
+    return [_account(platform, name, entry) for name, entry in sorted(entries.items())]
+
+
+def _account(platform: str, name: str, entry: dict[str, Any]) -> Account:
+    origins = tuple(entry.get("origins", ()))
+    if "trusted" not in entry:  # stored before credentials were bound to shipped origins
+        from optout.recipe.trust import legacy_origins
+        origins = legacy_origins(platform, origins)
+    return Account(platform, name, entry.get("username"), origins,
+                   tuple(entry.get("trusted", ())))

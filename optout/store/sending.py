@@ -61,13 +61,14 @@ class FormSending:
         self._sent_id: int | None = None
 
     def left(self) -> None:
-        """The form has left the page: from now on it is never sent again by itself."""
+        """The form is about to leave the page: from now on it is never sent again by itself,
+        unless `answered` says it never left or was refused."""
         with History(self.history_path) as history:
             self._sent_id = history.note_form_sent(*self.where)
 
     def answered(self, confirmed: bool, reference: str | None = None) -> None:
-        """The platform's answer: confirmed (with its reference), or refused (it may be sent
-        again later), or neither (it stays sent, unconfirmed)."""
+        """The platform's answer: confirmed (with its reference), or refused or never sent (it
+        may be sent again later); without one it stays sent, unconfirmed."""
         if self._sent_id is None:
             return
         with History(self.history_path) as history:
