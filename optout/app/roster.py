@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import ValidationError
 
-from optout.app.runner import is_loopback
 from optout.domain.profile import Profile
+from optout.domain.targets import is_loopback
 from optout.errors import BadInput
 from optout.recipe import Recipe
 from optout.recipe.trust import bind

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import ipaddress
 import json
 import logging
 import signal
@@ -21,6 +20,7 @@ from optout.browser.contexts import new_context
 from optout.browser.launch import LAUNCH_ARGS, launch
 from optout.domain.job import Job, Limits, Resources
 from optout.domain.results import Mode, Result, Status
+from optout.domain.targets import endpoint_host, is_loopback
 from optout.engine.account import AccountRun
 from optout.engine.scan import ScanReport
 from optout.errors import (
@@ -273,12 +273,6 @@ async def _remote_browser(playwright: Playwright, options: RunOptions, endpoint:
                                   f"{redact(first_line(exc))}.") from exc
 
 
-def endpoint_host(endpoint: str) -> str:
-    """scheme://host:port of an endpoint: its path or query may carry a token."""
-    parts = urlsplit(endpoint)
-    return f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}"
-
-
 def check_endpoint(endpoint: str) -> None:
     """BadInput unless a browser server URL is wss://, or ws:// on this machine.
 
@@ -297,15 +291,6 @@ def check_endpoint(endpoint: str) -> None:
     if parts.scheme == "ws" and not is_loopback(host):
         raise BadInput(f"{endpoint_host(endpoint)} is not on this machine, and ws:// would carry "
                        "passwords in clear across the network; use wss://.")
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 async def _run_job(browser: Browser, job: Job, mode: Mode, resources: Resources,

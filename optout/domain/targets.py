@@ -135,3 +135,19 @@ def normalise_origin(url: str) -> str:
                            "escapes.") from None
     shown_port = f":{port}" if port and port != _DEFAULT_PORTS[parts.scheme] else ""
     return f"{parts.scheme}://{host}{shown_port}"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a host name or address is this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def endpoint_host(endpoint: str) -> str:
+    """scheme://host:port of an endpoint: its path or query may carry a token."""
+    parts = urlsplit(endpoint)
+    return f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}"

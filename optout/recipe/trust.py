@@ -11,11 +11,10 @@ profile go only to the bound origins, whatever recipe is loaded then.
 from __future__ import annotations
 
 import functools
-import ipaddress
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from optout.domain.targets import normalise_origin
+from optout.domain.targets import is_loopback, normalise_origin
 from optout.errors import UntrustedOrigin
 from optout.recipe.loading import builtin_recipe_dir, load_recipe
 from optout.recipe.schema import Recipe
@@ -46,18 +45,8 @@ def legacy_origins(platform: str, origins: tuple[str, ...]) -> tuple[str, ...]:
     added is dropped."""
     shipped = shipped_recipe(platform)
     keep = set(shipped_origins(platform))
-    return tuple(o for o in origins if o in keep or _on_this_machine(o)
+    return tuple(o for o in origins if o in keep or is_loopback(urlsplit(o).hostname or "")
                  or (shipped is not None and shipped.is_platform_site(o)))
-
-
-def _on_this_machine(origin: str) -> bool:
-    host = urlsplit(origin).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def bind(recipe: Recipe, *, typed: str | None = None, trusted: Iterable[str] = ()) -> tuple[str, ...]:

@@ -1,0 +1,72 @@
+"""The person's own browser, attached over the Chrome DevTools Protocol (`--cdp URL`).
+
+Where headless sign-in is refused (Google's "This browser or app may not be secure", bot checks),
+the person's own signed-in Chrome, Chromium or Edge still works: optout opens its own tabs there,
+types no password, and leaves the browser running and signed in. Its verifying reads stay fresh:
+a new, empty context in that browser given the platform's cookies only, in memory, never copied
+into optout's data folder.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from playwright.async_api import Browser, BrowserContext, Playwright
+from playwright.async_api import Error as PlaywrightError
+
+from optout.domain.targets import endpoint_host, is_loopback
+from optout.errors import BadInput, first_line
+from optout.redact import redact
+
+ATTACH_LIMIT_MS = 10_000
+START_HINT = ("start your browser with remote debugging (for example `chromium "
+              "--remote-debugging-port=9222`) and give --cdp http://127.0.0.1:9222")
+
+
+def check_cdp_url(url: str) -> str:
+    """The address, checked: http(s):// or ws(s)://, and http:// or ws:// only on this machine,
+    since whoever reaches the port controls the browser and every session in it."""
+    redact.add_url(url)  # a token in its path is never shown
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError as exc:
+        raise BadInput(f"--cdp must be an address such as http://127.0.0.1:9222 ({exc}).") from exc
+    if parts.scheme not in ("http", "https", "ws", "wss") or not host:
+        raise BadInput("--cdp must be an address such as http://127.0.0.1:9222.")
+    if parts.scheme in ("http", "ws") and not is_loopback(host):
+        raise BadInput(f"{endpoint_host(url)} is not on this machine, and its debugging port would "
+                       "hand your browser to the network in clear; use https:// or wss://, or "
+                       "run optout on that machine.")
+    return url
+
+
+async def attach(playwright: Playwright, url: str) -> Browser:
+    """The person's browser at `url`; BadInput (exit 2) if nothing there answers as one."""
+    try:
+        browser = await playwright.chromium.connect_over_cdp(url, timeout=ATTACH_LIMIT_MS)
+    except PlaywrightError as exc:
+        raise BadInput(f"No browser answered at {endpoint_host(url)} ({redact(first_line(exc))}); "
+                       f"{START_HINT}.") from exc
+    if not browser.contexts:
+        await browser.close()
+        raise BadInput(f"The browser at {endpoint_host(url)} has no profile window open; "
+                       f"{START_HINT}.")
+    return browser
+
+
+def profile_of(browser: Browser) -> BrowserContext:
+    """The person's own profile: the browser's default context."""
+    return browser.contexts[0]
+
+
+def same_site(cookie_domain: str, origins: list[str]) -> bool:
+    """Whether a cookie belongs to one of the platform's sites (its last two host labels): a
+    fresh read gets those, never the rest of the person's cookies."""
+    domain = cookie_domain.lstrip(".").lower()
+    for origin in origins:
+        site = ".".join((urlsplit(origin).hostname or "").split(".")[-2:])
+        if domain == site or domain.endswith("." + site):
+            return True
+    return False
