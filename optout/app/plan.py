@@ -9,7 +9,12 @@ from optout.app.roster import accounts as roster_accounts
 from optout.domain.job import Job
 from optout.errors import BadInput
 from optout.recipe import Recipe, select
+from optout.recipe.trust import bind
 from optout.store import credentials
+from optout.store.credentials import Account
+
+# The account name of runs in the person's own browser, unless --account names one.
+OWN_BROWSER_ACCOUNT = "browser"
 
 
 def build_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *, all_platforms: bool,
@@ -26,21 +31,7 @@ def build_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *, all_plat
     Raises BadInput (exit 2) for an unknown platform, a missing platform name or missing
     credentials, before any browser starts.
     """
-    if platforms and all_platforms:
-        raise BadInput("Name platforms or use --all, not both.")
-    if not platforms and not all_platforms:
-        raise BadInput(f"Name a platform (for example `optout {command} linkedin`) or use --all.")
-    if origin and (all_platforms or len(platforms) != 1):
-        raise BadInput("--origin points one recipe at another origin; name exactly one platform.")
-    select(recipes, list(origins or {}))  # an unknown platform in --origin NAME=URL
-    chosen = list(recipes.values()) if all_platforms else select(recipes, platforms)
-    known = {s.id for recipe in chosen for s in recipe.settings}
-    unknown = [i for i in only if i not in known]
-    if unknown:
-        raise BadInput(f"No setting {', '.join(map(repr, unknown))} in "
-                       f"{', '.join(r.platform for r in chosen)}; `optout list --json` shows "
-                       "each setting's id.")
-
+    chosen = _chosen(recipes, platforms, all_platforms, origin, origins, command, only)
     jobs: list[Job] = []
     for recipe in chosen:
         wanted = account or (default_accounts or {}).get(recipe.platform)
@@ -64,6 +55,49 @@ def build_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *, all_plat
         raise BadInput("No credentials are stored for any platform. "
                        "Run `optout login PLATFORM` first (`optout list` shows the platforms).")
     return jobs
+
+
+def own_browser_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *,
+                     all_platforms: bool, account: str | None, origin: str | None, command: str,
+                     origins: Mapping[str, str] | None = None,
+                     only: Sequence[str] = ()) -> list[Job]:
+    """Jobs for the person's own signed-in browser (--cdp): no stored account is needed. Each is
+    named `account` (else "browser") and bound, for its session and details, as `optout login`
+    would bind it: to the shipped recipe's origins or the one typed with --origin."""
+    jobs = []
+    for recipe in _chosen(recipes, platforms, all_platforms, origin, origins, command, only):
+        where = origin or (origins or {}).get(recipe.platform)
+        if recipe.per_site and not where:
+            raise BadInput(f"Each {recipe.name} account has its own site: give yours with "
+                           f"--origin (like {recipe.origin}, with your site's name).")
+        target = recipe.with_origin(where) if where else recipe
+        who = Account(recipe.platform, account or OWN_BROWSER_ACCOUNT, None,
+                      bind(target, typed=where))
+        settings = [s for s in target.settings if not only or s.id in only]
+        if settings:
+            jobs.append(Job(target, who, settings))
+    return jobs
+
+
+def _chosen(recipes: dict[str, Recipe], platforms: Sequence[str], all_platforms: bool,
+            origin: str | None, origins: Mapping[str, str] | None, command: str,
+            only: Sequence[str]) -> list[Recipe]:
+    """The recipes asked for; BadInput for an unknown platform or setting, or a missing name."""
+    if platforms and all_platforms:
+        raise BadInput("Name platforms or use --all, not both.")
+    if not platforms and not all_platforms:
+        raise BadInput(f"Name a platform (for example `optout {command} linkedin`) or use --all.")
+    if origin and (all_platforms or len(platforms) != 1):
+        raise BadInput("--origin points one recipe at another origin; name exactly one platform.")
+    select(recipes, list(origins or {}))  # an unknown platform in --origin NAME=URL
+    chosen = list(recipes.values()) if all_platforms else select(recipes, platforms)
+    known = {s.id for recipe in chosen for s in recipe.settings}
+    unknown = [i for i in only if i not in known]
+    if unknown:
+        raise BadInput(f"No setting {', '.join(map(repr, unknown))} in "
+                       f"{', '.join(r.platform for r in chosen)}; `optout list --json` shows "
+                       "each setting's id.")
+    return chosen
 
 
 def roster_jobs(rows: Sequence[RosterRow], recipes: dict[str, Recipe],

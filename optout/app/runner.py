@@ -18,6 +18,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from optout.browser.contexts import new_context
 from optout.browser.launch import LAUNCH_ARGS, launch
+from optout.browser.own import attach, profile_of
 from optout.domain.job import Job, Limits, Resources
 from optout.domain.results import Mode, Result, Status
 from optout.domain.targets import endpoint_host, is_loopback
@@ -34,6 +35,9 @@ from optout.errors import (
 )
 from optout.redact import redact
 from optout.signin.flow import SignInFlow
+from optout.store.credentials import MemorySecrets
+from optout.store.files import data_dir
+from optout.store.sessions import NoSessions
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -64,6 +68,8 @@ class RunOptions:
     limits: Limits = field(default_factory=Limits)
     # The browser a person finishes a sign-in in is visible; tests stand in for the person.
     hand_off_headless: bool = False
+    # The person's own browser (--cdp URL): work in new tabs of their signed-in profile.
+    cdp: str | None = None
 
 
 def _visible_launcher(playwright: Playwright, options: RunOptions):
@@ -245,7 +251,10 @@ class StopSignal:
 
 
 async def _browsers(playwright: Playwright, options: RunOptions) -> list[Browser]:
-    """The local browser, or one from each remote Playwright server (`--browser-endpoint`)."""
+    """The local browser, the person's own (`--cdp`), or one from each remote Playwright server
+    (`--browser-endpoint`)."""
+    if options.cdp:
+        return [await attach(playwright, options.cdp)]
     if not options.endpoints:
         return [await launch(playwright, explicit=options.browser, headed=options.headed)]
     browsers: list[Browser] = []
@@ -297,6 +306,10 @@ async def _run_job(browser: Browser, job: Job, mode: Mode, resources: Resources,
                    options: RunOptions, launch_visible, work, failed) -> list[T]:
     context = None
     try:
+        if options.cdp:  # the person's own profile: never closed, no session of ours loaded
+            run = AccountRun(profile_of(browser), job, mode, resources, limits=options.limits,
+                             launch_visible=launch_visible, own_browser=True)
+            return await work(run)
         state = resources.sessions.load(job.account, job.recipe.origin)
         context = await new_context(browser, state)
         run = AccountRun(context, job, mode, resources, limits=options.limits,
@@ -324,6 +337,26 @@ async def sign_in_only(job: Job, resources: Resources,
             return await run.check_sign_in()
         finally:
             await browser.close()
+
+
+async def own_browser_signed_in(job: Job, options: RunOptions) -> bool:
+    """Whether the person's own browser (`options.cdp`) is signed in to the job's platform: its
+    first setting's page, opened in a new tab, stays off the sign-in pages."""
+    assert options.cdp, "only for the person's own browser"
+    resources = Resources(secrets=MemorySecrets({}), sessions=NoSessions(),
+                          evidence_dir=data_dir() / "evidence")
+    async with async_playwright() as playwright:
+        browser = await attach(playwright, options.cdp)
+        run = AccountRun(profile_of(browser), job, Mode.CHECK, resources, limits=options.limits,
+                         own_browser=True)
+        try:
+            await run.open(job.recipe.url(job.recipe.settings[0].path))
+        except NeedsHuman:
+            return False
+        finally:
+            await run.close()
+            await browser.close()  # disconnects: the person's browser keeps running
+    return True
 
 
 async def sign_in_by_hand(job: Job, resources: Resources, options: RunOptions | None = None) -> None:

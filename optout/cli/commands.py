@@ -25,7 +25,7 @@ import click
 from optout import __version__
 from optout.app.schedule import SECONDS, SYSTEMS, detect_system, entries, install, installed, remove
 from optout.domain.results import EXIT_DRIFT, EXIT_FAILED, EXIT_NEEDS_HUMAN, Mode, Result, Status, exit_code
-from optout.errors import AccountFailure, BadInput, Interrupted, OptoutError
+from optout.errors import AccountFailure, BadInput, Interrupted, NeedsHuman, OptoutError
 from optout.output import FORMATS
 from optout.redact import RedactingFormatter, redact
 from optout.store import DEFAULT_ACCOUNT
@@ -154,29 +154,40 @@ def _narration(narrate: bool) -> Progress | None:
 def _opt_out(ctx: click.Context, mode: Mode, *, platforms: tuple[str, ...], all_platforms: bool,
              account: str | None, origin: tuple[str, ...], browser: str | None,
              timeout: float | None, as_json: bool, headed: bool, notify: tuple[str, ...],
-             setting: tuple[str, ...], resubmit: bool = False) -> None:
+             setting: tuple[str, ...], cdp: str | None, resubmit: bool = False) -> None:
     """run and check: plan, execute, keep the history, tell the person, render, exit."""
     from optout.app.runner import RunOptions
-    from optout.store.credentials import KeyringSecrets
+    from optout.browser.own import check_cdp_url
+    from optout.store.credentials import KeyringSecrets, MemorySecrets
     urls = _notify_urls(ctx, notify)
     with _told_if_it_cannot_start(ctx, urls):
-        jobs = _jobs(ctx, platforms, all_platforms, account, origin, setting)
-    options = RunOptions(browser=browser, headed=headed, limits=_limits(timeout))
+        if cdp:
+            check_cdp_url(cdp)
+        jobs = _jobs(ctx, platforms, all_platforms, account, origin, setting, own_browser=bool(cdp))
+    options = RunOptions(browser=browser, headed=headed, limits=_limits(timeout), cdp=cdp)
     command = " ".join([ctx.info_name or "", *platforms]).strip()
-    results = _run_and_keep(jobs, mode, command=command, secrets=KeyringSecrets(),
+    results = _run_and_keep(jobs, mode, command=command,
+                            secrets=MemorySecrets({}) if cdp else KeyringSecrets(),
                             options=options, narrate=True, urls=urls,
-                            profile=ctx.obj["config"].profile, resubmit=resubmit)
+                            profile=ctx.obj["config"].profile, resubmit=resubmit,
+                            keep_sessions=not cdp)
     _finish(results, as_json)
 
 
 def _jobs(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool,
-          account: str | None, origin: tuple[str, ...], only: tuple[str, ...] = ()) -> list[Job]:
-    """The accounts to work on, from the stored credentials; BadInput before any browser."""
-    from optout.app.plan import build_jobs
+          account: str | None, origin: tuple[str, ...], only: tuple[str, ...] = (), *,
+          own_browser: bool = False) -> list[Job]:
+    """The accounts to work on, from the stored credentials (in the person's own browser, none
+    are needed); BadInput before any browser."""
+    from optout.app.plan import build_jobs, own_browser_jobs
     from optout.store import credentials
     config: Config = ctx.obj["config"]
-    credentials.require_keyring()
     single, per_platform = _origins(origin)
+    if own_browser:
+        return own_browser_jobs(_recipes(ctx), platforms, all_platforms=all_platforms,
+                                account=account, origin=single, origins=per_platform,
+                                command=ctx.info_name or "run", only=only)
+    credentials.require_keyring()
     return build_jobs(_recipes(ctx), platforms, all_platforms=all_platforms, account=account,
                       origin=single, origins=per_platform, command=ctx.info_name or "run",
                       default_accounts=config.accounts, only=only)
@@ -225,7 +236,8 @@ def _limits(timeout: float | None) -> Limits:
 def _run_and_keep(jobs: list[Job], mode: Mode, *, command: str, secrets: SecretSource,
                   options: RunOptions, narrate: bool, urls: list[str],
                   progress: ProgressBar | None = None, resumed_from: int | None = None,
-                  profile: Profile | None = None, resubmit: bool = False) -> list[Result]:
+                  profile: Profile | None = None, resubmit: bool = False,
+                  keep_sessions: bool = True) -> list[Result]:
     """Run the jobs through the application layer, which keeps each account's results and
     tells the person as soon as it is done; a progress bar advances with each account."""
     from rich.markup import escape
@@ -235,10 +247,12 @@ def _run_and_keep(jobs: list[Job], mode: Mode, *, command: str, secrets: SecretS
     from optout.domain.job import Resources
     from optout.domain.profile import Profile
     from optout.signin.person import from_terminal
-    from optout.store.sessions import EncryptedSessions
+    from optout.store.sessions import EncryptedSessions, NoSessions
 
     task = progress.add_task("Accounts", total=len(jobs)) if progress else None
-    resources = Resources(secrets=secrets, sessions=EncryptedSessions(),
+    # In the person's own browser the session is theirs: never copied into the data folder.
+    resources = Resources(secrets=secrets,
+                          sessions=EncryptedSessions() if keep_sessions else NoSessions(),
                           evidence_dir=data_dir() / "evidence", person=from_terminal(),
                           progress=_narration(narrate), profile=profile or Profile(),
                           resubmit=resubmit)
@@ -247,6 +261,13 @@ def _run_and_keep(jobs: list[Job], mode: Mode, *, command: str, secrets: SecretS
         on_problem=lambda problem: render.stderr.print(escape(problem), highlight=False),
         on_account=(lambda _: progress.advance(task)) if progress is not None and task is not None
         else None)
+
+
+def _cdp_option(command):
+    return click.option(
+        "--cdp", metavar="URL",
+        help="Work in your own signed-in Chrome/Chromium/Edge, started with remote debugging "
+             "(e.g. http://127.0.0.1:9222): new tabs only, no password typed or stored.")(command)
 
 
 # Options shared by run and check.
@@ -259,6 +280,7 @@ def _target_options(command):
                            help="Longest a page may take to load (default 30).")(command)
     command = click.option("--browser", metavar="PATH",
                            help="Chromium or Chrome to use (also OPTOUT_BROWSER).")(command)
+    command = _cdp_option(command)
     command = click.option("--origin", metavar="[PLATFORM=]URL", multiple=True,
                            help="Point a recipe at another origin (practice platform, mirror); "
                                 "PLATFORM=URL for one of several.")(command)
@@ -321,10 +343,11 @@ def check(ctx: click.Context, fix: bool, **options) -> None:
 @click.option("--timeout", type=click.FloatRange(min=1, max=600), metavar="SECONDS",
               help="Longest a page may take to load (default 30).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@_cdp_option
 @click.pass_context
 def scan(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool, account: str | None,
          origin: tuple[str, ...], browser: str | None, timeout: float | None,
-         as_json: bool) -> None:
+         as_json: bool, cdp: str | None) -> None:
     """Visit every settings page a recipe lists and report each switch, checkbox and form whose
     name speaks of AI, training, models or improving products, marking the ones the recipe
     covers. Changes nothing. Exit 4 when one is not covered: the platform may have added it.
@@ -336,16 +359,20 @@ def scan(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool, ac
     """
     from optout.app import service
     from optout.app.runner import RunOptions
+    from optout.browser.own import check_cdp_url
     from optout.cli import render
     from optout.domain.job import Resources
     from optout.signin.person import from_terminal
-    from optout.store.credentials import KeyringSecrets
-    from optout.store.sessions import EncryptedSessions
-    jobs = _jobs(ctx, platforms, all_platforms, account, origin)
-    resources = Resources(secrets=KeyringSecrets(), sessions=EncryptedSessions(),
+    from optout.store.credentials import KeyringSecrets, MemorySecrets
+    from optout.store.sessions import EncryptedSessions, NoSessions
+    if cdp:
+        check_cdp_url(cdp)
+    jobs = _jobs(ctx, platforms, all_platforms, account, origin, own_browser=bool(cdp))
+    resources = Resources(secrets=MemorySecrets({}) if cdp else KeyringSecrets(),
+                          sessions=NoSessions() if cdp else EncryptedSessions(),
                           evidence_dir=data_dir() / "evidence", person=from_terminal(),
                           progress=_narration(not as_json))
-    options = RunOptions(browser=browser, limits=_limits(timeout))
+    options = RunOptions(browser=browser, limits=_limits(timeout), cdp=cdp)
     reports = service.scan(jobs, resources, options)
     if as_json:
         click.echo(render.scan_json(reports))
@@ -718,11 +745,14 @@ def list_(ctx: click.Context, as_json: bool) -> None:
               help="Allow an origin that only a recipe from --recipes or OPTOUT_RECIPE_PATH uses "
                    "(not the recipe shipped with optout) to receive these credentials.")
 @click.option("--browser-path", metavar="PATH", help="Chromium or Chrome to use (also OPTOUT_BROWSER).")
+@_cdp_option
 @click.pass_context
 def login(ctx: click.Context, platform: str, account: str, username: str | None,
           password_stdin: bool, totp: bool, totp_stdin: bool, by_hand: bool, verify: bool,
-          origin: str | None, trusted: tuple[str, ...], browser_path: str | None) -> None:
-    """Store a platform's credentials in the OS keyring (never in a file).
+          origin: str | None, trusted: tuple[str, ...], browser_path: str | None,
+          cdp: str | None) -> None:
+    """Store a platform's credentials in the OS keyring (never in a file). With --cdp, check
+    that your own browser is signed in to it instead, and store nothing.
 
     \b
     Examples:
@@ -731,6 +761,7 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
       printf '%s\\n%s\\n' "$PASSWORD" "$TOTP_SECRET" | \\
         optout login linkedin --username me@example.com --password-stdin --totp-stdin
       optout login linkedin --browser
+      optout login linkedin --cdp http://127.0.0.1:9222
     """
     from optout.app.runner import RunOptions, run_sync, sign_in_by_hand, sign_in_only
     from optout.domain.job import Job, Resources
@@ -745,11 +776,15 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
     if recipe.per_site and (not origin or _origin(origin) == recipe.origin):
         raise BadInput(f"Each {recipe.name} account has its own site: give yours with --origin "
                        f"(like {recipe.origin}, with your site's name).")
-    credentials.require_keyring()
     where = _origin(origin)
     target = recipe.with_origin(where) if where else recipe
     trusted = tuple(_origin(url) or url for url in trusted)
     bound = bind(target, typed=where, trusted=trusted)
+    if cdp:
+        _own_browser_login(target, account, bound, cdp, browser_path, extra=(
+            by_hand or password_stdin or totp or totp_stdin or verify or bool(username)))
+        return
+    credentials.require_keyring()
     trusted = tuple(o for o in trusted if o in bound)
     where_typed = f"; its credentials go only to {', '.join(bound)}"
     options = RunOptions(browser=browser_path)
@@ -803,6 +838,26 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
     stored = "password and authenticator secret" if secret else "password"
     click.echo(f"Stored the {stored} for {recipe.name} account {account!r} in the keyring"
                f"{' after a successful sign-in' if verify else ''}{where_typed}.")
+
+
+def _own_browser_login(recipe: Recipe, account: str, bound: tuple[str, ...], cdp: str,
+                       browser_path: str | None, *, extra: bool) -> None:
+    """`login --cdp`: whether the person's own browser is signed in; nothing is stored."""
+    from optout.app.runner import RunOptions, own_browser_signed_in, run_sync
+    from optout.browser.own import check_cdp_url
+    from optout.domain.job import Job
+    from optout.store.credentials import Account
+    if extra:
+        raise BadInput("--cdp uses the sign-in of your own browser: it takes no username, "
+                       "password, secret, --browser or --verify.")
+    check_cdp_url(cdp)
+    who = Account(recipe.platform, account, None, bound)
+    if not run_sync(own_browser_signed_in(Job(recipe, who, []),
+                                          RunOptions(browser=browser_path, cdp=cdp))):
+        raise NeedsHuman(f"Your browser is not signed in to {recipe.name}: sign in there "
+                         "yourself, then run this again.")
+    click.echo(f"Your browser is signed in to {recipe.name}; nothing was stored. Opt out there "
+               f"with `optout run {recipe.platform} --cdp {cdp}`.")
 
 
 @cli.command(short_help="Delete stored credentials and session.")

@@ -9,6 +9,7 @@ their own signals (browser/readiness.py), never by network quiet.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -23,8 +24,9 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from optout.browser import consent, evidence
 from optout.browser.contexts import empty_sibling
 from optout.browser.locate import ControlNotFound, find
+from optout.browser.own import same_site
 from optout.browser.pages import goto, is_allowed
-from optout.browser.readiness import Readiness, RequestWatch, settle
+from optout.browser.readiness import WATCH_SCRIPT, Readiness, RequestWatch, settle
 from optout.domain.decisions import Outcome
 from optout.domain.job import Job, Limits, Resources
 from optout.domain.results import Mode, Result, Status
@@ -55,8 +57,11 @@ class AccountRun:
     """Everything the engine does for one account, in its own browser context."""
 
     def __init__(self, context: BrowserContext, job: Job, mode: Mode, resources: Resources, *,
-                 limits: Limits | None = None, launch_visible: LaunchVisible | None = None):
+                 limits: Limits | None = None, launch_visible: LaunchVisible | None = None,
+                 own_browser: bool = False):
         self.context = context
+        # Working in the person's own signed-in profile (--cdp): its own tabs only, no typing.
+        self.own_browser = own_browser
         self.job = job
         self.recipe = job.recipe
         self.account = job.account
@@ -65,7 +70,7 @@ class AccountRun:
         self.evidence_dir = resources.evidence_dir / job.recipe.platform / job.account.name
         self.limits = limits = limits or Limits()
         self.signer = SignInFlow(context, job.recipe, job.account, resources, limits,
-                                 launch_visible or _no_visible_browser)
+                                 launch_visible or _no_visible_browser, own_browser=own_browser)
         self._page: Page | None = None
         self._working: Page | None = None  # the page clicks happen in
         self._fresh: BrowserContext | None = None  # the cookie-only context of deciding reads
@@ -88,6 +93,9 @@ class AccountRun:
 
     async def _new_page(self, context: BrowserContext | None = None) -> Page:
         page = await (context or self.context).new_page()
+        if self.own_browser and context is None:
+            # The person's profile gets no script of ours: only the tabs optout opens do.
+            await page.add_init_script(WATCH_SCRIPT)
         page.on("response", self._note_document)
         self._watches[page] = RequestWatch(
             page, lambda url: is_allowed(url, self.recipe.origins), self.limits.held_ms)
@@ -122,7 +130,10 @@ class AccountRun:
             await working.close()
         self._fresh, page = await self._empty_context()
         # Cookies as they are now (a sign-in or a save may have just changed them).
-        await self._fresh.add_cookies(cast(Any, await self.context.cookies()))
+        cookies = await self.context.cookies()
+        if self.own_browser:  # the platform's cookies only, never the rest of the person's
+            cookies = [c for c in cookies if same_site(c.get("domain", ""), self.recipe.origins)]
+        await self._fresh.add_cookies(cast(Any, cookies))
         self._page = page
         return page
 
@@ -147,10 +158,17 @@ class AccountRun:
             self._closing.append(asyncio.ensure_future(fresh.close()))
 
     async def close(self) -> None:
-        """Close every context the account opened besides its working one."""
+        """Close every context the account opened besides its working one; in the person's own
+        browser, every tab it opened too (theirs stay as they were)."""
         await self.working_page()
         await asyncio.gather(*self._closing, return_exceptions=True)
         self._closing.clear()
+        if self.own_browser:
+            for page in list(self._watches):
+                with contextlib.suppress(PlaywrightError):
+                    await page.close()
+            self._watches.clear()
+            self._page = self._working = None
 
     async def run(self) -> list[Result]:
         """A result for every setting of the job; never raises for a platform's behaviour."""

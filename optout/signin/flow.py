@@ -97,13 +97,15 @@ class SignInFlow:
     """
 
     def __init__(self, context: BrowserContext | None, recipe: Recipe, account: Account,
-                 resources: Resources, limits: Limits, launch_visible: LaunchVisible):
+                 resources: Resources, limits: Limits, launch_visible: LaunchVisible, *,
+                 own_browser: bool = False):
         self.context = context
         self.recipe = recipe
         self.account = account
         self.resources = resources
         self.limits = limits
         self.launch_visible = launch_visible
+        self.own_browser = own_browser  # the person's browser (--cdp): they sign in, never optout
 
     @property
     def _context(self) -> BrowserContext:
@@ -130,6 +132,10 @@ class SignInFlow:
     async def sign_in(self, page: Page) -> None:
         """Sign in with the stored credentials, through any challenges; save the session."""
         name, login_hint = self.recipe.name, self._login_hint()
+        if self.own_browser:
+            raise NeedsHuman(f"{name} asks to sign in, in your own browser: sign in to {name} "
+                             "there yourself, then run optout again. (optout never types a "
+                             "password into your browser.)")
         if self.is_sign_in_url(page.url) and await self._challenge_showing(page):
             # A saved session sent straight to a challenge: answer it; no password is typed.
             await self._through_challenges(page, [], "code")

@@ -1,0 +1,118 @@
+"""Working where people already are: the person's own signed-in browser, attached with --cdp.
+
+The "person's browser" is a real Chromium started with remote debugging and a profile folder of
+its own; the test signs in to the practice twin there first, as the person would by hand.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+from playwright.async_api import async_playwright
+
+from optout.app.runner import run_sync
+from optout.browser.launch import find_browser
+from optout.practice.linkedin import GEN_AI
+from optout.store import credentials
+from tests.conftest import invoke, results_of
+
+pytestmark = pytest.mark.usefixtures("linkedin_toggle_only")
+
+PASSWORD = "pw-typed-by-the-person"
+
+
+@pytest.fixture
+def own_browser(tmp_path) -> Iterator[tuple[subprocess.Popen, str]]:
+    """A Chromium with remote debugging on a free port; (its process, its --cdp address)."""
+    process = subprocess.Popen(
+        [find_browser(None), "--headless=new", "--remote-debugging-port=0",
+         f"--user-data-dir={tmp_path / 'profile'}", "--no-first-run", "--no-sandbox",
+         "about:blank"],
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    assert process.stderr is not None
+    for line in process.stderr:
+        found = re.search(r"DevTools listening on ws://([^/]+)/", line)
+        if found:
+            break
+    else:
+        pytest.fail("the browser never said where it listens")
+    yield process, f"http://{found[1]}"
+    process.kill()
+    process.wait()
+
+
+async def _as_the_person(cdp: str, practice, *, sign_in: bool) -> dict:
+    """Sign in by hand in the person's browser (or only look); what their browser shows."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.connect_over_cdp(cdp)
+        profile = browser.contexts[0]
+        page = await profile.new_page()
+        if sign_in:
+            await page.goto(practice.origin + "/login")
+            await page.get_by_label("Email or phone").fill("ada@example.com")
+            await page.get_by_label("Password", exact=True).fill(PASSWORD)
+            await page.get_by_role("button", name="Sign in", exact=True).click()
+            await page.wait_for_url(lambda url: "/login" not in url)
+        await page.goto(practice.origin + "/mypreferences/d/settings/data-for-ai-improvement")
+        seen = {"url": page.url, "tabs": len(profile.pages)}
+        await page.close()
+        await browser.close()  # disconnects; the person's browser keeps running
+        return seen
+
+
+def test_a_run_in_the_person_s_own_browser(practice, own_browser, optout_home):
+    process, cdp = own_browser
+    practice.world.add_user("ada@example.com", PASSWORD, settings={GEN_AI: True})
+    before = run_sync(_as_the_person(cdp, practice, sign_in=True))
+    attempts = len(practice.world.sign_in_attempts)
+    result = invoke("run", "linkedin", "--cdp", cdp, "--origin", practice.origin, "--json")
+    assert result.exit_code == 0, result.output
+    [row] = results_of(result)
+    assert (row["status"], row["verified"], row["account"]) == ("changed", True, "browser")
+    assert practice.world.setting("ada@example.com", GEN_AI) is False
+    assert len(practice.world.sign_in_attempts) == attempts  # nothing typed by optout
+    # Nothing of the person's stored by optout, and their browser still running, signed in,
+    # with only their own tabs.
+    assert credentials.accounts("linkedin") == []
+    assert not (optout_home / "sessions").exists()
+    assert process.poll() is None
+    after = run_sync(_as_the_person(cdp, practice, sign_in=False))
+    assert "/login" not in after["url"] and after["tabs"] == before["tabs"]
+    check = invoke("check", "linkedin", "--cdp", cdp, "--origin", practice.origin, "--json")
+    assert check.exit_code == 0 and results_of(check)[0]["status"] == "ok", check.output
+
+
+def test_a_browser_that_is_not_signed_in_is_the_person_s_to_sign_in(practice, own_browser):
+    _, cdp = own_browser
+    practice.world.add_user("ada@example.com", PASSWORD)
+    result = invoke("run", "linkedin", "--cdp", cdp, "--origin", practice.origin, "--json")
+    assert result.exit_code == 3, result.output
+    [row] = results_of(result)
+    assert row["status"] == "needs_human" and "sign in to LinkedIn there yourself" in row["message"]
+    assert practice.world.sign_in_attempts == []
+
+
+@pytest.mark.parametrize(("cdp", "problem"), [
+    ("http://127.0.0.1:9", "No browser answered"),
+    ("http://192.0.2.1:9222", "not on this machine"),
+    ("ftp://127.0.0.1:9222", "--cdp must be an address"),
+])
+def test_a_cdp_address_that_is_no_browser_is_bad_input(practice, cdp, problem):
+    result = invoke("run", "linkedin", "--cdp", cdp, "--origin", practice.origin)
+    assert result.exit_code == 2, result.output
+    assert problem in result.stderr and "Traceback" not in result.output
+
+
+def test_login_with_cdp_checks_the_person_s_browser_and_stores_nothing(practice, own_browser):
+    _, cdp = own_browser
+    practice.world.add_user("ada@example.com", PASSWORD)
+    signed_out = invoke("login", "linkedin", "--cdp", cdp, "--origin", practice.origin)
+    assert signed_out.exit_code == 3 and "not signed in to LinkedIn" in signed_out.stderr
+    run_sync(_as_the_person(cdp, practice, sign_in=True))
+    signed_in = invoke("login", "linkedin", "--cdp", cdp, "--origin", practice.origin)
+    assert signed_in.exit_code == 0, signed_in.output
+    assert "signed in to LinkedIn; nothing was stored" in signed_in.stdout
+    assert credentials.accounts("linkedin") == []
