@@ -116,3 +116,25 @@ def test_login_with_cdp_checks_the_person_s_browser_and_stores_nothing(practice,
     assert signed_in.exit_code == 0, signed_in.output
     assert "signed in to LinkedIn; nothing was stored" in signed_in.stdout
     assert credentials.accounts("linkedin") == []
+
+
+def test_a_trace_replays_the_run_and_holds_no_secret(practice, member, tmp_path):
+    """--trace writes one Playwright trace per account; the password typed at sign-in (an action
+    argument, an input's value in the DOM snapshots) is in none of its entries, in any form."""
+    import zipfile
+    from urllib.parse import quote_plus
+
+    ada = member(on=True)
+    traces = tmp_path / "traces"
+    result = invoke("run", "linkedin", "--origin", practice.origin, "--trace", str(traces),
+                    "--json")
+    assert result.exit_code == 0, result.output
+    [trace] = list(traces.iterdir())
+    assert trace.name == "linkedin-default.zip" and trace.stat().st_mode & 0o777 == 0o600
+    with zipfile.ZipFile(trace) as archive:
+        names = archive.namelist()
+        assert any(name.endswith(".trace") for name in names)
+        everything = b"".join(archive.read(name) for name in names)
+    assert b'"fill"' in everything or b"fill" in everything  # the sign-in was recorded…
+    for form in (ada.password, quote_plus(ada.password)):
+        assert form.encode() not in everything  # …without the password

@@ -10,12 +10,14 @@ import logging
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from playwright.async_api import Browser, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
+from optout.browser import trace
 from optout.browser.contexts import new_context
 from optout.browser.launch import LAUNCH_ARGS, launch
 from optout.browser.own import attach, profile_of
@@ -70,6 +72,8 @@ class RunOptions:
     hand_off_headless: bool = False
     # The person's own browser (--cdp URL): work in new tabs of their signed-in profile.
     cdp: str | None = None
+    trace_dir: Path | None = None  # a Playwright trace per account, secrets scrubbed
+    slow_mo_ms: float = 0  # to watch a --headed run
 
 
 def _visible_launcher(playwright: Playwright, options: RunOptions):
@@ -256,7 +260,8 @@ async def _browsers(playwright: Playwright, options: RunOptions) -> list[Browser
     if options.cdp:
         return [await attach(playwright, options.cdp)]
     if not options.endpoints:
-        return [await launch(playwright, explicit=options.browser, headed=options.headed)]
+        return [await launch(playwright, explicit=options.browser, headed=options.headed,
+                             slow_mo_ms=options.slow_mo_ms)]
     browsers: list[Browser] = []
     try:
         for endpoint in options.endpoints:
@@ -312,9 +317,16 @@ async def _run_job(browser: Browser, job: Job, mode: Mode, resources: Resources,
             return await work(run)
         state = resources.sessions.load(job.account, job.recipe.origin)
         context = await new_context(browser, state)
+        if options.trace_dir:
+            await trace.start(context)
         run = AccountRun(context, job, mode, resources, limits=options.limits,
                          launch_visible=launch_visible)
-        return await work(run)
+        items = await work(run)
+        if options.trace_dir:
+            path = trace.trace_path(options.trace_dir, job.recipe.platform, job.account.name)
+            log.info("trace of %s/%s: %s", job.recipe.platform, job.account.name,
+                     await trace.stop(context, path))
+        return items
     except Exception as exc:  # the account fails, the others go on
         log.debug("account %s/%s crashed", job.recipe.platform, job.account.name, exc_info=True)
         return failed(job, redact(str(exc)) if isinstance(exc, OptoutError) else

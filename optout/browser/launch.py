@@ -74,11 +74,12 @@ def find_browser(playwright: Playwright | None, explicit: str | None = None) -> 
     return found
 
 
-async def launch(playwright: Playwright, *, explicit: str | None = None, headed: bool = False) -> Browser:
+async def launch(playwright: Playwright, *, explicit: str | None = None, headed: bool = False,
+                 slow_mo_ms: float = 0) -> Browser:
     path = find_browser(playwright, explicit)
     try:
         return await playwright.chromium.launch(executable_path=path, headless=not headed,
-                                                args=LAUNCH_ARGS)
+                                                args=LAUNCH_ARGS, slow_mo=slow_mo_ms or None)
     except PlaywrightError as exc:
         reason = first_line(exc)
         hint = " A visible browser (--headed) needs a display." if headed else ""

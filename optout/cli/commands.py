@@ -154,7 +154,8 @@ def _narration(narrate: bool) -> Progress | None:
 def _opt_out(ctx: click.Context, mode: Mode, *, platforms: tuple[str, ...], all_platforms: bool,
              account: str | None, origin: tuple[str, ...], browser: str | None,
              timeout: float | None, as_json: bool, headed: bool, notify: tuple[str, ...],
-             setting: tuple[str, ...], cdp: str | None, resubmit: bool = False) -> None:
+             setting: tuple[str, ...], cdp: str | None, trace_dir: Path | None,
+             slow_mo_ms: float, resubmit: bool = False) -> None:
     """run and check: plan, execute, keep the history, tell the person, render, exit."""
     from optout.app.runner import RunOptions
     from optout.browser.own import check_cdp_url
@@ -164,7 +165,11 @@ def _opt_out(ctx: click.Context, mode: Mode, *, platforms: tuple[str, ...], all_
         if cdp:
             check_cdp_url(cdp)
         jobs = _jobs(ctx, platforms, all_platforms, account, origin, setting, own_browser=bool(cdp))
-    options = RunOptions(browser=browser, headed=headed, limits=_limits(timeout), cdp=cdp)
+    if cdp and trace_dir:
+        raise BadInput("--trace records optout's own browser; with --cdp it would record your "
+                       "own profile, so it is not offered there.")
+    options = RunOptions(browser=browser, headed=headed, limits=_limits(timeout), cdp=cdp,
+                         trace_dir=trace_dir, slow_mo_ms=slow_mo_ms)
     command = " ".join([ctx.info_name or "", *platforms]).strip()
     results = _run_and_keep(jobs, mode, command=command,
                             secrets=MemorySecrets({}) if cdp else KeyringSecrets(),
@@ -281,6 +286,13 @@ def _target_options(command):
     command = click.option("--browser", metavar="PATH",
                            help="Chromium or Chrome to use (also OPTOUT_BROWSER).")(command)
     command = _cdp_option(command)
+    command = click.option("--trace", "trace_dir", metavar="DIR",
+                           type=click.Path(file_okay=False, path_type=Path),
+                           help="Write a Playwright trace per account into DIR, secrets masked "
+                                "(open one with `playwright show-trace FILE`).")(command)
+    command = click.option("--slow-mo", "slow_mo_ms", type=click.FloatRange(min=0, max=10_000),
+                           default=0, metavar="MS",
+                           help="Pause this long between browser actions (to watch --headed).")(command)
     command = click.option("--origin", metavar="[PLATFORM=]URL", multiple=True,
                            help="Point a recipe at another origin (practice platform, mirror); "
                                 "PLATFORM=URL for one of several.")(command)
