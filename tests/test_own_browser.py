@@ -138,3 +138,37 @@ def test_a_trace_replays_the_run_and_holds_no_secret(practice, member, tmp_path)
     assert b'"fill"' in everything or b"fill" in everything  # the sign-in was recorded…
     for form in (ada.password, quote_plus(ada.password)):
         assert form.encode() not in everything  # …without the password
+
+
+def test_a_profile_folder_signed_in_by_hand_is_used_as_it_is(practice, tmp_path):
+    """`login --profile DIR` opens the sign-in page on that folder for the person (here a
+    script); runs with --profile then work there, and optout stores nothing."""
+    practice.world.add_user("ada@example.com", PASSWORD, settings={GEN_AI: True})
+    folder = tmp_path / "optout-profile"
+
+    class Person:
+        present = True
+
+        async def finish_by_hand(self, page, reason):
+            await page.get_by_label("Email or phone").fill("ada@example.com")
+            await page.get_by_label("Password", exact=True).fill(PASSWORD)
+            await page.get_by_role("button", name="Sign in", exact=True).click()
+
+    from optout.app.runner import RunOptions, sign_in_to_profile
+    from optout.domain.job import Job
+    from optout.recipe import load_recipes
+    from optout.store.credentials import Account
+
+    recipe = load_recipes()["linkedin"].with_origin(practice.origin)
+    job = Job(recipe, Account("linkedin", "browser", None, (practice.origin,)), [])
+    run_sync(sign_in_to_profile(job, RunOptions(profile_dir=folder, hand_off_headless=True),
+                                Person()))
+    attempts = len(practice.world.sign_in_attempts)
+    result = invoke("run", "linkedin", "--profile", str(folder), "--origin", practice.origin,
+                    "--json")
+    assert result.exit_code == 0, result.output
+    [row] = results_of(result)
+    assert (row["status"], row["verified"]) == ("changed", True)
+    assert practice.world.setting("ada@example.com", GEN_AI) is False
+    assert len(practice.world.sign_in_attempts) == attempts
+    assert credentials.accounts("linkedin") == []

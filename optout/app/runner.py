@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from playwright.async_api import Browser, Playwright, async_playwright
+from playwright.async_api import Browser, BrowserContext, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
 from optout.browser import trace
 from optout.browser.contexts import new_context
 from optout.browser.launch import LAUNCH_ARGS, launch
-from optout.browser.own import attach, profile_of
+from optout.browser.own import attach, open_profile, profile_of
 from optout.domain.job import Job, Limits, Resources
 from optout.domain.results import Mode, Result, Status
 from optout.domain.targets import endpoint_host, is_loopback
@@ -37,6 +37,7 @@ from optout.errors import (
 )
 from optout.redact import redact
 from optout.signin.flow import SignInFlow
+from optout.signin.person import Person
 from optout.store.credentials import MemorySecrets
 from optout.store.files import data_dir
 from optout.store.sessions import NoSessions
@@ -72,6 +73,8 @@ class RunOptions:
     hand_off_headless: bool = False
     # The person's own browser (--cdp URL): work in new tabs of their signed-in profile.
     cdp: str | None = None
+    # A profile folder the person signed in to by hand (--profile DIR), used as it is.
+    profile_dir: Path | None = None
     trace_dir: Path | None = None  # a Playwright trace per account, secrets scrubbed
     slow_mo_ms: float = 0  # to watch a --headed run
 
@@ -140,6 +143,10 @@ async def each_account(jobs: list[Job], mode: Mode, resources: Resources, option
     """
     async with async_playwright() as playwright:
         browsers = await _browsers(playwright, options)
+        # A profile the person signed in to themselves: theirs (--cdp) or a folder (--profile).
+        own = (profile_of(browsers[0]) if options.cdp else
+               await open_profile(playwright, options.profile_dir, explicit=options.browser,
+                                  headed=options.headed) if options.profile_dir else None)
         launch_visible = _visible_launcher(playwright, options)
         polite = {job.recipe.platform: asyncio.Semaphore(options.per_platform or len(jobs))
                   for job in jobs}
@@ -157,7 +164,7 @@ async def each_account(jobs: list[Job], mode: Mode, resources: Resources, option
                 index, job = await todo.get()
                 async with polite[job.recipe.platform]:
                     items: list[T] = await _run_job(browser, job, mode, resources, options,
-                                                    launch_visible, work, failed)
+                                                    launch_visible, work, failed, own)
                 # One browser: nowhere else to go, so no need to wait to learn it was lost.
                 if len(browsers) > 1 and await _lost(browser, items) and alive():
                     log.info("%s/%s goes to another browser server", job.recipe.platform,
@@ -188,6 +195,9 @@ async def each_account(jobs: list[Job], mode: Mode, resources: Resources, option
             for task in slots:
                 task.cancel()
             await asyncio.gather(*slots, return_exceptions=True)
+            if own is not None and options.profile_dir:
+                with contextlib.suppress(PlaywrightError):
+                    await own.close()  # the profile folder keeps what was signed in
             for browser in browsers:
                 with contextlib.suppress(PlaywrightError):  # already gone with an interrupt
                     await browser.close()
@@ -308,12 +318,14 @@ def check_endpoint(endpoint: str) -> None:
 
 
 async def _run_job(browser: Browser, job: Job, mode: Mode, resources: Resources,
-                   options: RunOptions, launch_visible, work, failed) -> list[T]:
+                   options: RunOptions, launch_visible, work, failed,
+                   own: BrowserContext | None = None) -> list[T]:
     context = None
     try:
-        if options.cdp:  # the person's own profile: never closed, no session of ours loaded
-            run = AccountRun(profile_of(browser), job, mode, resources, limits=options.limits,
-                             launch_visible=launch_visible, own_browser=True)
+        if own is not None:  # a profile signed in by hand: never closed, no session of ours
+            run = AccountRun(own, job, mode, resources, limits=options.limits,
+                             launch_visible=launch_visible, own_browser=True,
+                             fresh_browser=browser)
             return await work(run)
         state = resources.sessions.load(job.account, job.recipe.origin)
         context = await new_context(browser, state)
@@ -369,6 +381,32 @@ async def own_browser_signed_in(job: Job, options: RunOptions) -> bool:
             await run.close()
             await browser.close()  # disconnects: the person's browser keeps running
     return True
+
+
+async def sign_in_to_profile(job: Job, options: RunOptions, person: Person) -> None:
+    """Open the sign-in page on the profile folder, in a visible browser, and wait until the
+    person has signed in there; the folder keeps the session, optout keeps nothing."""
+    assert options.profile_dir, "only for a profile folder"
+    if not person.present:
+        raise NeedsHuman("Signing in to a profile needs a person at a terminal.")
+    async with async_playwright() as playwright:
+        profile = await open_profile(playwright, options.profile_dir, explicit=options.browser,
+                                     headed=not options.hand_off_headless)
+        try:
+            flow = SignInFlow(profile, job.recipe, job.account, Resources(
+                secrets=MemorySecrets({}), sessions=NoSessions(),
+                evidence_dir=data_dir() / "evidence", person=person), options.limits,
+                _visible_launcher(playwright, options), own_browser=True)
+            page = await profile.new_page()
+            await page.goto(job.recipe.sign_in_url(), timeout=options.limits.navigation_ms)
+            await person.finish_by_hand(page, f"Sign in to {job.recipe.name} in this window.")
+            try:
+                await page.wait_for_url(flow.is_signed_in_url, timeout=options.limits.by_hand_ms)
+            except PlaywrightError as exc:
+                raise NeedsHuman(f"The sign-in to {job.recipe.name} was not finished in the "
+                                 "profile's window.") from exc
+        finally:
+            await profile.close()
 
 
 async def sign_in_by_hand(job: Job, resources: Resources, options: RunOptions | None = None) -> None:

@@ -23,10 +23,11 @@ async def new_context(browser: Browser, state: dict[str, Any] | None = None) -> 
     return context
 
 
-async def empty_sibling(context: BrowserContext) -> BrowserContext:
-    """A new, empty context in the same browser as `context`: a fresh read adds the session's
-    cookies to it just before it loads anything, and nothing else."""
-    browser = context.browser
+async def empty_sibling(context: BrowserContext, elsewhere: Browser | None = None) -> BrowserContext:
+    """A new, empty context in the same browser as `context` (or in `elsewhere`, for a profile
+    folder's context, which has no browser of its own to open another): a fresh read adds the
+    session's cookies to it just before it loads anything, and nothing else."""
+    browser = context.browser or elsewhere
     if browser is None:
         raise SettingFailure("This browser cannot open a second, clean context for a fresh read.")
     return await new_context(browser)

@@ -9,6 +9,7 @@ into optout's data folder.
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from playwright.async_api import Browser, BrowserContext, Playwright
@@ -17,6 +18,7 @@ from playwright.async_api import Error as PlaywrightError
 from optout.domain.targets import endpoint_host, is_loopback
 from optout.errors import BadInput, first_line
 from optout.redact import redact
+from optout.store.files import private_dir
 
 ATTACH_LIMIT_MS = 10_000
 START_HINT = ("start your browser with remote debugging (for example `chromium "
@@ -54,6 +56,21 @@ async def attach(playwright: Playwright, url: str) -> Browser:
         raise BadInput(f"The browser at {endpoint_host(url)} has no profile window open; "
                        f"{START_HINT}.")
     return browser
+
+
+async def open_profile(playwright: Playwright, folder: Path, *, explicit: str | None = None,
+                       headed: bool = False) -> BrowserContext:
+    """A profile folder the person signed in to by hand (`login --profile`), opened as it is;
+    BadInput if another browser has it open."""
+    from optout.browser.launch import LAUNCH_ARGS, find_browser
+
+    try:
+        return await playwright.chromium.launch_persistent_context(
+            private_dir(folder), executable_path=find_browser(playwright, explicit),
+            headless=not headed, args=LAUNCH_ARGS, locale="en-US", service_workers="block")
+    except PlaywrightError as exc:
+        raise BadInput(f"The profile folder {folder} could not be opened "
+                       f"({redact(first_line(exc))}); close any browser using it.") from exc
 
 
 def profile_of(browser: Browser) -> BrowserContext:

@@ -154,28 +154,26 @@ def _narration(narrate: bool) -> Progress | None:
 def _opt_out(ctx: click.Context, mode: Mode, *, platforms: tuple[str, ...], all_platforms: bool,
              account: str | None, origin: tuple[str, ...], browser: str | None,
              timeout: float | None, as_json: bool, headed: bool, notify: tuple[str, ...],
-             setting: tuple[str, ...], cdp: str | None, trace_dir: Path | None,
-             slow_mo_ms: float, resubmit: bool = False) -> None:
+             setting: tuple[str, ...], cdp: str | None, profile_dir: Path | None,
+             trace_dir: Path | None, slow_mo_ms: float, resubmit: bool = False) -> None:
     """run and check: plan, execute, keep the history, tell the person, render, exit."""
     from optout.app.runner import RunOptions
-    from optout.browser.own import check_cdp_url
     from optout.store.credentials import KeyringSecrets, MemorySecrets
     urls = _notify_urls(ctx, notify)
     with _told_if_it_cannot_start(ctx, urls):
-        if cdp:
-            check_cdp_url(cdp)
-        jobs = _jobs(ctx, platforms, all_platforms, account, origin, setting, own_browser=bool(cdp))
-    if cdp and trace_dir:
-        raise BadInput("--trace records optout's own browser; with --cdp it would record your "
-                       "own profile, so it is not offered there.")
+        own = _own_browser(cdp, profile_dir)
+        jobs = _jobs(ctx, platforms, all_platforms, account, origin, setting, own_browser=own)
+    if own and trace_dir:
+        raise BadInput("--trace records optout's own browser; with --cdp or --profile it would "
+                       "record your own profile, so it is not offered there.")
     options = RunOptions(browser=browser, headed=headed, limits=_limits(timeout), cdp=cdp,
-                         trace_dir=trace_dir, slow_mo_ms=slow_mo_ms)
+                         profile_dir=profile_dir, trace_dir=trace_dir, slow_mo_ms=slow_mo_ms)
     command = " ".join([ctx.info_name or "", *platforms]).strip()
     results = _run_and_keep(jobs, mode, command=command,
-                            secrets=MemorySecrets({}) if cdp else KeyringSecrets(),
+                            secrets=MemorySecrets({}) if own else KeyringSecrets(),
                             options=options, narrate=True, urls=urls,
                             profile=ctx.obj["config"].profile, resubmit=resubmit,
-                            keep_sessions=not cdp)
+                            keep_sessions=not own)
     _finish(results, as_json)
 
 
@@ -269,10 +267,25 @@ def _run_and_keep(jobs: list[Job], mode: Mode, *, command: str, secrets: SecretS
 
 
 def _cdp_option(command):
+    command = click.option(
+        "--profile", "profile_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path),
+        help="Work in a browser profile folder you signed in to by hand (`optout login PLATFORM "
+             "--profile DIR`): no password typed or stored.")(command)
     return click.option(
         "--cdp", metavar="URL",
         help="Work in your own signed-in Chrome/Chromium/Edge, started with remote debugging "
              "(e.g. http://127.0.0.1:9222): new tabs only, no password typed or stored.")(command)
+
+
+def _own_browser(cdp: str | None, profile_dir: Path | None) -> bool:
+    """Whether the work happens in a profile the person signed in to (--cdp or --profile)."""
+    from optout.browser.own import check_cdp_url
+    if cdp and profile_dir:
+        raise BadInput("Give --cdp (your running browser) or --profile (a profile folder), "
+                       "not both.")
+    if cdp:
+        check_cdp_url(cdp)
+    return bool(cdp or profile_dir)
 
 
 # Options shared by run and check.
@@ -359,7 +372,7 @@ def check(ctx: click.Context, fix: bool, **options) -> None:
 @click.pass_context
 def scan(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool, account: str | None,
          origin: tuple[str, ...], browser: str | None, timeout: float | None,
-         as_json: bool, cdp: str | None) -> None:
+         as_json: bool, cdp: str | None, profile_dir: Path | None) -> None:
     """Visit every settings page a recipe lists and report each switch, checkbox and form whose
     name speaks of AI, training, models or improving products, marking the ones the recipe
     covers. Changes nothing. Exit 4 when one is not covered: the platform may have added it.
@@ -371,20 +384,19 @@ def scan(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool, ac
     """
     from optout.app import service
     from optout.app.runner import RunOptions
-    from optout.browser.own import check_cdp_url
     from optout.cli import render
     from optout.domain.job import Resources
     from optout.signin.person import from_terminal
     from optout.store.credentials import KeyringSecrets, MemorySecrets
     from optout.store.sessions import EncryptedSessions, NoSessions
-    if cdp:
-        check_cdp_url(cdp)
-    jobs = _jobs(ctx, platforms, all_platforms, account, origin, own_browser=bool(cdp))
-    resources = Resources(secrets=MemorySecrets({}) if cdp else KeyringSecrets(),
-                          sessions=NoSessions() if cdp else EncryptedSessions(),
+    own = _own_browser(cdp, profile_dir)
+    jobs = _jobs(ctx, platforms, all_platforms, account, origin, own_browser=own)
+    resources = Resources(secrets=MemorySecrets({}) if own else KeyringSecrets(),
+                          sessions=NoSessions() if own else EncryptedSessions(),
                           evidence_dir=data_dir() / "evidence", person=from_terminal(),
                           progress=_narration(not as_json))
-    options = RunOptions(browser=browser, limits=_limits(timeout), cdp=cdp)
+    options = RunOptions(browser=browser, limits=_limits(timeout), cdp=cdp,
+                         profile_dir=profile_dir)
     reports = service.scan(jobs, resources, options)
     if as_json:
         click.echo(render.scan_json(reports))
@@ -762,7 +774,7 @@ def list_(ctx: click.Context, as_json: bool) -> None:
 def login(ctx: click.Context, platform: str, account: str, username: str | None,
           password_stdin: bool, totp: bool, totp_stdin: bool, by_hand: bool, verify: bool,
           origin: str | None, trusted: tuple[str, ...], browser_path: str | None,
-          cdp: str | None) -> None:
+          cdp: str | None, profile_dir: Path | None) -> None:
     """Store a platform's credentials in the OS keyring (never in a file). With --cdp, check
     that your own browser is signed in to it instead, and store nothing.
 
@@ -792,8 +804,8 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
     target = recipe.with_origin(where) if where else recipe
     trusted = tuple(_origin(url) or url for url in trusted)
     bound = bind(target, typed=where, trusted=trusted)
-    if cdp:
-        _own_browser_login(target, account, bound, cdp, browser_path, extra=(
+    if cdp or profile_dir:
+        _own_browser_login(target, account, bound, cdp, profile_dir, browser_path, extra=(
             by_hand or password_stdin or totp or totp_stdin or verify or bool(username)))
         return
     credentials.require_keyring()
@@ -852,20 +864,28 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
                f"{' after a successful sign-in' if verify else ''}{where_typed}.")
 
 
-def _own_browser_login(recipe: Recipe, account: str, bound: tuple[str, ...], cdp: str,
-                       browser_path: str | None, *, extra: bool) -> None:
-    """`login --cdp`: whether the person's own browser is signed in; nothing is stored."""
-    from optout.app.runner import RunOptions, own_browser_signed_in, run_sync
-    from optout.browser.own import check_cdp_url
+def _own_browser_login(recipe: Recipe, account: str, bound: tuple[str, ...], cdp: str | None,
+                       profile_dir: Path | None, browser_path: str | None, *,
+                       extra: bool) -> None:
+    """`login --cdp`: whether the person's own browser is signed in. `login --profile`: a
+    visible browser on that profile folder, for the person to sign in. Nothing is stored."""
+    from optout.app.runner import RunOptions, own_browser_signed_in, run_sync, sign_in_to_profile
     from optout.domain.job import Job
+    from optout.signin.person import from_terminal
     from optout.store.credentials import Account
     if extra:
-        raise BadInput("--cdp uses the sign-in of your own browser: it takes no username, "
-                       "password, secret, --browser or --verify.")
-    check_cdp_url(cdp)
-    who = Account(recipe.platform, account, None, bound)
-    if not run_sync(own_browser_signed_in(Job(recipe, who, []),
-                                          RunOptions(browser=browser_path, cdp=cdp))):
+        raise BadInput("--cdp and --profile use a sign-in made by you in that browser: they take "
+                       "no username, password, secret, --browser or --verify.")
+    _own_browser(cdp, profile_dir)
+    job = Job(recipe, Account(recipe.platform, account, None, bound), [])
+    options = RunOptions(browser=browser_path, cdp=cdp, profile_dir=profile_dir)
+    if profile_dir:
+        run_sync(sign_in_to_profile(job, options, from_terminal()))
+        click.echo(f"Signed in to {recipe.name} in the profile {profile_dir}; nothing was stored "
+                   f"by optout. Opt out with `optout run {recipe.platform} --profile "
+                   f"{profile_dir}`.")
+        return
+    if not run_sync(own_browser_signed_in(job, options)):
         raise NeedsHuman(f"Your browser is not signed in to {recipe.name}: sign in there "
                          "yourself, then run this again.")
     click.echo(f"Your browser is signed in to {recipe.name}; nothing was stored. Opt out there "

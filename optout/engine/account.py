@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from playwright.async_api import BrowserContext, Locator, Page, Request, Response
+from playwright.async_api import Browser, BrowserContext, Locator, Page, Request, Response
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
@@ -58,10 +58,13 @@ class AccountRun:
 
     def __init__(self, context: BrowserContext, job: Job, mode: Mode, resources: Resources, *,
                  limits: Limits | None = None, launch_visible: LaunchVisible | None = None,
-                 own_browser: bool = False):
+                 own_browser: bool = False, fresh_browser: Browser | None = None):
         self.context = context
-        # Working in the person's own signed-in profile (--cdp): its own tabs only, no typing.
+        # Working in a profile the person signed in to themselves (--cdp, --profile): its own
+        # tabs only, no typing; fresh reads in `fresh_browser` when the profile has no browser
+        # to open another context in.
         self.own_browser = own_browser
+        self.fresh_browser = fresh_browser
         self.job = job
         self.recipe = job.recipe
         self.account = job.account
@@ -138,7 +141,7 @@ class AccountRun:
         return page
 
     async def _empty_context(self) -> tuple[BrowserContext, Page]:
-        context = await empty_sibling(self.context)
+        context = await empty_sibling(self.context, self.fresh_browser)
         context.set_default_timeout(self.limits.control_ms)
         context.set_default_navigation_timeout(self.limits.navigation_ms)
         return context, await self._new_page(context)

@@ -9,9 +9,10 @@ European visitors a modal consent dialog on a first visit until it is answered.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Flask, current_app, jsonify, request, session
 from flask_sock import Sock  # type: ignore[import-untyped]
 
 from optout.practice.world import World
@@ -71,3 +72,13 @@ def realism_blueprint(visitor: Callable[[], str | None]) -> Blueprint:
         return response
 
     return blueprint
+
+
+def remember_sessions(app: Flask) -> None:
+    """Sign-ins last beyond the browser's closing, as the real sites' do (LinkedIn's li_at cookie
+    lives a year): a profile folder signed in to by hand stays signed in."""
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=365)
+
+    @app.before_request
+    def _remember() -> None:
+        session.permanent = True
