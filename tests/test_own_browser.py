@@ -6,6 +6,7 @@ its own; the test signs in to the practice twin there first, as the person would
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from collections.abc import Iterator
@@ -172,3 +173,33 @@ def test_a_profile_folder_signed_in_by_hand_is_used_as_it_is(practice, tmp_path)
     assert practice.world.setting("ada@example.com", GEN_AI) is False
     assert len(practice.world.sign_in_attempts) == attempts
     assert credentials.accounts("linkedin") == []
+
+
+def test_live_confirmations_count_only_the_real_site(optout_home):
+    """A setting verified on the origin the shipped recipe uses is a live confirmation of that
+    recipe; one verified on the practice platform or a test server is not."""
+    from optout.domain.results import Result, Status
+    from optout.recipe import load_recipes
+    from optout.store.history import History
+
+    def verified(platform: str, setting: str) -> Result:
+        return Result(platform=platform, account="ada-private", setting=setting, desired="off",
+                      status=Status.CHANGED, before="on", after="off", verified=True)
+
+    x_setting = load_recipes()["x"].settings[0].id
+    with History() as history:
+        run = history.start_run("run")
+        history.record(run, verified("linkedin", "data-for-generative-ai-improvement"),
+                       "abc123def456", "https://www.linkedin.com")
+        history.record(run, verified("x", x_setting), "abc123def456", "http://127.0.0.1:5000")
+    listed = {p["platform"]: {s["id"]: s for s in p["settings"]}
+              for p in json.loads(invoke("list", "--json").stdout)["platforms"]}
+    gen_ai = listed["linkedin"]["data-for-generative-ai-improvement"]
+    assert gen_ai["confirmed_live_by_you"] is not None
+    assert gen_ai["live_verified"] is None  # the maintainers' own, untouched
+    assert listed["x"][x_setting]["confirmed_live_by_you"] is None  # a test server
+    lines = invoke("report", "--live").stdout.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        "linkedin/data-for-generative-ai-improvement: verified live on ")
+    assert "recipe abc123def456" in lines[0]
+    assert "ada" not in lines[0] and "127.0.0.1" not in lines[0]

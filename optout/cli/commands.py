@@ -523,7 +523,10 @@ def parse_since(text: str) -> str:
 @click.option("--html", "html_file", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
               help="Where to write it (default: report.html in the data folder).")
 @click.option("--account", metavar="NAME", help="Only this account.")
-def report(html_file: str | None, account: str | None) -> None:
+@click.option("--live", is_flag=True,
+              help="Instead, print the recipes your runs verified on the real sites: lines to "
+                   "share with the recipes' maintainers (no account data in them).")
+def report(html_file: str | None, account: str | None, live: bool) -> None:
     """Write one self-contained HTML page: each setting, its state, when it was switched off and
     verified, the platform's resets, and the evidence screenshots embedded. It is the record a
     person can attach to a complaint.
@@ -532,9 +535,19 @@ def report(html_file: str | None, account: str | None) -> None:
     Examples:
       optout report
       optout report --html linkedin-proof.html --account work
+      optout report --live
     """
     from optout.output.report import gather, render_html
     from optout.store.history import History
+    if live:
+        from optout.output.live import recorded
+        found = recorded()
+        for confirmation in found.values():
+            click.echo(confirmation.line())
+        if not found:
+            click.echo("No setting has been verified on a platform's real site yet (practice "
+                       "and test servers do not count).", err=True)
+        return
     with History() as history:
         entries = gather(history, account=account)
     target = Path(html_file) if html_file else data_dir() / "report.html"
@@ -739,13 +752,15 @@ def list_(ctx: click.Context, as_json: bool) -> None:
       optout list --json
     """
     from optout.cli import render
+    from optout.output.live import recorded
     from optout.store import credentials
     recipes = _recipes(ctx)
     stored = {p: credentials.accounts(p) for p in recipes}
+    live = {key: found.time for key, found in recorded().items()}
     if as_json:
-        click.echo(render.recipes_json(recipes.values(), stored))
+        click.echo(render.recipes_json(recipes.values(), stored, live))
     else:
-        render.recipes_table(recipes.values(), stored)
+        render.recipes_table(recipes.values(), stored, live)
         render.accounts_table([a for accounts in stored.values() for a in accounts])
 
 

@@ -111,7 +111,8 @@ def scan_table(reports: list[ScanReport]) -> None:
                      style="yellow", highlight=False)
 
 
-def recipes_json(recipes: Iterable[Recipe], stored: dict[str, list[Account]]) -> str:
+def recipes_json(recipes: Iterable[Recipe], stored: dict[str, list[Account]],
+                 live: dict[tuple[str, str], str]) -> str:
     return json.dumps({"platforms": [
         {
             "platform": r.platform,
@@ -125,7 +126,9 @@ def recipes_json(recipes: Iterable[Recipe], stored: dict[str, list[Account]]) ->
             "settings": [
                 {"id": s.id, "title": s.title, "type": s.type, "desired": s.desired,
                  "path": s.path, "source": s.source,
-                 "live_verified": s.live_verified.isoformat() if s.live_verified else None}
+                 "live_verified": s.live_verified.isoformat() if s.live_verified else None,
+                 # Your own runs, on the real site; not the maintainers' live_verified.
+                 "confirmed_live_by_you": live.get((r.platform, s.id))}
                 for s in r.settings
             ],
         }
@@ -133,16 +136,19 @@ def recipes_json(recipes: Iterable[Recipe], stored: dict[str, list[Account]]) ->
     ]}, indent=2)
 
 
-def recipes_table(recipes: Iterable[Recipe], stored: dict[str, list[Account]]) -> None:
+def recipes_table(recipes: Iterable[Recipe], stored: dict[str, list[Account]],
+                  live: dict[tuple[str, str], str]) -> None:
     table = Table(title="Platforms and settings", title_justify="left")
-    for column in ("Platform", "Setting", "Type", "Source", "Live verified", "Credentials"):
+    for column in ("Platform", "Setting", "Type", "Source", "Live verified",
+                   "Confirmed live by you", "Credentials"):
         table.add_column(column, overflow="fold")
     for r in recipes:
         accounts = ", ".join(a.name for a in stored.get(r.platform, [])) or "none"
         for s in r.settings:
+            mine = live.get((r.platform, s.id))
             table.add_row(*map(escape, (r.platform, s.title, s.type, s.source,
                                         s.live_verified.isoformat() if s.live_verified else "never",
-                                        accounts)))
+                                        mine[:10] if mine else "never", accounts)))
     stdout.print(table)
 
 

@@ -341,6 +341,15 @@ class History:
             else:
                 db.execute("DELETE FROM forms_sent WHERE id = ?", (sent_id,))
 
+    def verified_settings_by_origin(self) -> list[dict[str, Any]]:
+        """For each platform, setting and origin: when it was last verified, with which recipe
+        (its content hash) and which optout."""
+        rows = self.db.execute(
+            "SELECT platform, setting, origin, max(time) AS time, recipe_version, tool_version "
+            "FROM observations WHERE verified = 1 GROUP BY platform, setting, origin "
+            "ORDER BY platform, setting")
+        return [dict(row) for row in rows]
+
     def last_run(self, command: str) -> int | None:
         row = self.db.execute("SELECT max(id) FROM runs WHERE command = ?", (command,)).fetchone()
         return row[0]
