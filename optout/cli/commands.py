@@ -1014,6 +1014,63 @@ def _on_practice(recipes: list[Recipe], evidence_dir: Path, *, browser: str | No
         return service.run_only(jobs, Mode.RUN, resources, options)
 
 
+@cli.command(short_help="Repair a recipe by showing optout what to click.")
+@click.argument("platform")
+@click.argument("setting", required=False)
+@click.option("--account", metavar="NAME", help="The stored account to sign in with.")
+@click.option("--origin", metavar="URL", help="Point the recipe at another origin.")
+@click.option("--browser", metavar="PATH", help="Chromium or Chrome to use (also OPTOUT_BROWSER).")
+@click.pass_context
+def teach(ctx: click.Context, platform: str, setting: str | None, account: str | None,
+          origin: str | None, browser: str | None) -> None:
+    """Open a visible browser, go as far as the recipe gets, and where a control (or a click on
+    the way to it) is not found, ask you to click it. The repaired recipe is written to the data
+    folder's `recipes` (used from then on), the setting is run again with it and verified, and a
+    diff ready to share is printed.
+
+    \b
+    Examples:
+      optout teach linkedin
+      optout teach chatgpt improve-the-model
+    """
+    from optout.app.runner import RunOptions, execute, run_sync
+    from optout.app.teach import diff, repaired, teach_job, write_override
+    from optout.cli import render
+    from optout.domain.job import Job, Resources
+    from optout.recipe import user_recipe_dir
+    from optout.signin.person import from_terminal
+    from optout.store.credentials import KeyringSecrets
+    from optout.store.sessions import EncryptedSessions
+    person = from_terminal()
+    if not person.present:
+        raise BadInput("optout teach needs you at a terminal, to click in the browser it opens.")
+    [job] = _jobs(ctx, (platform,), False, account, (origin,) if origin else (),
+                  (setting,) if setting else ())[:1]
+    resources = Resources(secrets=KeyringSecrets(), sessions=EncryptedSessions(),
+                          evidence_dir=data_dir() / "evidence", person=person,
+                          progress=_narration(True), profile=ctx.obj["config"].profile)
+    lessons = [lesson for lesson in run_sync(teach_job(job, resources, RunOptions(browser=browser),
+                                                       person))
+               if lesson.control is not None]
+    if not lessons:
+        click.echo(f"The {job.recipe.name} recipe found everything it looks for; nothing to "
+                   "teach.")
+        return
+    recipe = _recipes(ctx)[platform]
+    text = repaired(recipe, lessons)
+    assert recipe.file is not None
+    written = write_override(user_recipe_dir(), recipe, text)
+    fixed = _recipes(ctx)[platform]
+    target = fixed.with_origin(job.recipe.origin) if origin else fixed
+    taught = {lesson.setting for lesson in lessons}
+    again = Job(target, job.account, [s for s in target.settings if s.id in taught])
+    results = run_sync(execute([again], Mode.RUN, resources, RunOptions(browser=browser)))
+    render.results_table(results)
+    click.echo(f"Wrote {written}; it is used from now on. To share the repair:\n")
+    click.echo(diff(recipe.file, text, recipe.file.name))
+    sys.exit(exit_code(results))
+
+
 @cli.command(short_help="Step-by-step guides from the recipes.")
 @click.argument("platforms", nargs=-1)
 @click.option("--all", "all_platforms", is_flag=True, help="A guide for every recipe.")

@@ -27,3 +27,6 @@ class PracticeInbox:
 
     async def finish_by_hand(self, page: Page, reason: str) -> None:
         return None
+
+    async def point_at(self, page: Page, what: str) -> None:
+        return None  # nobody to click: `optout teach` is not offered here

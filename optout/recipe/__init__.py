@@ -14,6 +14,7 @@ from optout.recipe.loading import (
     load_recipes,
     recipe_dirs,
     select,
+    user_recipe_dir,
 )
 from optout.recipe.schema import Challenge, LeftAlone, Recipe
 
@@ -21,5 +22,5 @@ __all__ = [
     "Challenge", "FormField", "FormSetting", "LeftAlone", "Recipe", "Setting", "Target",
     "ToggleSetting",
     "builtin_recipe_dir", "load_recipe", "load_recipes", "normalise_origin", "recipe_dirs",
-    "select",
+    "select", "user_recipe_dir",
 ]

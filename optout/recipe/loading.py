@@ -16,6 +16,7 @@ from pydantic_core import ErrorDetails
 from optout.errors import BadInput, RecipeError, first_line
 from optout.kinds import KINDS
 from optout.recipe.schema import Recipe
+from optout.store.files import data_path
 
 # libyaml's safe loader where PyYAML was built with it: recipes load several times faster.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -143,11 +144,19 @@ def builtin_recipe_dir() -> Path:
     return packaged if packaged.is_dir() else Path(__file__).parent.parent.parent / "recipes"
 
 
+def user_recipe_dir() -> Path:
+    """Where `optout teach` writes the recipes it repaired: the data folder's `recipes`."""
+    return data_path() / "recipes"
+
+
 def recipe_dirs(extra: Iterable[str | Path] = ()) -> list[Path]:
-    """Built-in recipes first, then OPTOUT_RECIPE_PATH, then --recipes: later ones win."""
+    """Built-in recipes first, then OPTOUT_RECIPE_PATH, then the ones `optout teach` repaired
+    (the data folder's `recipes`: the person's latest fix), then --recipes: later ones win."""
     dirs = [builtin_recipe_dir()]
     env = os.environ.get("OPTOUT_RECIPE_PATH", "")
     dirs += [Path(p) for p in env.split(os.pathsep) if p]
+    if user_recipe_dir().is_dir():
+        dirs.append(user_recipe_dir())
     dirs += [Path(p) for p in extra]
     for folder in dirs[1:]:
         if not folder.is_dir():

@@ -29,6 +29,10 @@ class Person(Protocol):
         """Called with the visible page; the engine then waits until the sign-in is through."""
         ...
 
+    async def point_at(self, page: Page, what: str) -> None:
+        """`optout teach`: asked to click `what` on the visible page (the click is awaited)."""
+        ...
+
 
 class Absent:
     """Nobody at a terminal."""
@@ -43,6 +47,9 @@ class Absent:
 
     async def finish_by_hand(self, page: Page, reason: str) -> None:
         return None
+
+    async def point_at(self, page: Page, what: str) -> None:
+        return None  # `optout teach` refuses to start without a person
 
 
 class AtTerminal:
@@ -75,6 +82,10 @@ class AtTerminal:
     async def finish_by_hand(self, page: Page, reason: str) -> None:
         click.echo(f"{reason} Finish it in the browser window that opened; optout goes on "
                    "once you are through.", err=True)
+
+    async def point_at(self, page: Page, what: str) -> None:
+        """`optout teach`: the person clicks in the browser window; the click is awaited."""
+        click.echo(f"In the browser window, click {what}.", err=True)
 
 
 async def _read_line() -> str:

@@ -1,0 +1,231 @@
+"""Repairing a recipe with a person's help: `optout teach PLATFORM [SETTING]`.
+
+In a visible browser optout goes as far as the recipe gets. Where a step's element or the control
+is not found, it asks the person to click what they would click: each click on something that is
+not an on/off control becomes a step (and is made), and the click on a switch or checkbox names
+the control (it is not switched by the teaching). Each element is recorded the way recipes find
+things: role and accessible name, else label, else text, CSS only as a last resort. The repaired
+recipe is written to the user recipe folder (the original file's comments and layout kept), the
+setting is run again with it and verified on a fresh load, and a diff against the recipe it
+started from is printed, ready to share.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import Locator, Page, async_playwright
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
+
+from optout.app.runner import RunOptions
+from optout.browser.contexts import new_context
+from optout.browser.evidence import snapshot_nodes
+from optout.browser.launch import launch
+from optout.browser.locate import ControlNotFound, find
+from optout.domain.job import Job, Resources
+from optout.domain.results import Mode
+from optout.domain.targets import AriaRole, Target
+from optout.engine.account import AccountRun
+from optout.errors import BadInput, NeedsHuman
+from optout.kinds.steps import Step
+from optout.kinds.toggle import ToggleSetting
+from optout.recipe import Recipe
+from optout.signin.person import Person
+from optout.store.files import private_dir, write_private
+
+MAX_CLICKS = 8  # steps and the control, at most, in one teaching
+TAUGHT = "[data-optout-taught]"
+# Waits for the person's next click anywhere on the page, keeps it from acting, and marks the
+# element clicked (the control a label stands for, the button a span sits in).
+CAPTURE_SCRIPT = """() => { window.__optoutTeach = new Promise(resolve => {
+  const take = event => {
+    event.preventDefault(); event.stopPropagation();
+    document.removeEventListener("click", take, true);
+    let el = event.target.closest(
+      "[role], button, a, input, select, textarea, label, summary") || event.target;
+    if (el.tagName === "LABEL" && el.control) el = el.control;
+    el.setAttribute("data-optout-taught", "");
+    resolve(true);
+  };
+  document.addEventListener("click", take, true);
+}); }"""
+_ON_OFF_ROLES = {"switch", "checkbox", "menuitemcheckbox"}
+
+
+@dataclass
+class Lesson:
+    """What the person showed for one setting: the steps and the control, as recipe targets."""
+
+    setting: str
+    steps: list[Step]
+    control: Target | None  # None: the recipe's control was found, nothing to teach
+
+
+async def learn(run: AccountRun, setting: ToggleSetting, teacher: Person,
+                wait_ms: float) -> Lesson:
+    """Go as far as the recipe gets; ask the person from where it stops."""
+    await run.open(run.recipe.url(setting.path))
+    steps: list[Step] = []
+    for step in setting.steps:
+        await run.settled()
+        try:
+            await step.perform(run)
+        except ControlNotFound:
+            return await _from_the_person(run, setting, teacher, steps, wait_ms,
+                                          f"what leads to {setting.title} ({step.describe()} "
+                                          f"is not there), then the control itself")
+        steps.append(step)
+    await run.settled()
+    try:
+        await find(run.page, setting.control, run.limits.control_ms)
+    except ControlNotFound:
+        return await _from_the_person(run, setting, teacher, steps, wait_ms,
+                                      f"the control for {setting.title} (and anything to click "
+                                      "on the way to it)")
+    return Lesson(setting.id, steps, None)
+
+
+async def _from_the_person(run: AccountRun, setting: ToggleSetting, teacher: Person,
+                           steps: list[Step], wait_ms: float, what: str) -> Lesson:
+    for _ in range(MAX_CLICKS):
+        await run.settled()
+        page = run.page
+        await page.evaluate(CAPTURE_SCRIPT)
+        await teacher.point_at(page, what)
+        await page.wait_for_function("() => window.__optoutTeach", timeout=wait_ms)
+        await page.evaluate("() => window.__optoutTeach")
+        clicked = page.locator(TAUGHT)
+        target, role = await describe_element(page, clicked)
+        await clicked.evaluate("el => el.removeAttribute('data-optout-taught')")
+        if role in _ON_OFF_ROLES:
+            return Lesson(setting.id, steps, target)
+        steps.append(Step(click=target))
+        await run.click(await find(page, [target], run.limits.control_ms), target.describe())
+        run.require_allowed(page.url)
+        what = f"the next thing on the way to {setting.title}, or its control"
+    raise NeedsHuman(f"No on/off control for {setting.title} was clicked within {MAX_CLICKS} "
+                     "clicks; nothing was written.")
+
+
+async def describe_element(page: Page, element: Locator) -> tuple[Target, str]:
+    """The element as a recipe finds it, and its role: the first of role and name, label, text
+    and CSS that finds this element alone on the page."""
+    nodes = snapshot_nodes(await element.aria_snapshot())
+    role, name = (nodes[0][0], nodes[0][1]) if nodes else ("", "")
+    candidates: list[Target] = []
+    if role in AriaRole.__args__ and name:  # type: ignore[attr-defined]
+        candidates += [Target(role=role, name=name), Target(role=role, name=name, exact=True)]
+    label = await element.evaluate(
+        "el => el.labels && el.labels.length ? el.labels[0].innerText.trim() : ''")
+    if label:
+        candidates.append(Target(label=label, exact=True))
+    text = " ".join((await element.inner_text()).split())
+    if text and len(text) <= 80:
+        candidates.append(Target(text=text, exact=True))
+    for target in candidates:
+        if await _finds_only(page, target, element):
+            return target, role
+    css = await element.evaluate(
+        """el => el.id ? `#${CSS.escape(el.id)}` : el.getAttribute("name")
+            ? `${el.tagName.toLowerCase()}[name="${el.getAttribute("name")}"]` : "" """)
+    if css and await _finds_only(page, Target(css=css), element):
+        return Target(css=css), role
+    raise NeedsHuman("The element clicked cannot be told apart from others on the page by its "
+                     "role, name, label, text or id; a recipe cannot find it reliably.")
+
+
+async def _finds_only(page: Page, target: Target, element: Locator) -> bool:
+    from optout.browser.locate import locator_for
+
+    found = locator_for(page, target).filter(visible=True)
+    if await found.count() != 1:
+        return False
+    return bool(await found.evaluate("(el, marked) => el === marked",
+                                     await element.element_handle()))
+
+
+async def teach_job(job: Job, resources: Resources, options: RunOptions,
+                    teacher: Person) -> list[Lesson]:
+    """A lesson for each of the job's toggles, in a visible browser (headless in tests)."""
+    async with async_playwright() as playwright:
+        browser = await launch(playwright, explicit=options.browser,
+                               headed=not options.hand_off_headless)
+        try:
+            state = resources.sessions.load(job.account, job.recipe.origin)
+            run = AccountRun(await new_context(browser, state), job, Mode.CHECK, resources,
+                             limits=options.limits)
+            return [await learn(run, setting, teacher, options.limits.by_hand_ms)
+                    for setting in job.settings if isinstance(setting, ToggleSetting)]
+        finally:
+            await browser.close()
+
+
+# --- the repaired recipe -----------------------------------------------------------------------
+
+
+def repaired(recipe: Recipe, lessons: list[Lesson]) -> str:
+    """The recipe's file with each lesson applied: taught steps replace the recipe's, a taught
+    control goes first (the old targets stay as fallbacks). Comments and layout are kept."""
+    assert recipe.file is not None, "recipes are loaded from files"
+    yaml = YAML()  # round trip: a person's diff shows what changed, nothing else
+    yaml.width = 4096  # never fold a line the recipe did not fold
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.representer.add_representer(type(None), lambda dumper, _: dumper.represent_scalar(
+        "tag:yaml.org,2002:null", "null"))
+    data = yaml.load(recipe.file.read_text(encoding="utf-8"))
+    for lesson in lessons:
+        entry = next(s for s in data["settings"] if s["id"] == lesson.setting)
+        if lesson.steps or "steps" in entry:
+            # `- click: {role: tab, name: Privacy}`, as the recipes write steps, before `control`
+            steps = [CommentedMap({step.kind.name: _flow(_plain(step.value))})
+                     for step in lesson.steps]
+            if "steps" in entry:
+                entry["steps"] = steps
+            else:
+                entry.insert(list(entry).index("control"), "steps", steps)
+        if lesson.control is not None:
+            old = entry["control"]
+            entry["control"] = [_flow(_plain(lesson.control)),
+                                *(old if isinstance(old, list) else [old])]
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue()
+
+
+def _plain(value: Any) -> Any:
+    return value.model_dump(exclude_defaults=True) if isinstance(value, Target) else value
+
+
+def _flow(value: Any) -> Any:
+    """A mapping written on one line, as the recipes write targets."""
+    if not isinstance(value, dict):
+        return value
+    flow = CommentedMap({k: _flow(v) for k, v in value.items()})
+    flow.fa.set_flow_style()
+    return flow
+
+
+def write_override(folder: Path, recipe: Recipe, text: str) -> Path:
+    """Write the repaired recipe into the user recipe folder; BadInput if it does not load."""
+    from optout.recipe import load_recipe
+
+    path = write_private(private_dir(folder) / f"{recipe.platform}.yaml", text)
+    try:
+        load_recipe(path)
+    except BadInput:
+        path.unlink()
+        raise
+    return path
+
+
+def diff(before: Path, after: str, name: str) -> str:
+    return "".join(difflib.unified_diff(
+        before.read_text(encoding="utf-8").splitlines(keepends=True),
+        after.splitlines(keepends=True), fromfile=f"a/recipes/{name}",
+        tofile=f"b/recipes/{name}"))

@@ -1,0 +1,94 @@
+"""Repairing a recipe with the person's help (`optout teach`), against a platform whose control
+was renamed and moved behind a tab; a script stands in for the person clicking."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, request
+
+from optout.practice.server import Served
+from optout.store import credentials
+from optout.store.credentials import Account
+from tests.conftest import invoke, linkedin_toggle_recipe
+
+PAGE = """<!doctype html><title>Settings</title>
+<div role="tablist"><button role="tab" id="t" onclick="p.hidden = false">Data privacy</button></div>
+<div id="p" role="tabpanel" hidden>
+  <button role="switch" id="s" aria-checked="{on}">Allow training on my posts</button>
+</div>
+<script>
+  const s = document.getElementById("s"), p = document.getElementById("p");
+  s.onclick = async () => {{
+    const want = s.getAttribute("aria-checked") !== "true";
+    const r = await fetch("/api/ai", {{method: "POST", headers: {{"Content-Type": "application/json"}},
+                                       body: JSON.stringify({{on: want}})}});
+    s.setAttribute("aria-checked", String((await r.json()).on));
+  }};
+</script>"""
+
+
+class Teacher:
+    """Clicks what a person would: the tab, then the switch."""
+
+    present = True
+
+    def __init__(self):
+        self.asked: list[str] = []
+
+    async def point_at(self, page, what: str) -> None:
+        self.asked.append(what)
+        if len(self.asked) == 1:
+            await page.get_by_role("tab", name="Data privacy").click()
+        else:
+            await page.get_by_role("switch", name="Allow training on my posts").click()
+
+    async def ask_code(self, prompt, account=None):
+        return None
+
+    async def agrees_to_finish_by_hand(self, reason):
+        return False
+
+    async def finish_by_hand(self, page, reason):
+        return None
+
+
+def test_teach_repairs_a_renamed_and_moved_control(tmp_path, monkeypatch, optout_home):
+    state = {"on": True}
+    app = Flask("moved")
+    app.add_url_rule("/mypreferences/d/settings/data-for-ai-improvement", "page",
+                     lambda: PAGE.format(on=str(state["on"]).lower()))
+
+    def save():
+        state["on"] = bool(request.get_json()["on"])
+        return jsonify(on=state["on"])
+
+    app.add_url_rule("/api/ai", "save", save, methods=["POST"])
+    folder = tmp_path / "shipped-like"
+    folder.mkdir()
+    (folder / "linkedin.yaml").write_text(linkedin_toggle_recipe())
+    monkeypatch.setenv("OPTOUT_RECIPE_PATH", str(folder))
+    teacher = Teacher()
+    monkeypatch.setattr("optout.signin.person.from_terminal", lambda: teacher)
+    from optout.browser import launch as launching
+
+    async def headless(playwright, *, explicit=None, headed=False, slow_mo_ms=0):
+        return await launching.launch(playwright, explicit=explicit)
+
+    monkeypatch.setattr("optout.app.teach.launch", headless)  # no display here
+    with Served(app) as platform:
+        credentials.store(Account("linkedin", "default", "ada@example.com", (platform.origin,)),
+                          "pw-not-needed")
+        before = invoke("run", "linkedin", "--origin", platform.origin, "--json")
+        assert before.exit_code == 1 and "no longer matches" in before.stdout
+        result = invoke("teach", "linkedin", "--origin", platform.origin)
+        assert result.exit_code == 0, result.output
+        assert state["on"] is False  # switched by the run with the repaired recipe, verified
+        assert "changed" in result.stdout.lower() or "switched off" in result.stdout.lower()
+        assert "+      - click: {role: tab, name: Data privacy}" in result.stdout
+        assert "+      - {role: switch, name: Allow training on my posts}" in result.stdout
+        assert len(teacher.asked) == 2
+        # The repair stays: a later check reads the setting with it.
+        state["on"] = True
+        again = invoke("run", "linkedin", "--origin", platform.origin, "--json")
+        assert again.exit_code == 0, again.output
+        assert state["on"] is False
+    assert (optout_home / "recipes" / "linkedin.yaml").exists()
