@@ -306,6 +306,7 @@ def test_two_runs_at_once_send_a_form_once(tmp_path, practice, optout_home):
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for _ in range(2)]
     outputs = [run.communicate(timeout=120) for run in runs]
+    assert all(out for out, _ in outputs), outputs
     forms = [row for out, _ in outputs for row in json.loads(out)["results"]
              if row["setting"] == "data-processing-objection"]
     assert len(practice.world.user("ada@example.com").submissions) == 1
