@@ -104,3 +104,16 @@ class Interrupted(OptoutError):
         done = (f"{self.finished} of {self.total} accounts finished and are kept; "
                 if self.total else "")
         return f"Interrupted: {done}{resume_hint}."
+
+
+class BrowserClosed(OptoutError):
+    """The person's own browser (--cdp) went away mid-run (exit 3): the accounts under way were
+    not read to the end, so they are neither failed nor recorded."""
+
+    exit_code = EXIT_NEEDS_HUMAN
+
+    def __init__(self, finished: int, total: int):
+        self.finished, self.total = finished, total
+        super().__init__(f"Your browser closed: {finished} of {total} accounts finished and are "
+                         "kept. Start it again (with remote debugging) and run the same command "
+                         "to go on.")

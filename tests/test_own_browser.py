@@ -98,10 +98,12 @@ def test_a_browser_that_is_not_signed_in_is_the_person_s_to_sign_in(practice, ow
 
 @pytest.mark.parametrize(("cdp", "problem"), [
     ("http://127.0.0.1:9", "No browser answered"),
+    ("practice", "No browser answered"),  # a web server, but not a browser
     ("http://192.0.2.1:9222", "not on this machine"),
     ("ftp://127.0.0.1:9222", "--cdp must be an address"),
 ])
 def test_a_cdp_address_that_is_no_browser_is_bad_input(practice, cdp, problem):
+    cdp = practice.origin if cdp == "practice" else cdp
     result = invoke("run", "linkedin", "--cdp", cdp, "--origin", practice.origin)
     assert result.exit_code == 2, result.output
     assert problem in result.stderr and "Traceback" not in result.output
@@ -203,3 +205,32 @@ def test_live_confirmations_count_only_the_real_site(optout_home):
         "linkedin/data-for-generative-ai-improvement: verified live on ")
     assert "recipe abc123def456" in lines[0]
     assert "ada" not in lines[0] and "127.0.0.1" not in lines[0]
+
+
+def test_a_browser_closed_mid_run_records_nothing_as_failed(practice, own_browser, optout_home):
+    """The person closes their browser while a page is loading: that account was not read to the
+    end, so it is neither failed nor kept; the run says so and exits 3."""
+    import sqlite3
+    import threading
+    import time
+
+    process, cdp = own_browser
+    practice.world.add_user("ada@example.com", PASSWORD)
+    run_sync(_as_the_person(cdp, practice, sign_in=True))
+    loads = practice.world.user("ada@example.com").settings_loads
+    practice.world.user("ada@example.com").faults.add("hang")
+    outcome = {}
+    runner = threading.Thread(target=lambda: outcome.update(result=invoke(
+        "run", "linkedin", "--cdp", cdp, "--origin", practice.origin, "--json")))
+    runner.start()
+    deadline = time.monotonic() + 30
+    while practice.world.user("ada@example.com").settings_loads == loads:
+        assert time.monotonic() < deadline, "the run never loaded the page"
+        time.sleep(0.05)
+    process.kill()  # the person closes the browser
+    runner.join(timeout=60)
+    result = outcome["result"]
+    assert result.exit_code == 3, result.output
+    assert "Your browser closed: 0 of 1 accounts finished" in result.stderr
+    history = sqlite3.connect(optout_home / "history.sqlite3")
+    assert history.execute("SELECT count(*) FROM observations").fetchone()[0] == 0

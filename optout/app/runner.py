@@ -29,6 +29,7 @@ from optout.engine.scan import ScanReport
 from optout.errors import (
     AccountFailure,
     BadInput,
+    BrowserClosed,
     BrowserLaunchFailed,
     Interrupted,
     NeedsHuman,
@@ -150,6 +151,7 @@ async def each_account(jobs: list[Job], mode: Mode, resources: Resources, option
         launch_visible = _visible_launcher(playwright, options)
         polite = {job.recipe.platform: asyncio.Semaphore(options.per_platform or len(jobs))
                   for job in jobs}
+        closed: list[int] = []  # accounts under way when the person's browser closed
         todo: asyncio.Queue[tuple[int, Job]] = asyncio.Queue()
         for entry in enumerate(jobs):
             todo.put_nowait(entry)
@@ -165,6 +167,11 @@ async def each_account(jobs: list[Job], mode: Mode, resources: Resources, option
                 async with polite[job.recipe.platform]:
                     items: list[T] = await _run_job(browser, job, mode, resources, options,
                                                     launch_visible, work, failed, own)
+                if options.cdp and await _lost(browser, items):
+                    # The person's browser closed under this account: not read to the end.
+                    closed.append(index)
+                    done.put_nowait(None)
+                    return
                 # One browser: nowhere else to go, so no need to wait to learn it was lost.
                 if len(browsers) > 1 and await _lost(browser, items) and alive():
                     log.info("%s/%s goes to another browser server", job.recipe.platform,
@@ -203,6 +210,8 @@ async def each_account(jobs: list[Job], mode: Mode, resources: Resources, option
                     await browser.close()
         if stop.number is not None:
             raise Interrupted(stop.number, finished_accounts, len(jobs))
+        if closed:
+            raise BrowserClosed(finished_accounts, len(jobs))
 
 
 async def _lost(browser: Browser, items: list[Any]) -> bool:
