@@ -92,3 +92,49 @@ def test_teach_repairs_a_renamed_and_moved_control(tmp_path, monkeypatch, optout
         assert again.exit_code == 0, again.output
         assert state["on"] is False
     assert (optout_home / "recipes" / "linkedin.yaml").exists()
+
+
+PAGE_WITH_A_NEW_SWITCH = """<!doctype html><title>Settings</title>
+<button role="switch" id="a" aria-checked="{known}">Use my data for training content creation AI models</button>
+<button role="switch" id="b" aria-checked="{new}">Use my voice recordings to train AI</button>
+<script>
+  for (const s of document.querySelectorAll("[role=switch]")) s.onclick = async () => {{
+    const r = await fetch("/api/" + s.id, {{method: "POST"}});
+    s.setAttribute("aria-checked", String((await r.json()).on));
+  }};
+</script>"""
+
+
+def test_teach_adds_an_ai_control_the_recipe_does_not_know(tmp_path, monkeypatch):
+    state = {"a": True, "b": True}
+    app = Flask("grown")
+    app.add_url_rule("/mypreferences/d/settings/data-for-ai-improvement", "page",
+                     lambda: PAGE_WITH_A_NEW_SWITCH.format(known=str(state["a"]).lower(),
+                                                           new=str(state["b"]).lower()))
+
+    def flip(which):
+        state[which] = not state[which]
+        return jsonify(on=state[which])
+
+    app.add_url_rule("/api/<which>", "flip", flip, methods=["POST"])
+    folder = tmp_path / "shipped-like"
+    folder.mkdir()
+    (folder / "linkedin.yaml").write_text(linkedin_toggle_recipe())
+    monkeypatch.setenv("OPTOUT_RECIPE_PATH", str(folder))
+    teacher = Teacher()
+    monkeypatch.setattr("optout.signin.person.from_terminal", lambda: teacher)
+    from optout.browser import launch as launching
+
+    async def headless(playwright, *, explicit=None, headed=False, slow_mo_ms=0):
+        return await launching.launch(playwright, explicit=explicit)
+
+    monkeypatch.setattr("optout.app.teach.launch", headless)
+    with Served(app) as platform:
+        credentials.store(Account("linkedin", "default", "ada@example.com", (platform.origin,)),
+                          "pw-not-needed")
+        result = invoke("teach", "linkedin", "--origin", platform.origin, "--add-new")
+    assert result.exit_code == 0, result.output
+    assert teacher.asked == []  # the recipe's own control was found
+    assert state == {"a": True, "b": False}  # only the new one is run by teach
+    assert "+  - id: use-my-voice-recordings-to-train-ai" in result.stdout
+    assert "+      - {role: switch, name: Use my voice recordings to train AI}" in result.stdout

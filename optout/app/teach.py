@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,11 +28,14 @@ from optout.browser.contexts import new_context
 from optout.browser.evidence import snapshot_nodes
 from optout.browser.launch import launch
 from optout.browser.locate import ControlNotFound, find
+from optout.browser.own import attach, open_profile, profile_of
 from optout.domain.job import Job, Resources
 from optout.domain.results import Mode
 from optout.domain.targets import AriaRole, Target
 from optout.engine.account import AccountRun
+from optout.engine.scan import Finding, ScanReport
 from optout.errors import BadInput, NeedsHuman
+from optout.kinds import SettingBase as Setting
 from optout.kinds.steps import Step
 from optout.kinds.toggle import ToggleSetting
 from optout.recipe import Recipe
@@ -151,18 +155,30 @@ async def _finds_only(page: Page, target: Target, element: Locator) -> bool:
 
 async def teach_job(job: Job, resources: Resources, options: RunOptions,
                     teacher: Person) -> list[Lesson]:
-    """A lesson for each of the job's toggles, in a visible browser (headless in tests)."""
+    """A lesson for each of the job's toggles, in a visible browser (headless in tests), or in
+    the person's own (`--cdp`) or profile folder (`--profile`)."""
     async with async_playwright() as playwright:
-        browser = await launch(playwright, explicit=options.browser,
-                               headed=not options.hand_off_headless)
+        browser = await (attach(playwright, options.cdp) if options.cdp else
+                         launch(playwright, explicit=options.browser,
+                                headed=not (options.hand_off_headless or options.profile_dir)))
+        profile = (await open_profile(playwright, options.profile_dir, explicit=options.browser,
+                                      headed=not options.hand_off_headless)
+                   if options.profile_dir else None)
+        own = profile_of(browser) if options.cdp else profile
         try:
-            state = resources.sessions.load(job.account, job.recipe.origin)
-            run = AccountRun(await new_context(browser, state), job, Mode.CHECK, resources,
-                             limits=options.limits)
-            return [await learn(run, setting, teacher, options.limits.by_hand_ms)
-                    for setting in job.settings if isinstance(setting, ToggleSetting)]
+            context = own or await new_context(
+                browser, resources.sessions.load(job.account, job.recipe.origin))
+            run = AccountRun(context, job, Mode.CHECK, resources, limits=options.limits,
+                             own_browser=own is not None, fresh_browser=browser)
+            try:
+                return [await learn(run, setting, teacher, options.limits.by_hand_ms)
+                        for setting in job.settings if isinstance(setting, ToggleSetting)]
+            finally:
+                await run.close()
         finally:
-            await browser.close()
+            if profile is not None:
+                await profile.close()
+            await browser.close()  # with --cdp: disconnects, the person's browser stays
 
 
 # --- the repaired recipe -----------------------------------------------------------------------
@@ -172,12 +188,7 @@ def repaired(recipe: Recipe, lessons: list[Lesson]) -> str:
     """The recipe's file with each lesson applied: taught steps replace the recipe's, a taught
     control goes first (the old targets stay as fallbacks). Comments and layout are kept."""
     assert recipe.file is not None, "recipes are loaded from files"
-    yaml = YAML()  # round trip: a person's diff shows what changed, nothing else
-    yaml.width = 4096  # never fold a line the recipe did not fold
-    yaml.preserve_quotes = True
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.representer.add_representer(type(None), lambda dumper, _: dumper.represent_scalar(
-        "tag:yaml.org,2002:null", "null"))
+    yaml = _round_trip()
     data = yaml.load(recipe.file.read_text(encoding="utf-8"))
     for lesson in lessons:
         entry = next(s for s in data["settings"] if s["id"] == lesson.setting)
@@ -196,6 +207,58 @@ def repaired(recipe: Recipe, lessons: list[Lesson]) -> str:
     out = io.StringIO()
     yaml.dump(data, out)
     return out.getvalue()
+
+
+def added(findings: list[Finding], where: dict[str, Setting], text: str) -> str:
+    """`text` (a recipe file) with a new toggle for each AI control `scan` found uncovered on the
+    recipe's pages: reached as the setting whose page it was on, desired off."""
+    yaml = _round_trip()
+    data = yaml.load(text)
+    ids = {s["id"] for s in data["settings"]}
+    for finding in findings:
+        near = where[finding.page]
+        new_id = _slug(finding.name, ids)
+        ids.add(new_id)
+        entry = CommentedMap({"id": new_id, "title": finding.name, "type": "toggle",
+                              "path": near.path})
+        if near.steps:
+            entry["steps"] = [CommentedMap({step.kind.name: _flow(_plain(step.value))})
+                              for step in near.steps]
+        entry["control"] = [_flow({"role": finding.role, "name": finding.name})]
+        entry["desired"] = "off"
+        entry["source"] = str(data["origin"]).rstrip("/") + near.path
+        entry.yaml_add_eol_comment("seen on this page by optout teach; not yet from a help page",
+                                   "source")
+        entry["live_verified"] = None
+        data["settings"].append(entry)
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue()
+
+
+def uncovered(reports: list[ScanReport]) -> list[Finding]:
+    """The on/off AI controls a scan found that no setting covers and none is left alone."""
+    return [f for report in reports for f in report.findings
+            if f.covered_by is None and f.left_alone is None and f.role in _ON_OFF_ROLES
+            and f.state is not None]
+
+
+def _slug(name: str, taken: set[str]) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:48].strip("-") or "setting"
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _round_trip() -> YAML:
+    yaml = YAML()  # round trip: a person's diff shows what changed, nothing else
+    yaml.width = 4096  # never fold a line the recipe did not fold
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.representer.add_representer(type(None), lambda dumper, _: dumper.represent_scalar(
+        "tag:yaml.org,2002:null", "null"))
+    return yaml
 
 
 def _plain(value: Any) -> Any:
@@ -224,8 +287,7 @@ def write_override(folder: Path, recipe: Recipe, text: str) -> Path:
     return path
 
 
-def diff(before: Path, after: str, name: str) -> str:
+def diff(before: str, after: str, name: str) -> str:
     return "".join(difflib.unified_diff(
-        before.read_text(encoding="utf-8").splitlines(keepends=True),
-        after.splitlines(keepends=True), fromfile=f"a/recipes/{name}",
-        tofile=f"b/recipes/{name}"))
+        before.splitlines(keepends=True), after.splitlines(keepends=True),
+        fromfile=f"a/recipes/{name}", tofile=f"b/recipes/{name}"))

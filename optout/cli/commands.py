@@ -1020,54 +1020,78 @@ def _on_practice(recipes: list[Recipe], evidence_dir: Path, *, browser: str | No
 @click.option("--account", metavar="NAME", help="The stored account to sign in with.")
 @click.option("--origin", metavar="URL", help="Point the recipe at another origin.")
 @click.option("--browser", metavar="PATH", help="Chromium or Chrome to use (also OPTOUT_BROWSER).")
+@click.option("--add-new", is_flag=True,
+              help="Also add, as settings to switch off, the AI switches and checkboxes `scan` "
+                   "finds on the recipe's pages that it does not cover.")
+@_cdp_option
 @click.pass_context
 def teach(ctx: click.Context, platform: str, setting: str | None, account: str | None,
-          origin: str | None, browser: str | None) -> None:
-    """Open a visible browser, go as far as the recipe gets, and where a control (or a click on
-    the way to it) is not found, ask you to click it. The repaired recipe is written to the data
-    folder's `recipes` (used from then on), the setting is run again with it and verified, and a
-    diff ready to share is printed.
+          origin: str | None, browser: str | None, add_new: bool, cdp: str | None,
+          profile_dir: Path | None) -> None:
+    """Open a visible browser (or use yours: --cdp, --profile), go as far as the recipe gets,
+    and where a control (or a click on the way to it) is not found, ask you to click it. The
+    repaired recipe is written to the data folder's `recipes` (used from then on), the setting
+    is run again with it and verified, and a diff ready to share is printed.
 
     \b
     Examples:
       optout teach linkedin
-      optout teach chatgpt improve-the-model
+      optout teach chatgpt improve-the-model --cdp http://127.0.0.1:9222
+      optout teach x --add-new
     """
+    from optout.app import service
     from optout.app.runner import RunOptions, execute, run_sync
-    from optout.app.teach import diff, repaired, teach_job, write_override
+    from optout.app.teach import added, diff, repaired, teach_job, uncovered, write_override
     from optout.cli import render
     from optout.domain.job import Job, Resources
-    from optout.recipe import user_recipe_dir
+    from optout.recipe import builtin_recipe_dir, user_recipe_dir
     from optout.signin.person import from_terminal
-    from optout.store.credentials import KeyringSecrets
-    from optout.store.sessions import EncryptedSessions
+    from optout.store.credentials import KeyringSecrets, MemorySecrets
+    from optout.store.sessions import EncryptedSessions, NoSessions
     person = from_terminal()
     if not person.present:
         raise BadInput("optout teach needs you at a terminal, to click in the browser it opens.")
-    [job] = _jobs(ctx, (platform,), False, account, (origin,) if origin else (),
-                  (setting,) if setting else ())[:1]
-    resources = Resources(secrets=KeyringSecrets(), sessions=EncryptedSessions(),
+    own = _own_browser(cdp, profile_dir)
+    job = _jobs(ctx, (platform,), False, account, (origin,) if origin else (),
+                (setting,) if setting else (), own_browser=own)[0]
+    resources = Resources(secrets=MemorySecrets({}) if own else KeyringSecrets(),
+                          sessions=NoSessions() if own else EncryptedSessions(),
                           evidence_dir=data_dir() / "evidence", person=person,
                           progress=_narration(True), profile=ctx.obj["config"].profile)
-    lessons = [lesson for lesson in run_sync(teach_job(job, resources, RunOptions(browser=browser),
-                                                       person))
+    options = RunOptions(browser=browser, cdp=cdp, profile_dir=profile_dir)
+    lessons = [lesson for lesson in run_sync(teach_job(job, resources, options, person))
                if lesson.control is not None]
-    if not lessons:
-        click.echo(f"The {job.recipe.name} recipe found everything it looks for; nothing to "
-                   "teach.")
-        return
     recipe = _recipes(ctx)[platform]
-    text = repaired(recipe, lessons)
     assert recipe.file is not None
-    written = write_override(user_recipe_dir(), recipe, text)
+    original = recipe.file.read_text(encoding="utf-8")
+    text = repaired(recipe, lessons) if lessons else original
+    written = write_override(user_recipe_dir(), recipe, text) if lessons else None
+    if add_new:
+        now = _recipes(ctx)[platform]
+        now = now.with_origin(job.recipe.origin) if origin else now
+        reports = service.scan([Job(now, job.account, list(now.settings))], resources, options)
+        found = uncovered(reports)
+        if found:
+            text = added(found, {s.place(): s for s in now.settings}, text)
+            written = write_override(user_recipe_dir(), recipe, text)
+    if written is None:
+        click.echo(f"The {job.recipe.name} recipe found everything it looks for"
+                   f"{' and covers every AI control on its pages' if add_new else ''}; "
+                   "nothing to teach.")
+        return
     fixed = _recipes(ctx)[platform]
     target = fixed.with_origin(job.recipe.origin) if origin else fixed
-    taught = {lesson.setting for lesson in lessons}
-    again = Job(target, job.account, [s for s in target.settings if s.id in taught])
-    results = run_sync(execute([again], Mode.RUN, resources, RunOptions(browser=browser)))
+    known = {s.id for s in recipe.settings}
+    redo = {lesson.setting for lesson in lessons} | {s.id for s in target.settings
+                                                      if s.id not in known}
+    again = Job(target, job.account, [s for s in target.settings if s.id in redo])
+    results = run_sync(execute([again], Mode.RUN, resources, options))
     render.results_table(results)
-    click.echo(f"Wrote {written}; it is used from now on. To share the repair:\n")
-    click.echo(diff(recipe.file, text, recipe.file.name))
+    shipped = builtin_recipe_dir() / recipe.file.name
+    click.echo(f"Wrote {written}; it is used from now on. To share the repair (against the "
+               f"recipe {'shipped with optout' if shipped.is_file() else 'it started from'}):\n")
+    click.echo(diff(shipped.read_text(encoding="utf-8") if shipped.is_file() else original,
+                    text, recipe.file.name))
     sys.exit(exit_code(results))
 
 
