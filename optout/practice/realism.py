@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, jsonify, request, session
+from flask import Blueprint, Flask, Response, current_app, jsonify, request, session
 from flask_sock import Sock  # type: ignore[import-untyped]
 
 from optout.practice.world import World
@@ -76,9 +76,16 @@ def realism_blueprint(visitor: Callable[[], str | None]) -> Blueprint:
 
 def remember_sessions(app: Flask) -> None:
     """Sign-ins last beyond the browser's closing, as the real sites' do (LinkedIn's li_at cookie
-    lives a year): a profile folder signed in to by hand stays signed in."""
-    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=365)
+    lives a year): a profile folder signed in to by hand stays signed in.
 
-    @app.before_request
-    def _remember() -> None:
-        session.permanent = True
+    Only a response that changes the session sends its cookie, as before: a beacon answered late
+    must never put back the session as it was before the sign-in.
+    """
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=365)
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
+
+    @app.after_request
+    def _remember(response: Response) -> Response:
+        if session.modified and session and not session.permanent:
+            session.permanent = True
+        return response
