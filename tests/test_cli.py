@@ -229,3 +229,14 @@ def test_page_text_is_never_read_as_markup():
         render.results_table([Result("linkedin", "default", "x", "off", Status.FAILED,
                                      message="no [role=switch] on page [/x]")])
     assert "no [role=switch] on page [/x]" in captured.get()
+
+
+def test_an_account_stored_for_an_origin_runs_there_without_repeating_it(practice, member):
+    """Stored with --origin (the practice platform): later runs go there without --origin,
+    rather than to the real site."""
+    ada = member(on=True)  # stored for practice.origin
+    result = invoke("run", "linkedin", "--json")
+    assert result.exit_code == 0, result.output
+    [row] = results_of(result)
+    assert (row["status"], row["verified"]) == ("changed", True)
+    assert practice.world.setting(ada.username, GEN_AI) is False

@@ -249,6 +249,19 @@ def test_schedule_dry_run_shows_the_entry_for_each_system(system, every, expecte
     assert not (tmp_path / "config.toml").exists()  # a dry run writes nothing
 
 
+@pytest.mark.parametrize("system", ["systemd", "cron", "launchd", "windows"])
+def test_a_schedule_carries_how_to_reach_the_keyring(system, tmp_path, monkeypatch):
+    """A person who chose a keyring backend with PYTHON_KEYRING_BACKEND (as the keyring error
+    advises) gets a scheduled run that can open the same keyring."""
+    monkeypatch.setenv("OPTOUT_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.cryptfile.cryptfile.CryptFileKeyring")
+    monkeypatch.setenv("KEYRING_PROPERTY_FILE_PATH", "/home/ada/.local/share/keyring.cfg")
+    result = invoke("schedule", "install", "--system", system, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "keyrings.cryptfile.cryptfile.CryptFileKeyring" in result.stdout
+    assert "KEYRING_PROPERTY_FILE_PATH" in result.stdout
+
+
 def test_schedule_install_status_remove_in_a_target_folder(tmp_path, monkeypatch):
     config = tmp_path / "config.toml"
     monkeypatch.setenv("OPTOUT_CONFIG", str(config))

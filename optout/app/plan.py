@@ -43,9 +43,10 @@ def build_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *, all_plat
             raise BadInput(f"No credentials stored for {recipe.name}{which}. "
                            f"Run `optout login {recipe.platform}{flag}` first.")
         for stored_account in stored:
-            # A per-site platform's account runs on its own site, recorded at login.
-            site = (stored_account.origins[0] if recipe.per_site and stored_account.origins
-                    else None)
+            # An account runs where it was stored for (a per-site platform's own site, a test
+            # server given at login), unless told otherwise.
+            site = (stored_account.origins[0] if stored_account.origins and (
+                recipe.per_site or stored_account.origins[0] not in recipe.origins) else None)
             where = origin or (origins or {}).get(recipe.platform) or site
             target = recipe.with_origin(where) if where else recipe
             settings = [s for s in target.settings if not only or s.id in only]

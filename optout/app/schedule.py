@@ -71,8 +71,13 @@ def check_command(fix: bool) -> list[str]:
 
 
 def _environment() -> dict[str, str]:
-    return {name: os.environ[name] for name in ("OPTOUT_HOME", "OPTOUT_CONFIG", "OPTOUT_RECIPE_PATH",
-                                                "OPTOUT_BROWSER") if os.environ.get(name)}
+    """What the scheduled run needs of this environment: optout's own settings, and how to reach
+    the keyring (the backend chosen with PYTHON_KEYRING_BACKEND and its KEYRING_PROPERTY_*
+    settings): a scheduler starts jobs with almost nothing set."""
+    names = ["OPTOUT_HOME", "OPTOUT_CONFIG", "OPTOUT_RECIPE_PATH", "OPTOUT_BROWSER",
+             "PYTHON_KEYRING_BACKEND",
+             *sorted(n for n in os.environ if n.startswith("KEYRING_PROPERTY_"))]
+    return {name: os.environ[name] for name in names if os.environ.get(name)}
 
 
 def entries(system: str, every: str, fix: bool, home: Path | None = None) -> list[Entry]:
