@@ -3,6 +3,7 @@ was renamed and moved behind a tab; a script stands in for the person clicking."
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask, jsonify, request
 
 from optout.practice.server import Served
@@ -51,7 +52,26 @@ class Teacher:
         return None
 
 
-def test_teach_repairs_a_renamed_and_moved_control(tmp_path, monkeypatch, optout_home):
+@pytest.fixture
+def teacher(tmp_path, monkeypatch) -> Teacher:
+    """The person at the terminal (a script), LinkedIn's toggle recipe as the one to repair, and
+    teach's visible browser made headless (there is no display here)."""
+    folder = tmp_path / "shipped-like"
+    folder.mkdir()
+    (folder / "linkedin.yaml").write_text(linkedin_toggle_recipe())
+    monkeypatch.setenv("OPTOUT_RECIPE_PATH", str(folder))
+    person = Teacher()
+    monkeypatch.setattr("optout.signin.person.from_terminal", lambda: person)
+    from optout.browser import launch as launching
+
+    async def headless(playwright, *, explicit=None, headed=False, slow_mo_ms=0):
+        return await launching.launch(playwright, explicit=explicit)
+
+    monkeypatch.setattr("optout.app.teach.launch", headless)
+    return person
+
+
+def test_teach_repairs_a_renamed_and_moved_control(teacher, optout_home):
     state = {"on": True}
     app = Flask("moved")
     app.add_url_rule("/mypreferences/d/settings/data-for-ai-improvement", "page",
@@ -62,18 +82,6 @@ def test_teach_repairs_a_renamed_and_moved_control(tmp_path, monkeypatch, optout
         return jsonify(on=state["on"])
 
     app.add_url_rule("/api/ai", "save", save, methods=["POST"])
-    folder = tmp_path / "shipped-like"
-    folder.mkdir()
-    (folder / "linkedin.yaml").write_text(linkedin_toggle_recipe())
-    monkeypatch.setenv("OPTOUT_RECIPE_PATH", str(folder))
-    teacher = Teacher()
-    monkeypatch.setattr("optout.signin.person.from_terminal", lambda: teacher)
-    from optout.browser import launch as launching
-
-    async def headless(playwright, *, explicit=None, headed=False, slow_mo_ms=0):
-        return await launching.launch(playwright, explicit=explicit)
-
-    monkeypatch.setattr("optout.app.teach.launch", headless)  # no display here
     with Served(app) as platform:
         credentials.store(Account("linkedin", "default", "ada@example.com", (platform.origin,)),
                           "pw-not-needed")
@@ -105,7 +113,7 @@ PAGE_WITH_A_NEW_SWITCH = """<!doctype html><title>Settings</title>
 </script>"""
 
 
-def test_teach_adds_an_ai_control_the_recipe_does_not_know(tmp_path, monkeypatch):
+def test_teach_adds_an_ai_control_the_recipe_does_not_know(teacher):
     state = {"a": True, "b": True}
     app = Flask("grown")
     app.add_url_rule("/mypreferences/d/settings/data-for-ai-improvement", "page",
@@ -117,18 +125,6 @@ def test_teach_adds_an_ai_control_the_recipe_does_not_know(tmp_path, monkeypatch
         return jsonify(on=state[which])
 
     app.add_url_rule("/api/<which>", "flip", flip, methods=["POST"])
-    folder = tmp_path / "shipped-like"
-    folder.mkdir()
-    (folder / "linkedin.yaml").write_text(linkedin_toggle_recipe())
-    monkeypatch.setenv("OPTOUT_RECIPE_PATH", str(folder))
-    teacher = Teacher()
-    monkeypatch.setattr("optout.signin.person.from_terminal", lambda: teacher)
-    from optout.browser import launch as launching
-
-    async def headless(playwright, *, explicit=None, headed=False, slow_mo_ms=0):
-        return await launching.launch(playwright, explicit=explicit)
-
-    monkeypatch.setattr("optout.app.teach.launch", headless)
     with Served(app) as platform:
         credentials.store(Account("linkedin", "default", "ada@example.com", (platform.origin,)),
                           "pw-not-needed")
