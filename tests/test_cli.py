@@ -31,8 +31,11 @@ def test_list_shows_linkedin_with_source_and_no_live_claim():
     assert setting["source"].startswith("https://www.linkedin.com/help/")
     assert setting["live_verified"] is None
     assert linkedin["accounts"] == []
-    table = invoke("list")
-    assert table.exit_code == 0 and "linkedin" in table.stdout and "never" in table.stdout
+    assert setting["regions"] == ["all"] and setting["kind"] == "switch"
+    table = invoke("list")  # not a terminal: rich draws it 80 columns wide
+    assert table.exit_code == 0
+    assert "data-for-generative-ai-improvement" in table.stdout  # the id --setting takes
+    assert max(map(len, table.stdout.splitlines())) <= 80
 
 
 def test_login_stores_the_password_in_the_keyring_only(memory_keyring, optout_home):

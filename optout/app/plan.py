@@ -15,6 +15,8 @@ from optout.store.credentials import Account
 
 # The account name of runs in the person's own browser, unless --account names one.
 OWN_BROWSER_ACCOUNT = "browser"
+# The account name of platforms whose settings are all done by hand (no sign-in to store).
+BY_HAND_ACCOUNT = "you"
 
 
 def build_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *, all_platforms: bool,
@@ -34,6 +36,12 @@ def build_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *, all_plat
     chosen = _chosen(recipes, platforms, all_platforms, origin, origins, command, only)
     jobs: list[Job] = []
     for recipe in chosen:
+        if not recipe.needs_account:  # done by hand: no account, no browser
+            settings = [s for s in recipe.settings if not only or s.id in only]
+            if not all_platforms and settings:
+                jobs.append(Job(recipe, Account(recipe.platform, account or BY_HAND_ACCOUNT),
+                                settings))
+            continue
         wanted = account or (default_accounts or {}).get(recipe.platform)
         stored = [a for a in credentials.accounts(recipe.platform)
                   if wanted is None or a.name == wanted]
@@ -48,7 +56,8 @@ def build_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *, all_plat
             site = (stored_account.origins[0] if stored_account.origins and (
                 recipe.per_site or stored_account.origins[0] not in recipe.origins) else None)
             where = origin or (origins or {}).get(recipe.platform) or site
-            target = recipe.with_origin(where) if where else recipe
+            target = (recipe.with_origin(where) if where else recipe).with_details(
+                dict(stored_account.details))
             settings = [s for s in target.settings if not only or s.id in only]
             if settings:
                 jobs.append(Job(target, stored_account, settings))
@@ -61,7 +70,8 @@ def build_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *, all_plat
 def own_browser_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *,
                      all_platforms: bool, account: str | None, origin: str | None, command: str,
                      origins: Mapping[str, str] | None = None,
-                     only: Sequence[str] = ()) -> list[Job]:
+                     only: Sequence[str] = (),
+                     details: dict[str, str] | None = None) -> list[Job]:
     """Jobs for the person's own signed-in browser (--cdp): no stored account is needed. Each is
     named `account` (else "browser") and bound, for its session and details, as `optout login`
     would bind it: to the shipped recipe's origins or the one typed with --origin."""
@@ -71,7 +81,7 @@ def own_browser_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *,
         if recipe.per_site and not where:
             raise BadInput(f"Each {recipe.name} account has its own site: give yours with "
                            f"--origin (like {recipe.origin}, with your site's name).")
-        target = recipe.with_origin(where) if where else recipe
+        target = (recipe.with_origin(where) if where else recipe).with_details(details or {})
         who = Account(recipe.platform, account or OWN_BROWSER_ACCOUNT, None,
                       bind(target, typed=where))
         settings = [s for s in target.settings if not only or s.id in only]
@@ -113,7 +123,8 @@ def roster_jobs(rows: Sequence[RosterRow], recipes: dict[str, Recipe],
         recipe = recipes[account.platform]
         # A per-site platform's account runs on its own site, recorded at login.
         where = origin or (account.origins[0] if recipe.per_site else None)
-        target = recipe.with_origin(where) if where else recipe
+        target = (recipe.with_origin(where) if where else recipe).with_details(
+            dict(account.details))
         jobs.append(Job(target, account, list(target.settings),
                         profile=members[(account.platform, account.name)]))
     return jobs

@@ -24,6 +24,7 @@ from optout.browser.own import attach, open_profile, profile_of
 from optout.domain.job import Job, Limits, Resources
 from optout.domain.results import Mode, Result, Status
 from optout.domain.targets import endpoint_host, is_loopback
+from optout.engine import offline
 from optout.engine.account import AccountRun
 from optout.engine.scan import ScanReport
 from optout.errors import (
@@ -99,12 +100,27 @@ def _failed_scan(job: Job, message: str) -> list[ScanReport]:
                        status=Status.FAILED)]
 
 
-def stream(jobs: list[Job], mode: Mode, resources: Resources,
-           options: RunOptions | None = None) -> AsyncIterator[tuple[int, list[Result]]]:
+async def stream(jobs: list[Job], mode: Mode, resources: Resources,
+                 options: RunOptions | None = None) -> AsyncIterator[tuple[int, list[Result]]]:
     """(job index, results) for each account as soon as it is done; one failing account never
-    stops the others."""
-    return each_account(jobs, mode, resources, options or RunOptions(),
-                        lambda run: run.run(), _failed_results)
+    stops the others. Settings done by hand, or not offered where the person lives, are decided
+    first, without a browser (none starts when nothing needs one)."""
+    known: dict[int, list[Result]] = {}
+    needing: list[tuple[int, Job]] = []
+    for index, job in enumerate(jobs):
+        country = (job.profile or resources.profile).country
+        known[index], left = offline.split(job, mode, country)
+        if left is None:
+            yield index, known.pop(index)
+        else:
+            needing.append((index, left))
+    if not needing:
+        return
+    async for at, results in each_account([job for _, job in needing], mode, resources,
+                                          options or RunOptions(), lambda run: run.run(),
+                                          _failed_results):
+        index, job = needing[at]
+        yield index, offline.in_setting_order(job, known.pop(index) + results)
 
 
 async def execute(jobs: list[Job], mode: Mode, resources: Resources,

@@ -75,6 +75,8 @@ def run_and_record(jobs: list[Job], mode: Mode, resources: Resources, options: R
         for job in jobs:  # forms already sent are not sent twice
             job.submitted = history.submissions(job.recipe.platform, job.account.name,
                                                 job.recipe.origin)
+            job.marked_done = history.marked_done(job.recipe.platform, job.account.name,
+                                                  job.recipe.origin)
         # ...nor by two runs at once: each form is sent under its own lock, and noted as it leaves.
         resources = replace(resources, forms=FormLedger(history.path))
         run_id = history.start_run(command, resumed_from)

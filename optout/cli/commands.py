@@ -277,6 +277,25 @@ def _cdp_option(command):
              "(e.g. http://127.0.0.1:9222): new tabs only, no password typed or stored.")(command)
 
 
+def _detail_option(command):
+    return click.option(
+        "--detail", metavar="NAME=VALUE", multiple=True,
+        help="What a recipe's pages need to know of the account, such as a Tumblr blog's name "
+             "(blog=NAME); `optout list` shows which recipes ask.")(command)
+
+
+def _details(recipe: Recipe, values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """--detail NAME=VALUE, each a detail the recipe asks for; BadInput otherwise."""
+    details = {}
+    for value in values:
+        name, sep, given = value.partition("=")
+        if not sep or name not in recipe.account_details:
+            asked = ", ".join(recipe.account_details) or "nothing"
+            raise BadInput(f"--detail {value!r}: {recipe.name} asks for {asked}; give NAME=VALUE.")
+        details[name] = given.strip()
+    return tuple(sorted(details.items()))
+
+
 def _own_browser(cdp: str | None, profile_dir: Path | None) -> bool:
     """Whether the work happens in a profile the person signed in to (--cdp or --profile)."""
     from optout.browser.own import check_cdp_url
@@ -739,6 +758,50 @@ def bulk(ctx: click.Context, roster: Path, origin: str | None, trusted: tuple[st
     _finish(results, as_json)
 
 
+@cli.command(short_help="Record a setting you did by hand (an email, an app).")
+@click.argument("platform")
+@click.argument("setting")
+@click.option("--account", metavar="NAME", help="The account it was done for (default: the "
+              "platform's only stored account, or `you` where none is needed).")
+@click.pass_context
+def done(ctx: click.Context, platform: str, setting: str, account: str | None) -> None:
+    """Record that you did a setting that optout cannot do (an email request, a switch in a
+    phone app). `status` and the report show it as done by you, never as verified.
+
+    \b
+    Examples:
+      optout done slack workspace-opt-out
+      optout done udemy genai-program --account teaching
+    """
+    from optout.app.plan import BY_HAND_ACCOUNT
+    from optout.recipe import select
+    from optout.store import credentials
+    from optout.store.history import History, recipe_version
+    recipe = select(_recipes(ctx), [platform])[0]
+    chosen = next((s for s in recipe.settings if s.id == setting), None)
+    if chosen is None:
+        raise BadInput(f"{recipe.name} has no setting {setting!r}; its settings: "
+                       f"{', '.join(s.id for s in recipe.settings)}.")
+    if chosen.needs_browser:
+        raise BadInput(f"optout does {chosen.title!r} itself and verifies it: "
+                       f"`optout run {recipe.platform} --setting {chosen.id}`.")
+    if account is None:
+        stored = credentials.accounts(recipe.platform) if recipe.needs_account else []
+        if len(stored) > 1:
+            raise BadInput(f"Several {recipe.name} accounts are stored; name one with --account "
+                           f"({', '.join(a.name for a in stored)}).")
+        account = stored[0].name if stored else BY_HAND_ACCOUNT
+    result = Result(recipe.platform, account, chosen.id, chosen.desired, Status.MARKED_DONE,
+                    after="done", title=chosen.title,
+                    message="Marked done by you; optout cannot check it for you.")
+    with History() as history:
+        run_id = history.start_run(f"done {recipe.platform} {chosen.id}")
+        history.record(run_id, result, recipe_version(recipe), recipe.origin)
+        history.finish_run(run_id)
+    click.echo(f"Recorded {recipe.name} {chosen.title!r} as done by you ({account}); `optout "
+               "status` shows it, as done by you rather than verified.")
+
+
 @cli.command("list", short_help="Platforms, settings and sources.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.pass_context
@@ -784,12 +847,13 @@ def list_(ctx: click.Context, as_json: bool) -> None:
               help="Allow an origin that only a recipe from --recipes or OPTOUT_RECIPE_PATH uses "
                    "(not the recipe shipped with optout) to receive these credentials.")
 @click.option("--browser-path", metavar="PATH", help="Chromium or Chrome to use (also OPTOUT_BROWSER).")
+@_detail_option
 @_cdp_option
 @click.pass_context
 def login(ctx: click.Context, platform: str, account: str, username: str | None,
           password_stdin: bool, totp: bool, totp_stdin: bool, by_hand: bool, verify: bool,
           origin: str | None, trusted: tuple[str, ...], browser_path: str | None,
-          cdp: str | None, profile_dir: Path | None) -> None:
+          detail: tuple[str, ...], cdp: str | None, profile_dir: Path | None) -> None:
     """Store a platform's credentials in the OS keyring (never in a file). With --cdp, check
     that your own browser is signed in to it instead, and store nothing.
 
@@ -801,6 +865,7 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
         optout login linkedin --username me@example.com --password-stdin --totp-stdin
       optout login linkedin --browser
       optout login linkedin --cdp http://127.0.0.1:9222
+      optout login tumblr --detail blog=myblog
     """
     from optout.app.runner import RunOptions, run_sync, sign_in_by_hand, sign_in_only
     from optout.domain.job import Job, Resources
@@ -811,12 +876,14 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
     from optout.store.credentials import Account, MemorySecrets
     from optout.store.sessions import EncryptedSessions
     recipe = select(_recipes(ctx), [platform])[0]
+    recipe.signing_in  # noqa: B018  (BadInput for a platform done all by hand)
     _check_account_name(account)
+    details = _details(recipe, detail)
     if recipe.per_site and (not origin or _origin(origin) == recipe.origin):
         raise BadInput(f"Each {recipe.name} account has its own site: give yours with --origin "
                        f"(like {recipe.origin}, with your site's name).")
     where = _origin(origin)
-    target = recipe.with_origin(where) if where else recipe
+    target = (recipe.with_origin(where) if where else recipe).with_details(dict(details))
     trusted = tuple(_origin(url) or url for url in trusted)
     bound = bind(target, typed=where, trusted=trusted)
     if cdp or profile_dir:
@@ -830,7 +897,7 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
     if by_hand:
         if password_stdin or totp or totp_stdin or verify:
             raise BadInput("--browser signs in by hand; it takes no password, secret or --verify.")
-        who = Account(recipe.platform, account, None, bound, trusted)
+        who = Account(recipe.platform, account, None, bound, trusted, details)
         resources = Resources(secrets=MemorySecrets({}), sessions=EncryptedSessions(),
                               evidence_dir=data_dir() / "evidence", person=from_terminal())
         # An engine failure is an OptoutError with its exit code (3 when a person is needed).
@@ -840,14 +907,14 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
                    f"saved (encrypted){where_typed} and no password is stored.")
         return
     if not username:
-        username = _ask(f"{recipe.name} sign-in ({recipe.sign_in.username[0].describe()})",
+        username = _ask(f"{recipe.name} sign-in ({recipe.signing_in.username[0].describe()})",
                         hide=False, flag="--username")
-    if recipe.sign_in.passwordless:
+    if recipe.signing_in.passwordless:
         # The platform emails a code at each sign-in: keep the username, ask the code when needed.
         if password_stdin or totp or totp_stdin:
             raise BadInput(f"{recipe.name} signs in without a password (it emails a code); "
                            "give only --username.")
-        who = Account(recipe.platform, account, username, bound, trusted)
+        who = Account(recipe.platform, account, username, bound, trusted, details)
         if verify:
             resources = Resources(secrets=MemorySecrets({}), sessions=EncryptedSessions(),
                                   evidence_dir=data_dir() / "evidence", person=from_terminal())
@@ -862,7 +929,7 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
         return
     password = _read_password(password_stdin, recipe.name)
     secret = _read_totp_secret(totp_stdin, password_stdin) if totp or totp_stdin else None
-    who = Account(recipe.platform, account, username, bound, trusted)
+    who = Account(recipe.platform, account, username, bound, trusted, details)
     if verify:
         redact.add(password)
         redact.add(secret)

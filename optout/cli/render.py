@@ -113,19 +113,24 @@ def scan_table(reports: list[ScanReport]) -> None:
 
 def recipes_json(recipes: Iterable[Recipe], stored: dict[str, list[Account]],
                  live: dict[tuple[str, str], str]) -> str:
+    from optout.output.catalogue import kind_words
     return json.dumps({"platforms": [
         {
             "platform": r.platform,
             "name": r.name,
             "origin": r.origin,
+            "signs_in": r.needs_account,
+            "account_details": r.account_details,
             "accounts": [a.name for a in stored.get(r.platform, [])],
             # Where each account's credentials may go: bound when they were stored.
             "credentials": [{"account": a.name, "origins": list(a.origins),
                              "trusted_by_flag": list(a.trusted)}
                             for a in stored.get(r.platform, [])],
             "settings": [
-                {"id": s.id, "title": s.title, "type": s.type, "desired": s.desired,
-                 "path": s.path, "source": s.source,
+                {"id": s.id, "title": s.title, "type": s.type, "kind": kind_words(s),
+                 "desired": s.desired, "path": s.path, "source": s.source,
+                 "regions": s.regions, "eligibility": s.eligibility,
+                 "verify_it_stays": s.verify_it_stays,
                  "live_verified": s.live_verified.isoformat() if s.live_verified else None,
                  # Your own runs, on the real site; not the maintainers' live_verified.
                  "confirmed_live_by_you": live.get((r.platform, s.id))}
@@ -138,18 +143,20 @@ def recipes_json(recipes: Iterable[Recipe], stored: dict[str, list[Account]],
 
 def recipes_table(recipes: Iterable[Recipe], stored: dict[str, list[Account]],
                   live: dict[tuple[str, str], str]) -> None:
-    table = Table(title="Platforms and settings", title_justify="left")
-    for column in ("Platform", "Setting", "Type", "Source", "Live verified",
-                   "Confirmed live by you", "Credentials"):
-        table.add_column(column, overflow="fold")
+    """Every setting by id (what --setting takes), its kind, wanted state and regions; the
+    sources are in `list --json` and the README."""
+    from optout.output.catalogue import kind_words, regions_words
+    table = Table(title="Platforms and settings", title_justify="left", box=box.SIMPLE)
+    for column in ("Platform", "Setting", "Kind", "Wants", "Regions"):
+        table.add_column(column, overflow="fold", no_wrap=column in ("Platform", "Setting"))
     for r in recipes:
-        accounts = ", ".join(a.name for a in stored.get(r.platform, [])) or "none"
         for s in r.settings:
             mine = live.get((r.platform, s.id))
-            table.add_row(*map(escape, (r.platform, s.title, s.type, s.source,
-                                        s.live_verified.isoformat() if s.live_verified else "never",
-                                        mine[:10] if mine else "never", accounts)))
+            kind = kind_words(s) + (f" (confirmed live by you {mine[:10]})" if mine else "")
+            table.add_row(*map(escape, (r.platform, s.id, kind, s.desired, regions_words(s))))
     stdout.print(table)
+    stdout.print("Sources, eligibility and accounts: `optout list --json`.\n"
+                 "Step by step: `optout guide PLATFORM`.")
 
 
 def accounts_table(accounts: list[Account]) -> None:

@@ -36,6 +36,8 @@ class Job:
     settings: list[Setting] = field(default_factory=list)
     # Forms this account already sent (from the history), by setting id.
     submitted: dict[str, Submitted] = field(default_factory=dict)
+    # Settings done by hand that the person marked done (`optout done`): setting id -> when.
+    marked_done: dict[str, str] = field(default_factory=dict)
     # Whose details its forms are filled with, when not the person's own (a bulk roster's row).
     profile: Profile | None = None
 

@@ -22,6 +22,8 @@ class Status(str, Enum):
     DRIFT = "drift"  # check: not in the desired state
     FAILED = "failed"  # could not be done or could not be verified
     NEEDS_HUMAN = "needs_human"  # a person has to step in
+    MARKED_DONE = "marked_done"  # done by hand, as the person said (`optout done`); unverified
+    NOT_APPLICABLE = "not_applicable"  # the setting does not exist where the person lives
 
 
 class Mode(str, Enum):

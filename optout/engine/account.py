@@ -250,7 +250,8 @@ class AccountRun:
         report = ScanReport(self.recipe.platform, self.account.name)
         places: dict[str, list[Setting]] = {}
         for setting in self.job.settings:
-            places.setdefault(setting.place(), []).append(setting)
+            if setting.needs_browser:
+                places.setdefault(setting.place(), []).append(setting)
         problems = []
         for where, here in places.items():
             try:

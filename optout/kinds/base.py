@@ -9,13 +9,15 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
+from optout.domain.regions import EVERYWHERE, is_region
 from optout.domain.targets import Strict, Target, paths_start_with_slash
 from optout.kinds.steps import Step
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
 
-    from optout.domain.results import Result
+    from optout.domain.job import Job
+    from optout.domain.results import Mode, Result
     from optout.engine.account import AccountRun
     from optout.recipe.schema import Recipe
 
@@ -35,8 +37,28 @@ class SettingBase(Strict):
         description="When a person last saw this work on the live site; null until then."
     )
     notes: str | None = None
+    regions: list[str] = Field(
+        default_factory=lambda: [EVERYWHERE], min_length=1,
+        description="Where the setting exists: all, or groups and countries (EU, EEA, UK, CH).")
+    eligibility: str | None = Field(
+        default=None, description="Which accounts it applies to (personal or business plans, "
+        "adults, instructors), in words.")
+    verify_it_stays: bool = Field(
+        default=False, description="The desired state is the platform's default: nothing to "
+        "switch unless the platform flips it, which `check` reports.")
 
     _path = field_validator("path")(paths_start_with_slash)
+
+    @field_validator("regions")
+    @classmethod
+    def _known_regions(cls, value: list[str]) -> list[str]:
+        unknown = [r for r in value if not is_region(r)]
+        if unknown:
+            raise ValueError(f"unknown region {', '.join(map(repr, unknown))}: use all, EU, EEA, "
+                             "UK or a two-letter country code such as CH")
+        if EVERYWHERE in value and len(value) > 1:
+            raise ValueError("regions is either [all] or a list of regions, not both")
+        return value
 
     @field_validator("source")
     @classmethod
@@ -44,6 +66,11 @@ class SettingBase(Strict):
         if urlsplit(value).scheme != "https":
             raise ValueError("source must be the https address of a public help page")
         return value
+
+    @property
+    def needs_browser(self) -> bool:
+        """False for settings a person does by hand: no page of theirs is read."""
+        return True
 
     @property
     def is_form(self) -> bool:
@@ -62,6 +89,10 @@ class SettingKind(ABC):
 
     name: ClassVar[str]
     model: ClassVar[type[SettingBase]]
+
+    def offline(self, job: Job, mode: Mode, setting: SettingBase) -> Result | None:
+        """A result decided without a browser (a setting done by hand); None if it needs one."""
+        return None
 
     @abstractmethod
     async def handle(self, run: AccountRun, setting: SettingBase) -> Result:

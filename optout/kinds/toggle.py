@@ -8,7 +8,8 @@ the browser cannot vouch for itself.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator, Page
@@ -41,11 +42,10 @@ class Save(Strict):
     _single = field_validator("button", mode="before")(as_targets)
 
 
-class ToggleSetting(SettingBase):
-    """A switch or checkbox with an on/off state."""
+class TwoStates(SettingBase):
+    """What every setting with an on/off state has: how its page shows it is ready, how its
+    change is saved, how long a change may take to show."""
 
-    type: Literal["toggle"] = "toggle"
-    control: Targets
     desired: Literal["on", "off"]
     ready: list[Target] = Field(
         default_factory=list,
@@ -59,14 +59,7 @@ class ToggleSetting(SettingBase):
         default=10.0, gt=0, le=120, description="Seconds to keep re-reading after a change."
     )
 
-    _single = field_validator("control", "ready", mode="before")(as_targets)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _a_toggle(cls, data: Any) -> Any:
-        if isinstance(data, dict) and (not data.get("control") or data.get("desired") is None):
-            raise ValueError('a toggle needs a control and desired "on" or "off"')
-        return data
+    _ready = field_validator("ready", mode="before")(as_targets)
 
     @field_validator("desired", mode="before")
     @classmethod
@@ -77,12 +70,39 @@ class ToggleSetting(SettingBase):
         return value
 
 
+class Dialog(Strict):
+    """A control that lives in a dialog: the button (in a row of the page) that opens it, and
+    the button that closes it once the control is switched ("Done")."""
+
+    open: Target
+    close: Targets
+
+    _single = field_validator("close", mode="before")(as_targets)
+
+
+class ToggleSetting(TwoStates):
+    """A switch or checkbox with an on/off state (read the same way: checked is on)."""
+
+    type: Literal["toggle"] = "toggle"
+    control: Targets
+    dialog: Dialog | None = None
+
+    _single = field_validator("control", mode="before")(as_targets)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _a_toggle(cls, data: Any) -> Any:
+        if isinstance(data, dict) and (not data.get("control") or data.get("desired") is None):
+            raise ValueError('a toggle needs a control and desired "on" or "off"')
+        return data
+
+
 class Toggle(SettingKind):
     name = "toggle"
-    model = ToggleSetting
+    model: ClassVar[type[SettingBase]] = ToggleSetting
 
     async def handle(self, run: AccountRun, setting: SettingBase) -> Result:
-        assert isinstance(setting, ToggleSetting)
+        assert isinstance(setting, TwoStates)
         run.progress(f"reading {setting.title}")
         desired = setting.desired
         if run.mode is Mode.CHECK:  # nothing to click: the fresh read is the only read
@@ -114,9 +134,14 @@ class Toggle(SettingKind):
             save_status is not None, after, desired, run.recipe.name, setting.verify_within),
             before, after)
 
-    async def read(self, run: AccountRun, setting: ToggleSetting) -> tuple[Locator, str]:
+    async def read(self, run: AccountRun, setting: TwoStates) -> tuple[Locator, str]:
         """The setting's control and its state, 'on' or 'off'."""
+        assert isinstance(setting, ToggleSetting)
         try:
+            if setting.dialog:  # the control is drawn only once its dialog is open
+                await run.settled()
+                opener = await find(run.page, [setting.dialog.open], run.limits.control_ms)
+                await run.click(opener, describe([setting.dialog.open]))
             control = await find(run.page, setting.control, run.limits.control_ms)
             if setting.ready:
                 await find(run.page, setting.ready, run.limits.control_ms)
@@ -134,27 +159,31 @@ class Toggle(SettingKind):
             # The locator, not an element: a page that redraws the switch is read anew.
             return "on" if await control.is_checked(timeout=1000) else "off"
 
+        return control, await self._settled_read(run, setting, state, describe(setting.control))
+
+    async def _settled_read(self, run: AccountRun, setting: TwoStates,
+                            state: Callable[[], Awaitable[str]], what: str) -> str:
         read = await run.settled(state, setting.ready_response)
         assert read is not None, "settled() with a read returns what it read"
-        log.debug("%s reads %s (%s)", describe(setting.control), read,
-                  run.readiness.how if run.readiness else "")
-        return control, read
+        log.debug("%s reads %s (%s)", what, read, run.readiness.how if run.readiness else "")
+        return read
 
-    async def fresh_state(self, run: AccountRun, setting: ToggleSetting) -> str:
+    async def fresh_state(self, run: AccountRun, setting: TwoStates) -> str:
         """The setting's state on a fresh load in a cookie-only context: what the server holds."""
         await run.reach(setting, fresh=True)
         return (await self.read(run, setting))[1]
 
-    async def switch(self, run: AccountRun, setting: ToggleSetting, control: Locator) -> int | None:
+    async def switch(self, run: AccountRun, setting: TwoStates, control: Locator) -> int | None:
         """Flip the control and wait for the platform's save; its HTTP status, None if none seen."""
         is_save = run.save_filter(setting.save.url_contains)
         try:
             async with run.page.expect_response(lambda response: is_save(response.request),
                                                 timeout=run.limits.save_ms) as saved:
-                await run.click(control, describe(setting.control))
-                if setting.save.button:
-                    button = await find(run.page, setting.save.button, run.limits.control_ms)
-                    await run.click(button, describe(setting.save.button))
+                await self.change(run, setting, control)
+                # Then what the page asks for to keep it: its save button, its dialog's "Done".
+                for targets in self.afterwards(setting):
+                    button = await find(run.page, targets, run.limits.control_ms)
+                    await run.click(button, describe(targets))
             response = await saved.value
         except PlaywrightTimeout:
             # No save request seen: the fresh re-read decides whether anything was kept.
@@ -165,7 +194,17 @@ class Toggle(SettingKind):
         log.info("save answered HTTP %s", response.status)
         return response.status
 
-    async def reread(self, run: AccountRun, setting: ToggleSetting) -> str:
+    async def change(self, run: AccountRun, setting: TwoStates, control: Locator) -> None:
+        """The click that changes the state."""
+        assert isinstance(setting, ToggleSetting)
+        await run.click(control, describe(setting.control))
+
+    def afterwards(self, setting: TwoStates) -> list[list[Target]]:
+        """The buttons clicked after the change, in order."""
+        dialog = getattr(setting, "dialog", None)
+        return [t for t in (setting.save.button, dialog.close if dialog else []) if t]
+
+    async def reread(self, run: AccountRun, setting: TwoStates) -> str:
         """Load the page afresh until it reads the desired state, for at most verify_within s.
 
         Some platforms store a change a moment after acknowledging it; each poll is a full load.
@@ -182,15 +221,26 @@ class Toggle(SettingKind):
         from optout.output.guide import state_words, target_words
 
         assert isinstance(setting, ToggleSetting)
-        then = (f" and then {target_words(setting.save.button[0])}" if setting.save.button
-                else "")
+        opens = ([f"Click {target_words(setting.dialog.open)} to open the dialog that holds it."]
+                 if setting.dialog else [])
+        then = "".join(f" and then {target_words(targets[0])}"
+                       for targets in self.afterwards(setting))
         return [
+            *opens,
             f"Find {target_words(setting.control[0])}.",
             f"Make sure it is {state_words(setting.control[0], setting.desired)}. If it is not, "
             f"click it once{then}.",
-            f"Reload the page and check that it still shows {setting.desired}: a change the "
-            "platform did not keep shows up only on a fresh load.",
+            *self.stays_words(setting),
         ]
+
+    def stays_words(self, setting: TwoStates) -> list[str]:
+        if setting.verify_it_stays:
+            return [f"It is {setting.desired} by default: look again now and then, since a "
+                    f"platform can turn it {'on' if setting.desired == 'off' else 'off'}; "
+                    "`optout check` does that for you."]
+        return ["Reload the page and check that it still shows "
+                f"{setting.desired}: a change the platform did not keep shows up only on a "
+                "fresh load."]
 
 
 KIND = Toggle()

@@ -9,6 +9,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from optout.kinds import kind_of
+from optout.output.catalogue import applies_words
 from optout.recipe import FormField, Recipe, Setting, Target, ToggleSetting
 
 
@@ -49,10 +50,33 @@ def field_words(field: FormField) -> str:
 
 def state_words(control: Target, desired: str) -> str:
     """What the desired state of a control looks like on the page."""
-    if control.role in ("switch", "checkbox"):
+    if control.role == "checkbox":
+        return "unticked" if desired == "off" else "ticked"
+    if control.role == "switch":
         return ("switched off: the switch sits to the left, not highlighted"
                 if desired == "off" else "switched on: the switch is highlighted")
     return f"set to {desired}"
+
+
+def setting_start(recipe: Recipe, setting: Setting) -> list[tuple[str, str | None]]:
+    """The first steps, as (sentence, address to link or None): sign in, open the page."""
+    steps: list[tuple[str, str | None]] = []
+    if setting.needs_browser and recipe.sign_in is not None:
+        challenges = (" You may be asked for a code from your authenticator app or one sent to "
+                      "your email, or for a security check." if recipe.sign_in.challenges else "")
+        steps.append((f"Sign in at {recipe.sign_in_url()}.{challenges}", recipe.sign_in_url()))
+    if setting.path:
+        # A path naming an account detail ({blog}) reads as <blog>: the person fills it in.
+        url = recipe.url(setting.path).replace("{", "<").replace("}", ">")
+        steps.append((f"Open {url}.", None if "<" in url else url))
+    return steps
+
+
+def quote_intro(setting: Setting) -> str:
+    if setting.type == "manual":
+        return "The email to send (fill in the parts in <angle brackets>):"
+    return ("An objection you can use (optout sends this unless you give your own with "
+            "`optout profile --objection-file`):")
 
 
 def setting_steps(recipe: Recipe, setting: Setting) -> list[str]:
@@ -69,7 +93,9 @@ def render(recipe: Recipe, fmt: str, screenshots: dict[str, str] | None = None) 
     environment = Environment(loader=PackageLoader("optout.output", "templates"),
                               autoescape=select_autoescape(["html"]), trim_blocks=True,
                               lstrip_blocks=True)
-    environment.globals.update(setting_steps=setting_steps, setting_quote=setting_quote)
+    environment.globals.update(setting_steps=setting_steps, setting_quote=setting_quote,
+                               setting_start=setting_start, quote_intro=quote_intro,
+                               applies=applies_words)
     return environment.get_template(f"guide.{fmt}").render(
         recipe=recipe, screenshots=screenshots or {})
 

@@ -8,6 +8,7 @@ passes against its twin has been exercised on the page its help page describes.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable, Iterator
 from functools import wraps
@@ -48,6 +49,27 @@ class SwitchSpec(_Spec):
 class FieldSpec(_Spec):
     label: str
     kind: Literal["text", "email", "textarea", "select", "checkbox"] = "text"
+    options: list[str] | None = None  # a select's choices (none: the list of countries)
+    optional: bool = False
+
+
+class ChoiceSpec(_Spec):
+    """A state shown in words with a button (Google's "Keep Activity"): while on, the button
+    opens a menu whose choices turn it off; while off, a button turns it on."""
+
+    key: str
+    label: str
+    on_text: str = "On"
+    off_text: str = "Off"
+    on_button: str  # shown while on; opens the menu
+    off_button: str  # shown while off; turns it on
+    choices: list[str]  # menu entries, each turning it off
+    default: Literal["on", "off"] = "on"
+
+    @field_validator("default", mode="before")
+    @classmethod
+    def _yaml_booleans(cls, value: object) -> object:
+        return ("on" if value else "off") if isinstance(value, bool) else value
 
 
 class FormSpec(_Spec):
@@ -83,8 +105,10 @@ class TabSpec(_Spec):
 
 class DialogSpec(_Spec):
     button: str | None = None  # the button that opens it (none inside a menu: the item does)
+    row: str | None = None  # the row's words beside the button, when it opens from a row
     title: str
     blocks: list[Block]
+    close: str = "Close"  # the button that closes it ("Done")
 
 
 class Block(_Spec):
@@ -98,6 +122,7 @@ class Block(_Spec):
     tabs: list[TabSpec] | None = None
     dialog: DialogSpec | None = None
     form: FormSpec | None = None
+    choice: ChoiceSpec | None = None
 
 
 class PageSpec(_Spec):
@@ -160,8 +185,10 @@ def _every_block(blocks: list[Block]) -> Iterator[Block]:
             yield from _every_block(dialog.blocks)
 
 
-def _switches(blocks: list[Block]) -> dict[str, SwitchSpec]:
-    return {b.switch.key: b.switch for b in _every_block(blocks) if b.switch}
+def _switches(blocks: list[Block]) -> dict[str, SwitchSpec | ChoiceSpec]:
+    """Everything with an on/off state the server keeps, by key."""
+    return {**{b.switch.key: b.switch for b in _every_block(blocks) if b.switch},
+            **{b.choice.key: b.choice for b in _every_block(blocks) if b.choice}}
 
 
 def _forms(blocks: list[Block]) -> dict[str, FormSpec]:
@@ -182,7 +209,8 @@ def pages_blueprint(spec: TwinSpec, current_user: Callable[[], str | None],
     `implemented` names the faults the twin implements (None: all of them).
     """
     blueprint = Blueprint(f"{spec.platform}_pages", __name__, template_folder="templates")
-    switches = {k: v for page in spec.pages for k, v in _switches(page.blocks).items()}
+    switches: dict[str, SwitchSpec | ChoiceSpec] = {
+        k: v for page in spec.pages for k, v in _switches(page.blocks).items()}
     switches[NEW_TOGGLE["key"]] = SwitchSpec(**NEW_TOGGLE)
     forms = {k: v for page in spec.pages for k, v in _forms(page.blocks).items()}
 
@@ -207,7 +235,7 @@ def pages_blueprint(spec: TwinSpec, current_user: Callable[[], str | None],
 
     def make_view(page: PageSpec):
         @members_only
-        def view():
+        def view(**_path_parts: str):  # a page of one blog (/settings/blog/<blog>) has parts
             username = member()
             world().count_settings_load(username)
             world().languages.append(request.headers.get("Accept-Language", ""))
@@ -220,7 +248,7 @@ def pages_blueprint(spec: TwinSpec, current_user: Callable[[], str | None],
                 state=(lambda key: False) if late else state, countries=COUNTRIES,
                 confirmation=None, late_draw=late,
                 cached_state=world().has_fault(username, "cached_state"))
-        view.__name__ = "page_" + page.path.strip("/").replace("/", "_").replace("-", "_")
+        view.__name__ = "page_" + re.sub(r"\W", "_", page.path.strip("/"))
         return view
 
     for page in spec.pages:
@@ -257,7 +285,7 @@ def pages_blueprint(spec: TwinSpec, current_user: Callable[[], str | None],
             return "No such form", 404
         answers = {f.label: request.form.get(f"field-{i}", "").strip()
                    for i, f in enumerate(form.fields)}
-        missing = [label for label, value in answers.items() if not value]
+        missing = [f.label for f in form.fields if not f.optional and not answers[f.label]]
         page = next(p for p in spec.pages if key in _forms(p.blocks))
         if missing:
             return render_template("twin/page.html", spec=spec, page=page, blocks=page.blocks,

@@ -7,6 +7,7 @@ a broken one is reported with its file, line and problem.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -23,6 +24,10 @@ from optout.domain.targets import (
 )
 from optout.errors import BadInput
 from optout.kinds import AnySetting
+
+# {name} in a setting's path: an account detail (see Recipe.account_details).
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+_DETAIL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 
 class Challenge(Strict):
@@ -106,7 +111,9 @@ class Recipe(Strict):
     name: str
     origin: str
     allowed_origins: list[str] = Field(default_factory=list)
-    sign_in: SignIn
+    sign_in: SignIn | None = Field(
+        default=None, description="How to sign in; only a recipe whose settings are all done "
+        "by hand (`type: manual`) has none.")
     settings: Annotated[list[AnySetting], Field(min_length=1)]
     sensitive: list[Target] = Field(
         default_factory=list, description="Fields masked in screenshots besides password inputs."
@@ -115,6 +122,9 @@ class Recipe(Strict):
     consent: list[Target] = Field(
         default_factory=list, description="The platform's own cookie-dialog buttons that refuse "
         "(reject, necessary only); dialogs with the usual words are recognised without it.")
+    account_details: dict[str, str] = Field(
+        default_factory=dict, description="What each account must say for the recipe's paths "
+        "to name its page (a blog's name), by name, with what to give; paths use {name}.")
     per_site: bool = Field(
         default=False, description="Each account has its own site on the platform's domain "
         "(its origin is given at `optout login --origin`); `origin` is an example.")
@@ -136,6 +146,34 @@ class Recipe(Strict):
         return value
 
     @model_validator(mode="after")
+    def _details_declared(self) -> Recipe:
+        for setting in self.settings:
+            for name in _PLACEHOLDER.findall(setting.path or ""):
+                if name not in self.account_details:
+                    raise ValueError(f"setting {setting.id!r}: {{{name}}} in its path is not one "
+                                     "of account_details")
+        return self
+
+    def with_details(self, details: dict[str, str]) -> Recipe:
+        """The recipe with its paths' {name} filled from an account's details; BadInput naming
+        what is missing or unsafe in a path."""
+        missing = [name for name in self.account_details if not details.get(name)]
+        if missing:
+            needs = "; ".join(f"{n}: {self.account_details[n]}" for n in missing)
+            flags = " ".join(f"--detail {n}=..." for n in missing)
+            raise BadInput(f"{self.name} needs to know this of the account: {needs}. Give it at "
+                           f"`optout login {self.platform} {flags}`.")
+        for name, value in details.items():
+            if not _DETAIL.fullmatch(value):
+                raise BadInput(f"{name}={value!r} is not a name that can go in an address; use "
+                               "letters, digits, '-' and '_' only.")
+        if not self.account_details:
+            return self
+        settings = [s.model_copy(update={"path": _PLACEHOLDER.sub(
+            lambda m: details[m.group(1)], s.path)}) if s.path else s for s in self.settings]
+        return self.model_copy(update={"settings": settings})
+
+    @model_validator(mode="after")
     def _unique_setting_ids(self) -> Recipe:
         ids = [s.id for s in self.settings]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
@@ -145,13 +183,30 @@ class Recipe(Strict):
 
     @model_validator(mode="after")
     def _sign_in_on_an_allowed_origin(self) -> Recipe:
+        if self.sign_in is None:
+            if self.needs_account:
+                raise ValueError("sign_in is missing (only settings done by hand need none)")
+            return self
         where = self.sign_in.origin
         if where is not None and normalise_origin(where) not in self.origins:
             raise ValueError(f"sign_in.origin {where!r} must be the origin or one of allowed_origins")
         return self
 
+    @property
+    def needs_account(self) -> bool:
+        """Whether any setting is done in a browser, signed in (else all are done by hand)."""
+        return any(setting.needs_browser for setting in self.settings)
+
+    @property
+    def signing_in(self) -> SignIn:
+        """The sign-in of a recipe that has one; BadInput for one done all by hand."""
+        if self.sign_in is None:
+            raise BadInput(f"{self.name} has nothing to sign in to: its settings are done by "
+                           f"hand (`optout guide {self.platform}` shows how).")
+        return self.sign_in
+
     def sign_in_url(self) -> str:
-        return normalise_origin(self.sign_in.origin or self.origin) + self.sign_in.path
+        return normalise_origin(self.signing_in.origin or self.origin) + self.signing_in.path
 
     @property
     def origins(self) -> list[str]:
@@ -171,7 +226,7 @@ class Recipe(Strict):
         if self.is_platform_site(origin):
             return self.model_copy(update={"origin": origin})
         # Elsewhere (a practice twin, a mirror) the sign-in page is on that one origin too.
-        sign_in = self.sign_in.model_copy(update={"origin": None})
+        sign_in = self.sign_in.model_copy(update={"origin": None}) if self.sign_in else None
         return self.model_copy(update={"origin": origin, "allowed_origins": [],
                                        "sign_in": sign_in})
 

@@ -121,7 +121,7 @@ class SignInFlow:
         path = urlsplit(url).path
         # A sign-in at the site's root ("/") is that page only, not every page under it.
         return any(path == p or (p != "/" and path.startswith(p.rstrip("/") + "/"))
-                   for p in self.recipe.sign_in.sign_in_paths())
+                   for p in self.recipe.signing_in.sign_in_paths())
 
     def is_signed_in_url(self, url: str) -> bool:
         """On the platform, and past its sign-in pages."""
@@ -147,7 +147,7 @@ class SignInFlow:
                              f"expired and no password is stored. Sign in again with "
                              f"`{login_hint} --browser`.")
         password = None
-        if not self.recipe.sign_in.passwordless:
+        if not self.recipe.signing_in.passwordless:
             password = self.resources.secrets.password(self.account)
             if not password:
                 raise NeedsHuman(f"{name} asks to sign in again and no password is stored for "
@@ -157,7 +157,7 @@ class SignInFlow:
         if not self.is_sign_in_url(page.url):
             await goto(page, self.recipe.sign_in_url(),
                        limit_ms=self.limits.navigation_ms, step="opening the sign-in page")
-        sign_in = self.recipe.sign_in
+        sign_in = self.recipe.signing_in
         self._require_typing_allowed(page)
         username_box = await self._find(page, sign_in.username, "sign-in page")
         if sign_in.next:
@@ -229,7 +229,7 @@ class SignInFlow:
         return code
 
     async def _challenge_showing(self, page: Page) -> bool:
-        for challenge in self.recipe.sign_in.challenges:
+        for challenge in self.recipe.signing_in.challenges:
             if await _signs_of(page, challenge).first.is_visible():
                 return True
         return False
@@ -278,7 +278,7 @@ class SignInFlow:
         if refusal is not None:
             candidates.append(("rejected", None,
                                refusal.first.wait_for(state="visible", timeout=limit)))
-        for challenge in self.recipe.sign_in.challenges:
+        for challenge in self.recipe.signing_in.challenges:
             sign = _signs_of(page, challenge)
             candidates.append(("challenge", challenge,
                                sign.first.wait_for(state="visible", timeout=limit)))

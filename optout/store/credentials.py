@@ -47,6 +47,8 @@ class Account:
     origins: tuple[str, ...] = ()
     # Those of `origins` the person approved with --trust-origin (a recipe not shipped uses them).
     trusted: tuple[str, ...] = ()
+    # What the recipe's paths need to know of this account (a Tumblr blog's name), by name.
+    details: tuple[tuple[str, str], ...] = ()
 
 
 class SecretSource(Protocol):
@@ -156,6 +158,7 @@ def _register(account: Account, password_stored: bool, totp_stored: bool) -> Non
         "username": account.username,
         "origins": list(account.origins),
         "trusted": list(account.trusted),
+        "details": dict(account.details),
         "password_stored": password_stored,
         "totp_stored": totp_stored,
         "added": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -197,5 +200,7 @@ def _account(platform: str, name: str, entry: dict[str, Any]) -> Account:
     if "trusted" not in entry:  # stored before credentials were bound to shipped origins
         from optout.recipe.trust import legacy_origins
         origins = legacy_origins(platform, origins)
+    details = entry.get("details", {})
     return Account(platform, name, entry.get("username"), origins,
-                   tuple(entry.get("trusted", ())))
+                   tuple(entry.get("trusted", ())),
+                   tuple(sorted(details.items())) if isinstance(details, dict) else ())

@@ -20,7 +20,7 @@ from typing import Any
 from optout import __version__
 from optout.domain.decisions import is_reset
 from optout.domain.job import Submitted
-from optout.domain.results import Result
+from optout.domain.results import Result, Status
 from optout.errors import BadInput
 from optout.recipe import Recipe
 from optout.store.files import data_dir
@@ -322,6 +322,14 @@ class History:
             if earlier is None or (row["confirmed"] and not earlier.confirmed):
                 sent[row["setting"]] = Submitted(when, confirmed=bool(row["confirmed"]))
         return sent
+
+    def marked_done(self, platform: str, account: str, origin: str) -> dict[str, str]:
+        """Settings done by hand that the person marked done (`optout done`): id -> when."""
+        rows = self.db.execute(
+            "SELECT setting, max(time) AS time FROM observations WHERE platform = ? AND "
+            "account = ? AND origin = ? AND status = ? GROUP BY setting",
+            (platform, account, origin, Status.MARKED_DONE.value))
+        return {row["setting"]: f"on {_readable(row['time'])}" for row in rows}
 
     def note_form_sent(self, platform: str, account: str, origin: str, setting: str) -> int:
         """Note a form the moment it leaves; its row's id, for its answer."""
