@@ -906,6 +906,10 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
         click.echo(f"Signed in to {recipe.name} by hand; the session for account {account!r} is "
                    f"saved (encrypted){where_typed} and no password is stored.")
         return
+    if recipe.signing_in.by_hand:
+        raise BadInput(f"{recipe.name} is signed in to by hand: `optout login {recipe.platform} "
+                       "--browser` opens a browser for you to sign in (or use your own with "
+                       "--cdp); no password is stored.")
     if not username:
         username = _ask(f"{recipe.name} sign-in ({recipe.signing_in.username[0].describe()})",
                         hide=False, flag="--username")

@@ -148,7 +148,8 @@ def recipes_table(recipes: Iterable[Recipe], stored: dict[str, list[Account]],
     from optout.output.catalogue import kind_words, regions_words
     table = Table(title="Platforms and settings", title_justify="left", box=box.SIMPLE)
     for column in ("Platform", "Setting", "Kind", "Wants", "Regions"):
-        table.add_column(column, overflow="fold", no_wrap=column in ("Platform", "Setting"))
+        table.add_column(column, overflow="fold", no_wrap=column == "Platform",
+                         min_width=16 if column == "Kind" else None)
     for r in recipes:
         for s in r.settings:
             mine = live.get((r.platform, s.id))

@@ -109,6 +109,7 @@ class DialogSpec(_Spec):
     title: str
     blocks: list[Block]
     close: str = "Close"  # the button that closes it ("Done")
+    opened: bool = False  # drawn open (an overlay its page's address opens)
 
 
 class Block(_Spec):
@@ -127,6 +128,7 @@ class Block(_Spec):
 
 class PageSpec(_Spec):
     path: str
+    query: dict[str, str] = Field(default_factory=dict)  # drawn only for this query
     title: str
     blocks: list[Block]
 
@@ -149,6 +151,8 @@ class TwinSpec(_Spec):
     sign_in: SignInSpec | None = None  # None: pages added to a hand-written twin (LinkedIn)
     home: str = "/home"
     pages: list[PageSpec] = Field(default_factory=list)
+    # What the practice account says of itself where a recipe asks (a Tumblr blog's name).
+    details: dict[str, str] = Field(default_factory=dict)
 
 
 TabSpec.model_rebuild()
@@ -233,9 +237,16 @@ def pages_blueprint(spec: TwinSpec, current_user: Callable[[], str | None],
     def state(key: str) -> bool:
         return world().setting(member(), key, switches[key].default == "on")
 
-    def make_view(page: PageSpec):
+    def make_view(variants: list[PageSpec]):
+        """One address; the variant whose query matches (a settings overlay opened by
+        `?_s=data`), else the one without a query."""
         @members_only
         def view(**_path_parts: str):  # a page of one blog (/settings/blog/<blog>) has parts
+            page = next((v for v in variants if v.query and all(
+                request.args.get(k) == want for k, want in v.query.items())),
+                next((v for v in variants if not v.query), None))
+            if page is None:
+                return "Not found", 404
             username = member()
             world().count_settings_load(username)
             world().languages.append(request.headers.get("Accept-Language", ""))
@@ -248,11 +259,14 @@ def pages_blueprint(spec: TwinSpec, current_user: Callable[[], str | None],
                 state=(lambda key: False) if late else state, countries=COUNTRIES,
                 confirmation=None, late_draw=late,
                 cached_state=world().has_fault(username, "cached_state"))
-        view.__name__ = "page_" + re.sub(r"\W", "_", page.path.strip("/"))
+        view.__name__ = "page_" + re.sub(r"\W", "_", variants[0].path.strip("/"))
         return view
 
+    by_path: dict[str, list[PageSpec]] = {}
     for page in spec.pages:
-        blueprint.add_url_rule(page.path, view_func=make_view(page), methods=["GET"])
+        by_path.setdefault(page.path, []).append(page)
+    for path, variants in by_path.items():
+        blueprint.add_url_rule(path, view_func=make_view(variants), methods=["GET"])
 
     @blueprint.get("/__practice/settings/<key>")
     @members_only

@@ -62,7 +62,11 @@ class SignIn(Strict):
         default_factory=list,
         description="Path prefixes that mean 'this is the sign-in flow' (path is always included).",
     )
-    username: Targets
+    by_hand: bool = Field(
+        default=False, description="The person signs in themselves (`optout login PLATFORM "
+        "--browser`, or their own browser with --cdp): the platform refuses automated sign-ins, "
+        "or its sign-in page is not described by public evidence. optout never types there.")
+    username: list[Target] = Field(default_factory=list)
     next: list[Target] = Field(
         default_factory=list,
         description="The button between username and password, on sites that ask for them on "
@@ -78,6 +82,10 @@ class SignIn(Strict):
 
     @model_validator(mode="after")
     def _password_or_code(self) -> SignIn:
+        if self.by_hand:
+            return self
+        if not self.username:
+            raise ValueError("sign_in needs a username target (or by_hand: true)")
         if self.password and not self.submit:
             raise ValueError("a password needs a submit button")
         if not self.password and not (self.next and any(c.kind == "code" for c in self.challenges)):

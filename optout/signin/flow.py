@@ -136,6 +136,10 @@ class SignInFlow:
             raise NeedsHuman(f"{name} asks to sign in, in your own browser: sign in to {name} "
                              "there yourself, then run optout again. (optout never types a "
                              "password into your browser.)")
+        if self.recipe.signing_in.by_hand:
+            raise NeedsHuman(f"{name} asks to sign in, and it is signed in to by hand: run "
+                             f"`{login_hint} --browser` (or work in your own browser with --cdp); "
+                             "optout never types a password there.")
         if self.is_sign_in_url(page.url) and await self._challenge_showing(page):
             # A saved session sent straight to a challenge: answer it; no password is typed.
             await self._through_challenges(page, [], "code")
