@@ -96,3 +96,13 @@ def test_a_default_that_must_stay_is_checked_and_a_flip_is_drift(practice, profi
     assert fixed.exit_code == 0, fixed.output
     assert results_of(fixed)[0]["status"] == "changed"
     assert practice.world.setting(username, "third-party-training") is False
+
+
+def test_the_readmes_catalogue_is_the_recipes():
+    from pathlib import Path
+
+    from optout.output.catalogue import readme_section
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    assert readme_section(RECIPES.values()) in readme, (
+        "README's catalogue is stale: run `python -m optout.output.catalogue`")

@@ -48,6 +48,8 @@ class FormField(Strict):
     from_: ProfileKey | None = Field(default=None, alias="from")
     value: str | None = None
     check: bool | None = None
+    optional: bool = Field(default=False, description="Filled when the form shows it, else "
+                           "left out (a field the platform made optional, or dropped).")
 
     @model_validator(mode="after")
     def _one_source(self) -> FormField:
@@ -146,6 +148,9 @@ class Form(SettingKind):
                                       "the page before anything was sent, so it cannot prove a "
                                       "sending")
             for field in setting.fields:
+                if field.optional and not await _showing(page, [field.target]):
+                    log.info("%s is not on the form; it is optional", field.target.describe())
+                    continue
                 value = None if field.check is not None else field.value
                 if field.from_:
                     value = profile.value(field.from_, platform_name=run.recipe.name,
