@@ -44,12 +44,14 @@ def describe(targets: Sequence[Target]) -> str:
     return " or ".join(t.describe() for t in targets)
 
 
-async def find(page: Page, targets: Sequence[Target], timeout_ms: float) -> Locator:
-    """The first target, in the recipe's order of preference, that is on the page.
+async def find(page: Page | Locator, targets: Sequence[Target], timeout_ms: float) -> Locator:
+    """The first target, in the recipe's order of preference, that is on the page (or in the
+    part of it given).
 
     Waits (bounded) for any of them to become visible, since platforms draw settings by script
     after the page loads. Raises ControlNotFound if none shows or the chosen one is ambiguous.
     """
+    where = page.url if isinstance(page, Page) else page.page.url
     locators = [locator_for(page, t) for t in targets]
     anything = locators[0]
     for other in locators[1:]:
@@ -58,14 +60,14 @@ async def find(page: Page, targets: Sequence[Target], timeout_ms: float) -> Loca
         await anything.filter(visible=True).first.wait_for(state="visible", timeout=timeout_ms)
     except PlaywrightTimeout as exc:
         raise ControlNotFound(
-            f"no {describe(targets)} appeared on {page.url} within {timeout_ms / 1000:g} s"
+            f"no {describe(targets)} appeared on {where} within {timeout_ms / 1000:g} s"
         ) from exc
     for target, locator in zip(targets, locators, strict=True):
         # Hidden copies (a closed dialog, another tab's panel) are not what a person sees.
         visible = locator.filter(visible=True)
         count = await visible.count()
         if count > 1:
-            raise ControlNotFound(f"{target.describe()} matches {count} elements on {page.url}")
+            raise ControlNotFound(f"{target.describe()} matches {count} elements on {where}")
         if count == 1:
             return visible
-    raise ControlNotFound(f"{describe(targets)} disappeared from {page.url}")
+    raise ControlNotFound(f"{describe(targets)} disappeared from {where}")

@@ -42,6 +42,9 @@ class MenuSetting(TwoStates):
     choice: Targets = Field(description="The menu entry that sets the desired state.")
     confirm: list[Target] = Field(
         default_factory=list, description="A confirmation's button, when the page asks for one.")
+    within: Target | None = Field(
+        default=None, description="The words of the row holding the button and its state, "
+        "when the page has several alike (GitHub's Enabled/Disabled dropdowns).")
 
     _single = field_validator("button", "choice", "confirm", mode="before")(as_targets)
 
@@ -57,13 +60,14 @@ class Menu(Toggle):
         assert isinstance(setting, MenuSetting)
         either = [*setting.shows.on, *setting.shows.off]
         try:
-            shown = await find(run.page, either, run.limits.control_ms)
+            row = await _row(run, setting)
+            shown = await find(row, either, run.limits.control_ms)
         except ControlNotFound as exc:
             raise await run.mismatch(setting, str(exc)) from exc
 
         async def state() -> str:
-            on, off = (await _showing(run.page, setting.shows.on),
-                       await _showing(run.page, setting.shows.off))
+            on, off = (await _showing(row, setting.shows.on),
+                       await _showing(row, setting.shows.off))
             return UNCLEAR if on == off else "on" if on else "off"
 
         read = await self._settled_read(run, setting, state, describe(either))
@@ -75,8 +79,9 @@ class Menu(Toggle):
 
     async def change(self, run: AccountRun, setting: TwoStates, control: Locator) -> None:
         assert isinstance(setting, MenuSetting)
-        button = await find(run.page, setting.button, run.limits.control_ms)
+        button = await find(await _row(run, setting), setting.button, run.limits.control_ms)
         await run.click(button, describe(setting.button))
+        # The menu may open anywhere (menus are often drawn at the end of the page).
         choice = await find(run.page, setting.choice, run.limits.control_ms)
         await run.click(choice, describe(setting.choice))
 
@@ -106,7 +111,25 @@ class Menu(Toggle):
         ]
 
 
-async def _showing(page: Page, targets: list[Target]) -> bool:
+async def _row(run: AccountRun, setting: MenuSetting) -> Page | Locator:
+    """Where the setting's button and state are: the innermost part of the page holding the
+    `within` words and one of them; the whole page when the recipe names no row."""
+    if setting.within is None:
+        return run.page
+    words = locator_for(run.page, setting.within)
+    await find(run.page, [setting.within], run.limits.control_ms)
+    either = [locator_for(run.page, t) for t in (*setting.shows.on, *setting.shows.off)]
+    holds = either[0]
+    for other in either[1:]:
+        holds = holds.or_(other)
+    rows = run.page.locator("div, li, section, fieldset, form, tr", has=words).filter(has=holds)
+    if not await rows.count():
+        raise ControlNotFound(f"no {describe([*setting.shows.on, *setting.shows.off])} beside "
+                              f"{setting.within.describe()} on {run.page.url}")
+    return rows.last
+
+
+async def _showing(page: Page | Locator, targets: list[Target]) -> bool:
     for target in targets:
         try:
             if await locator_for(page, target).first.is_visible():

@@ -59,8 +59,8 @@ class ChoiceSpec(_Spec):
 
     key: str
     label: str
-    on_text: str = "On"
-    off_text: str = "Off"
+    on_text: str | None = None  # a line saying the state, where the page has one
+    off_text: str | None = None
     on_button: str  # shown while on; opens the menu
     off_button: str  # shown while off; turns it on
     choices: list[str]  # menu entries, each turning it off
@@ -372,7 +372,7 @@ def create_twin_app(world_: World, spec: TwinSpec) -> Flask:
         session.update(user=username, generation=world_.known_user(username).session_generation)
         return redirect(target)
 
-    if login_path != "/":
+    if login_path != "/" and spec.home != "/" and "/" not in {p.path for p in spec.pages}:
         @app.get("/")
         def root():
             return redirect(spec.home)
