@@ -97,7 +97,7 @@ def test_the_catalogue_lists_fifteen_platforms_with_sources():
     assert {s["id"] for s in platforms["copilot"]["settings"]} == {"model-training-text",
                                                                   "model-training-voice"}
     types = {s["type"] for p in platforms.values() for s in p["settings"]}
-    assert types == {"toggle", "form"}
+    assert types == {"toggle", "form", "menu", "manual"}
     for p in platforms.values():
         for s in p["settings"]:
             assert s["source"].startswith("https://"), (p["platform"], s["id"])

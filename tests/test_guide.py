@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from optout.output.guide import control_words, field_words, target_words
-from optout.recipe import builtin_recipe_dir, load_recipes
+from markupsafe import escape
+
+from optout.kinds.form import FormSetting
+from optout.output.catalogue import applies_words
+from optout.output.guide import (
+    control_words,
+    field_words,
+    setting_start,
+    setting_steps,
+    target_words,
+)
+from optout.recipe import ToggleSetting, builtin_recipe_dir, load_recipes
 from tests.conftest import invoke
 
 
@@ -13,19 +23,27 @@ from tests.conftest import invoke
 def test_a_guide_for_every_recipe_says_what_the_engine_does(tmp_path, fmt):
     result = invoke("guide", "--all", "--format", fmt, "--out", str(tmp_path))
     assert result.exit_code == 0, result.output
+
+    def shown(words: str) -> str:
+        return str(escape(words)) if fmt == "html" else words
+
     for recipe in load_recipes().values():
         text = (tmp_path / f"{recipe.platform}.{fmt}").read_text()
-        assert recipe.sign_in_url() in text
-        quote = "&#34;" if fmt == "html" else '"'
+        if recipe.sign_in is not None:
+            assert recipe.sign_in_url() in text
         for setting in recipe.settings:
-            assert setting.title.replace("&", "&amp;" if fmt == "html" else "&") in text
-            assert recipe.url(setting.path) in text
-            words = ([field_words(f) for f in setting.fields] if setting.is_form
-                     else [control_words(setting)])
-            words += [f"Click {target_words(step.click)}" for step in setting.steps]
+            assert shown(setting.title) in text
+            assert shown(applies_words(setting)) in text  # regions and eligibility
+            for sentence, link in setting_start(recipe, setting):  # html makes the link a link
+                assert shown(sentence) in text or (fmt == "html" and link in text), sentence
+            # Every kind's own steps (switch, dialog, menu, form, by hand) are in its guide.
+            for sentence in setting_steps(recipe, setting):
+                assert shown(sentence) in text, (recipe.platform, sentence)
+            words = ([field_words(f) for f in setting.fields] if isinstance(setting, FormSetting)
+                     else [control_words(setting)] if isinstance(setting, ToggleSetting) else [])
+            words += [f"Click {target_words(step.click)}" for step in setting.steps if step.click]
             for phrase in words:
-                assert phrase.replace('"', quote).replace("'", "&#39;" if fmt == "html" else "'") \
-                    in text, (recipe.platform, phrase)
+                assert shown(phrase) in text, (recipe.platform, phrase)
             assert setting.source in text
             assert "never (taken from the help page above)" in text  # no live claim
 

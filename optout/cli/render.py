@@ -147,14 +147,14 @@ def recipes_table(recipes: Iterable[Recipe], stored: dict[str, list[Account]],
     sources are in `list --json` and the README."""
     from optout.output.catalogue import kind_words, regions_words
     table = Table(title="Platforms and settings", title_justify="left", box=box.SIMPLE)
-    for column in ("Platform", "Setting", "Kind", "Wants", "Regions"):
-        table.add_column(column, overflow="fold", no_wrap=column == "Platform",
-                         min_width=16 if column == "Kind" else None)
+    for column in ("Setting (--setting ID)", "Kind", "Wants", "Regions"):
+        table.add_column(column, overflow="fold", no_wrap=column.startswith("Setting"))
     for r in recipes:
+        table.add_row(f"[bold]{escape(r.name)}[/] ({escape(r.platform)})", end_section=False)
         for s in r.settings:
             mine = live.get((r.platform, s.id))
             kind = kind_words(s) + (f" (confirmed live by you {mine[:10]})" if mine else "")
-            table.add_row(*map(escape, (r.platform, s.id, kind, s.desired, regions_words(s))))
+            table.add_row(*map(escape, ("  " + s.id, kind, s.desired, regions_words(s))))
     stdout.print(table)
     stdout.print("Sources, eligibility and accounts: `optout list --json`.\n"
                  "Step by step: `optout guide PLATFORM`.")

@@ -55,7 +55,8 @@ def readme_section(recipes: Iterable[Recipe]) -> str:
 
 
 def applies_words(setting: SettingBase) -> str:
-    return f"Applies {region_words(setting.regions)}" + (
+    where = region_words(setting.regions)
+    return f"Applies {where if where == 'everywhere' else 'in ' + where}" + (
         f"; {setting.eligibility}" if setting.eligibility else "")
 
 
