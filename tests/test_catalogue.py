@@ -128,6 +128,10 @@ def test_each_recipe_passes_against_its_twin(platform, practice, profile, inbox)
         assert row["after"] == row["desired"]
     by_hand = [s for s in settings.values() if not s.needs_browser]
     assert result.exit_code == (3 if by_hand else 0), result.output
+    # Every control the evidence says to switch (the twin's opt_outs) was switched.
+    for key, default in (SPECS[platform].documented_defaults().items() if platform in SPECS
+                         else {}.items()):
+        assert practice.world.setting(username, key, default) is not default, key
     user = practice.world.user(username)
     forms = [s for s in settings.values() if s.is_form]
     assert len(user.submissions) == len(forms)

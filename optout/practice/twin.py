@@ -153,6 +153,14 @@ class TwinSpec(_Spec):
     pages: list[PageSpec] = Field(default_factory=list)
     # What the practice account says of itself where a recipe asks (a Tumblr blog's name).
     details: dict[str, str] = Field(default_factory=dict)
+    # The controls that public evidence says a person switches to keep their data from AI: a run
+    # of the platform's recipe must leave each one out of its default.
+    opt_outs: list[str] = Field(default_factory=list)
+
+    def documented_defaults(self) -> dict[str, bool]:
+        """Each of `opt_outs` with its default (True: on)."""
+        drawn = {k: v for page in self.pages for k, v in _switches(page.blocks).items()}
+        return {key: drawn[key].default == "on" for key in self.opt_outs}
 
 
 TabSpec.model_rebuild()
