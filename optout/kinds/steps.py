@@ -38,6 +38,22 @@ def _click_words(target: Target) -> str:
     return f"Click {target_words(target)}."
 
 
+async def _click_if_shown(run: AccountRun, target: Target) -> None:
+    """A click some layouts need and others do not (a sidebar hidden on narrow windows): made if
+    the target is on the settled page now, skipped otherwise; it never waits for it."""
+    from optout.browser.locate import locator_for
+
+    shown = locator_for(run.page, target).filter(visible=True)
+    if await shown.count() == 1:
+        await run.click(shown, target.describe())
+
+
+def _if_shown_words(target: Target) -> str:
+    from optout.output.guide import target_words
+
+    return f"If you see {target_words(target)}, click it."
+
+
 async def _open(run: AccountRun, path: str) -> None:
     """A deep link on the platform's own origin (a fragment such as `/#settings/Data` included),
     for flows that continue on another page; signing in first if the platform asks."""
@@ -47,6 +63,8 @@ async def _open(run: AccountRun, path: str) -> None:
 STEP_KINDS: dict[str, StepKind] = {
     kind.name: kind for kind in (
         StepKind("click", Target, _click, _click_words, lambda target: target.describe()),
+        StepKind("click_if_shown", Target, _click_if_shown, _if_shown_words,
+                 lambda target: f"{target.describe()} (if shown)"),
         StepKind("open", str, _open, lambda path: f"Go to {path} on the same site.",
                  lambda path: f"open {path}"),
     )
@@ -57,6 +75,7 @@ class Step(Strict):
     """One step towards a control: exactly one kind of step, each a field of its own."""
 
     click: Target | None = None
+    click_if_shown: Target | None = None
     open: str | None = None
 
     _paths = field_validator("open")(paths_start_with_slash)
