@@ -269,7 +269,7 @@ def test_a_form_the_platform_refuses_is_failed_and_may_be_sent_later(practice, p
                                                                       tmp_path):
     username = store(practice, "facebook")
     # An answer the twin refuses (HTTP 400: a required field left empty).
-    folder = facebook_recipe(tmp_path, ("from: objection}", 'value: " "}'))
+    folder = facebook_recipe(tmp_path, ("]}, from: email}", ']}, value: " "}'))
     origin = practice.origin_of("facebook")
     result = invoke("--recipes", folder, "run", "facebook", "--origin", origin, "--json")
     assert result.exit_code == 1
@@ -346,8 +346,10 @@ def test_scan_all_finds_every_recipe_control_on_its_twin_and_nothing_uncovered(p
     assert {(p, c["covered_by"]) for p, c in found if c["covered_by"]} == {
         (p, s.id) for p, r in RECIPES.items() for s in r.settings if s.needs_browser}
     # What is not covered is known and left alone on purpose, with the reason (Figma's switch
-    # for its AI features, which is not about training).
-    assert [(p, c["name"]) for p, c in found if not c["covered_by"]] == [("figma", "AI features")]
+    # for its AI features, which is not about training; an ads box on Pinterest's page).
+    assert [(p, c["name"]) for p, c in found if not c["covered_by"]] == [
+        ("figma", "AI features"),
+        ("pinterest", "Use info from our partners to improve which ads you see")]
     assert all(c["left_alone"] for _, c in found if not c["covered_by"])
 
 
@@ -455,9 +457,9 @@ def test_a_per_site_account_names_its_site(practice):
 def test_bulk_fills_each_members_forms_with_the_rosters_details(practice, tmp_path):
     practice.world.add_user("grace@example.com", "pw-grace")
     roster = tmp_path / "members.csv"
-    roster.write_text("platform,account,username,password_command,name,email\n"
+    roster.write_text("platform,account,username,password_command,name,email,country\n"
                       "facebook,grace,grace@example.com,printf %s pw-grace,Grace Hopper,"
-                      "grace@example.com\n")
+                      "grace@example.com,Ireland\n")
     origin = practice.origin_of("facebook")
     result = invoke("bulk", str(roster), "--origin", origin, "--json")
     assert result.exit_code == 0, result.output

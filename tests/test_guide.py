@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from markupsafe import escape
 
 from optout.kinds.form import FormSetting

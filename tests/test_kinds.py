@@ -28,7 +28,7 @@ def test_every_kind_is_registered_and_every_recipe_setting_has_one():
 def test_a_step_is_exactly_one_kind():
     assert Step.model_validate({"open": "/#settings/DataControls"}).describe() == \
         "open /#settings/DataControls"
-    with pytest.raises(ValueError, match="exactly one of: click, open"):
+    with pytest.raises(ValueError, match="exactly one of: click, click_if_shown, open"):
         Step.model_validate({})
     with pytest.raises(ValueError, match="must start with /"):
         Step.model_validate({"open": "settings"})

@@ -15,6 +15,7 @@ import tempfile
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import ModuleType
@@ -1058,14 +1059,17 @@ def _on_practice(recipes: list[Recipe], evidence_dir: Path, *, browser: str | No
     from optout.cli import render
     from optout.domain.job import Job, Resources
     practice_platform = _practice()
-    from optout.practice.inbox import PracticeInbox
+    from optout.app.runner import run_sync, sign_in_by_hand
+    from optout.practice.inbox import PracticeHand, PracticeInbox
+    from optout.practice.twin import load_specs
     from optout.store.credentials import Account, MemorySecrets
-    from optout.store.sessions import NoSessions
+    from optout.store.sessions import MemorySessions
 
     # The twins behave as real pages do (beacons, a long-poll, a WebSocket, a cookie dialog).
     world = practice_platform.World(everyone=practice_platform.REALISTIC)
     with practice_platform.PracticePlatform(world) as practice:
-        jobs, passwords = [], {}
+        jobs, passwords, by_hand = [], {}, {}
+        specs = load_specs()
         for recipe in recipes:
             password = secrets.token_urlsafe(16)
             redact.add(password)
@@ -1074,14 +1078,25 @@ def _on_practice(recipes: list[Recipe], evidence_dir: Path, *, browser: str | No
                               (origin,))
             practice.world.add_user(account.username, password)
             passwords[(account.platform, account.name)] = password
-            jobs.append(Job(recipe.with_origin(origin), account, list(recipe.settings)))
+            spec = specs.get(recipe.platform)
+            target = recipe.with_origin(origin).with_details(spec.details if spec else {})
+            jobs.append(Job(target, account, list(target.settings)))
+            if recipe.sign_in is not None and recipe.sign_in.by_hand and spec and spec.sign_in:
+                by_hand[origin] = (spec.sign_in, (account.username or "", password))
         if not quiet:
             render.stderr.print(f"Practice platform on 127.0.0.1: {len(jobs)} local twins; no real "
                                 "account is used.", highlight=False)
-        resources = Resources(secrets=MemorySecrets(passwords), sessions=NoSessions(),
+        resources = Resources(secrets=MemorySecrets(passwords), sessions=MemorySessions(),
                               evidence_dir=evidence_dir, person=PracticeInbox(practice.world),
                               progress=_narration(not quiet), profile=practice_platform.PRACTICE_PROFILE)
         options = RunOptions(browser=browser, headed=headed, concurrency=DEFAULT_CONCURRENCY)
+        # Platforms signed in to by hand: the practice person does it, as a person would.
+        hand = PracticeHand(practice.world, {o: page for o, (page, _) in by_hand.items()},
+                            {o: login for o, (_, login) in by_hand.items()})
+        for job in jobs:
+            if job.recipe.origin in by_hand:
+                run_sync(sign_in_by_hand(job, replace(resources, person=hand),
+                                         replace(options, hand_off_headless=not headed)))
         return service.run_only(jobs, Mode.RUN, resources, options)
 
 

@@ -279,6 +279,11 @@ class AccountRun:
             if setting_id or evidence.AI_WORDS.search(name):
                 found.append(Finding(self.recipe.platform, self.account.name, where, role, name,
                                      state, setting_id, known.get((role, name))))
+        # A setting read from a button (a menu) is found by its setting, not by its role.
+        listed = {(f.role, f.name) for f in found}
+        found += [Finding(self.recipe.platform, self.account.name, where, role, name, None,
+                          setting_id, None)
+                  for (role, name), setting_id in handled.items() if (role, name) not in listed]
         return found
 
     # --- steps ----------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from playwright.async_api import Page
+from playwright.async_api import Locator, Page
 
 from optout.browser.evidence import AI_WORDS, snapshot_nodes
 from optout.browser.locate import ControlNotFound, find, locator_for
@@ -90,7 +90,7 @@ async def left_alone(page: Page, known: list[LeftAlone]) -> dict[tuple[str, str]
     return found
 
 
-async def named_controls(page: Page, targets: list[Target],
+async def named_controls(page: Page | Locator, targets: list[Target],
                          timeout_ms: float) -> list[tuple[str, str]]:
     """(role, name) of the control the targets find, if it is on the page."""
     try:

@@ -12,9 +12,9 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator, Page
 from pydantic import Field, field_validator
 
+from optout.browser.evidence import snapshot_nodes
 from optout.browser.locate import ControlNotFound, describe, find, locator_for
 from optout.domain.targets import Strict, Target, Targets, as_targets
-from optout.engine.scan import named_controls
 from optout.errors import SettingFailure
 from optout.kinds.base import SettingBase
 from optout.kinds.toggle import Toggle, TwoStates
@@ -92,8 +92,16 @@ class Menu(Toggle):
     async def covers(self, page: Page, setting: SettingBase,
                      timeout_ms: float) -> list[tuple[str, str]]:
         assert isinstance(setting, MenuSetting)
-        return await named_controls(page, [*setting.button, *setting.shows.on,
-                                           *setting.shows.off], timeout_ms)
+        try:
+            row = await row_of(page, setting, timeout_ms)
+        except ControlNotFound:
+            return []  # scan reports what is there; `run` reports the mismatch
+        try:
+            shown = await find(row, [*setting.shows.on, *setting.shows.off], timeout_ms)
+        except ControlNotFound:
+            return []
+        # The button itself, whatever its role (scan lists switches by their role).
+        return [(role, name) for role, name, _ in snapshot_nodes(await shown.aria_snapshot())][:1]
 
     def guide_steps(self, recipe: Recipe, setting: SettingBase) -> list[str]:
         from optout.output.guide import target_words
@@ -112,20 +120,24 @@ class Menu(Toggle):
 
 
 async def _row(run: AccountRun, setting: MenuSetting) -> Page | Locator:
+    return await row_of(run.page, setting, run.limits.control_ms)
+
+
+async def row_of(page: Page, setting: MenuSetting, timeout_ms: float) -> Page | Locator:
     """Where the setting's button and state are: the innermost part of the page holding the
     `within` words and one of them; the whole page when the recipe names no row."""
     if setting.within is None:
-        return run.page
-    words = locator_for(run.page, setting.within)
-    await find(run.page, [setting.within], run.limits.control_ms)
-    either = [locator_for(run.page, t) for t in (*setting.shows.on, *setting.shows.off)]
+        return page
+    words = locator_for(page, setting.within)
+    await find(page, [setting.within], timeout_ms)
+    either = [locator_for(page, t) for t in (*setting.shows.on, *setting.shows.off)]
     holds = either[0]
     for other in either[1:]:
         holds = holds.or_(other)
-    rows = run.page.locator("div, li, section, fieldset, form, tr", has=words).filter(has=holds)
+    rows = page.locator("div, li, section, fieldset, form, tr", has=words).filter(has=holds)
     if not await rows.count():
         raise ControlNotFound(f"no {describe([*setting.shows.on, *setting.shows.off])} beside "
-                              f"{setting.within.describe()} on {run.page.url}")
+                              f"{setting.within.describe()} on {page.url}")
     return rows.last
 
 

@@ -6,8 +6,11 @@ the code and type it, so the demo goes through passwordless sign-ins unattended.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from playwright.async_api import Page
 
+from optout.practice.twin import SignInSpec
 from optout.practice.world import World
 from optout.store.credentials import Account
 
@@ -30,3 +33,30 @@ class PracticeInbox:
 
     async def point_at(self, page: Page, what: str) -> None:
         return None  # nobody to click: `optout teach` is not offered here
+
+
+class PracticeHand(PracticeInbox):
+    """The practice person at a visible browser: signs in by hand on a twin's sign-in page, with
+    the throwaway credentials the practice platform gave, as a person would on a platform that
+    refuses automated sign-ins."""
+
+    present = True
+
+    def __init__(self, world: World, pages: dict[str, SignInSpec],
+                 credentials: dict[str, tuple[str, str]]):
+        super().__init__(world)
+        self.pages, self.credentials = pages, credentials  # both by the twin's origin
+
+    async def agrees_to_finish_by_hand(self, reason: str) -> bool:
+        return True
+
+    async def finish_by_hand(self, page: Page, reason: str) -> None:
+        parts = urlsplit(page.url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        spec, (username, password) = self.pages[origin], self.credentials[origin]
+        await page.get_by_label(spec.username, exact=True).fill(username)
+        if spec.next:
+            await page.get_by_role("button", name=spec.next, exact=True).click()
+        if spec.password:
+            await page.get_by_label(spec.password, exact=True).fill(password)
+        await page.get_by_role("button", name=spec.submit, exact=True).click()

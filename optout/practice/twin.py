@@ -101,6 +101,7 @@ class MenuSpec(_Spec):
 class TabSpec(_Spec):
     tab: str
     blocks: list[Block]
+    hash: str | None = None  # an address fragment that opens this tab (and its dialog)
 
 
 class DialogSpec(_Spec):

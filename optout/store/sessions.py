@@ -97,6 +97,20 @@ class NoSessions:
         return None
 
 
+class MemorySessions:
+    """Keep sessions for the life of one process only, never on disk (the demo's sign-ins by
+    hand on the practice platform)."""
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[str, str, str], dict[str, Any]] = {}
+
+    def load(self, account: Account, origin: str) -> dict[str, Any] | None:
+        return self._kept.get((account.platform, account.name, origin))
+
+    def save(self, account: Account, origin: str, state: dict[str, Any]) -> None:
+        self._kept[(account.platform, account.name, origin)] = state
+
+
 def delete_sessions(account: Account) -> bool:
     """Delete every saved session of the account; True if there was one."""
     folder = _account_dir(account)
