@@ -347,7 +347,9 @@ class AccountRun:
         # The sign-in usually lands on the page asked for; load it again only if it did not, or
         # if the platform answered that landing with an error (it gets goto's retries then).
         landed_ok = self._last_document_status is not None and self._last_document_status < 400
-        if urlsplit(self.page.url).path != urlsplit(url).path or not landed_ok:
+        # (A deep link's fragment, #settings/DataControls, is lost on the way through sign-in.)
+        landed, asked = urlsplit(self.page.url), urlsplit(url)
+        if (landed.path, landed.fragment) != (asked.path, asked.fragment) or not landed_ok:
             await self._goto(url)
         self.require_allowed(self.page.url)
         if self.signer.is_sign_in_url(self.page.url):

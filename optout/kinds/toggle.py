@@ -16,7 +16,7 @@ from playwright.async_api import Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 from pydantic import Field, field_validator, model_validator
 
-from optout.browser.locate import ControlNotFound, describe, find
+from optout.browser.locate import ControlNotFound, describe, find, locator_for
 from optout.browser.waits import poll
 from optout.domain import decisions
 from optout.domain.results import Mode
@@ -184,6 +184,7 @@ class Toggle(SettingKind):
                 for targets in self.afterwards(setting):
                     button = await find(run.page, targets, run.limits.control_ms)
                     await run.click(button, describe(targets))
+                await self.close_dialog(run, setting)
             response = await saved.value
         except PlaywrightTimeout:
             # No save request seen: the fresh re-read decides whether anything was kept.
@@ -200,9 +201,23 @@ class Toggle(SettingKind):
         await run.click(control, describe(setting.control))
 
     def afterwards(self, setting: TwoStates) -> list[list[Target]]:
-        """The buttons clicked after the change, in order."""
+        """The buttons clicked after the change, in order (the save button)."""
+        return [setting.save.button] if setting.save.button else []
+
+    async def close_dialog(self, run: AccountRun, setting: TwoStates) -> None:
+        """Close the control's dialog with its button ("Done"), or Escape where the page shows
+        none: guides name the button, public scripts press Escape."""
         dialog = getattr(setting, "dialog", None)
-        return [t for t in (setting.save.button, dialog.close if dialog else []) if t]
+        if dialog is None:
+            return
+        closing = locator_for(run.page, dialog.close[0])
+        for target in dialog.close[1:]:
+            closing = closing.or_(locator_for(run.page, target))
+        shown = closing.filter(visible=True)
+        if await shown.count() == 1:
+            await run.click(shown, describe(dialog.close))
+        else:
+            await run.page.keyboard.press("Escape")
 
     async def reread(self, run: AccountRun, setting: TwoStates) -> str:
         """Load the page afresh until it reads the desired state, for at most verify_within s.
@@ -223,8 +238,9 @@ class Toggle(SettingKind):
         assert isinstance(setting, ToggleSetting)
         opens = ([f"Click {target_words(setting.dialog.open)} to open the dialog that holds it."]
                  if setting.dialog else [])
+        closing = [setting.dialog.close] if setting.dialog else []
         then = "".join(f" and then {target_words(targets[0])}"
-                       for targets in self.afterwards(setting))
+                       for targets in [*self.afterwards(setting), *closing])
         return [
             *opens,
             f"Find {target_words(setting.control[0])}.",
