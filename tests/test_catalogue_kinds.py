@@ -106,3 +106,44 @@ def test_the_readmes_catalogue_is_the_recipes():
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     assert readme_section(RECIPES.values()) in readme, (
         "README's catalogue is stale: run `python -m optout.output.catalogue`")
+
+
+def test_a_menu_in_a_row_changes_only_its_own_row(practice, profile):
+    username = store(practice, "github-copilot")
+    result = invoke("run", "github-copilot", "--origin", practice.origin_of("github-copilot"),
+                    "--json")
+    assert result.exit_code == 0, result.output
+    [row] = results_of(result)
+    assert (row["status"], row["before"], row["after"], row["verified"]) == (
+        "changed", "on", "off", True)
+    assert practice.world.setting(username, "ai-model-training") is False
+    # The dropdown beside it, alike but for "product improvements", is left as it was.
+    assert practice.world.setting(username, "product-improvements") is True
+
+
+def test_a_blog_named_in_the_path_is_asked_for_at_login(memory_keyring):
+    missing = invoke("login", "tumblr", "--username", "a@example.com", "--password-stdin",
+                     input="pw\n")
+    assert missing.exit_code == 2 and "--detail blog=" in missing.stderr
+    unsafe = invoke("login", "tumblr", "--detail", "blog=../../settings", "--username",
+                    "a@example.com", "--password-stdin", input="pw\n")
+    assert unsafe.exit_code == 2 and "letters, digits" in unsafe.stderr
+    unknown = invoke("login", "tumblr", "--detail", "site=x", "--username", "a@example.com",
+                     "--password-stdin", input="pw\n")
+    assert unknown.exit_code == 2 and "asks for blog" in unknown.stderr
+    stored = invoke("login", "tumblr", "--detail", "blog=my-blog", "--username",
+                    "a@example.com", "--password-stdin", input="pw\n")
+    assert stored.exit_code == 0, stored.output
+    [account] = credentials.accounts("tumblr")
+    assert dict(account.details) == {"blog": "my-blog"}
+
+
+def test_a_path_may_name_only_details_the_recipe_declares(tmp_path):
+    import pytest
+
+    from optout.errors import RecipeError
+
+    text = RECIPES["tumblr"].file.read_text().replace("  blog: \"The blog's name", "  name: \"x")
+    (tmp_path / "tumblr.yaml").write_text(text)
+    with pytest.raises(RecipeError, match="not one of account_details"):
+        load_recipes([tmp_path])

@@ -230,6 +230,12 @@ class Toggle(SettingKind):
     async def covers(self, page: Page, setting: SettingBase,
                      timeout_ms: float) -> list[tuple[str, str]]:
         assert isinstance(setting, ToggleSetting)
+        if setting.dialog:  # opening a dialog changes nothing: scan looks inside
+            try:
+                opener = await find(page, [setting.dialog.open], timeout_ms)
+                await opener.click(timeout=timeout_ms)
+            except (ControlNotFound, PlaywrightTimeout):
+                return []
         return await named_controls(page, setting.control, timeout_ms)
 
     def guide_steps(self, recipe: Recipe, setting: SettingBase) -> list[str]:
