@@ -7,7 +7,6 @@ import json
 import logging
 import os
 import re
-import secrets
 import shlex
 import sqlite3
 import sys
@@ -191,8 +190,10 @@ def _jobs(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool,
         return own_browser_jobs(_recipes(ctx), platforms, all_platforms=all_platforms,
                                 account=account, origin=single, origins=per_platform,
                                 command=ctx.info_name or "run", only=only)
-    credentials.require_keyring()
-    return build_jobs(_recipes(ctx), platforms, all_platforms=all_platforms, account=account,
+    recipes = _recipes(ctx)
+    if all_platforms or any(recipes[p].needs_account for p in platforms if p in recipes):
+        credentials.require_keyring()  # (settings done by hand need no stored account)
+    return build_jobs(recipes, platforms, all_platforms=all_platforms, account=account,
                       origin=single, origins=per_platform, command=ctx.info_name or "run",
                       default_accounts=config.accounts, only=only)
 
@@ -1057,47 +1058,28 @@ def _on_practice(recipes: list[Recipe], evidence_dir: Path, *, browser: str | No
     from optout.app import service
     from optout.app.runner import RunOptions
     from optout.cli import render
-    from optout.domain.job import Job, Resources
+    from optout.domain.job import Resources
     practice_platform = _practice()
-    from optout.app.runner import run_sync, sign_in_by_hand
-    from optout.practice.inbox import PracticeHand, PracticeInbox
-    from optout.practice.twin import load_specs
-    from optout.store.credentials import Account, MemorySecrets
+    from optout.practice.accounts import practice_accounts
+    from optout.practice.inbox import PracticeInbox
     from optout.store.sessions import MemorySessions
 
     # The twins behave as real pages do (beacons, a long-poll, a WebSocket, a cookie dialog).
     world = practice_platform.World(everyone=practice_platform.REALISTIC)
     with practice_platform.PracticePlatform(world) as practice:
-        jobs, passwords, by_hand = [], {}, {}
-        specs = load_specs()
-        for recipe in recipes:
-            password = secrets.token_urlsafe(16)
+        accounts = practice_accounts(practice, recipes, "demo")
+        for password in accounts.passwords:
             redact.add(password)
-            origin = practice.origin_of(recipe.platform)
-            account = Account(recipe.platform, "demo", f"demo@{recipe.platform}.practice.invalid",
-                              (origin,))
-            practice.world.add_user(account.username, password)
-            passwords[(account.platform, account.name)] = password
-            spec = specs.get(recipe.platform)
-            target = recipe.with_origin(origin).with_details(spec.details if spec else {})
-            jobs.append(Job(target, account, list(target.settings)))
-            if recipe.sign_in is not None and recipe.sign_in.by_hand and spec and spec.sign_in:
-                by_hand[origin] = (spec.sign_in, (account.username or "", password))
         if not quiet:
-            render.stderr.print(f"Practice platform on 127.0.0.1: {len(jobs)} local twins; no real "
-                                "account is used.", highlight=False)
-        resources = Resources(secrets=MemorySecrets(passwords), sessions=MemorySessions(),
+            render.stderr.print(f"Practice platform on 127.0.0.1: {len(accounts.jobs)} local "
+                                "twins; no real account is used.", highlight=False)
+        resources = Resources(secrets=accounts.secrets, sessions=MemorySessions(),
                               evidence_dir=evidence_dir, person=PracticeInbox(practice.world),
                               progress=_narration(not quiet), profile=practice_platform.PRACTICE_PROFILE)
         options = RunOptions(browser=browser, headed=headed, concurrency=DEFAULT_CONCURRENCY)
         # Platforms signed in to by hand: the practice person does it, as a person would.
-        hand = PracticeHand(practice.world, {o: page for o, (page, _) in by_hand.items()},
-                            {o: login for o, (_, login) in by_hand.items()})
-        for job in jobs:
-            if job.recipe.origin in by_hand:
-                run_sync(sign_in_by_hand(job, replace(resources, person=hand),
-                                         replace(options, hand_off_headless=not headed)))
-        return service.run_only(jobs, Mode.RUN, resources, options)
+        accounts.sign_in_by_hand(resources, replace(options, hand_off_headless=not headed))
+        return service.run_only(accounts.jobs, Mode.RUN, resources, options)
 
 
 @cli.command(short_help="Repair a recipe by showing optout what to click.")
