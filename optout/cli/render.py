@@ -26,6 +26,7 @@ _STYLE = {
     Status.CHANGED: "green", Status.ALREADY: "green", Status.OK: "green",
     Status.WOULD_CHANGE: "yellow", Status.DRIFT: "yellow",
     Status.FAILED: "bold red", Status.NEEDS_HUMAN: "bold magenta",
+    Status.MARKED_DONE: "cyan", Status.NOT_APPLICABLE: "dim",
 }
 
 

@@ -32,8 +32,8 @@ class PracticeAccounts:
 
 def practice_accounts(practice: PracticePlatform, recipes: Iterable[Recipe],
                       name: str) -> PracticeAccounts:
-    """An account named `name` on the twin of each recipe (recipes without a twin are left out),
-    with a random password, its recipe pointed at the twin."""
+    """An account named `name` on the twin of each recipe (recipes without a twin, and settings
+    done by hand, are left out), with a random password, its recipe pointed at the twin."""
     specs = load_specs()
     jobs, passwords, pages, logins = [], {}, {}, {}
     for recipe in recipes:
@@ -47,7 +47,8 @@ def practice_accounts(practice: PracticePlatform, recipes: Iterable[Recipe],
         passwords[(account.platform, account.name)] = password
         spec = specs.get(recipe.platform)
         target = recipe.with_origin(origin).with_details(spec.details if spec else {})
-        jobs.append(Job(target, account, list(target.settings)))
+        # Settings done by hand have nothing to practise: they are in the guides.
+        jobs.append(Job(target, account, [s for s in target.settings if s.needs_browser]))
         if recipe.sign_in is not None and recipe.sign_in.by_hand and spec and spec.sign_in:
             pages[origin] = spec.sign_in
             logins[origin] = (account.username or "", password)

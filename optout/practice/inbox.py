@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from playwright.async_api import Page
 
+from optout.browser import consent
 from optout.practice.twin import SignInSpec
 from optout.practice.world import World
 from optout.store.credentials import Account
@@ -54,6 +55,7 @@ class PracticeHand(PracticeInbox):
         parts = urlsplit(page.url)
         origin = f"{parts.scheme}://{parts.netloc}"
         spec, (username, password) = self.pages[origin], self.credentials[origin]
+        await consent.answer(page, [])  # a cookie dialog first, refused as a person would
         await page.get_by_label(spec.username, exact=True).fill(username)
         if spec.next:
             await page.get_by_role("button", name=spec.next, exact=True).click()
