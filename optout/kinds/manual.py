@@ -5,7 +5,6 @@ in a yearly window. It is an entry all the same, with exact instructions; the pe
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
-from urllib.parse import quote
 
 from pydantic import Field, field_validator
 
@@ -29,9 +28,6 @@ class Email(Strict):
     subject: str
     body: str = Field(description="The text; words in CAPITALS in angle brackets, like "
                       "<WORKSPACE URL>, are for the person to fill in.")
-
-    def mailto(self) -> str:
-        return (f"mailto:{self.to}?subject={quote(self.subject)}&body={quote(self.body)}")
 
 
 class ManualSetting(SettingBase):
