@@ -14,7 +14,7 @@ from optout.domain.regions import GROUPS
 from optout.domain.results import Result, Status
 from optout.engine.scan import controls as scan_controls
 from optout.practice import TWINS
-from optout.practice.inbox import PracticeInbox
+from optout.practice.inbox import PracticeHand, PracticeInbox
 from optout.practice.twin import load_specs
 from optout.recipe import load_recipes
 from optout.store import credentials
@@ -30,29 +30,6 @@ NAMED_IN_THE_ISSUE = {"linkedin", "x", "facebook", "instagram", "chatgpt", "copi
 
 AUTOMATED = sorted(p for p, r in RECIPES.items() if r.needs_account)
 SPECS = load_specs()
-
-
-class SignsInByHand:
-    """The person at a visible browser, signing in on a twin's sign-in page themselves."""
-
-    present = True
-
-    def __init__(self, platform: str, username: str, password: str):
-        self.page_spec, self.username, self.password = SPECS[platform].sign_in, username, password
-
-    async def ask_code(self, prompt: str, account=None) -> str | None:
-        return None
-
-    async def agrees_to_finish_by_hand(self, reason: str) -> bool:
-        return True
-
-    async def finish_by_hand(self, page, reason: str) -> None:
-        spec = self.page_spec
-        await page.get_by_label(spec.username, exact=True).fill(self.username)
-        if spec.next:
-            await page.get_by_role("button", name=spec.next, exact=True).click()
-        await page.get_by_label(spec.password, exact=True).fill(self.password)
-        await page.get_by_role("button", name=spec.submit, exact=True).click()
 
 
 def a_country_where_it_applies(platform: str) -> str:
@@ -75,9 +52,11 @@ def store(practice, platform: str, *, faults=frozenset()) -> str:
     recipe = RECIPES[platform]
     if recipe.sign_in is not None and recipe.sign_in.by_hand:
         account = Account(platform, "default", None, (origin,), details=details)
+        # The person signs in on the twin's page themselves, as the demo's practice person does.
+        person = PracticeHand(practice.world, {origin: SPECS[platform].sign_in},
+                              {origin: (username, password)})
         resources = Resources(secrets=KeyringSecrets(), sessions=EncryptedSessions(),
-                              evidence_dir=data_dir() / "evidence",
-                              person=SignsInByHand(platform, username, password))
+                              evidence_dir=data_dir() / "evidence", person=person)
         job = Job(recipe.with_origin(origin).with_details(dict(details)), account, [])
         run_sync(sign_in_by_hand(job, resources, RunOptions(hand_off_headless=True)))
         credentials.store(account, None)
