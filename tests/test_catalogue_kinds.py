@@ -64,7 +64,7 @@ def test_what_cannot_be_marked_done_or_signed_in_to_says_why():
     assert nothing.exit_code == 2 and "done by hand" in nothing.stderr
     by_hand = invoke("login", "grok", "--username", "a@example.com", "--password-stdin",
                      input="pw\n")
-    assert by_hand.exit_code == 2 and "--browser" in by_hand.stderr
+    assert by_hand.exit_code == 2 and "--by-hand" in by_hand.stderr
 
 
 def test_a_setting_of_other_regions_is_not_applicable_and_no_browser_starts(optout_home):

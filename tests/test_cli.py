@@ -75,6 +75,9 @@ def test_forget_deletes_password_and_session(practice, member, memory_keyring, o
     assert not (optout_home / "sessions" / "linkedin" / "default").exists()
     again = invoke("forget", "linkedin")
     assert again.exit_code == 2 and "Nothing is stored" in again.stderr
+    # Its readings stay in the history, but it is no longer an account the person has.
+    assert json.loads(invoke("status", "--json").stdout) == {"settings": []}
+    assert json.loads(invoke("history", "--json").stdout)["observations"]
 
 
 def test_unknown_platform_is_bad_input():

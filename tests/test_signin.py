@@ -208,7 +208,7 @@ def test_signing_in_by_hand_keeps_the_session_and_no_password(practice, memory_k
     credentials.store(Account("linkedin", "default", "ada@example.com", (practice.origin,)),
                       "an-old-password")
     run_sync(sign_in_by_hand(Job(recipe, account, []), resources, RunOptions(hand_off_headless=True)))
-    credentials.store(account, None)  # what `login --browser` does once the person is in
+    credentials.store(account, None)  # what `login --by-hand` does once the person is in
     assert ("optout:linkedin", "default") not in memory_keyring.items
     assert practice.world.sign_in_attempts == [("ada@example.com", PASSWORD)]  # typed by the person
     result, _ = cli_run(practice)
@@ -217,7 +217,7 @@ def test_signing_in_by_hand_keeps_the_session_and_no_password(practice, memory_k
 
 
 def test_login_by_hand_without_a_terminal_says_so():
-    result = invoke("login", "linkedin", "--browser")
+    result = invoke("login", "linkedin", "--by-hand")
     assert result.exit_code == 3 and "needs a person" in result.stderr
 
 
@@ -242,7 +242,7 @@ def test_an_expired_session_without_a_password_says_how_to_renew(practice):
     assert check.exit_code == 3
     [row] = results_of(check)
     assert row["status"] == "needs_human" and "expired" in row["message"]
-    assert "--browser" in row["message"]
+    assert "--by-hand" in row["message"]
 
 
 # --- bounded waits -------------------------------------------------------------------------------

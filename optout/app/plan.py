@@ -9,6 +9,7 @@ from optout.app.roster import accounts as roster_accounts
 from optout.domain.job import Job
 from optout.errors import BadInput
 from optout.recipe import Recipe, select
+from optout.recipe.names import account_of, setting_of
 from optout.recipe.trust import bind
 from optout.store import credentials
 from optout.store.credentials import Account
@@ -33,7 +34,9 @@ def build_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *, all_plat
     Raises BadInput (exit 2) for an unknown platform, a missing platform name or missing
     credentials, before any browser starts.
     """
-    chosen = _chosen(recipes, platforms, all_platforms, origin, origins, command, only)
+    chosen, only = _chosen(recipes, platforms, all_platforms, origin, origins, command, only)
+    if any(recipe.needs_account for recipe in chosen):  # (done by hand: no stored account)
+        credentials.require_keyring()
     jobs: list[Job] = []
     for recipe in chosen:
         if not recipe.needs_account:  # done by hand: no account, no browser
@@ -43,19 +46,18 @@ def build_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *, all_plat
                                 settings))
             continue
         wanted = account or (default_accounts or {}).get(recipe.platform)
-        stored = [a for a in credentials.accounts(recipe.platform)
-                  if wanted is None or a.name == wanted]
+        everyone = credentials.accounts(recipe.platform)
+        if wanted and everyone and not all_platforms:  # a slip of the name is told, not run
+            wanted = account_of(wanted, [a.name for a in everyone], recipe.name)
+        stored = [a for a in everyone if wanted is None or a.name == wanted]
         if not stored and not all_platforms:
             which = f" for account {wanted!r}" if wanted else ""
             flag = f" --account {wanted}" if wanted else ""
             raise BadInput(f"No credentials stored for {recipe.name}{which}. "
                            f"Run `optout login {recipe.platform}{flag}` first.")
         for stored_account in stored:
-            # An account runs where it was stored for (a per-site platform's own site, a test
-            # server given at login), unless told otherwise.
-            site = (stored_account.origins[0] if stored_account.origins and (
-                recipe.per_site or stored_account.origins[0] not in recipe.origins) else None)
-            where = origin or (origins or {}).get(recipe.platform) or site
+            where = (origin or (origins or {}).get(recipe.platform)
+                     or _stored_site(recipe, stored_account))
             target = (recipe.with_origin(where) if where else recipe).with_details(
                 dict(stored_account.details))
             settings = [s for s in target.settings if not only or s.id in only]
@@ -67,6 +69,14 @@ def build_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *, all_plat
     return jobs
 
 
+def _stored_site(recipe: Recipe, account: Account) -> str | None:
+    """Where an account runs unless told otherwise: the origin it was stored for, when that is
+    not the recipe's own (a per-site platform's site, a test server given at login)."""
+    if account.origins and (recipe.per_site or account.origins[0] not in recipe.origins):
+        return account.origins[0]
+    return None
+
+
 def own_browser_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *,
                      all_platforms: bool, account: str | None, origin: str | None, command: str,
                      origins: Mapping[str, str] | None = None,
@@ -76,7 +86,8 @@ def own_browser_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *,
     named `account` (else "browser") and bound, for its session and details, as `optout login`
     would bind it: to the shipped recipe's origins or the one typed with --origin."""
     jobs = []
-    for recipe in _chosen(recipes, platforms, all_platforms, origin, origins, command, only):
+    chosen, only = _chosen(recipes, platforms, all_platforms, origin, origins, command, only)
+    for recipe in chosen:
         where = origin or (origins or {}).get(recipe.platform)
         if recipe.per_site and not where:
             raise BadInput(f"Each {recipe.name} account has its own site: give yours with "
@@ -92,8 +103,9 @@ def own_browser_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *,
 
 def _chosen(recipes: dict[str, Recipe], platforms: Sequence[str], all_platforms: bool,
             origin: str | None, origins: Mapping[str, str] | None, command: str,
-            only: Sequence[str]) -> list[Recipe]:
-    """The recipes asked for; BadInput for an unknown platform or setting, or a missing name."""
+            only: Sequence[str]) -> tuple[list[Recipe], list[str]]:
+    """The recipes asked for and the ids of the settings asked for; BadInput for an unknown
+    platform or setting (with the valid ones), or a missing name."""
     if platforms and all_platforms:
         raise BadInput("Name platforms or use --all, not both.")
     if not platforms and not all_platforms:
@@ -102,27 +114,23 @@ def _chosen(recipes: dict[str, Recipe], platforms: Sequence[str], all_platforms:
         raise BadInput("--origin points one recipe at another origin; name exactly one platform.")
     select(recipes, list(origins or {}))  # an unknown platform in --origin NAME=URL
     chosen = list(recipes.values()) if all_platforms else select(recipes, platforms)
-    known = {s.id for recipe in chosen for s in recipe.settings}
-    unknown = [i for i in only if i not in known]
-    if unknown:
-        raise BadInput(f"No setting {', '.join(map(repr, unknown))} in "
-                       f"{', '.join(r.platform for r in chosen)}; `optout list --json` shows "
-                       "each setting's id.")
-    return chosen
+    known = {s.id: s.title for recipe in chosen for s in recipe.settings}
+    where = ", ".join(r.name for r in chosen)
+    return chosen, [setting_of(given, known, where) for given in only]
 
 
 def roster_jobs(rows: Sequence[RosterRow], recipes: dict[str, Recipe],
-                origin: str | None, trusted: Sequence[str] = ()) -> list[Job]:
-    """A job for every account of a checked roster; `origin` points every recipe elsewhere.
+                origins: Mapping[str, str], trusted: Sequence[str] = ()) -> list[Job]:
+    """A job for every account of a checked roster; `origins` points recipes elsewhere, by
+    platform, and an account stored for another origin runs there.
 
     Forms are filled with each member's details from the roster, never the operator's.
     """
     members = {(row.platform, row.account): row.profile for row in rows}
     jobs = []
-    for account in roster_accounts(rows, recipes, origin, trusted):
+    for account in roster_accounts(rows, recipes, origins, trusted):
         recipe = recipes[account.platform]
-        # A per-site platform's account runs on its own site, recorded at login.
-        where = origin or (account.origins[0] if recipe.per_site else None)
+        where = origins.get(account.platform) or _stored_site(recipe, account)
         target = (recipe.with_origin(where) if where else recipe).with_details(
             dict(account.details))
         jobs.append(Job(target, account, list(target.settings),

@@ -12,7 +12,7 @@ import csv
 import re
 import shlex
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -189,20 +189,25 @@ def _run_command(platform: str, account: str, command: tuple[str, ...]) -> str:
     return password
 
 
-def accounts(rows: Sequence[Row], recipes: dict[str, Recipe], origin: str | None,
+def accounts(rows: Sequence[Row], recipes: dict[str, Recipe], targets: Mapping[str, str],
              trusted: Sequence[str] = ()) -> list[Account]:
     """The roster's accounts, bound to the origins their passwords belong to.
 
     A keyring account keeps the origins it was stored for. A password command's password is bound
     as `optout login` binds one (recipe/trust.py): to the shipped recipe's origins, to `--origin`
-    when the roster is pointed at a local test server on purpose, or to `trusted` origins.
+    when the roster is pointed at a local test server on purpose (`targets`, by platform), or
+    to `trusted` origins.
     """
-    if origin and any(r.password_command for r in rows) and not _on_this_machine(origin):
-        raise BadInput(f"--origin {origin} is not on this machine: the roster's password commands "
-                       "would send real passwords there. --origin with a roster is for local test "
-                       "servers; store accounts for another origin with `optout login --origin`.")
+    for row in rows:
+        origin = targets.get(row.platform)
+        if origin and row.password_command and not _on_this_machine(origin):
+            raise BadInput(f"--origin {origin} is not on this machine: the roster's password "
+                           "commands would send real passwords there. --origin with a roster is "
+                           "for local test servers; store accounts for another origin with "
+                           "`optout login --origin`.")
     out = []
     for row in rows:
+        origin = targets.get(row.platform)
         stored = credentials.accounts(row.platform)
         known = next((a for a in stored if a.name == row.account), None)
         recipe = recipes[row.platform]

@@ -35,6 +35,9 @@ REJECT = re.compile(
     r"|endast nödvändiga)\b", re.IGNORECASE)
 
 
+CLOSING_MS = 5000  # how long a dialog may take to close once answered
+
+
 class ConsentUnanswerable(Exception):
     """A consent dialog offers no way to refuse."""
 
@@ -75,4 +78,10 @@ async def _press(button: Locator) -> str:
     words = " ".join((await button.inner_text()).split())
     await button.click()
     log.info("answered a consent dialog: %s", words)
+    # Many dialogs close only once the answer is saved; a modal one still open makes the page
+    # inert, and text typed there is lost. Give it a moment to go (no signal if it does not).
+    try:
+        await button.wait_for(state="hidden", timeout=CLOSING_MS)
+    except PlaywrightError:
+        log.info("the consent dialog stayed open after %s", words)
     return words

@@ -54,8 +54,18 @@ Exit codes:
      AI control no recipe covers
   130  interrupted by Ctrl-C (143: by SIGTERM); finished accounts are kept"""
 
+# Options of the whole tool: they go before the command's name.
+GROUP_OPTIONS = ("--recipes", "--debug")
+
+
 class OptoutGroup(click.Group):
-    """Turns OptoutError into a short message and its exit code; tracebacks only with --debug."""
+    """Turns OptoutError into a short message and its exit code; tracebacks only with --debug.
+    A command given --json gets its error as JSON on stdout too."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        given = args[:args.index("--")] if "--" in args else args
+        ctx.meta["as_json"] = "--json" in given
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -63,14 +73,30 @@ class OptoutGroup(click.Group):
         except Interrupted as exc:
             hint = ("run the same command with --resume to go on" if ctx.invoked_subcommand == "bulk"
                     else "run the same command again to go on")
+            _json_error(ctx, exc.sentence(hint), exc.exit_code)
             click.echo(exc.sentence(hint), err=True)
             ctx.exit(exc.exit_code)
         except OptoutError as exc:
             _fail(ctx, redact(str(exc)), exc.exit_code)
         except KeyboardInterrupt:
+            _json_error(ctx, "Interrupted.", 130)
             click.echo("Interrupted.", err=True)
             ctx.exit(130)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except click.NoSuchOption as exc:
+            if exc.option_name not in GROUP_OPTIONS:
+                _json_error(ctx, exc.format_message(), exc.exit_code)
+                raise
+            usage = click.UsageError(
+                f"{exc.format_message()} {exc.option_name} belongs to optout itself: give it "
+                f"before the command, as in `optout {exc.option_name}"
+                f"{' DIR' if exc.option_name == '--recipes' else ''} "
+                f"{ctx.invoked_subcommand or 'COMMAND'} ...`.", exc.ctx)
+            _json_error(ctx, usage.format_message(), usage.exit_code)
+            raise usage from None
+        except click.ClickException as exc:
+            _json_error(ctx, exc.format_message(), exc.exit_code)
+            raise
+        except (click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:
             _fail(ctx, *_unexpected(exc))
@@ -92,12 +118,20 @@ def _unexpected(exc: Exception) -> tuple[str, int]:
 def _fail(ctx: click.Context, message: str, code: int) -> None:
     if ctx.find_root().params.get("debug"):
         click.echo(redact(traceback.format_exc()), err=True)
+    _json_error(ctx, message, code)
     click.echo(f"Error: {message}", err=True)
     ctx.exit(code)
 
 
+def _json_error(ctx: click.Context, message: str, code: int) -> None:
+    """For a command given --json, the error as JSON on stdout (the plain line goes to stderr)."""
+    if ctx.meta.get("as_json"):
+        click.echo(json.dumps({"error": {"message": redact(message), "exit_code": code}},
+                              indent=2))
+
+
 @click.group(cls=OptoutGroup, epilog=EXIT_CODES_HELP,
-             context_settings={"max_content_width": 100})
+             context_settings={"max_content_width": 100, "help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="optout")
 @click.option("--debug", is_flag=True, help="Show details and tracebacks (secrets stay masked).")
 @click.option("--recipes", "recipe_dirs", multiple=True, type=click.Path(file_okay=False),
@@ -123,6 +157,17 @@ def cli(ctx: click.Context, debug: bool, recipe_dirs: tuple[str, ...]) -> None:
         logging.getLogger("asyncio").setLevel(logging.INFO)
         # Apprise's own lines name the services' URLs, tokens and all; its warnings are enough.
         logging.getLogger("apprise").setLevel(logging.WARNING)
+
+
+def _complete_platforms(ctx: click.Context, param: click.Parameter,
+                        incomplete: str) -> list[str]:
+    """Shell completion of platform names (`eval "$(_OPTOUT_COMPLETE=bash_source optout)"`)."""
+    from optout.recipe import load_recipes
+    try:
+        names = list(load_recipes((ctx.find_root().params or {}).get("recipe_dirs") or ()))
+    except OptoutError:  # a broken recipe folder completes nothing rather than failing
+        return []
+    return [name for name in names if name.startswith(incomplete.lower())]
 
 
 def _recipes(ctx: click.Context) -> dict[str, Recipe]:
@@ -183,16 +228,16 @@ def _jobs(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool,
     """The accounts to work on, from the stored credentials (in the person's own browser, none
     are needed); BadInput before any browser."""
     from optout.app.plan import build_jobs, own_browser_jobs
-    from optout.store import credentials
+    from optout.recipe import select
     config: Config = ctx.obj["config"]
     single, per_platform = _origins(origin)
+    per_platform = {r.platform: url for name, url in per_platform.items()
+                    for r in select(_recipes(ctx), [name])}
     if own_browser:
         return own_browser_jobs(_recipes(ctx), platforms, all_platforms=all_platforms,
                                 account=account, origin=single, origins=per_platform,
                                 command=ctx.info_name or "run", only=only)
     recipes = _recipes(ctx)
-    if all_platforms or any(recipes[p].needs_account for p in platforms if p in recipes):
-        credentials.require_keyring()  # (settings done by hand need no stored account)
     return build_jobs(recipes, platforms, all_platforms=all_platforms, account=account,
                       origin=single, origins=per_platform, command=ctx.info_name or "run",
                       default_accounts=config.accounts, only=only)
@@ -331,13 +376,13 @@ def _target_options(command):
                            help="Point a recipe at another origin (practice platform, mirror); "
                                 "PLATFORM=URL for one of several.")(command)
     command = click.option("--setting", metavar="ID", multiple=True,
-                           help="Only this setting (repeatable; ids from `optout list --json`).")(command)
+                           help="Only this setting (repeatable; ids from `optout list`).")(command)
     command = click.option("--account", metavar="NAME",
                            help="Only this stored account (default: the config's, else every "
                                 "stored account).")(command)
     command = click.option("--all", "all_platforms", is_flag=True,
                            help="Every platform with stored credentials.")(command)
-    return click.argument("platforms", nargs=-1)(command)
+    return click.argument("platforms", nargs=-1, shell_complete=_complete_platforms)(command)
 
 
 @cli.command(epilog=EXIT_CODES_HELP, short_help="Opt out: switch settings and verify them.")
@@ -380,7 +425,7 @@ def check(ctx: click.Context, fix: bool, **options) -> None:
 
 
 @cli.command(short_help="Find AI controls on the recipes' pages, new ones included.")
-@click.argument("platforms", nargs=-1)
+@click.argument("platforms", nargs=-1, shell_complete=_complete_platforms)
 @click.option("--all", "all_platforms", is_flag=True, help="Every platform with stored credentials.")
 @click.option("--account", metavar="NAME", help="Only this stored account.")
 @click.option("--origin", metavar="[PLATFORM=]URL", multiple=True,
@@ -493,27 +538,41 @@ def status(as_json: bool) -> None:
 
 
 @cli.command(short_help="The timeline of observations and resets.")
-@click.argument("platform", required=False)
+@click.argument("platform", required=False, shell_complete=_complete_platforms)
 @click.option("--account", metavar="NAME", help="Only this account.")
 @click.option("--since", metavar="WHEN", help="Only since a date (2026-11-01) or a span ago (7d, 12h).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-def history(platform: str | None, account: str | None, since: str | None, as_json: bool) -> None:
-    """Every observation kept, oldest first, and the resets found among them.
+@click.option("--csv", "as_csv", is_flag=True, help="Print the observations as CSV.")
+@click.pass_context
+def history(ctx: click.Context, platform: str | None, account: str | None, since: str | None,
+            as_json: bool, as_csv: bool) -> None:
+    """Every observation kept, oldest first, and the resets found among them (times in UTC,
+    to the second).
 
     \b
     Examples:
       optout history
       optout history linkedin --since 7d
       optout history --account work --json
+      optout history --csv > history.csv
     """
     from optout.cli import render
+    from optout.recipe.names import account_of, platform_of
     from optout.store.history import History
+    if as_json and as_csv:
+        raise BadInput("Give --json or --csv, not both.")
     start = parse_since(since) if since else None
     with History() as kept:
+        if platform:  # a platform of the recipes, or one the history still holds
+            platform = platform_of(platform, {*_recipes(ctx), *kept.platforms()})
+        if account:
+            account = account_of(account, kept.accounts(platform), platform or "any platform")
         rows = kept.timeline(platform, account, start)
         resets = kept.resets(platform, account, start)
     if as_json:
         click.echo(json.dumps({"observations": rows, "resets": resets}, indent=2))
+    elif as_csv:
+        click.echo(render.history_csv(rows), nl=False)
     elif rows:
         render.history_table(rows, resets)
     else:
@@ -656,7 +715,9 @@ def schedule_remove(system: str, target: Path | None) -> None:
 
 @cli.command(epilog=EXIT_CODES_HELP, short_help="Opt out many accounts from a roster.")
 @click.argument("roster", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--origin", metavar="URL", help="Point every recipe at another origin.")
+@click.option("--origin", metavar="[PLATFORM=]URL", multiple=True,
+              help="Point every recipe at another origin (a local test server), or, with "
+                   "PLATFORM=URL, one platform's (repeatable).")
 @click.option("--trust-origin", "trusted", metavar="URL", multiple=True,
               help="Allow an origin that only a recipe from --recipes or OPTOUT_RECIPE_PATH uses "
                    "to receive the passwords of the roster's password commands.")
@@ -681,7 +742,7 @@ def schedule_remove(system: str, target: Path | None) -> None:
                    "repeat it for a pool (--concurrency accounts on each; a lost server's "
                    "accounts go to the others).")
 @click.pass_context
-def bulk(ctx: click.Context, roster: Path, origin: str | None, trusted: tuple[str, ...],
+def bulk(ctx: click.Context, roster: Path, origin: tuple[str, ...], trusted: tuple[str, ...],
          concurrency: int,
          per_platform: int | None, resume: bool, dry_run: bool, csv_file: Path | None,
          html_file: Path | None, as_json: bool, notify: tuple[str, ...], timeout: float | None,
@@ -706,6 +767,7 @@ def bulk(ctx: click.Context, roster: Path, origin: str | None, trusted: tuple[st
     from optout.app.runner import RunOptions, check_endpoint
     from optout.cli import render
     from optout.output.report import gather, render_html
+    from optout.recipe import select
     from optout.store import credentials
     from optout.store.history import History
     urls = _notify_urls(ctx, notify)
@@ -718,12 +780,16 @@ def bulk(ctx: click.Context, roster: Path, origin: str | None, trusted: tuple[st
                                "writable.")
         recipes = _recipes(ctx)
         rows = roster_file.load(roster, recipes)
-        target = _origin(origin)
+        single, by_name = _origins(origin)
+        targets = {r.platform: url for name, url in by_name.items()
+                   for r in select(recipes, [name])}
+        if single:
+            targets = {row.platform: targets.get(row.platform, single) for row in rows}
         credentials.require_keyring()
-        jobs = roster_jobs(rows, recipes, target, [o for o in map(_origin, trusted) if o])
+        jobs = roster_jobs(rows, recipes, targets, [o for o in map(_origin, trusted) if o])
     all_jobs = list(jobs)
     # A roster's runs chain per origin: a resume never counts another origin's verifications.
-    command = f"bulk {roster.resolve()} {target or ''}".strip()
+    command = " ".join(["bulk", str(roster.resolve()), *sorted(origin)])
     resumed_from = None
     if resume:
         with History() as history:
@@ -761,7 +827,7 @@ def bulk(ctx: click.Context, roster: Path, origin: str | None, trusted: tuple[st
 
 
 @cli.command(short_help="Record a setting you did by hand (an email, an app).")
-@click.argument("platform")
+@click.argument("platform", shell_complete=_complete_platforms)
 @click.argument("setting")
 @click.option("--account", metavar="NAME", help="The account it was done for (default: the "
               "platform's only stored account, or `you` where none is needed).")
@@ -777,13 +843,12 @@ def done(ctx: click.Context, platform: str, setting: str, account: str | None) -
     """
     from optout.app.plan import BY_HAND_ACCOUNT
     from optout.recipe import select
+    from optout.recipe.names import setting_of
     from optout.store import credentials
     from optout.store.history import History, recipe_version
     recipe = select(_recipes(ctx), [platform])[0]
-    chosen = next((s for s in recipe.settings if s.id == setting), None)
-    if chosen is None:
-        raise BadInput(f"{recipe.name} has no setting {setting!r}; its settings: "
-                       f"{', '.join(s.id for s in recipe.settings)}.")
+    wanted = setting_of(setting, {s.id: s.title for s in recipe.settings}, recipe.name)
+    chosen = next(s for s in recipe.settings if s.id == wanted)
     if chosen.needs_browser:
         raise BadInput(f"optout does {chosen.title!r} itself and verifies it: "
                        f"`optout run {recipe.platform} --setting {chosen.id}`.")
@@ -830,7 +895,7 @@ def list_(ctx: click.Context, as_json: bool) -> None:
 
 
 @cli.command(short_help="Store credentials in the keyring.")
-@click.argument("platform")
+@click.argument("platform", shell_complete=_complete_platforms)
 @click.option("--account", default=DEFAULT_ACCOUNT, show_default=True, metavar="NAME",
               help="A name for this account, to tell several apart.")
 @click.option("--username", metavar="U", help="Sign-in username or email (asked if not given).")
@@ -839,7 +904,7 @@ def list_(ctx: click.Context, as_json: bool) -> None:
               help="Also store the authenticator (TOTP) secret: base32 or an otpauth:// address.")
 @click.option("--totp-stdin", is_flag=True,
               help="Read the authenticator secret from stdin (the second line with --password-stdin).")
-@click.option("--browser-login", "--browser", "by_hand", is_flag=True,
+@click.option("--by-hand", "by_hand", is_flag=True,
               help="Sign in yourself in a visible browser (passkey, SSO, magic link); "
                    "the session is kept and no password is stored.")
 @click.option("--verify", is_flag=True, help="Sign in once to test the credentials before storing them.")
@@ -848,7 +913,8 @@ def list_(ctx: click.Context, as_json: bool) -> None:
 @click.option("--trust-origin", "trusted", metavar="URL", multiple=True,
               help="Allow an origin that only a recipe from --recipes or OPTOUT_RECIPE_PATH uses "
                    "(not the recipe shipped with optout) to receive these credentials.")
-@click.option("--browser-path", metavar="PATH", help="Chromium or Chrome to use (also OPTOUT_BROWSER).")
+@click.option("--browser", "browser_path", metavar="PATH",
+              help="Chromium or Chrome to use (also OPTOUT_BROWSER).")
 @_detail_option
 @_cdp_option
 @click.pass_context
@@ -865,7 +931,7 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
       optout login linkedin --totp
       printf '%s\\n%s\\n' "$PASSWORD" "$TOTP_SECRET" | \\
         optout login linkedin --username me@example.com --password-stdin --totp-stdin
-      optout login linkedin --browser
+      optout login linkedin --by-hand
       optout login linkedin --cdp http://127.0.0.1:9222
       optout login tumblr --detail blog=myblog
     """
@@ -898,7 +964,8 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
     options = RunOptions(browser=browser_path)
     if by_hand:
         if password_stdin or totp or totp_stdin or verify:
-            raise BadInput("--browser signs in by hand; it takes no password, secret or --verify.")
+            raise BadInput("--by-hand is a sign-in made by you; it takes no password, secret or "
+                           "--verify.")
         who = Account(recipe.platform, account, None, bound, trusted, details)
         resources = Resources(secrets=MemorySecrets({}), sessions=EncryptedSessions(),
                               evidence_dir=data_dir() / "evidence", person=from_terminal())
@@ -910,7 +977,7 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
         return
     if recipe.signing_in.by_hand:
         raise BadInput(f"{recipe.name} is signed in to by hand: `optout login {recipe.platform} "
-                       "--browser` opens a browser for you to sign in (or use your own with "
+                       "--by-hand` opens a browser for you to sign in (or use your own with "
                        "--cdp); no password is stored.")
     if not username:
         username = _ask(f"{recipe.name} sign-in ({recipe.signing_in.username[0].describe()})",
@@ -931,7 +998,7 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
         click.echo(f"Stored {recipe.name} account {account!r} ({username}){where_typed}. "
                    f"{recipe.name} has no "
                    "password: each new sign-in asks you for the code it emails. Run optout in a "
-                   f"terminal the first time, or use `optout login {recipe.platform} --browser`.")
+                   f"terminal the first time, or use `optout login {recipe.platform} --by-hand`.")
         return
     password = _read_password(password_stdin, recipe.name)
     secret = _read_totp_secret(totp_stdin, password_stdin) if totp or totp_stdin else None
@@ -963,7 +1030,7 @@ def _own_browser_login(recipe: Recipe, account: str, bound: tuple[str, ...], cdp
     from optout.store.credentials import Account
     if extra:
         raise BadInput("--cdp and --profile use a sign-in made by you in that browser: they take "
-                       "no username, password, secret, --browser or --verify.")
+                       "no username, password, secret, --by-hand or --verify.")
     _own_browser(cdp, profile_dir)
     job = Job(recipe, Account(recipe.platform, account, None, bound), [])
     options = RunOptions(browser=browser_path, cdp=cdp, profile_dir=profile_dir)
@@ -981,7 +1048,7 @@ def _own_browser_login(recipe: Recipe, account: str, bound: tuple[str, ...], cdp
 
 
 @cli.command(short_help="Delete stored credentials and session.")
-@click.argument("platform")
+@click.argument("platform", shell_complete=_complete_platforms)
 @click.option("--account", default=DEFAULT_ACCOUNT, show_default=True, metavar="NAME")
 @click.pass_context
 def forget(ctx: click.Context, platform: str, account: str) -> None:
@@ -992,22 +1059,30 @@ def forget(ctx: click.Context, platform: str, account: str) -> None:
       optout forget linkedin --account work
     """
     from optout.recipe import select
+    from optout.recipe.names import account_of
     from optout.store import credentials
     from optout.store.credentials import Account
+    from optout.store.history import History
     from optout.store.sessions import delete_sessions
     recipe = select(_recipes(ctx), [platform])[0]
     _check_account_name(account)
+    stored = [a.name for a in credentials.accounts(recipe.platform)]
+    account = next((name for name in stored if name.lower() == account.lower()), account)
     who = Account(recipe.platform, account)
     removed = credentials.forget(who)
     removed = delete_sessions(who) or removed
     if not removed:
+        if stored:
+            account_of(account, stored, recipe.name)  # BadInput naming the stored ones
         raise BadInput(f"Nothing is stored for {recipe.name} account {account!r}; "
                        "`optout list` shows the stored accounts.")
+    with History() as history:  # its readings stay in the history, out of `status`
+        history.forget(recipe.platform, account)
     click.echo(f"Forgot {recipe.name} account {account!r}: password and saved session deleted.")
 
 
 @cli.command(short_help="Try the whole flow on the practice platform.")
-@click.argument("platforms", nargs=-1)
+@click.argument("platforms", nargs=-1, shell_complete=_complete_platforms)
 @click.option("--headed", is_flag=True, help="Show the browser window.")
 @click.option("--browser", metavar="PATH", help="Chromium or Chrome to use (also OPTOUT_BROWSER).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
@@ -1036,7 +1111,7 @@ def demo(ctx: click.Context, platforms: tuple[str, ...], headed: bool, browser: 
         raise BadInput(f"The practice platform has no twin of {', '.join(missing)}; "
                        f"it has: {', '.join(sorted(TWINS))}.")
     results = _on_practice(chosen, data_dir() / "demo" / "evidence", browser=browser,
-                           headed=headed, quiet=as_json)
+                           headed=headed, quiet=as_json, record="demo")
     _finish(results, as_json)
 
 
@@ -1053,8 +1128,11 @@ def _practice() -> ModuleType:
 
 
 def _on_practice(recipes: list[Recipe], evidence_dir: Path, *, browser: str | None = None,
-                 headed: bool = False, quiet: bool = False) -> list[Result]:
-    """Run recipes against their practice twins with throwaway credentials: no keyring needed."""
+                 headed: bool = False, quiet: bool = False,
+                 record: str | None = None) -> list[Result]:
+    """Run recipes against their practice twins with throwaway credentials: no keyring needed.
+    With `record` (the command's name) the results go into the history, under the twins'
+    origins on this machine, where `status` and the report mark them as practice."""
     from optout.app import service
     from optout.app.runner import RunOptions
     from optout.cli import render
@@ -1062,11 +1140,12 @@ def _on_practice(recipes: list[Recipe], evidence_dir: Path, *, browser: str | No
     practice_platform = _practice()
     from optout.practice.accounts import practice_accounts
     from optout.practice.inbox import PracticeInbox
+    from optout.practice.kept import kept_practice
     from optout.store.sessions import MemorySessions
 
-    # The twins behave as real pages do (beacons, a long-poll, a WebSocket, a cookie dialog).
-    world = practice_platform.World(everyone=practice_platform.REALISTIC)
-    with practice_platform.PracticePlatform(world) as practice:
+    # The same ports as `optout practice` (any free ones while that runs): one origin per twin
+    # from one demo to the next, and the twins' settings kept between them as a platform would.
+    with kept_practice(any_port_if_taken=True) as practice:
         accounts = practice_accounts(practice, recipes, "demo")
         for password in accounts.passwords:
             redact.add(password)
@@ -1079,11 +1158,81 @@ def _on_practice(recipes: list[Recipe], evidence_dir: Path, *, browser: str | No
         options = RunOptions(browser=browser, headed=headed, concurrency=DEFAULT_CONCURRENCY)
         # Platforms signed in to by hand: the practice person does it, as a person would.
         accounts.sign_in_by_hand(resources, replace(options, hand_off_headless=not headed))
-        return service.run_only(accounts.jobs, Mode.RUN, resources, options)
+        if record is None:
+            return service.run_only(accounts.jobs, Mode.RUN, resources, options)
+        return service.run_and_record(
+            accounts.jobs, Mode.RUN, resources, options, command=record, urls=[],
+            on_problem=lambda problem: render.stderr.print(problem, highlight=False, markup=False))
+
+
+@cli.command(short_help="Serve the practice platform, to try every command on.")
+@click.option("--port", type=click.IntRange(1024, 65000), default=8700, show_default=True,
+              help="LinkedIn's twin's port; the other twins take the ports after it.")
+@click.option("--setup", is_flag=True,
+              help="Store a practice account for every twin in the keyring (account `practice`, "
+                   "bound to its twin), so `optout run PLATFORM --account practice` goes there.")
+@click.option("--browser", metavar="PATH", help="Chromium or Chrome to use (also OPTOUT_BROWSER).")
+@click.pass_context
+def practice(ctx: click.Context, port: int, setup: bool, browser: str | None) -> None:
+    """Serve local twins of the platforms' settings pages on 127.0.0.1 until Ctrl-C, each with a
+    throwaway sign-in, so every command can be tried without a real account. The twins keep
+    their settings between starts; results show as practice in `status` and the report.
+
+    \b
+    Examples:
+      optout practice --setup            # then, in another terminal:
+      optout run linkedin --account practice
+      optout status
+    """
+    from optout.app.runner import RunOptions
+    from optout.cli import render
+    from optout.domain.job import Limits, Resources
+    from optout.practice.kept import PRACTICE_ACCOUNT, kept_practice, practice_password
+    from optout.store import credentials
+    from optout.store.sessions import EncryptedSessions
+    practice_platform = _practice()
+    from optout.practice.accounts import practice_accounts
+    recipes = [r for r in _recipes(ctx).values() if r.platform in practice_platform.TWINS]
+    if setup:
+        credentials.require_keyring()
+    with kept_practice(port) as served:
+        accounts = practice_accounts(served, recipes, PRACTICE_ACCOUNT, practice_password)
+        passwords = {job.recipe.platform: practice_password(job.recipe.platform)
+                     for job in accounts.jobs}
+        if setup:
+            for job in accounts.jobs:  # (no password kept where the person signs in by hand)
+                by_hand = job.recipe.signing_in.by_hand
+                credentials.store(job.account, None if by_hand else passwords[job.recipe.platform])
+            resources = Resources(secrets=accounts.secrets, sessions=EncryptedSessions(),
+                                  evidence_dir=data_dir() / "evidence", person=accounts.hand)
+            # Their sessions live as long as this server: each start signs in again.
+            # The practice person signs in at once; a minute, not a person's ten, tells it failed.
+            options = RunOptions(browser=browser, hand_off_headless=True,
+                                 limits=Limits(by_hand_ms=60_000))
+            accounts.sign_in_by_hand(resources, options)
+        render.practice_table(accounts.jobs, passwords, stored=setup)
+        click.echo("Stop it with Ctrl-C; the twins' settings are kept for the next start.")
+        _until_interrupted()
+
+
+def _until_interrupted() -> None:
+    """Serve until Ctrl-C or SIGTERM; either way the practice platform stops cleanly."""
+    import signal
+    import threading
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    click.echo("Stopped the practice platform.")
 
 
 @cli.command(short_help="Repair a recipe by showing optout what to click.")
-@click.argument("platform")
+@click.argument("platform", shell_complete=_complete_platforms)
 @click.argument("setting", required=False)
 @click.option("--account", metavar="NAME", help="The stored account to sign in with.")
 @click.option("--origin", metavar="URL", help="Point the recipe at another origin.")
@@ -1127,6 +1276,7 @@ def teach(ctx: click.Context, platform: str, setting: str | None, account: str |
                           evidence_dir=data_dir() / "evidence", person=person,
                           progress=_narration(True), profile=ctx.obj["config"].profile)
     options = RunOptions(browser=browser, cdp=cdp, profile_dir=profile_dir)
+    platform = job.recipe.platform  # as typed, it may be an alias or in capitals
     lessons = [lesson for lesson in run_sync(teach_job(job, resources, options, person))
                if lesson.control is not None]
     recipe = _recipes(ctx)[platform]
@@ -1164,7 +1314,7 @@ def teach(ctx: click.Context, platform: str, setting: str | None, account: str |
 
 
 @cli.command(short_help="Step-by-step guides from the recipes.")
-@click.argument("platforms", nargs=-1)
+@click.argument("platforms", nargs=-1, shell_complete=_complete_platforms)
 @click.option("--all", "all_platforms", is_flag=True, help="A guide for every recipe.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,

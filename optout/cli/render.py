@@ -48,6 +48,17 @@ def results_csv(results: Iterable[Result]) -> str:
     return out.getvalue()
 
 
+def history_csv(rows: list[dict]) -> str:
+    """The history's observations as CSV, a row each, times in UTC to the second."""
+    out = io.StringIO()
+    columns = ["time", "platform", "account", "origin", "practice", "setting", "title", "desired",
+               "before", "after", "status", "verified", "seconds", "message"]
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
 def progress(job: Job, message: str) -> None:
     stderr.print(f"[dim]{escape(f'{job.recipe.name} ({job.account.name}): {message}')}[/dim]",
                  highlight=False)
@@ -175,39 +186,82 @@ def accounts_table(accounts: list[Account]) -> None:
     stdout.print(table)
 
 
-def _when(iso: str | None) -> str:
-    """'2026-11-22 23:55' from an ISO time in UTC."""
-    return iso.replace("T", " ")[:16] if iso else "never"
+def practice_table(jobs: list[Job], password_of: dict[str, str], *, stored: bool) -> None:
+    """Each twin's address and throwaway sign-in, and the commands to try on them."""
+    table = Table(title="Practice platform on this machine (throwaway sign-ins)",
+                  title_justify="left", box=box.SIMPLE)
+    for column in ("Platform", "Address", "Password"):
+        table.add_column(column, no_wrap=True,
+                         min_width=max([len(job.recipe.origin) for job in jobs] + [7])
+                         if column == "Address" else None)
+    for job in jobs:
+        password = password_of[job.recipe.platform]
+        if job.recipe.signing_in.by_hand:
+            password += " (signed in by hand)"
+        table.add_row(escape(job.recipe.platform), escape(job.recipe.origin), escape(password))
+    stdout.print(table)
+    stdout.print("Username on each: practice@PLATFORM.practice.invalid", highlight=False,
+                 markup=False)
+    if stored:
+        stdout.print("Stored as account `practice` of each platform, bound to its twin. Try, in "
+                     "another terminal (objection forms are filled from `optout profile`):\n"
+                     "  optout run linkedin --account practice\n"
+                     "  optout check --all --account practice\n  optout status\n"
+                     "  optout report", highlight=False, markup=False)
+    else:
+        stdout.print("To try the commands on it, start it with --setup (it stores these accounts "
+                     "in your keyring, as account `practice`).", highlight=False, markup=False)
+
+
+def _when(iso: str | None, *, seconds: bool = False) -> str:
+    """'2026-11-22 23:55' (or with seconds, '2026-11-22 23:55:07') from an ISO time in UTC."""
+    return iso.replace("T", " ")[:19 if seconds else 16] if iso else "never"
+
+
+def _where(origin: str, practice: bool) -> str:
+    """An origin as the person reads it: host and port, and whether it is practice."""
+    host = origin.split("://", 1)[-1]
+    return f"{host} (practice)" if practice else host
 
 
 def status_table(rows: list[dict]) -> None:
-    table = Table(title="Latest known state (times in UTC)", title_justify="left", box=box.SIMPLE)
-    for column in ("Account", "Setting", "State", "Checked", "Verified", "Resets"):
-        table.add_column(column, no_wrap=column == "Account")
+    """One table per account, one row per setting: its latest reading, where it was made."""
+    stdout.print("[bold]Latest known state[/] (times in UTC)")
+    groups: dict[tuple[str, str, str], list[dict]] = {}
     for row in rows:
-        state = row["after"] or row["before"] or "-"
-        style = "green" if state == row["desired"] else "yellow"
-        table.add_row(escape(f"{row['platform']}/{row['account']}"), escape(row["title"]),
-                      f"[{style}]{escape(state)}[/]", _when(row["time"]),
-                      _when(row["last_verified"]), str(row["reset_count"]))
-    stdout.print(table)
+        groups.setdefault((row["platform"], row["account"], row["origin"]), []).append(row)
+    for (platform, account, origin), settings in groups.items():
+        table = Table(title=f"[bold]{escape(platform)}/{escape(account)}[/] at "
+                            f"{escape(_where(origin, settings[0]['practice']))}",
+                      title_justify="left", box=box.SIMPLE)
+        for column in ("Setting", "State", "Checked", "Verified", "Resets"):
+            table.add_column(column, overflow="fold")
+        for row in settings:
+            state = row["after"] or row["before"] or "-"
+            style = "green" if state == row["desired"] else "yellow"
+            table.add_row(escape(row["title"]), f"[{style}]{escape(state)}[/]",
+                          _when(row["time"]), _when(row["last_verified"]),
+                          str(row["reset_count"]))
+        stdout.print(table)
 
 
 def history_table(rows: list[dict], resets: list[dict]) -> None:
-    table = Table(title="History (times in UTC)", title_justify="left")
+    table = Table(title="History (times in UTC)", title_justify="left", box=box.SIMPLE)
     for column in ("Time", "Account", "Setting", "State", "Result", "Verified"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column not in ("Account", "Setting"))
     for row in rows:
         state = row["after"] or row["before"] or "-"
         if row["before"] and row["after"] and row["before"] != row["after"]:
             state = f"{row['before']} → {row['after']}"
-        table.add_row(_when(row["time"]), escape(f"{row['platform']}/{row['account']}"),
+        table.add_row(_when(row["time"], seconds=True),
+                      escape(f"{row['platform']}/{row['account']}"),
                       escape(row["title"]), escape(state),
                       f"[{_STYLE[Status(row['status'])]}]{row['status']}[/]",
                       "yes" if row["verified"] else "no")
     stdout.print(table)
     for reset in resets:
-        stdout.print(escape(f"Reset: {reset['platform']}/{reset['account']} {reset['setting']} "
-                            f"was turned back {reset['state']} between "
-                            f"{_when(reset['last_seen_desired'])} and {_when(reset['found'])}."),
+        stdout.print(escape(f"Reset: {reset['platform']}/{reset['account']} "
+                            f"{reset['title']!r} was turned back {reset['state']} between "
+                            f"{_when(reset['last_seen_desired'], seconds=True)} and "
+                            f"{_when(reset['found'], seconds=True)}."),
                      style="yellow", highlight=False)

@@ -147,6 +147,12 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def is_practice(origin: str) -> bool:
+    """Whether readings at an origin come from this machine (the practice platform, a test
+    server), never from a platform's real site."""
+    return is_loopback(urlsplit(origin).hostname or "")
+
+
 def endpoint_host(endpoint: str) -> str:
     """scheme://host:port of an endpoint: its path or query may carry a token."""
     parts = urlsplit(endpoint)

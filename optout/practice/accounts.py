@@ -4,7 +4,7 @@ its paths name, a sign-in by hand where the recipe says so), for the demo and th
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from optout.app.runner import RunOptions, run_sync, sign_in_by_hand
@@ -30,23 +30,25 @@ class PracticeAccounts:
                 run_sync(sign_in_by_hand(job, replace(resources, person=self.hand), options))
 
 
-def practice_accounts(practice: PracticePlatform, recipes: Iterable[Recipe],
-                      name: str) -> PracticeAccounts:
+def practice_accounts(practice: PracticePlatform, recipes: Iterable[Recipe], name: str,
+                      password_of: Callable[[str], str] | None = None) -> PracticeAccounts:
     """An account named `name` on the twin of each recipe (recipes without a twin, and settings
-    done by hand, are left out), with a random password, its recipe pointed at the twin."""
+    done by hand, are left out), its recipe pointed at the twin, with a random password unless
+    `password_of(platform)` gives one."""
     specs = load_specs()
     jobs, passwords, pages, logins = [], {}, {}, {}
     for recipe in recipes:
         if recipe.platform not in practice.origins:
             continue
-        password = secrets.token_urlsafe(16)
+        password = password_of(recipe.platform) if password_of else secrets.token_urlsafe(16)
         origin = practice.origin_of(recipe.platform)
+        spec = specs.get(recipe.platform)
+        details = spec.details if spec else {}
         account = Account(recipe.platform, name, f"{name}@{recipe.platform}.practice.invalid",
-                          (origin,))
+                          (origin,), (), tuple(sorted(details.items())))
         practice.world.add_user(account.username or "", password)
         passwords[(account.platform, account.name)] = password
-        spec = specs.get(recipe.platform)
-        target = recipe.with_origin(origin).with_details(spec.details if spec else {})
+        target = recipe.with_origin(origin).with_details(details)
         # Settings done by hand have nothing to practise: they are in the guides.
         jobs.append(Job(target, account, [s for s in target.settings if s.needs_browser]))
         if recipe.sign_in is not None and recipe.sign_in.by_hand and spec and spec.sign_in:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import socket
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -68,7 +69,9 @@ class Served:
 
     def __init__(self, app, host: str = "127.0.0.1", port: int = 0):
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self._server = make_server(host, port, app, threaded=True)
+        # Bound here so a taken port is an OSError to the caller (werkzeug would exit).
+        with socket.create_server((host, port)) as bound:
+            self._server = make_server(host, port, app, threaded=True, fd=bound.fileno())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
                                         name="optout-practice")
 
@@ -82,8 +85,12 @@ class Served:
 
     def stop(self) -> None:
         self._server.shutdown()
-        self._server.server_close()
+        self.close()
         self._thread.join(timeout=5)
+
+    def close(self) -> None:
+        """Let the port go (a server never started needs only this)."""
+        self._server.server_close()
 
     def __enter__(self):
         return self.start()
@@ -104,11 +111,21 @@ class PracticePlatform(Served):
     """
 
     def __init__(self, world: World | None = None, host: str = "127.0.0.1", port: int = 0):
+        """`port` 0 serves every twin on a free port; any other number serves LinkedIn's twin
+        there and the others on the ports after it, in name order, so their origins stay the
+        same from one start to the next (OSError when one is taken)."""
         self.world = world or World()
         specs = load_specs()
         super().__init__(create_app(self.world, specs.pop("linkedin", None)), host, port)
-        self.twins = {name: Served(_recorded(create_twin_app(self.world, spec), self.world), host)
-                      for name, spec in specs.items()}
+        self.twins: dict[str, Served] = {}
+        try:
+            for index, (name, spec) in enumerate(sorted(specs.items()), start=1):
+                app = _recorded(create_twin_app(self.world, spec), self.world)
+                self.twins[name] = Served(app, host, port + index if port else 0)
+        except OSError:
+            for served in [self, *self.twins.values()]:
+                served.close()
+            raise
         self.origins = {"linkedin": self.origin,
                         **{name: twin.origin for name, twin in self.twins.items()}}
 

@@ -66,8 +66,11 @@ class PracticeUser:
 class World:
     """Every practice user and their settings; safe to use from the server's threads."""
 
-    def __init__(self, slow_seconds: float = 2.0, everyone: frozenset[str] = frozenset()):
+    def __init__(self, slow_seconds: float = 2.0, everyone: frozenset[str] = frozenset(),
+                 kept_settings: dict[str, dict[str, bool]] | None = None):
         self.slow_seconds = slow_seconds
+        # Settings kept from an earlier start, given back to each user as they are added.
+        self.kept_settings = dict(kept_settings or {})
         # Faults of every visitor, signed in or not (a cookie dialog greets strangers too).
         self.everyone: frozenset[str] = everyone
         # The long-poll's address: LinkedIn's own realtime endpoint unless a test asks otherwise.
@@ -115,6 +118,8 @@ class World:
         unknown = set(faults) - FAULTS.keys()
         if unknown:
             raise ValueError(f"unknown faults: {', '.join(sorted(unknown))}")
+        if settings is None:
+            settings = self.kept_settings.get(username)
         user = PracticeUser(username, password, dict(settings or {}), set(faults), totp_secret)
         with self._lock:
             self._users[username] = user
@@ -197,6 +202,11 @@ class World:
         with self._lock:
             self._users[username].submissions.append(Submission(platform, form, answers, reference))
         return reference
+
+    def all_settings(self) -> dict[str, dict[str, bool]]:
+        """Every user's stored settings, to keep between starts of the practice platform."""
+        with self._lock:
+            return {name: dict(user.settings) for name, user in self._users.items()}
 
     def store(self, username: str, key: str, value: bool) -> None:
         with self._lock:

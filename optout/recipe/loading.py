@@ -15,6 +15,7 @@ from pydantic_core import ErrorDetails
 
 from optout.errors import BadInput, RecipeError, first_line
 from optout.kinds import KINDS
+from optout.recipe.names import platform_of
 from optout.recipe.schema import Recipe
 from optout.store.files import data_path
 
@@ -175,12 +176,7 @@ def load_recipes(extra: Iterable[str | Path] = ()) -> dict[str, Recipe]:
 
 
 def select(recipes: dict[str, Recipe], names: Sequence[str]) -> list[Recipe]:
-    """The recipes asked for by name, or BadInput naming the unknown ones."""
-    unknown = [n for n in names if n not in recipes]
-    if unknown:
-        known = ", ".join(recipes) or "none"
-        raise BadInput(
-            f"Unknown platform {', '.join(map(repr, unknown))}. Known platforms: {known} "
-            "(see `optout list`)."
-        )
-    return [recipes[n] for n in dict.fromkeys(names)]
+    """The recipes asked for by name (any case, or a name the platform went by), or BadInput
+    naming the unknown one and the likely platforms."""
+    chosen = [platform_of(name, recipes) for name in names]
+    return [recipes[n] for n in dict.fromkeys(chosen)]

@@ -64,7 +64,7 @@ class SignIn(Strict):
     )
     by_hand: bool = Field(
         default=False, description="The person signs in themselves (`optout login PLATFORM "
-        "--browser`, or their own browser with --cdp): the platform refuses automated sign-ins, "
+        "--by-hand`, or their own browser with --cdp): the platform refuses automated sign-ins, "
         "or its sign-in page is not described by public evidence. optout never types there.")
     username: list[Target] = Field(default_factory=list)
     next: list[Target] = Field(

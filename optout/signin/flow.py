@@ -93,7 +93,7 @@ class SignInFlow:
     """Everything needed to sign one account in to one platform.
 
     `context` is the headless browser context being signed in; it is None when the only way in
-    is by hand (`login --browser`).
+    is by hand (`login --by-hand`).
     """
 
     def __init__(self, context: BrowserContext | None, recipe: Recipe, account: Account,
@@ -138,7 +138,7 @@ class SignInFlow:
                              "password into your browser.)")
         if self.recipe.signing_in.by_hand:
             raise NeedsHuman(f"{name} asks to sign in, and it is signed in to by hand: run "
-                             f"`{login_hint} --browser` (or work in your own browser with --cdp); "
+                             f"`{login_hint} --by-hand` (or work in your own browser with --cdp); "
                              "optout never types a password there.")
         if self.is_sign_in_url(page.url) and await self._challenge_showing(page):
             # A saved session sent straight to a challenge: answer it; no password is typed.
@@ -149,7 +149,7 @@ class SignInFlow:
         if not self.account.username:
             raise NeedsHuman(f"The saved {name} session for account {self.account.name!r} has "
                              f"expired and no password is stored. Sign in again with "
-                             f"`{login_hint} --browser`.")
+                             f"`{login_hint} --by-hand`.")
         password = None
         if not self.recipe.signing_in.passwordless:
             password = self.resources.secrets.password(self.account)

@@ -7,6 +7,8 @@ The account list (platform, account name, sign-in username) is not secret and li
 
 from __future__ import annotations
 
+import shutil
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,12 +31,31 @@ _REFUSED_BACKENDS = {
 }
 
 REGISTRY_WAIT_S = 30.0
-KEYRING_HELP = (
-    "No usable keyring backend was found, and optout never stores passwords in plain text. "
-    "Start your desktop's keyring (GNOME Keyring, KWallet, macOS Keychain or Windows Credential "
-    "Manager); on a headless machine install and unlock one (for example `gnome-keyring` with "
-    "`dbus-run-session`), or set PYTHON_KEYRING_BACKEND to an encrypted backend you trust."
-)
+# How to install GNOME Keyring (the Secret Service) with each Linux package manager.
+_GNOME_KEYRING = {"apt-get": "sudo apt-get install gnome-keyring",
+                  "dnf": "sudo dnf install gnome-keyring",
+                  "pacman": "sudo pacman -S gnome-keyring",
+                  "zypper": "sudo zypper install gnome-keyring"}
+
+
+def keyring_advice() -> str:
+    """A concrete keyring backend for this system and how to get it, in a sentence or two."""
+    if sys.platform == "darwin":
+        return "macOS Keychain is the backend: sign in to your macOS user so it is unlocked."
+    if sys.platform == "win32":
+        return "Windows Credential Manager is the backend: run optout as your own Windows user."
+    install = next((line for tool, line in _GNOME_KEYRING.items() if shutil.which(tool)),
+                   "install gnome-keyring with your package manager")
+    return ("Use GNOME Keyring (the Secret Service): `" + install + "`; on a machine without a "
+            "desktop run optout in a D-Bus session with it unlocked, `dbus-run-session -- sh -c "
+            "'printf %s \"$PASSPHRASE\" | gnome-keyring-daemon --unlock; optout ...'`. Or an "
+            "encrypted file: `pip install keyrings.cryptfile` and PYTHON_KEYRING_BACKEND="
+            "keyrings.cryptfile.cryptfile.CryptFileKeyring.")
+
+
+def keyring_help() -> str:
+    return ("No usable keyring backend was found, and optout never stores passwords in plain "
+            "text. " + keyring_advice())
 
 
 @dataclass(frozen=True)
@@ -61,7 +82,7 @@ def require_keyring() -> keyring.backend.KeyringBackend:
     backend = keyring.get_keyring()
     name = f"{type(backend).__module__}.{type(backend).__qualname__}"
     if name in _REFUSED_BACKENDS:
-        raise KeyringUnavailable(KEYRING_HELP)
+        raise KeyringUnavailable(keyring_help())
     return backend
 
 

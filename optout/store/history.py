@@ -21,6 +21,7 @@ from optout import __version__
 from optout.domain.decisions import is_reset
 from optout.domain.job import Submitted
 from optout.domain.results import Result, Status
+from optout.domain.targets import is_practice
 from optout.errors import BadInput
 from optout.recipe import Recipe
 from optout.store.files import data_dir
@@ -92,6 +93,17 @@ MIGRATIONS = [
         reference TEXT
     );
     CREATE INDEX forms_sent_by_account ON forms_sent (platform, account, origin);
+    """,
+    # 5: accounts forgotten with `optout forget`: their earlier readings are history, no longer
+    # the state of an account the person has.
+    """
+    CREATE TABLE forgotten (
+        id INTEGER PRIMARY KEY,
+        time TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        account TEXT NOT NULL,
+        through INTEGER NOT NULL
+    );
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -253,6 +265,13 @@ class History:
                  reset.last_seen_desired, reset.found, reset.state))
             return reset
 
+    def forget(self, platform: str, account: str) -> None:
+        """Note that the account was forgotten: `status` and the report leave its readings out."""
+        with self._transaction() as db:
+            db.execute("INSERT INTO forgotten (time, platform, account, through) "
+                       "VALUES (?, ?, ?, (SELECT coalesce(max(id), 0) FROM observations))",
+                       (now(), platform, account))
+
     # --- reading -------------------------------------------------------------------------------
 
     def timeline(self, platform: str | None = None, account: str | None = None,
@@ -264,8 +283,10 @@ class History:
 
     def resets(self, platform: str | None = None, account: str | None = None,
                since: str | None = None) -> list[dict[str, Any]]:
-        where, args = _filters(platform, account, since, time_column="found")
-        rows = self.db.execute(f"SELECT * FROM resets {where} ORDER BY id", args)
+        where, args = _filters(platform, account, since, time_column="found", table="r")
+        rows = self.db.execute(
+            "SELECT r.*, o.title, o.origin FROM resets r "
+            f"JOIN observations o ON o.id = r.observation_id {where} ORDER BY r.id", args)
         return [dict(row) for row in rows]
 
     def observation(self, observation_id: int) -> dict[str, Any]:
@@ -274,7 +295,8 @@ class History:
         return _observation(row)
 
     def status(self) -> list[dict[str, Any]]:
-        """The latest known state of every account and setting, with its last verification."""
+        """The latest known state of every account and setting (where it was last read, so one
+        row each), with its last verification there; accounts forgotten since are left out."""
         rows = self.db.execute(
             """
             SELECT o.*,
@@ -282,19 +304,38 @@ class History:
                      WHERE v.platform = o.platform AND v.account = o.account
                        AND v.setting = o.setting AND v.origin = o.origin
                        AND v.verified = 1) AS last_verified,
-                   (SELECT count(*) FROM resets r
+                   (SELECT count(*) FROM resets r JOIN observations ro ON ro.id = r.observation_id
                      WHERE r.platform = o.platform AND r.account = o.account
-                       AND r.setting = o.setting) AS reset_count,
-                   (SELECT max(found) FROM resets r
+                       AND r.setting = o.setting AND ro.origin = o.origin) AS reset_count,
+                   (SELECT max(found) FROM resets r JOIN observations ro ON ro.id = r.observation_id
                      WHERE r.platform = o.platform AND r.account = o.account
-                       AND r.setting = o.setting) AS last_reset
+                       AND r.setting = o.setting AND ro.origin = o.origin) AS last_reset
             FROM observations o
             WHERE o.id = (SELECT max(id) FROM observations x
                            WHERE x.platform = o.platform AND x.account = o.account
-                             AND x.setting = o.setting AND x.origin = o.origin)
-            ORDER BY o.platform, o.account, o.setting, o.origin
+                             AND x.setting = o.setting)
+              AND o.id > coalesce((SELECT max(through) FROM forgotten f
+                                   WHERE f.platform = o.platform AND f.account = o.account), 0)
+            ORDER BY o.platform, o.account, o.id
             """)
         return [_observation(row) for row in rows]
+
+    def platforms(self) -> list[str]:
+        """Every platform with an observation."""
+        return [row[0] for row in self.db.execute(
+            "SELECT DISTINCT platform FROM observations ORDER BY platform")]
+
+    def accounts(self, platform: str | None = None) -> list[str]:
+        """Every account with an observation (of one platform, if given)."""
+        where, args = _filters(platform, None, None)
+        return [row[0] for row in self.db.execute(
+            f"SELECT DISTINCT account FROM observations {where} ORDER BY account", args)]
+
+    def forgotten(self) -> dict[tuple[str, str], int]:
+        """By (platform, account): the last observation made before it was last forgotten."""
+        rows = self.db.execute("SELECT platform, account, max(through) AS through "
+                               "FROM forgotten GROUP BY platform, account")
+        return {(row["platform"], row["account"]): row["through"] for row in rows}
 
     def submissions(self, platform: str, account: str, origin: str) -> dict[str, Submitted]:
         """The forms this account sent at this origin, by setting id: confirmed by the platform,
@@ -380,14 +421,15 @@ class History:
 
 
 def _filters(platform: str | None, account: str | None, since: str | None,
-             time_column: str = "time") -> tuple[str, list[str]]:
+             time_column: str = "time", table: str = "") -> tuple[str, list[str]]:
     clauses, args = [], []
+    prefix = f"{table}." if table else ""
     for column, value in (("platform", platform), ("account", account)):
         if value:
-            clauses.append(f"{column} = ?")
+            clauses.append(f"{prefix}{column} = ?")
             args.append(value)
     if since:
-        clauses.append(f"{time_column} >= ?")
+        clauses.append(f"{prefix}{time_column} >= ?")
         args.append(since)
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
 
@@ -396,4 +438,6 @@ def _observation(row: sqlite3.Row) -> dict[str, Any]:
     data = dict(row)
     data["verified"] = bool(data["verified"])
     data["evidence"] = json.loads(data["evidence"]) if data["evidence"] else None
+    if "origin" in data:
+        data["practice"] = is_practice(data["origin"])
     return data

@@ -1,0 +1,167 @@
+"""A newcomer's first hour: the practice platform to try every command on, names forgiven,
+errors that say what to type, and output that reads at 80 columns."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from optout.cli import commands
+from tests.conftest import invoke, results_of
+
+
+def _free_ports(count: int) -> int:
+    """A first port with `count` free ports after it."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            first = probe.getsockname()[1]
+        if first + count > 65000:
+            continue
+        try:
+            for port in range(first, first + count):
+                with socket.socket() as taken:
+                    taken.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return first
+    raise RuntimeError("no run of free ports")
+
+
+def test_practice_serves_twins_that_every_command_can_be_tried_on(
+        monkeypatch: pytest.MonkeyPatch, optout_home: Path):
+    port = _free_ports(30)
+    seen: dict[str, object] = {}
+
+    def meanwhile() -> None:  # what the person types in another terminal while it serves
+        invoke("profile", "--name", "Ada Lovelace", "--email", "ada@example.com",
+               "--country", "United Kingdom")  # what objection forms are filled from
+        run = invoke("run", "linkedin", "x", "grok", "--account", "practice", "--json")
+        seen["run"] = run
+        seen["status"] = invoke("status", "--json")
+        seen["status_table"] = invoke("status")
+
+    monkeypatch.setattr(commands, "_until_interrupted", meanwhile)
+    served = invoke("practice", "--setup", "--port", str(port))
+    assert served.exit_code == 0, served.output
+    assert f"http://127.0.0.1:{port}" in served.stdout  # LinkedIn's twin, the first port
+    assert "practice-linkedin" in served.stdout and "account `practice`" in served.stdout
+
+    run = seen["run"]
+    assert run.exit_code == 0, run.output  # type: ignore[attr-defined]
+    results = results_of(run)  # type: ignore[arg-type]
+    assert {r["platform"] for r in results} == {"linkedin", "x", "grok"}
+    assert all(r["verified"] and r["status"] == "changed" for r in results)
+
+    rows = json.loads(seen["status"].stdout)["settings"]  # type: ignore[attr-defined]
+    assert {row["origin"].rsplit(":", 1)[0] for row in rows} == {"http://127.0.0.1"}
+    assert all(row["practice"] and row["account"] == "practice" for row in rows)
+    table = seen["status_table"].stdout  # type: ignore[attr-defined]
+    assert f"linkedin/practice at 127.0.0.1:{port} (practice)" in table
+
+    # The twins kept their settings: started again, the check finds them still off, no reset.
+    def check_again() -> None:
+        seen["check"] = invoke("check", "linkedin", "--account", "practice", "--json")
+
+    monkeypatch.setattr(commands, "_until_interrupted", check_again)
+    assert invoke("practice", "--port", str(port)).exit_code == 0
+    check = seen["check"]
+    assert check.exit_code == 0, check.output  # type: ignore[attr-defined]
+    assert all(r["status"] == "ok" for r in results_of(check))  # type: ignore[arg-type]
+    assert json.loads(invoke("history", "--json").stdout)["resets"] == []
+
+
+def test_practice_on_a_taken_port_says_which_flag_moves_it():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = invoke("practice", "--port", str(taken.getsockname()[1]))
+    assert result.exit_code == 2 and "--port" in result.stderr
+
+
+def test_the_demo_goes_into_the_history_as_practice(optout_home: Path):
+    demo = invoke("demo", "linkedin", "--json")
+    assert demo.exit_code == 0, demo.output
+    rows = json.loads(invoke("status", "--json").stdout)["settings"]
+    assert rows and all(row["practice"] and row["account"] == "demo" for row in rows)
+    assert all(row["after"] == row["desired"] and row["last_verified"] for row in rows)
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    (["run", "linkdin"], "Did you mean 'linkedin'?"),
+    (["run", "LinkedIn", "--setting", "nosuch"], "data-for-generative-ai-improvement"),
+    (["run", "meta"], "could be facebook, instagram, meta-ai or whatsapp"),
+    (["history", "linkdin"], "Did you mean 'linkedin'?"),
+    (["done", "slack", "global-model-opt-ot"], "Did you mean 'global-model-opt-out'?"),
+    (["login", "twiter"], "Did you mean 'twitter'?"),
+])
+def test_names_are_forgiven_or_answered_with_the_likely_ones(typed: list[str], expected: str):
+    result = invoke(*typed)
+    assert result.exit_code == 2 and expected in result.stderr, result.output
+    assert "Traceback" not in result.output
+
+
+def test_capitals_and_former_names_mean_the_platform(optout_home: Path):
+    for typed in ("LinkedIn", "TWITTER", "x"):
+        result = invoke("guide", typed, "--out", str(optout_home / typed))
+        assert result.exit_code == 0, result.output
+    assert (optout_home / "TWITTER" / "x.md").is_file()
+    done = invoke("done", "Slack", "GLOBAL-MODEL-OPT-OUT")
+    assert done.exit_code == 0, done.output
+
+
+def test_an_account_slip_names_the_stored_ones(optout_home: Path):
+    from optout.store import credentials
+    from optout.store.credentials import Account
+    credentials.store(Account("linkedin", "work", "ada@example.com",
+                              ("https://www.linkedin.com",)), "pw")
+    result = invoke("run", "linkedin", "--account", "wrok")
+    assert result.exit_code == 2 and "stored: work" in result.stderr
+    assert "Did you mean 'work'?" in result.stderr
+    forget = invoke("forget", "linkedin", "--account", "Work")  # any case
+    assert forget.exit_code == 0, forget.output
+
+
+def test_dash_h_and_a_tool_option_after_the_command():
+    assert invoke("run", "-h").stdout.startswith("Usage: cli run")
+    assert invoke("-h").exit_code == 0
+    result = invoke("list", "--recipes", "somewhere")
+    assert result.exit_code == 2
+    assert "give it before the command, as in `optout --recipes DIR list" in result.stderr
+
+
+def test_shell_completion_offers_commands_and_platforms():
+    from click.testing import CliRunner
+
+    def complete(words: str, index: int) -> str:
+        env = {"_OPTOUT_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": str(index)}
+        return CliRunner().invoke(commands.cli, [], env=env, prog_name="optout").stdout
+
+    assert "plain,practice" in complete("optout pra", 1)
+    assert "plain,linkedin" in complete("optout run lin", 2)
+
+
+def test_every_json_command_prints_its_error_as_json(optout_home: Path):
+    for typed in (["run", "linkdin", "--json"], ["check", "--all", "--json"],
+                  ["status", "--json", "--bogus"], ["scan", "nosuch", "--json"],
+                  ["bulk", "missing.csv", "--json"], ["history", "linkdin", "--json"]):
+        result = invoke(*typed)
+        assert result.exit_code == 2, (typed, result.output)
+        error = json.loads(result.stdout)["error"]
+        assert error["exit_code"] == 2 and error["message"], typed
+
+
+def test_history_reads_to_the_second_with_titles_and_as_csv(optout_home: Path):
+    assert invoke("done", "slack", "global-model-opt-out").exit_code == 0
+    table = invoke("history").stdout
+    assert all(word in table for word in ["Slack", "global", "model", "opt-out", "request"])
+    time = json.loads(invoke("history", "--json").stdout)["observations"][0]["time"]
+    assert time[:19].replace("T", " ") in table  # seconds shown
+    rows = list(csv.DictReader(io.StringIO(invoke("history", "--csv").stdout)))
+    assert rows[0]["platform"] == "slack" and rows[0]["status"] == "marked_done"
+    assert rows[0]["practice"] == "False"
