@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import socket
 from pathlib import Path
 
@@ -85,11 +86,30 @@ def test_practice_on_a_taken_port_says_which_flag_moves_it():
 
 
 def test_the_demo_goes_into_the_history_as_practice(optout_home: Path):
-    demo = invoke("demo", "linkedin", "--json")
+    demo = invoke("demo", "linkedin", "x")
     assert demo.exit_code == 0, demo.output
+    last = demo.stdout.strip().splitlines()[-2:]  # where the evidence is, then the summary
+    assert last[0].startswith("Evidence (screenshots and page snapshots) is under ")
+    assert re.fullmatch(r"2 platforms, (\d+) settings: \1 verified in \d+ s", last[1]), last
     rows = json.loads(invoke("status", "--json").stdout)["settings"]
     assert rows and all(row["practice"] and row["account"] == "demo" for row in rows)
     assert all(row["after"] == row["desired"] and row["last_verified"] for row in rows)
+
+
+def test_a_mixed_roster_goes_to_each_platforms_own_origin(tmp_path: Path, practice):
+    lines = ["platform,account,username,password_command"]
+    for platform in ("x", "figma"):
+        practice.world.add_user(f"ada@{platform}.example", f"pw-{platform}-secret")
+        lines.append(f"{platform},ada,ada@{platform}.example,printf %s pw-{platform}-secret")
+    path = tmp_path / "roster.csv"
+    path.write_text("\n".join(lines) + "\n")
+    result = invoke("bulk", str(path), "--json", "--origin", f"x={practice.origins['x']}",
+                    "--origin", f"FIGMA={practice.origins['figma']}")
+    assert result.exit_code == 0, result.output
+    rows = results_of(result)
+    assert {r["platform"] for r in rows} == {"x", "figma"} and all(r["verified"] for r in rows)
+    summary = json.loads(result.stdout)["summary"]
+    assert summary["platforms"] == 2 and summary["verified"] == summary["settings"] == len(rows)
 
 
 @pytest.mark.parametrize(("typed", "expected"), [

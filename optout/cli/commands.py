@@ -11,6 +11,7 @@ import shlex
 import sqlite3
 import sys
 import tempfile
+import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -65,6 +66,7 @@ class OptoutGroup(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         given = args[:args.index("--")] if "--" in args else args
         ctx.meta["as_json"] = "--json" in given
+        ctx.meta["started"] = time.monotonic()  # for the summary line's "in N s"
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context):
@@ -182,10 +184,12 @@ def _origin(value: str | None) -> str | None:
 
 def _finish(results: list[Result], as_json: bool) -> None:
     from optout.cli import render
+    seconds = time.monotonic() - click.get_current_context().meta.get("started", time.monotonic())
     if as_json:
-        click.echo(render.results_json(results))
+        click.echo(render.results_json(results, seconds))
     else:
         render.results_table(results)
+        render.stdout.print(render.summary_line(results, seconds), highlight=False)
     sys.exit(exit_code(results))
 
 
