@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 import os
 import signal
 import sqlite3
 import time
+from pathlib import Path
 
 import pytest
 from flask import Flask, request
@@ -157,10 +159,52 @@ def test_report_is_one_readable_page_with_its_evidence(practice, member, tmp_pat
     assert result.exit_code == 0 and str(target) in result.stdout
     html = target.read_text()
     assert "data:image/png;base64," in html and "src=\"file:" not in html
+    page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(target.as_uri())
-    assert page.get_by_role("heading", name="Data for Generative AI Improvement").is_visible()
+    # What a reader sees first: the summary, with the setting's state now.
+    summary = page.locator("#summary")
+    assert summary.bounding_box()["y"] < 800  # type: ignore[index]
+    row = summary.get_by_role("row").filter(has_text="Data for Generative AI Improvement")
+    assert "linkedin" in row.inner_text() and "on" in row.locator(".state").inner_text()
+    assert page.get_by_role("heading", name="linkedin, account default").is_visible()
     assert page.get_by_text("Turned back on between").is_visible()
-    assert page.locator("img").evaluate("img => img.naturalWidth") > 100
+    # The drift has its own screenshot, beside the last proof of "off".
+    drift = page.locator("figure.drift img")
+    assert drift.evaluate("img => img.naturalWidth") > 100
+    proof = page.locator("figure:not(.drift) img").first
+    assert _outlined_pixels(proof) > 40  # the switch outlined in the proof's screenshot
+    assert '"Use my data for training content creation AI models"  # off' in \
+        page.locator("details pre").first.text_content()
+    # Hashes: every evidence file and the report itself, as `sha256sum -c` would check them.
+    sums = (tmp_path / "proof.html.sha256").read_text().splitlines()
+    assert len(sums) == page.locator("#manifest tr").count()  # files listed + the report
+    for line in sums:
+        digest, path = line.split("  ", 1)
+        assert hashlib.sha256(Path(path).read_bytes()).hexdigest() == digest, path
+    assert f"Its SHA-256: {sums[-1].split()[0]}" in result.stdout
+
+    # Once the account is forgotten, its readings are shown apart, out of the summary.
+    assert invoke("forget", "linkedin").exit_code == 0
+    assert invoke("report", "--html", str(target)).exit_code == 0
+    page.goto(target.as_uri())
+    assert page.locator("#summary").count() == 0
+    assert page.locator("#stale").get_by_text("the account was forgotten").is_visible()
+
+
+def _outlined_pixels(image) -> int:
+    """How many of the screenshot's pixels are the evidence outline's colour (#ff00c8)."""
+    return image.evaluate("""img => {
+        const canvas = document.createElement("canvas");
+        canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+        const context = canvas.getContext("2d");
+        context.drawImage(img, 0, 0);
+        const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+        let count = 0;
+        for (let i = 0; i < data.length; i += 4) {
+            if (data[i] > 240 && data[i + 1] < 20 && Math.abs(data[i + 2] - 200) < 15) count++;
+        }
+        return count;
+    }""")
 
 
 # --- the database itself --------------------------------------------------------------------------

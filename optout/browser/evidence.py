@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -9,7 +10,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import yaml
-from playwright.async_api import Page
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Locator, Page
 
 from optout.browser.locate import locator_for
 from optout.browser.waits import bounded
@@ -27,18 +29,59 @@ ALWAYS_MASKED = "input[type=password]"
 SCRIPT_LIMIT_MS = 15_000
 
 
+# The control that matters is outlined in the screenshot, and the page's address and the time
+# are stamped across its top, so a screenshot shown alone still says what and when it proves.
+OUTLINE_COLOUR = "#ff00c8"  # a colour pages rarely use, so the outline is told from the page
+MARKED = "data-optout-evidence"
+_EVIDENCE_STYLE = f"""
+[{MARKED}] {{ outline: 4px solid {OUTLINE_COLOUR} !important; outline-offset: 3px !important; }}
+html::before {{ content: %s; position: fixed; z-index: 2147483647; top: 0; left: 0; right: 0;
+  padding: 3px 8px; background: #000000d9; color: #fff; font: 12px/1.3 monospace;
+  white-space: pre; overflow: hidden; }}
+"""
+MARK_LIMIT_MS = 2000
+
+
 def _stamp(now: datetime) -> str:
     return now.strftime("%Y%m%dT%H%M%S%fZ")
 
 
+def _css_string(text: str) -> str:
+    """`text` as a CSS string literal: quotes, backslashes and anything not plain ASCII escaped."""
+    return '"' + "".join(ch if ch.isascii() and ch.isprintable() and ch not in '"\\'
+                         else f"\\{ord(ch):x} " for ch in text) + '"'
+
+
+async def _mark(control: Locator | None) -> bool:
+    """Mark `control` for the outline; False if it went meanwhile (the screenshot goes unmarked)."""
+    if control is None:
+        return False
+    try:
+        await control.evaluate(f"el => el.setAttribute('{MARKED}', '')", timeout=MARK_LIMIT_MS)
+    except PlaywrightError:
+        return False
+    return True
+
+
 async def capture(page: Page, folder: Path, label: str, facts: Mapping[str, object],
-                  sensitive: Sequence[Target] = ()) -> dict[str, str]:
-    """Keep a screenshot (password and sensitive fields masked), the ARIA snapshot and a record."""
+                  sensitive: Sequence[Target] = (),
+                  outline: Locator | None = None) -> dict[str, str]:
+    """Keep a screenshot (password and sensitive fields masked, the `outline` control outlined,
+    the address and time stamped), the ARIA snapshot and a record."""
     now = datetime.now(timezone.utc)
     slug = re.sub(r"[^a-z0-9-]+", "-", label.lower()).strip("-")
     where = folder / f"{_stamp(now)}-{slug}"
     masks = [page.locator(ALWAYS_MASKED), *(locator_for(page, t) for t in sensitive)]
-    screenshot = await page.screenshot(full_page=True, mask=masks)
+    marked = await _mark(outline)
+    stamp = f"{redact(page.url)}   {now:%Y-%m-%d %H:%M:%S} UTC"
+    try:
+        screenshot = await page.screenshot(full_page=True, mask=masks,
+                                           style=_EVIDENCE_STYLE % _css_string(stamp))
+    finally:
+        if marked and outline is not None:
+            with contextlib.suppress(PlaywrightError):
+                await outline.evaluate(f"el => el.removeAttribute('{MARKED}')",
+                                      timeout=MARK_LIMIT_MS)
     snapshot = redact(await page.locator("body").aria_snapshot())
     # The snapshot lists input values, password fields' included: mask what the screenshot masks.
     for mask in masks:
@@ -49,7 +92,7 @@ async def capture(page: Page, folder: Path, label: str, facts: Mapping[str, obje
             if value and len(value.strip()) >= MIN_MASKED:
                 snapshot = snapshot.replace(value.strip(), MASK)
     record: dict[str, object] = {"time": now.isoformat(timespec="seconds"),
-                                 "url": redact(page.url), **facts}
+                                 "url": redact(page.url), "outlined": marked, **facts}
     paths = {
         "screenshot": write_private(where / "page.png", screenshot),
         "snapshot": write_private(where / "page.aria.yml", snapshot),

@@ -621,7 +621,7 @@ def report(html_file: str | None, account: str | None, live: bool) -> None:
       optout report --html linkedin-proof.html --account work
       optout report --live
     """
-    from optout.output.report import gather, render_html
+    from optout.output.report import gather, write_report
     from optout.store.history import History
     if live:
         from optout.output.live import recorded
@@ -635,8 +635,11 @@ def report(html_file: str | None, account: str | None, live: bool) -> None:
     with History() as history:
         entries = gather(history, account=account)
     target = Path(html_file) if html_file else data_dir() / "report.html"
-    write_private(target, render_html(entries, account))
-    click.echo(f"Wrote {target} ({len(entries)} settings).")
+    written = write_report(target, entries, account)
+    click.echo(f"Wrote {target} ({len(entries)} settings).\n"
+               f"Its SHA-256: {written.sha256}\n"
+               f"It and every evidence file it draws on, hashed: {written.sums} "
+               f"(check with `sha256sum -c`).")
 
 
 @cli.group(short_help="Re-check on a schedule with the system's scheduler.")
@@ -770,7 +773,7 @@ def bulk(ctx: click.Context, roster: Path, origin: tuple[str, ...], trusted: tup
     from optout.app.roster import RosterSecrets
     from optout.app.runner import RunOptions, check_endpoint
     from optout.cli import render
-    from optout.output.report import gather, render_html
+    from optout.output.report import gather, write_report
     from optout.recipe import select
     from optout.store import credentials
     from optout.store.history import History
@@ -826,7 +829,7 @@ def bulk(ctx: click.Context, roster: Path, origin: tuple[str, ...], trusted: tup
         with History() as history:
             accounts = {(job.recipe.platform, job.account.name, job.recipe.origin)
                         for job in all_jobs}
-            write_private(html_file, render_html(gather(history, accounts=accounts)))
+            write_report(html_file, gather(history, accounts=accounts))
     _finish(results, as_json)
 
 

@@ -470,8 +470,9 @@ class AccountRun:
                  "setting": setting.id, "status": status.value, "desired": setting.desired,
                  "before": before, "after": after, "verified": verified, **self._page_facts()}
         try:
+            outline = await kind_of(setting).outlined(self.page, setting)
             paths = await evidence.capture(self.page, self.evidence_dir, setting.id, facts,
-                                           self.recipe.sensitive)
+                                           self.recipe.sensitive, outline)
         except (PlaywrightError, OSError, WaitTimedOut) as exc:
             # The state was read all the same; say that its evidence is missing, keep the result.
             log.warning("evidence not saved: %s", exc)

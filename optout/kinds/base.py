@@ -14,12 +14,15 @@ from optout.domain.targets import Strict, Target, paths_start_with_slash
 from optout.kinds.steps import Step
 
 if TYPE_CHECKING:
-    from playwright.async_api import Page
+    from playwright.async_api import Locator, Page
 
     from optout.domain.job import Job
     from optout.domain.results import Mode, Result
     from optout.engine.account import AccountRun
     from optout.recipe.schema import Recipe
+
+
+OUTLINE_FIND_MS = 2000  # the page was just read: its control is there at once or not at all
 
 
 class SettingBase(Strict):
@@ -114,3 +117,8 @@ class SettingKind(ABC):
     def masked(self, setting: SettingBase) -> list[Target]:
         """What this setting types into the page, hidden in evidence."""
         return []
+
+    async def outlined(self, page: Page, setting: SettingBase) -> Locator | None:
+        """The control that shows this setting's state on `page`, as it was read, to outline in
+        the evidence screenshot; None where there is none or it is not found at once."""
+        return None

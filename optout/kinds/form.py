@@ -24,7 +24,7 @@ from optout.domain.results import Mode, Status
 from optout.domain.targets import Strict, Target, as_targets
 from optout.engine.scan import controls
 from optout.errors import SecurityError, SettingFailure, WaitTimedOut, first_line
-from optout.kinds.base import SettingBase, SettingKind
+from optout.kinds.base import OUTLINE_FIND_MS, SettingBase, SettingKind
 from optout.redact import redact
 
 if TYPE_CHECKING:
@@ -112,6 +112,15 @@ class Unconfirmed(Exception):
 class Form(SettingKind):
     name = "form"
     model = FormSetting
+
+    async def outlined(self, page: Page, setting: SettingBase) -> Locator | None:
+        assert isinstance(setting, FormSetting)
+        if not setting.confirmation:
+            return None
+        try:  # the platform's word that it received the form
+            return await find(page, setting.confirmation, OUTLINE_FIND_MS)
+        except ControlNotFound:
+            return None
 
     async def handle(self, run: AccountRun, setting: SettingBase) -> Result:
         assert isinstance(setting, FormSetting)

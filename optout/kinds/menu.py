@@ -16,7 +16,7 @@ from optout.browser.evidence import snapshot_nodes
 from optout.browser.locate import ControlNotFound, describe, find, locator_for
 from optout.domain.targets import Strict, Target, Targets, as_targets
 from optout.errors import SettingFailure
-from optout.kinds.base import SettingBase
+from optout.kinds.base import OUTLINE_FIND_MS, SettingBase
 from optout.kinds.toggle import Toggle, TwoStates
 
 if TYPE_CHECKING:
@@ -55,6 +55,14 @@ UNCLEAR = "unclear"
 class Menu(Toggle):
     name = "menu"
     model = MenuSetting
+
+    async def outlined(self, page: Page, setting: SettingBase) -> Locator | None:
+        assert isinstance(setting, MenuSetting)
+        try:  # the words showing the state, in the setting's own row
+            row = await row_of(page, setting, OUTLINE_FIND_MS)
+            return await find(row, [*setting.shows.on, *setting.shows.off], OUTLINE_FIND_MS)
+        except ControlNotFound:
+            return None
 
     async def read(self, run: AccountRun, setting: TwoStates) -> tuple[Locator, str]:
         assert isinstance(setting, MenuSetting)

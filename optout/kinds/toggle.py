@@ -23,7 +23,7 @@ from optout.domain.results import Mode
 from optout.domain.targets import Strict, Target, Targets, as_targets
 from optout.engine.scan import named_controls
 from optout.errors import SettingFailure
-from optout.kinds.base import SettingBase, SettingKind
+from optout.kinds.base import OUTLINE_FIND_MS, SettingBase, SettingKind
 
 if TYPE_CHECKING:
     from optout.domain.results import Result
@@ -100,6 +100,13 @@ class ToggleSetting(TwoStates):
 class Toggle(SettingKind):
     name = "toggle"
     model: ClassVar[type[SettingBase]] = ToggleSetting
+
+    async def outlined(self, page: Page, setting: SettingBase) -> Locator | None:
+        assert isinstance(setting, ToggleSetting)
+        try:
+            return await find(page, setting.control, OUTLINE_FIND_MS)
+        except ControlNotFound:
+            return None
 
     async def handle(self, run: AccountRun, setting: SettingBase) -> Result:
         assert isinstance(setting, TwoStates)

@@ -1,10 +1,19 @@
 """The proof: one self-contained HTML page of every setting, its state, when it was switched off
-and verified, the resets the platform made, and the evidence screenshots embedded."""
+and verified, the resets the platform made, and the evidence screenshots embedded.
+
+It opens with a summary table, then one group per platform and account (readings at another
+origin, or of an account forgotten since, are shown apart: they prove nothing about the account
+as it is). Every evidence file it draws on is listed with its SHA-256, and a `.sha256` file
+beside the report (`sha256sum -c` reads it) holds those and the report's own.
+"""
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import re
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -12,7 +21,21 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from optout import __version__
+from optout.store import credentials
+from optout.store.files import write_private
 from optout.store.history import History
+
+EVIDENCE_FILES = ("screenshot", "snapshot", "record")
+
+
+@dataclass(frozen=True)
+class Written:
+    """A report on disk: its hash, and the file of hashes beside it."""
+
+    path: Path
+    sha256: str
+    sums: Path
+    settings: int
 
 
 def _embedded(path: str | None) -> str | None:
@@ -22,10 +45,54 @@ def _embedded(path: str | None) -> str | None:
     return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
 
 
+# A control's line in Playwright's ARIA snapshot; it marks a checked one `[checked]` and says
+# nothing of an unchecked one, so the report says both in words.
+_CONTROL_LINE = re.compile(
+    r'^(\s*- (?:switch|checkbox|radio|menuitemcheckbox|menuitemradio) "(?:[^"\\]|\\.)*")(.*)$')
+
+
+def with_state_words(snapshot: str) -> str:
+    """The snapshot with each switch's, checkbox's and radio's state written after it."""
+    lines = []
+    for line in snapshot.splitlines():
+        match = _CONTROL_LINE.match(line)
+        if match:
+            attributes = match[2]
+            word = ("mixed" if "[checked=mixed]" in attributes else
+                    "on" if "[checked]" in attributes else "off")
+            line = f"{line}  # {word}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _stored_origins() -> dict[tuple[str, str], tuple[str, ...]]:
+    """Where each stored account's credentials may be used, by (platform, account)."""
+    found = {}
+    for platform in credentials.platforms():
+        for account in credentials.accounts(platform):
+            found[(platform, account.name)] = account.origins
+    return found
+
+
+def _stale(key: tuple[str, str, str, str], latest: dict, forgotten: dict[tuple[str, str], int],
+           stored: dict[tuple[str, str], tuple[str, ...]]) -> str | None:
+    """Why a setting's readings say nothing of the account as it is now; None if they do. (A
+    reading is never set apart for a later one elsewhere: that could hide a real site's drift.)"""
+    platform, account, _, origin = key
+    through = forgotten.get((platform, account))
+    if through is not None and latest["id"] <= through:
+        return "the account was forgotten after these readings"
+    origins = stored.get((platform, account))
+    if origins and origin not in origins:
+        return f"read at {origin}, where the stored account does not sign in"
+    return None
+
+
 def gather(history: History, account: str | None = None,
            accounts: set[tuple[str, str, str]] | None = None) -> list[dict[str, Any]]:
-    """One entry per platform, account and setting, for the report; with `accounts`, only those
-    (platform, account, origin) triples, so a test server's readings never prove a real one."""
+    """One entry per platform, account, setting and origin, for the report; with `accounts`,
+    only those (platform, account, origin) triples. Entries whose readings no longer speak for
+    the account carry why in `stale`."""
     # Keyed by origin too: a practice or test server's readings never stand for the real site's.
     by_setting: dict[tuple[str, str, str, str], list[dict]] = defaultdict(list)
     for row in history.timeline(account=account):
@@ -33,9 +100,9 @@ def gather(history: History, account: str | None = None,
             by_setting[(row["platform"], row["account"], row["setting"], row["origin"])].append(row)
     resets: dict[tuple[str, str, str, str], list[dict]] = defaultdict(list)
     for reset in history.resets(account=account):
-        observed = history.observation(reset["observation_id"])
         resets[(reset["platform"], reset["account"], reset["setting"],
-                observed["origin"])].append(reset)
+                reset["origin"])].append(reset)
+    forgotten, stored = history.forgotten(), _stored_origins()
     entries = []
     for key, rows in sorted(by_setting.items()):
         latest = rows[-1]
@@ -43,27 +110,61 @@ def gather(history: History, account: str | None = None,
         switched = [r for r in verified if r["status"] == "changed"]
         proof = verified[-1] if verified else None
         evidence = (proof or {}).get("evidence") or {}
+        state = latest["after"] or latest["before"]
+        # After a reset, the page as it was found then, beside the last proof of the desired state.
+        drift = (latest.get("evidence") or {}) if not latest["verified"] and state != \
+            latest["desired"] else {}
         snapshot = Path(evidence["snapshot"]) if evidence.get("snapshot") else None
         entries.append({
             "platform": key[0], "account": key[1], "setting": key[2], "origin": key[3],
-            "title": latest["title"],
-            "desired": latest["desired"], "state": latest["after"] or latest["before"],
+            "practice": latest["practice"], "title": latest["title"],
+            "desired": latest["desired"], "state": state,
             "status": latest["status"], "last_checked": latest["time"],
             "switched": switched[-1]["time"] if switched else None,
             "last_verified": proof["time"] if proof else None,
             "screenshot": _embedded(evidence.get("screenshot")),
+            "drift_screenshot": _embedded(drift.get("screenshot")),
             # A form's proof: what the platform showed when it accepted it.
             "confirmation": evidence.get("confirmation"), "reference": evidence.get("reference"),
-            "snapshot": snapshot.read_text() if snapshot and snapshot.is_file() else None,
+            "snapshot": (with_state_words(snapshot.read_text()) if snapshot and snapshot.is_file()
+                         else None),
             "resets": resets.get(key, []), "observations": rows,
+            "evidence_files": [path for found in (evidence, drift) for name in EVIDENCE_FILES
+                               if (path := found.get(name)) and Path(path).is_file()],
+            "stale": _stale(key, latest, forgotten, stored),
         })
     return entries
+
+
+def manifest(entries: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(path, SHA-256) of every evidence file the entries draw on, by path."""
+    paths = sorted({path for entry in entries for path in entry["evidence_files"]})
+    return [(path, hashlib.sha256(Path(path).read_bytes()).hexdigest()) for path in paths]
 
 
 def render_html(entries: list[dict[str, Any]], account: str | None = None) -> str:
     environment = Environment(loader=PackageLoader("optout.output", "templates"),
                               autoescape=select_autoescape(["html"]))
     environment.filters["when"] = lambda iso: iso.replace("T", " ").replace("+00:00", " UTC")
+    current = [e for e in entries if not e["stale"]]
+    groups: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
+    for entry in current:
+        groups[(entry["platform"], entry["account"], entry["origin"])].append(entry)
     return environment.get_template("report.html").render(
-        entries=entries, account=account, version=__version__,
+        current=current, groups=groups, stale=[e for e in entries if e["stale"]],
+        manifest=manifest(entries), account=account, version=__version__,
         generated=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+
+def write_report(target: Path, entries: list[dict[str, Any]],
+                 account: str | None = None) -> Written:
+    """Write the report and, beside it, `<name>.sha256`: every evidence file's hash and the
+    report's, in the form `sha256sum -c` checks."""
+    html = render_html(entries, account)
+    write_private(target, html)
+    digest = hashlib.sha256(html.encode("utf-8")).hexdigest()
+    lines = [f"{sha256}  {path}" for path, sha256 in manifest(entries)]
+    lines.append(f"{digest}  {target.resolve()}")
+    sums = target.with_name(target.name + ".sha256")
+    write_private(sums, "\n".join(lines) + "\n")
+    return Written(target, digest, sums, len(entries))

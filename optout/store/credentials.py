@@ -210,6 +210,11 @@ def forget(account: Account) -> bool:
     return found
 
 
+def platforms() -> list[str]:
+    """Platforms with an account stored, in name order."""
+    return sorted(_registry())
+
+
 def accounts(platform: str) -> list[Account]:
     """Accounts stored for a platform, in name order."""
     entries = _registry().get(platform, {})
