@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ import keyring
 import pytest
 import yaml
 from click.testing import CliRunner, Result
+from playwright.sync_api import Page
 
 from optout.browser.launch import find_browser
 from optout.cli.commands import cli
@@ -136,6 +138,28 @@ def inbox(practice: PracticePlatform, monkeypatch: pytest.MonkeyPatch) -> None:
 def invoke(*args: str, input: str | None = None) -> Result:
     """Run the CLI in-process, as a user would type it."""
     return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+def outlined_pixels(page: Page, png: bytes | str) -> int:
+    """How many pixels of a screenshot (its bytes, or a data: URL) are the evidence outline's
+    colour (#ff00c8), counted by the browser."""
+    if isinstance(png, bytes):
+        png = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    return page.evaluate("""async src => {
+        const img = new Image();
+        img.src = src;
+        await img.decode();
+        const canvas = document.createElement("canvas");
+        canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+        const context = canvas.getContext("2d");
+        context.drawImage(img, 0, 0);
+        const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+        let count = 0;
+        for (let i = 0; i < data.length; i += 4) {
+            if (data[i] > 240 && data[i + 1] < 20 && Math.abs(data[i + 2] - 200) < 15) count++;
+        }
+        return count;
+    }""", png)
 
 
 def results_of(result: Result) -> list[dict]:

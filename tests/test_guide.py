@@ -15,7 +15,7 @@ from optout.output.guide import (
     target_words,
 )
 from optout.recipe import ToggleSetting, builtin_recipe_dir, load_recipes
-from tests.conftest import invoke
+from tests.conftest import invoke, outlined_pixels
 
 
 @pytest.mark.parametrize("fmt", ["md", "html"])
@@ -69,6 +69,26 @@ def test_screenshots_come_from_a_verified_practice_run(tmp_path, page):
     widths = page.locator("img").evaluate_all("images => images.map(img => img.naturalWidth)")
     assert len(widths) == 2 and min(widths) > 100
     assert page.get_by_role("heading", name="Data for Generative AI Improvement").is_visible()
+    # The switch to look for is outlined, and the caption says the picture is a stand-in.
+    assert outlined_pixels(page, picture.read_bytes()) > 40
+    assert "practice platform, a stand-in" in page.locator("figcaption").first.inner_text()
+
+
+def test_an_index_links_every_guide_written(tmp_path, page):
+    result = invoke("guide", "x", "linkedin", "--format", "html", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    page.goto((tmp_path / "index.html").as_uri())
+    assert page.get_by_role("link").count() == 2
+    page.get_by_role("link", name="LinkedIn").click()
+    assert page.get_by_role("heading", name="Switch off AI training on LinkedIn").is_visible()
+
+
+def test_one_guide_prints_to_stdout(tmp_path):
+    printed = invoke("guide", "x", "--out", "-")
+    assert printed.exit_code == 0 and printed.stdout.startswith("# Switch off AI training on X")
+    assert not any(tmp_path.iterdir())
+    several = invoke("guide", "x", "grok", "--out", "-")
+    assert several.exit_code == 2 and "name one platform" in several.stderr
 
 
 def test_guide_needs_platforms_or_all(tmp_path):

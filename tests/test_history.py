@@ -18,7 +18,7 @@ from optout.domain.results import Result, Status
 from optout.practice.linkedin import GEN_AI
 from optout.practice.server import Served
 from optout.store.history import SCHEMA_VERSION, History
-from tests.conftest import invoke, results_of
+from tests.conftest import invoke, outlined_pixels, results_of
 
 # LinkedIn's toggle and sign-in; its objection form is tested in test_catalogue.
 pytestmark = pytest.mark.usefixtures("linkedin_toggle_only")
@@ -171,8 +171,8 @@ def test_report_is_one_readable_page_with_its_evidence(practice, member, tmp_pat
     # The drift has its own screenshot, beside the last proof of "off".
     drift = page.locator("figure.drift img")
     assert drift.evaluate("img => img.naturalWidth") > 100
-    proof = page.locator("figure:not(.drift) img").first
-    assert _outlined_pixels(proof) > 40  # the switch outlined in the proof's screenshot
+    proof = page.locator("figure:not(.drift) img").first  # the switch outlined in it
+    assert outlined_pixels(page, proof.get_attribute("src") or "") > 40
     assert '"Use my data for training content creation AI models"  # off' in \
         page.locator("details pre").first.text_content()
     # Hashes: every evidence file and the report itself, as `sha256sum -c` would check them.
@@ -189,22 +189,6 @@ def test_report_is_one_readable_page_with_its_evidence(practice, member, tmp_pat
     page.goto(target.as_uri())
     assert page.locator("#summary").count() == 0
     assert page.locator("#stale").get_by_text("the account was forgotten").is_visible()
-
-
-def _outlined_pixels(image) -> int:
-    """How many of the screenshot's pixels are the evidence outline's colour (#ff00c8)."""
-    return image.evaluate("""img => {
-        const canvas = document.createElement("canvas");
-        canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
-        const context = canvas.getContext("2d");
-        context.drawImage(img, 0, 0);
-        const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
-        let count = 0;
-        for (let i = 0; i < data.length; i += 4) {
-            if (data[i] > 240 && data[i + 1] < 20 && Math.abs(data[i + 2] - 200) < 15) count++;
-        }
-        return count;
-    }""")
 
 
 # --- the database itself --------------------------------------------------------------------------

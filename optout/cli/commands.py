@@ -1324,8 +1324,9 @@ def teach(ctx: click.Context, platform: str, setting: str | None, account: str |
 @click.argument("platforms", nargs=-1, shell_complete=_complete_platforms)
 @click.option("--all", "all_platforms", is_flag=True, help="A guide for every recipe.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True)
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              metavar="DIR", help="Folder to write the guides into.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path, allow_dash=True),
+              required=True, metavar="DIR",
+              help="Folder to write the guides and their index into; `-` prints one guide.")
 @click.option("--screenshots", is_flag=True,
               help="Add pictures of each setting in its desired state, taken on the practice platform.")
 @click.pass_context
@@ -1338,6 +1339,7 @@ def guide(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool, f
     \b
     Examples:
       optout guide linkedin --out guides
+      optout guide linkedin --out -       # print it
       optout guide --all --format html --screenshots --out guides
     """
     from optout.output.guide import write as write_guides
@@ -1347,6 +1349,13 @@ def guide(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool, f
     if bool(platforms) == all_platforms:
         raise BadInput("Name platforms or use --all (one of the two).")
     chosen = list(recipes.values()) if all_platforms else select(recipes, platforms)
+    if str(out) == "-":
+        if len(chosen) != 1 or screenshots:
+            raise BadInput("--out - prints one guide, without pictures; name one platform, or "
+                           "give a folder for several guides or for --screenshots.")
+        from optout.output.guide import render as render_guide
+        click.echo(render_guide(chosen[0], fmt), nl=False)
+        return
     pictures: dict[str, dict[str, str]] = {}
     with tempfile.TemporaryDirectory() as evidence:
         if screenshots:

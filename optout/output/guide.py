@@ -89,20 +89,31 @@ def setting_quote(recipe: Recipe, setting: Setting) -> str | None:
     return kind_of(setting).guide_quote(recipe, setting)
 
 
-def render(recipe: Recipe, fmt: str, screenshots: dict[str, str] | None = None) -> str:
+def _environment() -> Environment:
     environment = Environment(loader=PackageLoader("optout.output", "templates"),
                               autoescape=select_autoescape(["html"]), trim_blocks=True,
                               lstrip_blocks=True)
     environment.globals.update(setting_steps=setting_steps, setting_quote=setting_quote,
                                setting_start=setting_start, quote_intro=quote_intro,
                                applies=applies_words)
-    return environment.get_template(f"guide.{fmt}").render(
+    return environment
+
+
+def render(recipe: Recipe, fmt: str, screenshots: dict[str, str] | None = None) -> str:
+    return _environment().get_template(f"guide.{fmt}").render(
         recipe=recipe, screenshots=screenshots or {})
+
+
+def render_index(recipes: list[Recipe], fmt: str) -> str:
+    """A page linking every guide written, with the settings each covers."""
+    return _environment().get_template(f"guide_index.{fmt}").render(
+        recipes=sorted(recipes, key=lambda r: r.name.lower()), fmt=fmt)
 
 
 def write(recipes: list[Recipe], fmt: str, out: Path,
           screenshots: dict[str, dict[str, str]] | None = None) -> list[Path]:
-    """One guide file per recipe in `out` (pictures copied beside them); the paths written."""
+    """One guide file per recipe in `out` (pictures copied beside them) and an index of them;
+    the paths written, the index first."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for recipe in recipes:
@@ -114,4 +125,6 @@ def write(recipes: list[Recipe], fmt: str, out: Path,
         path = out / f"{recipe.platform}.{fmt}"
         path.write_text(render(recipe, fmt, pictures), encoding="utf-8")
         written.append(path)
-    return written
+    index = out / f"index.{fmt}"
+    index.write_text(render_index(recipes, fmt), encoding="utf-8")
+    return [index, *written]
