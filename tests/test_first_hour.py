@@ -185,3 +185,51 @@ def test_history_reads_to_the_second_with_titles_and_as_csv(optout_home: Path):
     rows = list(csv.DictReader(io.StringIO(invoke("history", "--csv").stdout)))
     assert rows[0]["platform"] == "slack" and rows[0]["status"] == "marked_done"
     assert rows[0]["practice"] == "False"
+
+
+def _checks(result) -> dict[str, dict]:
+    return {check["part"]: check for check in json.loads(result.stdout)["checks"]}
+
+
+def test_doctor_tries_each_part_and_says_how_to_fix_it(optout_home: Path, tmp_path: Path):
+    optout_home.mkdir(mode=0o700, exist_ok=True)
+    (optout_home / "notes.txt").write_text("x")
+    (optout_home / "notes.txt").chmod(0o644)  # readable by other users
+    broken = tmp_path / "recipes"
+    broken.mkdir()
+    (broken / "mine.yaml").write_text("platform: mine\nsettings: nope\n")
+    result = invoke("--recipes", str(broken), "doctor", "--json")
+    assert result.exit_code == 1, result.output
+    checks = _checks(result)
+    assert checks["browser"]["ok"] and "starts headless" in checks["browser"]["found"]
+    assert checks["keyring"]["ok"] and "MemoryKeyring" in checks["keyring"]["found"]
+    assert not checks["data folder"]["ok"]
+    assert checks["data folder"]["fix"] == f"`chmod -R go-rwx {optout_home}`"
+    assert not checks["recipes"]["ok"] and "mine.yaml" in checks["recipes"]["found"]
+
+    (optout_home / "notes.txt").chmod(0o600)
+    fine = invoke("doctor")
+    assert "ok      data folder" in fine.stdout and "only you can read it" in fine.stdout
+
+
+def test_doctor_names_a_keyring_to_install_when_there_is_none(monkeypatch: pytest.MonkeyPatch):
+    import keyring
+    from keyring.backends.null import Keyring as NoKeyring
+    monkeypatch.setattr(keyring, "get_keyring", lambda: NoKeyring())
+    checks = _checks(invoke("doctor", "--json"))
+    assert not checks["keyring"]["ok"]
+    assert "gnome-keyring" in checks["keyring"]["fix"] and "keyrings.cryptfile" in \
+        checks["keyring"]["fix"]
+
+
+def test_doctor_finds_a_schedule_that_cannot_open_the_keyring(monkeypatch: pytest.MonkeyPatch):
+    from optout.app import schedule
+    monkeypatch.setattr(schedule, "detect_system", lambda: "systemd")
+    monkeypatch.setattr(schedule.shutil, "which", lambda tool: f"/usr/bin/{tool}")
+    monkeypatch.setattr(schedule, "installed", lambda system: "ExecStart=optout check --all\n")
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.cryptfile.cryptfile.CryptFileKeyring")
+    scheduler = _checks(invoke("doctor", "--json"))["scheduler"]
+    assert not scheduler["ok"] and "PYTHON_KEYRING_BACKEND" in scheduler["found"]
+    monkeypatch.setattr(schedule, "installed", lambda system: None)
+    scheduler = _checks(invoke("doctor", "--json"))["scheduler"]
+    assert scheduler["ok"] and "optout schedule install" in scheduler["fix"]

@@ -1238,6 +1238,34 @@ def _until_interrupted() -> None:
     click.echo("Stopped the practice platform.")
 
 
+@cli.command(short_help="Check the browser, keyring, data folder, scheduler, recipes.")
+@click.option("--browser", metavar="PATH", help="Chromium or Chrome to try (also OPTOUT_BROWSER).")
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
+@click.pass_context
+def doctor(ctx: click.Context, browser: str | None, as_json: bool) -> None:
+    """Try each part a run needs, for real: start the browser, store and read back a probe entry
+    in the keyring (removed at once), read the data folder's permissions, ask the scheduler what
+    it has, load the recipes. Each problem comes with its fix. Exit 0 when all is well, 1 if not.
+
+    \b
+    Examples:
+      optout doctor
+      optout doctor --json
+    """
+    from optout.app import doctor as checks
+    from optout.cli import render
+    from optout.recipe.loading import user_recipe_dir
+    found = [checks.browser(browser), checks.keyring_backend(), checks.data_folder(data_dir()),
+             checks.scheduler(),
+             checks.recipes(lambda: _recipes(ctx),
+                            [user_recipe_dir(), *map(Path, ctx.obj["recipe_dirs"])])]
+    if as_json:
+        click.echo(json.dumps({"checks": [c.to_json() for c in found]}, indent=2))
+    else:
+        render.doctor_table(found)
+    sys.exit(0 if all(c.ok for c in found) else EXIT_FAILED)
+
+
 @cli.command(short_help="Repair a recipe by showing optout what to click.")
 @click.argument("platform", shell_complete=_complete_platforms)
 @click.argument("setting", required=False)

@@ -277,6 +277,19 @@ def status_table(rows: list[dict]) -> None:
         stdout.print(table)
 
 
+def doctor_table(checks: list) -> None:
+    """One line per part: ok or the problem, what was found, and the fix."""
+    for check in checks:
+        mark = "[green]ok[/]     " if check.ok else "[bold red]problem[/]"
+        stdout.print(f"{mark} [bold]{escape(check.part)}[/]: {escape(check.found)}", highlight=False)
+        if check.fix:
+            stdout.print(f"         {'fix' if not check.ok else 'tip'}: {escape(check.fix)}",
+                         highlight=False)
+    problems = sum(not check.ok for check in checks)
+    stdout.print(f"{problems} problem{'' if problems == 1 else 's'} found." if problems
+                 else "All is well.", highlight=False)
+
+
 def history_table(rows: list[dict], resets: list[dict]) -> None:
     table = Table(title="History (times in UTC)", title_justify="left", box=box.SIMPLE)
     for column in ("Time", "Account", "Setting", "State", "Result", "Verified"):
