@@ -233,3 +233,29 @@ def test_doctor_finds_a_schedule_that_cannot_open_the_keyring(monkeypatch: pytes
     monkeypatch.setattr(schedule, "installed", lambda system: None)
     scheduler = _checks(invoke("doctor", "--json"))["scheduler"]
     assert scheduler["ok"] and "optout schedule install" in scheduler["fix"]
+
+
+def test_a_run_of_several_accounts_shows_a_live_board_in_a_terminal():
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    from optout.cli.render import Board
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=80)
+
+    def job(name: str, account: str):
+        return SimpleNamespace(recipe=SimpleNamespace(name=name), account=SimpleNamespace(name=account))
+
+    with Board(console) as board:
+        board(job("LinkedIn", "work"), "reading Data for Generative AI Improvement")
+        board(job("X", "me"), "switching Grok & Third-party Collaborators off")
+        board(job("LinkedIn", "work"), "verifying Data for Generative AI Improvement")
+        with board.paused():  # a question to the person: the board makes way
+            console.print("Enter the code:")
+    drawn = screen.getvalue()
+    assert "LinkedIn (work)" in drawn and "X (me)" in drawn
+    assert "verifying Data for Generative AI Improvement" in drawn
+    # One line per account, redrawn in place: the terminal is told to move back up.
+    assert "\x1b[1A" in drawn or "\x1b[2A" in drawn
+    assert "Enter the code:" in drawn

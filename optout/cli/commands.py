@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from optout.domain.job import Job, Limits, Progress
     from optout.domain.profile import Profile
     from optout.recipe import Recipe
+    from optout.signin.person import Person
     from optout.store.config import Config
     from optout.store.credentials import SecretSource
 
@@ -200,6 +201,22 @@ def _narration(narrate: bool) -> Progress | None:
     return render.progress if narrate and not debug else None
 
 
+@contextmanager
+def _told(narrate: bool, accounts: int, person: Person) -> Iterator[Progress | None]:
+    """How a run tells its progress: a live board of its accounts in a terminal, when there are
+    several (the person's questions pause it); else step by step, one line each."""
+    from optout.cli import render
+    from optout.signin.person import AtTerminal
+    told = _narration(narrate)
+    if told is None or accounts < 2 or not render.stderr.is_terminal:
+        yield told
+        return
+    with render.Board() as board:
+        if isinstance(person, AtTerminal):
+            person.quiet_while_asking = board.paused
+        yield board
+
+
 def _opt_out(ctx: click.Context, mode: Mode, *, platforms: tuple[str, ...], all_platforms: bool,
              account: str | None, origin: tuple[str, ...], browser: str | None,
              timeout: float | None, as_json: bool, headed: bool, notify: tuple[str, ...],
@@ -304,17 +321,20 @@ def _run_and_keep(jobs: list[Job], mode: Mode, *, command: str, secrets: SecretS
     from optout.store.sessions import EncryptedSessions, NoSessions
 
     task = progress.add_task("Accounts", total=len(jobs)) if progress else None
-    # In the person's own browser the session is theirs: never copied into the data folder.
-    resources = Resources(secrets=secrets,
-                          sessions=EncryptedSessions() if keep_sessions else NoSessions(),
-                          evidence_dir=data_dir() / "evidence", person=from_terminal(),
-                          progress=_narration(narrate), profile=profile or Profile(),
-                          resubmit=resubmit)
-    return service.run_and_record(
-        jobs, mode, resources, options, command=command, urls=urls, resumed_from=resumed_from,
-        on_problem=lambda problem: render.stderr.print(escape(problem), highlight=False),
-        on_account=(lambda _: progress.advance(task)) if progress is not None and task is not None
-        else None)
+    person = from_terminal()
+    # A bulk run has its progress bar: no board beside it.
+    with _told(narrate, len(jobs) if progress is None else 1, person) as told:
+        # In the person's own browser the session is theirs: never copied into the data folder.
+        resources = Resources(secrets=secrets,
+                              sessions=EncryptedSessions() if keep_sessions else NoSessions(),
+                              evidence_dir=data_dir() / "evidence", person=person,
+                              progress=told, profile=profile or Profile(), resubmit=resubmit)
+        return service.run_and_record(
+            jobs, mode, resources, options, command=command, urls=urls,
+            resumed_from=resumed_from,
+            on_problem=lambda problem: render.stderr.print(escape(problem), highlight=False),
+            on_account=(lambda _: progress.advance(task)) if progress is not None and
+            task is not None else None)
 
 
 def _cdp_option(command):
@@ -1159,17 +1179,20 @@ def _on_practice(recipes: list[Recipe], evidence_dir: Path, *, browser: str | No
         if not quiet:
             render.stderr.print(f"Practice platform on 127.0.0.1: {len(accounts.jobs)} local "
                                 "twins; no real account is used.", highlight=False)
-        resources = Resources(secrets=accounts.secrets, sessions=MemorySessions(),
-                              evidence_dir=evidence_dir, person=PracticeInbox(practice.world),
-                              progress=_narration(not quiet), profile=practice_platform.PRACTICE_PROFILE)
+        person = PracticeInbox(practice.world)
         options = RunOptions(browser=browser, headed=headed, concurrency=DEFAULT_CONCURRENCY)
-        # Platforms signed in to by hand: the practice person does it, as a person would.
-        accounts.sign_in_by_hand(resources, replace(options, hand_off_headless=not headed))
-        if record is None:
-            return service.run_only(accounts.jobs, Mode.RUN, resources, options)
-        return service.run_and_record(
-            accounts.jobs, Mode.RUN, resources, options, command=record, urls=[],
-            on_problem=lambda problem: render.stderr.print(problem, highlight=False, markup=False))
+        with _told(not quiet, len(accounts.jobs), person) as told:
+            resources = Resources(secrets=accounts.secrets, sessions=MemorySessions(),
+                                  evidence_dir=evidence_dir, person=person, progress=told,
+                                  profile=practice_platform.PRACTICE_PROFILE)
+            # Platforms signed in to by hand: the practice person does it, as a person would.
+            accounts.sign_in_by_hand(resources, replace(options, hand_off_headless=not headed))
+            if record is None:
+                return service.run_only(accounts.jobs, Mode.RUN, resources, options)
+            return service.run_and_record(
+                accounts.jobs, Mode.RUN, resources, options, command=record, urls=[],
+                on_problem=lambda problem: render.stderr.print(problem, highlight=False,
+                                                               markup=False))
 
 
 @cli.command(short_help="Serve the practice platform, to try every command on.")

@@ -6,11 +6,13 @@ import csv
 import io
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from rich import box
 from rich.console import Console
+from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
@@ -93,6 +95,44 @@ def history_csv(rows: list[dict]) -> str:
 def progress(job: Job, message: str) -> None:
     stderr.print(f"[dim]{escape(f'{job.recipe.name} ({job.account.name}): {message}')}[/dim]",
                  highlight=False)
+
+
+class Board:
+    """A run of several accounts in a terminal: one live line per account with its latest step,
+    in place of a scrolling log. Gone when the run ends (the results table follows); paused
+    while the person is asked something, so the question and its answer stay readable."""
+
+    def __init__(self, console: Console = stderr) -> None:
+        self._steps: dict[str, str] = {}
+        self._live = Live(console=console, refresh_per_second=8, transient=True,
+                          redirect_stdout=False)
+
+    def __call__(self, job: Job, message: str) -> None:
+        self._steps[f"{job.recipe.name} ({job.account.name})"] = message
+        self._live.update(self._table(), refresh=True)
+
+    def _table(self) -> Table:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(no_wrap=True, style="bold")
+        table.add_column(no_wrap=True, overflow="ellipsis", style="dim")
+        for who, step in self._steps.items():
+            table.add_row(escape(who), escape(step))
+        return table
+
+    def __enter__(self) -> Board:
+        self._live.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._live.stop()
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        self._live.stop()
+        try:
+            yield
+        finally:
+            self._live.start()
 
 
 def _states(r: Result) -> str:

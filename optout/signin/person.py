@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Protocol
 
 import click
@@ -60,17 +62,23 @@ class AtTerminal:
     def __init__(self, answer_within_s: float = 300):
         self.answer_within_s = answer_within_s
         self._lock = asyncio.Lock()  # one question at a time, even with accounts in parallel
+        # What clears the screen for a question (a live progress board pauses).
+        self.quiet_while_asking: Callable[[], AbstractContextManager[object]] = nullcontext
 
     async def _ask(self, question: str) -> str | None:
         """One line typed by the person, or None if nothing comes within answer_within_s."""
         async with self._lock:
-            click.echo(f"{question}: ", err=True, nl=False)
-            try:
-                line = await asyncio.wait_for(_read_line(), self.answer_within_s)
-            except asyncio.TimeoutError:
-                click.echo("\nNo answer; going on without one.", err=True)
-                return None
-            return line.strip() if line else None
+            with self.quiet_while_asking():
+                return await self._answer(question)
+
+    async def _answer(self, question: str) -> str | None:
+        click.echo(f"{question}: ", err=True, nl=False)
+        try:
+            line = await asyncio.wait_for(_read_line(), self.answer_within_s)
+        except asyncio.TimeoutError:
+            click.echo("\nNo answer; going on without one.", err=True)
+            return None
+        return line.strip() if line else None
 
     async def ask_code(self, prompt: str, account: Account | None = None) -> str | None:
         return await self._ask(prompt) or None
