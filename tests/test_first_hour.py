@@ -44,6 +44,9 @@ def test_practice_serves_twins_that_every_command_can_be_tried_on(
                "--country", "United Kingdom")  # what objection forms are filled from
         run = invoke("run", "linkedin", "x", "grok", "--account", "practice", "--json")
         seen["run"] = run
+        # Claude "emails" a code: with no terminal to type it in, the run waits for a person,
+        # and the practice platform shows the code as a person's inbox would.
+        seen["claude"] = invoke("run", "claude", "--account", "practice")
         seen["status"] = invoke("status", "--json")
         seen["status_table"] = invoke("status")
 
@@ -58,6 +61,11 @@ def test_practice_serves_twins_that_every_command_can_be_tried_on(
     results = results_of(run)  # type: ignore[arg-type]
     assert {r["platform"] for r in results} == {"linkedin", "x", "grok"}
     assert all(r["verified"] and r["status"] == "changed" for r in results)
+
+    claude = seen["claude"]
+    assert claude.exit_code == 3  # type: ignore[attr-defined]
+    assert re.search(r"Code sent to practice@claude\.practice\.invalid: \d{6}",
+                     served.stdout + claude.stdout)  # type: ignore[attr-defined]
 
     rows = json.loads(seen["status"].stdout)["settings"]  # type: ignore[attr-defined]
     assert {row["origin"].rsplit(":", 1)[0] for row in rows} == {"http://127.0.0.1"}

@@ -68,6 +68,10 @@ def keyring_backend() -> Check:
         keyring.set_password(probe, "probe", value)
         read = keyring.get_password(probe, "probe")
         keyring.delete_password(probe, "probe")
+    except EOFError:  # it asked for its password, and nobody can answer here
+        return Check("keyring", False, f"{name} asks for its password and there is no terminal "
+                     "to type it in.", "Run optout in a terminal, or use a keyring that "
+                     "unlocks with your session. " + credentials.keyring_advice())
     except Exception as exc:  # any backend's own error: locked, no D-Bus, denied
         return Check("keyring", False, f"{name} is chosen but could not store an entry "
                      f"({type(exc).__name__}: {str(exc)[:120]}).",

@@ -1226,6 +1226,9 @@ def practice(ctx: click.Context, port: int, setup: bool, browser: str | None) ->
     if setup:
         credentials.require_keyring()
     with kept_practice(port) as served:
+        # The inbox of the practice accounts: a platform that "emails" a code, shows it here.
+        served.world.on_code = lambda username, code: click.echo(
+            f"Code sent to {username}: {code}")
         accounts = practice_accounts(served, recipes, PRACTICE_ACCOUNT, practice_password)
         passwords = {job.recipe.platform: practice_password(job.recipe.platform)
                      for job in accounts.jobs}

@@ -269,7 +269,7 @@ def practice_table(jobs: list[Job], password_of: dict[str, str], *, stored: bool
     for job in jobs:
         password = password_of[job.recipe.platform]
         if job.recipe.signing_in.by_hand:
-            password += " (signed in by hand)"
+            password += " (by hand)"
         table.add_row(escape(job.recipe.platform), escape(job.recipe.origin), escape(password))
     stdout.print(table)
     stdout.print("Username on each: practice@PLATFORM.practice.invalid", highlight=False,
@@ -279,7 +279,8 @@ def practice_table(jobs: list[Job], password_of: dict[str, str], *, stored: bool
                      "another terminal (objection forms are filled from `optout profile`):\n"
                      "  optout run linkedin --account practice\n"
                      "  optout check --all --account practice\n  optout status\n"
-                     "  optout report", highlight=False, markup=False)
+                     "  optout report\nA code a twin \"emails\" is shown here; type it where "
+                     "optout asks for it.", highlight=False, markup=False)
     else:
         stdout.print("To try the commands on it, start it with --setup (it stores these accounts "
                      "in your keyring, as account `practice`).", highlight=False, markup=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 FAULTS = {
@@ -86,6 +87,8 @@ class World:
         self.languages: list[str] = []
         self._lock = threading.Lock()
         self.stopping = threading.Event()  # ends the `hang` fault's endless page loads
+        # Told of each code "emailed" (`optout practice` prints it, as a person's inbox would).
+        self.on_code: Callable[[str, str], None] | None = None
         # Saves being handled at this moment, and the most ever at once (politeness limits).
         self.saves_in_flight = 0
         self.most_saves_at_once = 0
@@ -172,6 +175,8 @@ class World:
         code = f"{secrets.randbelow(10**6):06d}"
         with self._lock:
             self._users[username].sent_codes.append(code)
+        if self.on_code is not None:
+            self.on_code(username, code)
         return code
 
     def count_sign_in(self, username: str) -> None:

@@ -50,6 +50,9 @@ def load_recipe(path: Path) -> Recipe:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f", line {mark.line + 1}" if mark else ""
+        if "nesting depth" in str(exc.problem):  # PyYAML 6.0.4 and later stop it themselves
+            raise RecipeError(f"{path}{line}: nested too deeply to be a recipe (at most "
+                              f"{MAX_DEPTH} levels).") from exc
         raise RecipeError(f"{path}{line}: not valid YAML ({exc.problem}).") from exc
     except yaml.YAMLError as exc:  # e.g. a control character the reader refuses
         raise RecipeError(f"{path}: not valid YAML ({first_line(exc)}).") from exc

@@ -50,7 +50,8 @@ def keyring_advice() -> str:
             "desktop run optout in a D-Bus session with it unlocked, `dbus-run-session -- sh -c "
             "'printf %s \"$PASSPHRASE\" | gnome-keyring-daemon --unlock; optout ...'`. Or an "
             "encrypted file: `pip install keyrings.cryptfile` and PYTHON_KEYRING_BACKEND="
-            "keyrings.cryptfile.cryptfile.CryptFileKeyring.")
+            "keyrings.cryptfile.cryptfile.CryptFileKeyring (it asks for its password at every "
+            "run, so it suits runs at a terminal, not schedules).")
 
 
 def keyring_help() -> str:
