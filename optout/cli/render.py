@@ -262,10 +262,12 @@ def practice_table(jobs: list[Job], password_of: dict[str, str], *, stored: bool
     """Each twin's address and throwaway sign-in, and the commands to try on them."""
     table = Table(title="Practice platform on this machine (throwaway sign-ins)",
                   title_justify="left", box=box.SIMPLE)
-    for column in ("Platform", "Address", "Password"):
-        table.add_column(column, no_wrap=True,
-                         min_width=max([len(job.recipe.origin) for job in jobs] + [7])
-                         if column == "Address" else None)
+    # Names and addresses whole; a long password note may be cut at 80 columns, not these.
+    table.add_column("Platform", no_wrap=True,
+                     min_width=max([len(job.recipe.platform) for job in jobs] + [8]))
+    table.add_column("Address", no_wrap=True,
+                     min_width=max([len(job.recipe.origin) for job in jobs] + [7]))
+    table.add_column("Password", no_wrap=True)
     for job in jobs:
         password = password_of[job.recipe.platform]
         if job.recipe.signing_in.by_hand:
