@@ -7,7 +7,7 @@ loaded, so "ok" means the part worked just now, not that it merely looks present
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import os
 import secrets
 import shutil
@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from optout.app.runner import run_sync
 from optout.errors import OptoutError
 
 
@@ -45,7 +46,7 @@ def browser(explicit: str | None = None) -> Check:
             return path, version
 
     try:
-        path, version = asyncio.run(start())
+        path, version = run_sync(start())
     except OptoutError as exc:
         return Check("browser", False, str(exc).split(". ")[0] + ".",
                      "Install Chromium (Debian/Ubuntu: `sudo apt-get install chromium`), Google "
@@ -66,8 +67,11 @@ def keyring_backend() -> Check:
     probe, value = "optout:doctor", secrets.token_hex(8)  # no secret: a random word, removed
     try:
         keyring.set_password(probe, "probe", value)
-        read = keyring.get_password(probe, "probe")
-        keyring.delete_password(probe, "probe")
+        try:
+            read = keyring.get_password(probe, "probe")
+        finally:
+            with contextlib.suppress(Exception):  # the probe never stays behind
+                keyring.delete_password(probe, "probe")
     except EOFError:  # it asked for its password, and nobody can answer here
         return Check("keyring", False, f"{name} asks for its password and there is no terminal "
                      "to type it in.", "Run optout in a terminal, or use a keyring that "
@@ -89,13 +93,19 @@ def data_folder(folder: Path) -> Check:
     if sys.platform == "win32":
         return Check("data folder", True, f"{folder} exists (its access is Windows' own: "
                      "your user profile).")
-    exposed = [path for path in [folder, *folder.rglob("*")]
-               if not path.is_symlink() and path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO)]
+    exposed = [path for path in [folder, *folder.rglob("*")] if _open_to_others(path)]
     if exposed:
         shown = ", ".join(str(p) for p in exposed[:3]) + (" ..." if len(exposed) > 3 else "")
         return Check("data folder", False, f"{len(exposed)} of its files or folders can be read "
                      f"by other users: {shown}.", f"`chmod -R go-rwx {folder}`")
     return Check("data folder", True, f"{folder}: only you can read it.")
+
+
+def _open_to_others(path: Path) -> bool:
+    try:
+        return not path.is_symlink() and bool(path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO))
+    except FileNotFoundError:  # a run's temporary file, gone meanwhile
+        return False
 
 
 def scheduler() -> Check:

@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 from playwright.async_api import Error as PlaywrightError
@@ -73,7 +74,9 @@ async def capture(page: Page, folder: Path, label: str, facts: Mapping[str, obje
     where = folder / f"{_stamp(now)}-{slug}"
     masks = [page.locator(ALWAYS_MASKED), *(locator_for(page, t) for t in sensitive)]
     marked = await _mark(outline)
-    stamp = f"{redact(page.url)}   {now:%Y-%m-%d %H:%M:%S} UTC"
+    # The address without its query or fragment: those can carry what a form was sent.
+    address = urlsplit(page.url)._replace(query="", fragment="").geturl()
+    stamp = f"{redact(address)}   {now:%Y-%m-%d %H:%M:%S} UTC"
     try:
         screenshot = await page.screenshot(full_page=True, mask=masks,
                                            style=_EVIDENCE_STYLE % _css_string(stamp))
@@ -98,7 +101,8 @@ async def capture(page: Page, folder: Path, label: str, facts: Mapping[str, obje
         "snapshot": write_private(where / "page.aria.yml", snapshot),
         "record": write_private(where / "record.json", redact(json.dumps(record, indent=2)) + "\n"),
     }
-    return {"time": str(record["time"]), **{name: str(path) for name, path in paths.items()}}
+    return {"time": str(record["time"]), "outlined": "yes" if marked else "no",
+            **{name: str(path) for name, path in paths.items()}}
 
 
 # Words that mark a control as being about AI or data use for training. Personalisation alone

@@ -30,7 +30,7 @@ from optout.errors import AccountFailure, BadInput, Interrupted, NeedsHuman, Opt
 from optout.output import FORMATS
 from optout.redact import RedactingFormatter, redact
 from optout.store import DEFAULT_ACCOUNT
-from optout.store.files import data_dir, write_private
+from optout.store.files import data_dir, data_path, write_private
 
 if TYPE_CHECKING:
     from rich.progress import Progress as ProgressBar
@@ -1281,7 +1281,7 @@ def doctor(ctx: click.Context, browser: str | None, as_json: bool) -> None:
     from optout.app import doctor as checks
     from optout.cli import render
     from optout.recipe.loading import user_recipe_dir
-    found = [checks.browser(browser), checks.keyring_backend(), checks.data_folder(data_dir()),
+    found = [checks.browser(browser), checks.keyring_backend(), checks.data_folder(data_path()),
              checks.scheduler(),
              checks.recipes(lambda: _recipes(ctx),
                             [user_recipe_dir(), *map(Path, ctx.obj["recipe_dirs"])])]

@@ -230,9 +230,19 @@ class AccountRun:
             return await evidence.capture(
                 self.page, self.evidence_dir, label,
                 {"platform": self.recipe.platform, "account": self.account.name,
-                 "setting": setting.id, **self._page_facts(), **facts}, self._masks(setting))
+                 "setting": setting.id, **self._page_facts(), **facts}, self._masks(setting),
+                await self._outline(setting))
         except (PlaywrightError, OSError, WaitTimedOut) as exc:
             log.warning("evidence not saved: %s", exc)
+            return None
+
+    async def _outline(self, setting: Setting) -> Locator | None:
+        """The control to outline in the evidence; None if it cannot be found at once (the
+        evidence is kept all the same: the outline only points at what was read)."""
+        try:
+            return await kind_of(setting).outlined(self.page, setting)
+        except (PlaywrightError, WaitTimedOut) as exc:
+            log.info("no outline in the evidence: %s", exc)
             return None
 
     def _masks(self, setting: Setting) -> list[Target]:
@@ -470,9 +480,8 @@ class AccountRun:
                  "setting": setting.id, "status": status.value, "desired": setting.desired,
                  "before": before, "after": after, "verified": verified, **self._page_facts()}
         try:
-            outline = await kind_of(setting).outlined(self.page, setting)
             paths = await evidence.capture(self.page, self.evidence_dir, setting.id, facts,
-                                           self.recipe.sensitive, outline)
+                                           self.recipe.sensitive, await self._outline(setting))
         except (PlaywrightError, OSError, WaitTimedOut) as exc:
             # The state was read all the same; say that its evidence is missing, keep the result.
             log.warning("evidence not saved: %s", exc)

@@ -21,6 +21,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from optout import __version__
+from optout.errors import BadInput
 from optout.store import credentials
 from optout.store.files import write_private
 from optout.store.history import History
@@ -32,10 +33,8 @@ EVIDENCE_FILES = ("screenshot", "snapshot", "record")
 class Written:
     """A report on disk: its hash, and the file of hashes beside it."""
 
-    path: Path
     sha256: str
     sums: Path
-    settings: int
 
 
 def _embedded(path: str | None) -> str | None:
@@ -74,64 +73,69 @@ def _stored_origins() -> dict[tuple[str, str], tuple[str, ...]]:
     return found
 
 
-def _stale(key: tuple[str, str, str, str], latest: dict, forgotten: dict[tuple[str, str], int],
-           stored: dict[tuple[str, str], tuple[str, ...]]) -> str | None:
-    """Why a setting's readings say nothing of the account as it is now; None if they do. (A
-    reading is never set apart for a later one elsewhere: that could hide a real site's drift.)"""
-    platform, account, _, origin = key
-    through = forgotten.get((platform, account))
-    if through is not None and latest["id"] <= through:
+def _stale(origin: str, forgotten: bool, stored_origins: tuple[str, ...] | None) -> str | None:
+    """Why readings say nothing of the account as it is now; None if they do. (A reading is
+    never set apart for a later one elsewhere: that could hide a real site's drift.)"""
+    if forgotten:
         return "the account was forgotten after these readings"
-    origins = stored.get((platform, account))
-    if origins and origin not in origins:
+    if origin and stored_origins and origin not in stored_origins:
         return f"read at {origin}, where the stored account does not sign in"
-    return None
+    return None  # (no origin: read before optout kept where; never set apart for that)
 
 
 def gather(history: History, account: str | None = None,
            accounts: set[tuple[str, str, str]] | None = None) -> list[dict[str, Any]]:
     """One entry per platform, account, setting and origin, for the report; with `accounts`,
-    only those (platform, account, origin) triples. Entries whose readings no longer speak for
-    the account carry why in `stale`."""
+    only those (platform, account, origin) triples. Readings made before an account was
+    forgotten are an entry of their own; entries that no longer speak for the account carry
+    why in `stale`."""
+    forgotten, stored = history.forgotten(), _stored_origins()
+
+    def before_forgotten(platform: str, name: str, observation_id: int) -> bool:
+        return observation_id <= forgotten.get((platform, name), 0)
+
     # Keyed by origin too: a practice or test server's readings never stand for the real site's.
-    by_setting: dict[tuple[str, str, str, str], list[dict]] = defaultdict(list)
+    by_setting: dict[tuple[str, str, str, str, bool], list[dict]] = defaultdict(list)
     for row in history.timeline(account=account):
         if accounts is None or (row["platform"], row["account"], row["origin"]) in accounts:
-            by_setting[(row["platform"], row["account"], row["setting"], row["origin"])].append(row)
-    resets: dict[tuple[str, str, str, str], list[dict]] = defaultdict(list)
+            by_setting[(row["platform"], row["account"], row["setting"], row["origin"],
+                        before_forgotten(row["platform"], row["account"], row["id"]))].append(row)
+    resets: dict[tuple[str, str, str, str, bool], list[dict]] = defaultdict(list)
     for reset in history.resets(account=account):
-        resets[(reset["platform"], reset["account"], reset["setting"],
-                reset["origin"])].append(reset)
-    forgotten, stored = history.forgotten(), _stored_origins()
+        resets[(reset["platform"], reset["account"], reset["setting"], reset["origin"],
+                before_forgotten(reset["platform"], reset["account"],
+                                 reset["observation_id"]))].append(reset)
     entries = []
     for key, rows in sorted(by_setting.items()):
+        platform, name, setting, origin, was_forgotten = key
         latest = rows[-1]
         verified = [r for r in rows if r["verified"]]
         switched = [r for r in verified if r["status"] == "changed"]
         proof = verified[-1] if verified else None
         evidence = (proof or {}).get("evidence") or {}
         state = latest["after"] or latest["before"]
-        # After a reset, the page as it was found then, beside the last proof of the desired state.
-        drift = (latest.get("evidence") or {}) if not latest["verified"] and state != \
-            latest["desired"] else {}
+        # Found in the other state since: the page as it was then, beside the last proof.
+        drift = ((latest.get("evidence") or {})
+                 if state is not None and state != latest["desired"] else {})
         snapshot = Path(evidence["snapshot"]) if evidence.get("snapshot") else None
         entries.append({
-            "platform": key[0], "account": key[1], "setting": key[2], "origin": key[3],
+            "platform": platform, "account": name, "setting": setting, "origin": origin,
             "practice": latest["practice"], "title": latest["title"],
             "desired": latest["desired"], "state": state,
             "status": latest["status"], "last_checked": latest["time"],
             "switched": switched[-1]["time"] if switched else None,
             "last_verified": proof["time"] if proof else None,
             "screenshot": _embedded(evidence.get("screenshot")),
+            "outlined": evidence.get("outlined") == "yes",
             "drift_screenshot": _embedded(drift.get("screenshot")),
             # A form's proof: what the platform showed when it accepted it.
             "confirmation": evidence.get("confirmation"), "reference": evidence.get("reference"),
             "snapshot": (with_state_words(snapshot.read_text()) if snapshot and snapshot.is_file()
                          else None),
             "resets": resets.get(key, []), "observations": rows,
-            "evidence_files": [path for found in (evidence, drift) for name in EVIDENCE_FILES
-                               if (path := found.get(name)) and Path(path).is_file()],
-            "stale": _stale(key, latest, forgotten, stored),
+            "evidence_files": [path for found in (evidence, drift) for part in EVIDENCE_FILES
+                               if (path := found.get(part)) and Path(path).is_file()],
+            "stale": _stale(origin, was_forgotten, stored.get((platform, name))),
         })
     return entries
 
@@ -142,7 +146,9 @@ def manifest(entries: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return [(path, hashlib.sha256(Path(path).read_bytes()).hexdigest()) for path in paths]
 
 
-def render_html(entries: list[dict[str, Any]], account: str | None = None) -> str:
+def render_html(entries: list[dict[str, Any]], account: str | None = None,
+                hashes: list[tuple[str, str]] | None = None) -> str:
+    """The report's page; `hashes` is `manifest(entries)` when the caller has it already."""
     environment = Environment(loader=PackageLoader("optout.output", "templates"),
                               autoescape=select_autoescape(["html"]))
     environment.filters["when"] = lambda iso: iso.replace("T", " ").replace("+00:00", " UTC")
@@ -152,7 +158,7 @@ def render_html(entries: list[dict[str, Any]], account: str | None = None) -> st
         groups[(entry["platform"], entry["account"], entry["origin"])].append(entry)
     return environment.get_template("report.html").render(
         current=current, groups=groups, stale=[e for e in entries if e["stale"]],
-        manifest=manifest(entries), account=account, version=__version__,
+        manifest=manifest(entries) if hashes is None else hashes, account=account, version=__version__,
         generated=datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
 
@@ -160,11 +166,19 @@ def write_report(target: Path, entries: list[dict[str, Any]],
                  account: str | None = None) -> Written:
     """Write the report and, beside it, `<name>.sha256`: every evidence file's hash and the
     report's, in the form `sha256sum -c` checks."""
-    html = render_html(entries, account)
-    write_private(target, html)
+    hashes = manifest(entries)
+    html = render_html(entries, account, hashes)
+    try:
+        write_private(target, html)
+    except OSError as exc:
+        raise BadInput(f"Cannot write the report to {target} ({exc.strerror}); give another "
+                       "file with --html.") from exc
     digest = hashlib.sha256(html.encode("utf-8")).hexdigest()
-    lines = [f"{sha256}  {path}" for path, sha256 in manifest(entries)]
+    lines = [f"{sha256}  {path}" for path, sha256 in hashes]
     lines.append(f"{digest}  {target.resolve()}")
     sums = target.with_name(target.name + ".sha256")
-    write_private(sums, "\n".join(lines) + "\n")
-    return Written(target, digest, sums, len(entries))
+    try:
+        write_private(sums, "\n".join(lines) + "\n")
+    except OSError as exc:
+        raise BadInput(f"Cannot write {sums} beside the report ({exc.strerror}).") from exc
+    return Written(digest, sums)

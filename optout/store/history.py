@@ -235,11 +235,13 @@ class History:
         """
         found = result.before or result.after
         with self._transaction() as db:
+            # Readings of an account since forgotten are not this account's past.
             previous = db.execute(
                 "SELECT time, after, verified, desired FROM observations "
                 "WHERE platform = ? AND account = ? AND setting = ? AND origin = ? "
-                "AND after IS NOT NULL ORDER BY id DESC LIMIT 1",
-                (result.platform, result.account, result.setting, origin)).fetchone()
+                f"AND after IS NOT NULL AND id > {_SINCE_FORGOTTEN} ORDER BY id DESC LIMIT 1",
+                (result.platform, result.account, result.setting, origin,
+                 result.platform, result.account)).fetchone()
             time = now()
             cursor = db.execute(
                 "INSERT INTO observations (run_id, time, platform, account, setting, title, "
@@ -295,28 +297,32 @@ class History:
         return _observation(row)
 
     def status(self) -> list[dict[str, Any]]:
-        """The latest known state of every account and setting (where it was last read, so one
-        row each), with its last verification there; accounts forgotten since are left out."""
+        """The latest known state of every account and setting at each origin it was read at
+        (a test server's reading never hides a real site's), with its last verification and
+        resets there; what was read before an account was forgotten is left out."""
+        since = "(SELECT coalesce(max(through), 0) FROM forgotten f " \
+                "WHERE f.platform = o.platform AND f.account = o.account)"
         rows = self.db.execute(
-            """
+            f"""
             SELECT o.*,
                    (SELECT max(time) FROM observations v
                      WHERE v.platform = o.platform AND v.account = o.account
                        AND v.setting = o.setting AND v.origin = o.origin
-                       AND v.verified = 1) AS last_verified,
+                       AND v.verified = 1 AND v.id > {since}) AS last_verified,
                    (SELECT count(*) FROM resets r JOIN observations ro ON ro.id = r.observation_id
                      WHERE r.platform = o.platform AND r.account = o.account
-                       AND r.setting = o.setting AND ro.origin = o.origin) AS reset_count,
+                       AND r.setting = o.setting AND ro.origin = o.origin
+                       AND ro.id > {since}) AS reset_count,
                    (SELECT max(found) FROM resets r JOIN observations ro ON ro.id = r.observation_id
                      WHERE r.platform = o.platform AND r.account = o.account
-                       AND r.setting = o.setting AND ro.origin = o.origin) AS last_reset
+                       AND r.setting = o.setting AND ro.origin = o.origin
+                       AND ro.id > {since}) AS last_reset
             FROM observations o
             WHERE o.id = (SELECT max(id) FROM observations x
                            WHERE x.platform = o.platform AND x.account = o.account
-                             AND x.setting = o.setting)
-              AND o.id > coalesce((SELECT max(through) FROM forgotten f
-                                   WHERE f.platform = o.platform AND f.account = o.account), 0)
-            ORDER BY o.platform, o.account, o.id
+                             AND x.setting = o.setting AND x.origin = o.origin)
+              AND o.id > {since}
+            ORDER BY o.platform, o.account, o.origin, o.id
             """)
         return [_observation(row) for row in rows]
 
@@ -432,6 +438,11 @@ def _filters(platform: str | None, account: str | None, since: str | None,
         clauses.append(f"{prefix}{time_column} >= ?")
         args.append(since)
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+# The last observation id before the account (platform = ?, account = ?) was last forgotten.
+_SINCE_FORGOTTEN = ("(SELECT coalesce(max(through), 0) FROM forgotten "
+                    "WHERE platform = ? AND account = ?)")
 
 
 def _observation(row: sqlite3.Row) -> dict[str, Any]:
