@@ -94,6 +94,10 @@ def test_practice_on_a_taken_port_says_which_flag_moves_it():
 
 
 def test_the_demo_goes_into_the_history_as_practice(optout_home: Path):
+    from optout.practice.kept import settings_file
+    kept = {"practice@x.practice.invalid": {"grok-training": False}}  # `optout practice`'s user
+    settings_file().parent.mkdir(parents=True)
+    settings_file().write_text(json.dumps(kept))
     demo = invoke("demo", "linkedin", "x")
     assert demo.exit_code == 0, demo.output
     last = demo.stdout.strip().splitlines()[-2:]  # where the evidence is, then the summary
@@ -102,6 +106,23 @@ def test_the_demo_goes_into_the_history_as_practice(optout_home: Path):
     rows = json.loads(invoke("status", "--json").stdout)["settings"]
     assert rows and all(row["practice"] and row["account"] == "demo" for row in rows)
     assert all(row["after"] == row["desired"] and row["last_verified"] for row in rows)
+    # The demo's users were saved beside the practice ones, not over them.
+    saved = json.loads(settings_file().read_text())
+    assert saved["practice@x.practice.invalid"] == {"grok-training": False}
+    assert "demo@x.practice.invalid" in saved
+    # The demo's account is only in the history: it can be forgotten all the same.
+    assert invoke("forget", "x", "--account", "demo").exit_code == 0
+    rows = json.loads(invoke("status", "--json").stdout)["settings"]
+    assert rows and {row["platform"] for row in rows} == {"linkedin"}
+
+
+def test_two_accounts_alike_but_for_case_are_never_guessed():
+    from optout.errors import BadInput
+    from optout.recipe.names import account_of
+    assert account_of("work", ["Work", "work"], "LinkedIn") == "work"
+    assert account_of("WORK", ["work", "home"], "LinkedIn") == "work"
+    with pytest.raises(BadInput, match="exactly that case"):
+        account_of("WORK", ["Work", "work"], "LinkedIn")
 
 
 def test_a_mixed_roster_goes_to_each_platforms_own_origin(tmp_path: Path, practice):

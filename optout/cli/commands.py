@@ -1094,18 +1094,22 @@ def forget(ctx: click.Context, platform: str, account: str) -> None:
     recipe = select(_recipes(ctx), [platform])[0]
     _check_account_name(account)
     stored = [a.name for a in credentials.accounts(recipe.platform)]
-    account = next((name for name in stored if name.lower() == account.lower()), account)
-    who = Account(recipe.platform, account)
-    removed = credentials.forget(who)
-    removed = delete_sessions(who) or removed
-    if not removed:
-        if stored:
-            account_of(account, stored, recipe.name)  # BadInput naming the stored ones
-        raise BadInput(f"Nothing is stored for {recipe.name} account {account!r}; "
-                       "`optout list` shows the stored accounts.")
-    with History() as history:  # its readings stay in the history, out of `status`
-        history.forget(recipe.platform, account)
-    click.echo(f"Forgot {recipe.name} account {account!r}: password and saved session deleted.")
+    with History() as history:
+        # Stored accounts, and those only in the history (the demo's): either can be forgotten.
+        known = stored + [name for name in history.accounts(recipe.platform, since_forgotten=True)
+                          if name not in stored]
+        account = account_of(account, known, recipe.name) if known else account
+        who = Account(recipe.platform, account)
+        removed = credentials.forget(who)
+        removed = delete_sessions(who) or removed
+        if not removed and account not in known:
+            raise BadInput(f"Nothing is stored for {recipe.name} account {account!r}; "
+                           "`optout list` shows the stored accounts.")
+        history.forget(recipe.platform, account)  # its readings stay, out of `status` and proof
+    click.echo(f"Forgot {recipe.name} account {account!r}: " +
+               ("password and saved session deleted." if removed else
+                "nothing was stored for it; its readings are left out of `status` and the "
+                "report's proof from now on."))
 
 
 @cli.command(short_help="Try the whole flow on the practice platform.")

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from filelock import FileLock
+
 from optout.errors import BadInput
 from optout.practice.server import PracticePlatform
 from optout.practice.world import REALISTIC, World
@@ -49,8 +51,11 @@ def kept_practice(port: int = PRACTICE_PORT, *,
             raise BadInput(f"Port {port} or one of the few after it is in use ({exc.strerror}); "
                            "stop what uses it, or give another first port with --port.") from exc
         practice = PracticePlatform(world)  # another practice is running: any free ports
-    with practice:
-        try:
+    try:
+        with practice:
             yield practice
-        finally:
-            write_private(settings_file(), json.dumps(world.all_settings(), indent=2))
+    finally:  # once it stopped serving; with what another start saved meanwhile kept too
+        settings_file().parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with FileLock(f"{settings_file()}.lock"):
+            kept = {**_kept(), **world.all_settings()}
+            write_private(settings_file(), json.dumps(kept, indent=2))

@@ -61,8 +61,14 @@ def setting_of(name: str, settings: Mapping[str, str], where: str) -> str:
 def account_of(name: str, accounts: Iterable[str], where: str) -> str:
     """A stored account's name as typed (any case); BadInput naming the stored ones otherwise."""
     known = list(accounts)
-    for account in known:
-        if account.lower() == name.strip().lower():
-            return account
+    typed = name.strip()
+    if typed in known:
+        return typed
+    alike = [account for account in known if account.lower() == typed.lower()]
+    if len(alike) == 1:
+        return alike[0]
+    if alike:  # `Work` and `work` both stored: never guess which one is meant
+        raise BadInput(f"Accounts {', '.join(alike)} are stored for {where}; give the name in "
+                       "exactly that case.")
     stored = f"stored: {', '.join(known)}" if known else "none is stored"
     raise BadInput(f"No account {name!r} for {where} ({stored}).{did_you_mean(name, known)}")

@@ -331,9 +331,14 @@ class History:
         return [row[0] for row in self.db.execute(
             "SELECT DISTINCT platform FROM observations ORDER BY platform")]
 
-    def accounts(self, platform: str | None = None) -> list[str]:
-        """Every account with an observation (of one platform, if given)."""
+    def accounts(self, platform: str | None = None, *, since_forgotten: bool = False) -> list[str]:
+        """Every account with an observation (of one platform, if given); with
+        `since_forgotten`, only those read since they were last forgotten."""
         where, args = _filters(platform, None, None)
+        if since_forgotten:
+            where += (" AND " if where else "WHERE ") + (
+                "id > (SELECT coalesce(max(through), 0) FROM forgotten f "
+                "WHERE f.platform = observations.platform AND f.account = observations.account)")
         return [row[0] for row in self.db.execute(
             f"SELECT DISTINCT account FROM observations {where} ORDER BY account", args)]
 
