@@ -84,6 +84,22 @@ def test_practice_serves_twins_that_every_command_can_be_tried_on(
     assert all(r["status"] == "ok" for r in results_of(check))  # type: ignore[arg-type]
     assert json.loads(invoke("history", "--json").stdout)["resets"] == []
 
+    # Done practising: the accounts go, so `check --all` and schedules leave the twins alone.
+    removed = invoke("practice", "--remove")
+    assert removed.exit_code == 0 and "Forgot the practice accounts of" in removed.stdout
+    assert invoke("check", "--all").exit_code == 2  # nothing stored any more
+    assert json.loads(invoke("status", "--json").stdout) == {"settings": []}
+
+
+def test_setup_never_stores_over_a_real_account_named_practice():
+    from optout.store import credentials
+    from optout.store.credentials import Account
+    credentials.store(Account("linkedin", "practice", "ada@example.com",
+                              ("https://www.linkedin.com",)), "a real password")
+    result = invoke("practice", "--setup", "--port", str(_free_ports(30)))
+    assert result.exit_code == 2 and "signs in to the real site" in result.stderr
+    assert credentials.accounts("linkedin")[0].origins == ("https://www.linkedin.com",)
+
 
 def test_practice_on_a_taken_port_says_which_flag_moves_it():
     with socket.socket() as taken:

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from optout.recipe import Recipe
     from optout.signin.person import Person
     from optout.store.config import Config
-    from optout.store.credentials import SecretSource
+    from optout.store.credentials import Account, SecretSource
 
 # Accounts at once: measured on 2 cores, throughput stops growing past 4 (README, Benchmark).
 DEFAULT_CONCURRENCY = max(2, min(8, 2 * (os.cpu_count() or 1)))
@@ -1205,9 +1205,13 @@ def _on_practice(recipes: list[Recipe], evidence_dir: Path, *, browser: str | No
 @click.option("--setup", is_flag=True,
               help="Store a practice account for every twin in the keyring (account `practice`, "
                    "bound to its twin), so `optout run PLATFORM --account practice` goes there.")
+@click.option("--remove", is_flag=True,
+              help="Instead, forget the practice accounts --setup stored (so `check --all` and "
+                   "schedules leave the twins alone), and stop.")
 @click.option("--browser", metavar="PATH", help="Chromium or Chrome to use (also OPTOUT_BROWSER).")
 @click.pass_context
-def practice(ctx: click.Context, port: int, setup: bool, browser: str | None) -> None:
+def practice(ctx: click.Context, port: int, setup: bool, remove: bool,
+             browser: str | None) -> None:
     """Serve local twins of the platforms' settings pages on 127.0.0.1 until Ctrl-C, each with a
     throwaway sign-in, so every command can be tried without a real account. The twins keep
     their settings between starts; results show as practice in `status` and the report.
@@ -1227,8 +1231,12 @@ def practice(ctx: click.Context, port: int, setup: bool, browser: str | None) ->
     practice_platform = _practice()
     from optout.practice.accounts import practice_accounts
     recipes = [r for r in _recipes(ctx).values() if r.platform in practice_platform.TWINS]
+    if remove:
+        _forget_practice_accounts(recipes)
+        return
     if setup:
         credentials.require_keyring()
+        _refuse_a_real_account_named_practice(recipes)
     with kept_practice(port) as served:
         # The inbox of the practice accounts: a platform that "emails" a code, shows it here.
         served.world.on_code = lambda username, code: click.echo(
@@ -1250,6 +1258,42 @@ def practice(ctx: click.Context, port: int, setup: bool, browser: str | None) ->
         render.practice_table(accounts.jobs, passwords, stored=setup)
         click.echo("Stop it with Ctrl-C; the twins' settings are kept for the next start.")
         _until_interrupted()
+
+
+def _practice_accounts_stored(recipes: list[Recipe]) -> list[tuple[Recipe, Account]]:
+    from optout.practice.kept import PRACTICE_ACCOUNT
+    from optout.store import credentials
+    return [(recipe, account) for recipe in recipes
+            for account in credentials.accounts(recipe.platform)
+            if account.name == PRACTICE_ACCOUNT]
+
+
+def _refuse_a_real_account_named_practice(recipes: list[Recipe]) -> None:
+    """--setup stores over accounts named `practice`: never over one bound to a real site."""
+    from optout.domain.targets import is_practice
+    real = [recipe.name for recipe, account in _practice_accounts_stored(recipes)
+            if not all(is_practice(origin) for origin in account.origins)]
+    if real:
+        raise BadInput(f"An account named `practice` is stored for {', '.join(real)} and signs "
+                       "in to the real site; rename it (forget, then login --account NAME) "
+                       "before --setup stores practice accounts.")
+
+
+def _forget_practice_accounts(recipes: list[Recipe]) -> None:
+    from optout.domain.targets import is_practice
+    from optout.store import credentials
+    from optout.store.history import History
+    from optout.store.sessions import delete_sessions
+    forgotten = []
+    with History() as history:
+        for recipe, account in _practice_accounts_stored(recipes):
+            if account.origins and all(is_practice(origin) for origin in account.origins):
+                credentials.forget(account)
+                delete_sessions(account)
+                history.forget(recipe.platform, account.name)
+                forgotten.append(recipe.platform)
+    click.echo(f"Forgot the practice accounts of {len(forgotten)} platforms." if forgotten
+               else "No practice accounts are stored.")
 
 
 def _until_interrupted() -> None:
