@@ -76,12 +76,15 @@ async def _visible(locator: Locator) -> bool:
 
 async def _press(button: Locator) -> str:
     words = " ".join((await button.inner_text()).split())
+    # Many dialogs close only once the answer is saved; a modal one still open makes the page
+    # inert, and text typed there is lost. A dialog is given a moment to go (no signal if it
+    # does not); a recipe's reject link that stays on the page (a footer's) is not waited for.
+    in_dialog = await button.evaluate(f"el => !!el.closest({DIALOGS!r})")
     await button.click()
     log.info("answered a consent dialog: %s", words)
-    # Many dialogs close only once the answer is saved; a modal one still open makes the page
-    # inert, and text typed there is lost. Give it a moment to go (no signal if it does not).
-    try:
-        await button.wait_for(state="hidden", timeout=CLOSING_MS)
-    except PlaywrightError:
-        log.info("the consent dialog stayed open after %s", words)
+    if in_dialog:
+        try:
+            await button.wait_for(state="hidden", timeout=CLOSING_MS)
+        except PlaywrightError:
+            log.info("the consent dialog stayed open after %s", words)
     return words

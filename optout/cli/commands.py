@@ -653,6 +653,9 @@ def report(html_file: str | None, account: str | None, live: bool) -> None:
                        "and test servers do not count).", err=True)
         return
     with History() as history:
+        if account:
+            from optout.recipe.names import account_of
+            account = account_of(account, history.accounts(), "any platform in the history")
         entries = gather(history, account=account)
     target = Path(html_file) if html_file else data_dir() / "report.html"
     written = write_report(target, entries, account)

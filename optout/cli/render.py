@@ -77,8 +77,16 @@ def results_csv(results: Iterable[Result]) -> str:
     for result in results:
         row = result.to_json()
         row["evidence"] = (row["evidence"] or {}).get("screenshot", "")
-        writer.writerow(row)
+        writer.writerow(_inert(row))
     return out.getvalue()
+
+
+def _inert(row: dict) -> dict:
+    """A CSV row a spreadsheet shows as text: a cell starting like a formula (page words can)
+    gets a leading apostrophe (OWASP's advice on CSV injection)."""
+    return {key: f"'{value}" if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t",
+                                                                          "\r") else value
+            for key, value in row.items()}
 
 
 def history_csv(rows: list[dict]) -> str:
@@ -88,7 +96,7 @@ def history_csv(rows: list[dict]) -> str:
                "before", "after", "status", "verified", "seconds", "message"]
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(_inert(row) for row in rows)
     return out.getvalue()
 
 
