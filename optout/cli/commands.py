@@ -249,11 +249,8 @@ def _jobs(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool,
     """The accounts to work on, from the stored credentials (in the person's own browser, none
     are needed); BadInput before any browser."""
     from optout.app.plan import build_jobs, own_browser_jobs
-    from optout.recipe import select
     config: Config = ctx.obj["config"]
-    single, per_platform = _origins(origin)
-    per_platform = {r.platform: url for name, url in per_platform.items()
-                    for r in select(_recipes(ctx), [name])}
+    single, per_platform = _origins(origin, _recipes(ctx))
     if own_browser:
         return own_browser_jobs(_recipes(ctx), platforms, all_platforms=all_platforms,
                                 account=account, origin=single, origins=per_platform,
@@ -264,14 +261,17 @@ def _jobs(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool,
                       default_accounts=config.accounts, only=only)
 
 
-def _origins(values: tuple[str, ...]) -> tuple[str | None, dict[str, str]]:
-    """--origin URL (one platform) and --origin PLATFORM=URL (any number)."""
-    from optout.recipe import normalise_origin
+def _origins(values: tuple[str, ...],
+             recipes: dict[str, Recipe]) -> tuple[str | None, dict[str, str]]:
+    """--origin URL (one platform) and --origin PLATFORM=URL (any number), by platform id
+    (a platform's name given in any case or by a former name)."""
+    from optout.recipe import normalise_origin, select
     single, per_platform = None, {}
     for value in values:
         name, sep, url = value.partition("=")
         if sep and "://" not in name:
-            per_platform[name] = normalise_origin(url)
+            for recipe in select(recipes, [name]):
+                per_platform[recipe.platform] = normalise_origin(url)
         elif single is None:
             single = normalise_origin(value)
         else:
@@ -797,7 +797,6 @@ def bulk(ctx: click.Context, roster: Path, origin: tuple[str, ...], trusted: tup
     from optout.app.runner import RunOptions, check_endpoint
     from optout.cli import render
     from optout.output.report import gather, write_report
-    from optout.recipe import select
     from optout.store import credentials
     from optout.store.history import History
     urls = _notify_urls(ctx, notify)
@@ -810,16 +809,16 @@ def bulk(ctx: click.Context, roster: Path, origin: tuple[str, ...], trusted: tup
                                "writable.")
         recipes = _recipes(ctx)
         rows = roster_file.load(roster, recipes)
-        single, by_name = _origins(origin)
-        targets = {r.platform: url for name, url in by_name.items()
-                   for r in select(recipes, [name])}
+        single, targets = _origins(origin, recipes)
+        by_platform = sorted(f"{platform}={url}" for platform, url in targets.items())
         if single:
             targets = {row.platform: targets.get(row.platform, single) for row in rows}
         credentials.require_keyring()
         jobs = roster_jobs(rows, recipes, targets, [o for o in map(_origin, trusted) if o])
     all_jobs = list(jobs)
     # A roster's runs chain per origin: a resume never counts another origin's verifications.
-    command = " ".join(["bulk", str(roster.resolve()), *sorted(origin)])
+    command = " ".join(["bulk", str(roster.resolve()), *([single] if single else []),
+                        *by_platform])
     resumed_from = None
     if resume:
         with History() as history:
