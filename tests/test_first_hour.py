@@ -164,6 +164,7 @@ def test_a_mixed_roster_goes_to_each_platforms_own_origin(tmp_path: Path, practi
     (["history", "linkdin"], "Did you mean 'linkedin'?"),
     (["done", "slack", "global-model-opt-ot"], "Did you mean 'global-model-opt-out'?"),
     (["login", "twiter"], "Did you mean 'twitter'?"),
+    (["login", "gemini", "--browser"], "use --by-hand"),
 ])
 def test_names_are_forgiven_or_answered_with_the_likely_ones(typed: list[str], expected: str):
     result = invoke(*typed)

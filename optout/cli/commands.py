@@ -96,6 +96,16 @@ class OptoutGroup(click.Group):
                 f"{ctx.invoked_subcommand or 'COMMAND'} ...`.", exc.ctx)
             _json_error(ctx, usage.format_message(), usage.exit_code)
             raise usage from None
+        except click.BadOptionUsage as exc:
+            if exc.option_name != "--browser" or ctx.invoked_subcommand != "login":
+                _json_error(ctx, exc.format_message(), exc.exit_code)
+                raise
+            # `login --browser` once meant signing in by hand; it is now a browser's path.
+            usage = click.UsageError(f"{exc.format_message()} To sign in yourself in a visible "
+                                     "browser, use --by-hand; --browser PATH names the browser.",
+                                     exc.ctx)
+            _json_error(ctx, usage.format_message(), usage.exit_code)
+            raise usage from None
         except click.ClickException as exc:
             _json_error(ctx, exc.format_message(), exc.exit_code)
             raise
@@ -1447,7 +1457,6 @@ def guide(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool, f
       optout guide --all --format html --screenshots --out guides
     """
     from optout.output.guide import write as write_guides
-    TWINS = _practice().TWINS
     from optout.recipe import select
     recipes = _recipes(ctx)
     if bool(platforms) == all_platforms:
@@ -1462,8 +1471,8 @@ def guide(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool, f
         return
     pictures: dict[str, dict[str, str]] = {}
     with tempfile.TemporaryDirectory() as evidence:
-        if screenshots:
-            twins = [r for r in chosen if r.platform in TWINS]
+        if screenshots:  # (only pictures need the practice platform installed)
+            twins = [r for r in chosen if r.platform in _practice().TWINS]
             for result in _on_practice(twins, Path(evidence), quiet=True):
                 if result.verified and result.evidence:
                     pictures.setdefault(result.platform, {})[result.setting] = \

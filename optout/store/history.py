@@ -291,11 +291,6 @@ class History:
             f"JOIN observations o ON o.id = r.observation_id {where} ORDER BY r.id", args)
         return [dict(row) for row in rows]
 
-    def observation(self, observation_id: int) -> dict[str, Any]:
-        row = self.db.execute("SELECT * FROM observations WHERE id = ?",
-                              (observation_id,)).fetchone()
-        return _observation(row)
-
     def status(self) -> list[dict[str, Any]]:
         """The latest known state of every account and setting at each origin it was read at
         (a test server's reading never hides a real site's), with its last verification and
