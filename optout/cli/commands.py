@@ -1212,6 +1212,7 @@ def _on_practice(recipes: list[Recipe], evidence_dir: Path, *, browser: str | No
 
 
 @cli.command(short_help="Serve the practice platform, to try every command on.")
+# 8700 is practice.kept.PRACTICE_PORT, not imported here: the practice platform is an extra.
 @click.option("--port", type=click.IntRange(1024, 65000), default=8700, show_default=True,
               help="LinkedIn's twin's port; the other twins take the ports after it.")
 @click.option("--setup", is_flag=True,

@@ -6,9 +6,11 @@ import csv
 import io
 import json
 import os
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Console
@@ -21,6 +23,9 @@ from optout.domain.results import Result, Status
 from optout.engine.scan import ScanReport
 from optout.recipe import Recipe
 from optout.store.credentials import Account
+
+if TYPE_CHECKING:
+    from optout.app.doctor import Check
 
 stdout = Console(soft_wrap=True)
 stderr = Console(stderr=True, soft_wrap=True)
@@ -42,25 +47,21 @@ def results_json(results: list[Result], seconds: float | None = None) -> str:
 
 def summary(results: list[Result], seconds: float) -> dict:
     """Counts for the end of a run: platforms, settings, verified, and each status met."""
-    statuses: dict[str, int] = {}
-    for r in results:
-        statuses[r.status.value] = statuses.get(r.status.value, 0) + 1
     return {"platforms": len({r.platform for r in results}), "settings": len(results),
-            "verified": sum(r.verified for r in results), "statuses": statuses,
+            "verified": sum(r.verified for r in results),
+            "statuses": dict(Counter(r.status.value for r in results)),
             "seconds": round(seconds, 1)}
 
 
 def summary_line(results: list[Result], seconds: float) -> str:
     """One line that says how it went: "17 platforms, 19 settings: 19 verified in 23 s"; what
     was not verified is named by its result ("1 failed, 2 marked done")."""
-    others: dict[str, int] = {}
-    for r in results:
-        if not r.verified:
-            others[r.status.value] = others.get(r.status.value, 0) + 1
-    parts = [f"{sum(r.verified for r in results)} verified"] + [
-        f"{n} {status.replace('_', ' ')}" for status, n in sorted(others.items())]
-    return (f"{_plural(len({r.platform for r in results}), 'platform')}, "
-            f"{_plural(len(results), 'setting')}: {', '.join(parts)} in {seconds:.0f} s")
+    counts = summary(results, seconds)
+    unverified = Counter(r.status.value for r in results if not r.verified)
+    parts = [f"{counts['verified']} verified"] + [
+        f"{n} {status.replace('_', ' ')}" for status, n in sorted(unverified.items())]
+    return (f"{_plural(counts['platforms'], 'platform')}, "
+            f"{_plural(counts['settings'], 'setting')}: {', '.join(parts)} in {seconds:.0f} s")
 
 
 def _plural(count: int, word: str) -> str:
@@ -328,7 +329,7 @@ def status_table(rows: list[dict]) -> None:
         stdout.print(table)
 
 
-def doctor_table(checks: list) -> None:
+def doctor_table(checks: list[Check]) -> None:
     """One line per part: ok or the problem, what was found, and the fix."""
     for check in checks:
         mark = "[green]ok[/]     " if check.ok else "[bold red]problem[/]"
