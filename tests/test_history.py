@@ -369,3 +369,20 @@ def test_the_report_keeps_each_origin_apart(tmp_path):
         entries = {e["origin"]: e for e in gather(history)}
     assert entries["https://www.linkedin.com"]["last_verified"] is None  # never proven off there
     assert entries["http://127.0.0.1:8000"]["last_verified"] is not None
+
+
+def test_a_forgotten_accounts_past_is_not_a_new_accounts_reset(tmp_path):
+    with History(tmp_path / "h.sqlite3") as history:
+        run = history.start_run("t")
+        verified = Result("linkedin", "a", "s", "off", Status.CHANGED, "on", "off", True, title="S")
+        history.record(run, verified, "v", "https://www.linkedin.com")
+        history.forget("linkedin", "a")
+        # Stored again under the same name: its first reading is "on", which is no reset.
+        found_on = Result("linkedin", "a", "s", "off", Status.DRIFT, "on", "on", False, title="S")
+        assert history.record(run, found_on, "v", "https://www.linkedin.com") is None
+        assert history.resets() == []
+        (row,) = history.status()
+        assert row["last_verified"] is None and row["after"] == "on"
+        # Without a forget in between, the same reading is a reset.
+        history.record(run, verified, "v", "https://www.linkedin.com")
+        assert history.record(run, found_on, "v", "https://www.linkedin.com") is not None

@@ -239,9 +239,9 @@ class History:
             previous = db.execute(
                 "SELECT time, after, verified, desired FROM observations "
                 "WHERE platform = ? AND account = ? AND setting = ? AND origin = ? "
-                f"AND after IS NOT NULL AND id > {_SINCE_FORGOTTEN} ORDER BY id DESC LIMIT 1",
-                (result.platform, result.account, result.setting, origin,
-                 result.platform, result.account)).fetchone()
+                f"AND after IS NOT NULL AND id > {_forgotten_through('observations')} "
+                "ORDER BY id DESC LIMIT 1",
+                (result.platform, result.account, result.setting, origin)).fetchone()
             time = now()
             cursor = db.execute(
                 "INSERT INTO observations (run_id, time, platform, account, setting, title, "
@@ -295,8 +295,7 @@ class History:
         """The latest known state of every account and setting at each origin it was read at
         (a test server's reading never hides a real site's), with its last verification and
         resets there; what was read before an account was forgotten is left out."""
-        since = "(SELECT coalesce(max(through), 0) FROM forgotten f " \
-                "WHERE f.platform = o.platform AND f.account = o.account)"
+        since = _forgotten_through("o")
         rows = self.db.execute(
             f"""
             SELECT o.*,
@@ -331,9 +330,7 @@ class History:
         `since_forgotten`, only those read since they were last forgotten."""
         where, args = _filters(platform, None, None)
         if since_forgotten:
-            where += (" AND " if where else "WHERE ") + (
-                "id > (SELECT coalesce(max(through), 0) FROM forgotten f "
-                "WHERE f.platform = observations.platform AND f.account = observations.account)")
+            where += (" AND " if where else "WHERE ") + f"id > {_forgotten_through('observations')}"
         return [row[0] for row in self.db.execute(
             f"SELECT DISTINCT account FROM observations {where} ORDER BY account", args)]
 
@@ -440,9 +437,11 @@ def _filters(platform: str | None, account: str | None, since: str | None,
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
-# The last observation id before the account (platform = ?, account = ?) was last forgotten.
-_SINCE_FORGOTTEN = ("(SELECT coalesce(max(through), 0) FROM forgotten "
-                    "WHERE platform = ? AND account = ?)")
+def _forgotten_through(row: str) -> str:
+    """SQL for the last observation id before the account of `row` (an observations row's name
+    in the query) was last forgotten; 0 if it never was."""
+    return (f"(SELECT coalesce(max(through), 0) FROM forgotten f "
+            f"WHERE f.platform = {row}.platform AND f.account = {row}.account)")
 
 
 def _observation(row: sqlite3.Row) -> dict[str, Any]:
