@@ -22,12 +22,13 @@ from playwright.async_api import async_playwright
 
 from optout.browser.contexts import new_context
 from optout.browser.launch import launch
-from optout.domain.job import Job, Resources
+from optout.domain.accounts import Account
 from optout.domain.results import Mode
 from optout.engine.account import AccountRun
 from optout.practice import PracticePlatform, World
 from optout.recipe import load_recipes
-from optout.store.credentials import Account, MemorySecrets
+from optout.recipe.job import Job, Resources
+from optout.store.credentials import MemorySecrets
 from optout.store.sessions import NoSessions
 
 

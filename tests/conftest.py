@@ -17,10 +17,10 @@ from playwright.sync_api import Page
 
 from optout.browser.launch import find_browser
 from optout.cli.commands import cli
+from optout.domain.accounts import Account
 from optout.practice import PracticePlatform, World
 from optout.recipe import builtin_recipe_dir
 from optout.store import DEFAULT_ACCOUNT, credentials
-from optout.store.credentials import Account
 from tests.memory_keyring import MemoryKeyring
 
 

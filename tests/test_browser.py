@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from optout.browser import launch as browser
-from optout.errors import BrowserNotFound
+from optout.domain.errors import BrowserNotFound
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pycountry
 import pytest
 
 from optout.app.runner import RunOptions, run_sync, sign_in_by_hand
-from optout.domain.job import Job, Resources
+from optout.domain.accounts import Account
 from optout.domain.regions import GROUPS
 from optout.domain.results import Result, Status
 from optout.engine.scan import controls as scan_controls
@@ -17,8 +17,9 @@ from optout.practice import TWINS
 from optout.practice.inbox import PracticeHand, PracticeInbox
 from optout.practice.twin import load_specs
 from optout.recipe import load_recipes
+from optout.recipe.job import Job, Resources
 from optout.store import credentials
-from optout.store.credentials import Account, KeyringSecrets
+from optout.store.credentials import KeyringSecrets
 from optout.store.files import data_dir
 from optout.store.history import History
 from optout.store.sessions import EncryptedSessions

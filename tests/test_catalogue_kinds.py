@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import json
 
+from optout.domain.accounts import Account
 from optout.recipe import load_recipes
 from optout.store import credentials
-from optout.store.credentials import Account
 from tests.conftest import invoke, results_of
 from tests.test_catalogue import store
 
@@ -141,7 +141,7 @@ def test_a_blog_named_in_the_path_is_asked_for_at_login(memory_keyring):
 def test_a_path_may_name_only_details_the_recipe_declares(tmp_path):
     import pytest
 
-    from optout.errors import RecipeError
+    from optout.domain.errors import RecipeError
 
     text = RECIPES["tumblr"].file.read_text().replace("  blog: \"The blog's name", "  name: \"x")
     (tmp_path / "tumblr.yaml").write_text(text)

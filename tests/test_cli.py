@@ -12,9 +12,9 @@ import keyring
 import keyring.backends.fail
 import pytest
 
+from optout.domain.accounts import Account
 from optout.practice.linkedin import GEN_AI
 from optout.store import credentials
-from optout.store.credentials import Account
 from tests.conftest import invoke, results_of
 
 # LinkedIn's toggle and sign-in; its objection form is tested in test_catalogue.

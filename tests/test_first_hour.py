@@ -92,8 +92,8 @@ def test_practice_serves_twins_that_every_command_can_be_tried_on(
 
 
 def test_setup_never_stores_over_a_real_account_named_practice():
+    from optout.domain.accounts import Account
     from optout.store import credentials
-    from optout.store.credentials import Account
     credentials.store(Account("linkedin", "practice", "ada@example.com",
                               ("https://www.linkedin.com",)), "a real password")
     result = invoke("practice", "--setup", "--port", str(_free_ports(30)))
@@ -133,7 +133,7 @@ def test_the_demo_goes_into_the_history_as_practice(optout_home: Path):
 
 
 def test_two_accounts_alike_but_for_case_are_never_guessed():
-    from optout.errors import BadInput
+    from optout.domain.errors import BadInput
     from optout.recipe.names import account_of
     assert account_of("work", ["Work", "work"], "LinkedIn") == "work"
     assert account_of("WORK", ["work", "home"], "LinkedIn") == "work"
@@ -182,8 +182,8 @@ def test_capitals_and_former_names_mean_the_platform(optout_home: Path):
 
 
 def test_an_account_slip_names_the_stored_ones(optout_home: Path):
+    from optout.domain.accounts import Account
     from optout.store import credentials
-    from optout.store.credentials import Account
     credentials.store(Account("linkedin", "work", "ada@example.com",
                               ("https://www.linkedin.com",)), "pw")
     result = invoke("run", "linkedin", "--account", "wrok")

@@ -247,7 +247,7 @@ def test_a_newer_schema_is_refused(tmp_path):
     db = sqlite3.connect(path)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     db.close()
-    from optout.errors import BadInput
+    from optout.domain.errors import BadInput
 
     with pytest.raises(BadInput, match="newer optout"):
         History(path)

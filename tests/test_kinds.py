@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from optout.errors import RecipeError
+from optout.domain.errors import RecipeError
 from optout.kinds import KINDS, kind_of
 from optout.kinds.steps import STEP_KINDS, Step
 from optout.output.guide import setting_steps

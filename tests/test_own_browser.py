@@ -158,9 +158,9 @@ def test_a_profile_folder_signed_in_by_hand_is_used_as_it_is(practice, tmp_path)
             await page.get_by_role("button", name="Sign in", exact=True).click()
 
     from optout.app.runner import RunOptions, sign_in_to_profile
-    from optout.domain.job import Job
+    from optout.domain.accounts import Account
     from optout.recipe import load_recipes
-    from optout.store.credentials import Account
+    from optout.recipe.job import Job
 
     recipe = load_recipes()["linkedin"].with_origin(practice.origin)
     job = Job(recipe, Account("linkedin", "browser", None, (practice.origin,)), [])

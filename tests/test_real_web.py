@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from optout.app.runner import run_sync
+from optout.domain.accounts import Account
 from optout.practice.linkedin import GEN_AI
 from optout.practice.world import REALISTIC
-from optout.store.credentials import Account
 from optout.store.sessions import EncryptedSessions
 from tests.conftest import invoke, results_of
 from tests.test_catalogue import store

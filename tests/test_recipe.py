@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from optout.errors import RecipeError
+from optout.domain.errors import RecipeError
 from optout.recipe import builtin_recipe_dir, load_recipe, load_recipes
 from tests.conftest import invoke
 

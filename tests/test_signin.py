@@ -11,13 +11,14 @@ import pytest
 from flask import Flask, redirect
 
 from optout.app.runner import RunOptions, execute, run_sync, sign_in_by_hand
-from optout.domain.job import Job, Resources
+from optout.domain.accounts import Account
 from optout.domain.results import Mode
 from optout.practice.linkedin import GEN_AI
 from optout.practice.server import Served
 from optout.recipe import load_recipes
+from optout.recipe.job import Job, Resources
 from optout.store import credentials
-from optout.store.credentials import Account, KeyringSecrets
+from optout.store.credentials import KeyringSecrets
 from optout.store.files import data_dir
 from optout.store.sessions import EncryptedSessions
 from tests.attacker import hostile_recipe

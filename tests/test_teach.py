@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from flask import Flask, jsonify, request
 
+from optout.domain.accounts import Account
 from optout.practice.server import Served
 from optout.store import credentials
-from optout.store.credentials import Account
 from tests.conftest import invoke, linkedin_toggle_recipe
 
 PAGE = """<!doctype html><title>Settings</title>

@@ -21,9 +21,10 @@ import pytest
 import yaml
 from flask import Flask, redirect, request
 
+from optout.domain.accounts import Account
 from optout.practice.server import Served
 from optout.store import credentials
-from optout.store.credentials import Account, KeyringSecrets
+from optout.store.credentials import KeyringSecrets
 from tests.attacker import Recorder, hostile_recipe, serving
 from tests.conftest import invoke, results_of
 
@@ -317,7 +318,7 @@ STORE_WHEN_TOLD = """
 import sys, time
 from pathlib import Path
 from optout.store import credentials
-from optout.store.credentials import Account
+from optout.domain.accounts import Account
 go = Path(sys.argv[2])
 while not go.exists():
     time.sleep(0.005)

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from optout.app.runner import run_sync
-from optout.errors import OptoutError
+from optout.domain.errors import OptoutError
 
 
 @dataclass(frozen=True)

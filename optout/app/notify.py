@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from optout.domain.errors import BadInput
 from optout.domain.results import Result, Status
-from optout.errors import BadInput
 from optout.redact import redact
 from optout.store.history import Reset
 

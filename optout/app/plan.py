@@ -6,13 +6,13 @@ from collections.abc import Mapping, Sequence
 
 from optout.app.roster import Row as RosterRow
 from optout.app.roster import accounts as roster_accounts
-from optout.domain.job import Job
-from optout.errors import BadInput
+from optout.domain.accounts import Account
+from optout.domain.errors import BadInput
 from optout.recipe import Recipe, select
+from optout.recipe.job import Job
 from optout.recipe.names import account_of, setting_of
 from optout.recipe.trust import bind
 from optout.store import credentials
-from optout.store.credentials import Account
 
 # The account name of runs in the person's own browser, unless --account names one.
 OWN_BROWSER_ACCOUNT = "browser"

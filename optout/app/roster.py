@@ -20,14 +20,14 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import ValidationError
 
+from optout.domain.accounts import Account
+from optout.domain.errors import BadInput
 from optout.domain.profile import Profile
 from optout.domain.targets import is_loopback
-from optout.errors import BadInput
 from optout.recipe import Recipe
 from optout.recipe.trust import bind
 from optout.redact import redact
 from optout.store import credentials
-from optout.store.credentials import Account
 
 COLUMNS = ("platform", "account", "username", "password_command", "name", "email", "country")
 REQUIRED = COLUMNS[:3]

@@ -21,13 +21,7 @@ from optout.browser import trace
 from optout.browser.contexts import new_context
 from optout.browser.launch import LAUNCH_ARGS, launch
 from optout.browser.own import attach, open_profile, profile_of
-from optout.domain.job import Job, Limits, Resources
-from optout.domain.results import Mode, Result, Status
-from optout.domain.targets import endpoint_host, is_loopback
-from optout.engine import offline
-from optout.engine.account import AccountRun
-from optout.engine.scan import ScanReport
-from optout.errors import (
+from optout.domain.errors import (
     AccountFailure,
     BadInput,
     BrowserClosed,
@@ -37,6 +31,13 @@ from optout.errors import (
     OptoutError,
     first_line,
 )
+from optout.domain.job import Limits
+from optout.domain.results import Mode, Result, Status
+from optout.domain.targets import endpoint_host, is_loopback
+from optout.engine import offline
+from optout.engine.account import AccountRun
+from optout.engine.scan import ScanReport
+from optout.recipe.job import Job, Resources
 from optout.redact import redact
 from optout.signin.flow import SignInFlow
 from optout.signin.person import Person

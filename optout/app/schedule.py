@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from optout.errors import BadInput, OptoutError
+from optout.domain.errors import BadInput, OptoutError
 from optout.store.files import data_path
 
 NAME = "optout-check"

@@ -15,9 +15,9 @@ from dataclasses import replace
 
 from optout.app import notify
 from optout.app.runner import RunOptions, execute, in_job_order, run_sync, scan_accounts, stream
-from optout.domain.job import Job, Resources
 from optout.domain.results import Mode, Result
 from optout.engine.scan import ScanReport
+from optout.recipe.job import Job, Resources
 from optout.store.history import History, Reset, recipe_version
 from optout.store.sending import FormLedger
 

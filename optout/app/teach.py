@@ -29,16 +29,16 @@ from optout.browser.evidence import snapshot_nodes
 from optout.browser.launch import launch
 from optout.browser.locate import ControlNotFound, find
 from optout.browser.own import attach, open_profile, profile_of
-from optout.domain.job import Job, Resources
+from optout.domain.errors import BadInput, NeedsHuman
 from optout.domain.results import Mode
 from optout.domain.targets import AriaRole, Target
 from optout.engine.account import AccountRun
 from optout.engine.scan import Finding, ScanReport
-from optout.errors import BadInput, NeedsHuman
 from optout.kinds import SettingBase as Setting
 from optout.kinds.steps import Step
 from optout.kinds.toggle import ToggleSetting
 from optout.recipe import Recipe
+from optout.recipe.job import Job, Resources
 from optout.signin.person import Person
 from optout.store.files import private_dir, write_private
 

@@ -11,7 +11,7 @@ from typing import Any, cast
 from playwright.async_api import Browser, BrowserContext
 
 from optout.browser.readiness import WATCH_SCRIPT
-from optout.errors import SettingFailure
+from optout.domain.errors import SettingFailure
 
 
 async def new_context(browser: Browser, state: dict[str, Any] | None = None) -> BrowserContext:

@@ -15,8 +15,8 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator, Page
 
 from optout.browser.locate import locator_for
-from optout.browser.waits import bounded
 from optout.domain.targets import Target
+from optout.domain.waits import bounded
 from optout.redact import MASK, redact
 from optout.store.files import write_private
 
@@ -153,4 +153,21 @@ def ai_controls(snapshot: str) -> list[str]:
         described = f'{role} "{name}"'
         if role in _CONTROL_ROLES and AI_WORDS.search(name) and described not in found:
             found.append(described)
+    return found
+
+
+# The kinds of control a scan reports.
+_ROLES = {"switch", "checkbox", "menuitemcheckbox", "form"}
+
+
+def controls(snapshot: str, *, only_ai: bool = True) -> list[tuple[str, str, str | None]]:
+    """(role, name, state) of every switch, checkbox and form in an ARIA snapshot whose name
+    speaks of AI or training (of every one, with only_ai=False)."""
+    found: list[tuple[str, str, str | None]] = []
+    for role, name, attributes in snapshot_nodes(snapshot):
+        if role not in _ROLES or (only_ai and not AI_WORDS.search(name)):
+            continue
+        state = None if role == "form" else ("on" if "[checked]" in attributes else "off")
+        if (role, name, state) not in found:
+            found.append((role, name, state))
     return found

@@ -10,7 +10,7 @@ from pathlib import Path
 from playwright.async_api import Browser, Playwright
 from playwright.async_api import Error as PlaywrightError
 
-from optout.errors import BrowserLaunchFailed, BrowserNotFound, first_line
+from optout.domain.errors import BrowserLaunchFailed, BrowserNotFound, first_line
 
 # Flags fit for a closed network: no background traffic, no updates, no first-run dialogs.
 LAUNCH_ARGS = [

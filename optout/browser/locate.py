@@ -7,12 +7,10 @@ from collections.abc import Sequence
 from playwright.async_api import Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from optout.domain.targets import Target
-from optout.errors import SettingFailure
+from optout.domain.errors import ControlNotFound
+from optout.domain.targets import Target, describe
 
-
-class ControlNotFound(SettingFailure):
-    """No target matched within the time allowed, or a target matched more than one element."""
+__all__ = ["ControlNotFound", "describe", "find", "locator_for"]
 
 
 def locator_for(page: Page | Locator, target: Target) -> Locator:
@@ -38,10 +36,6 @@ def locator_for(page: Page | Locator, target: Target) -> Locator:
         locator = one if locator is None else locator.or_(one)
     assert locator is not None  # the validator demands at least one wording
     return locator
-
-
-def describe(targets: Sequence[Target]) -> str:
-    return " or ".join(t.describe() for t in targets)
 
 
 async def find(page: Page | Locator, targets: Sequence[Target], timeout_ms: float) -> Locator:

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 from playwright.async_api import Browser, BrowserContext, Playwright
 from playwright.async_api import Error as PlaywrightError
 
+from optout.domain.errors import BadInput, first_line
 from optout.domain.targets import endpoint_host, is_loopback
-from optout.errors import BadInput, first_line
 from optout.redact import redact
 from optout.store.files import private_dir
 

@@ -9,8 +9,8 @@ from playwright.async_api import ElementHandle, Page
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
+from optout.domain.errors import AccountFailure, SettingFailure, first_line
 from optout.domain.targets import normalise_origin
-from optout.errors import AccountFailure, SettingFailure, first_line
 from optout.redact import redact
 
 log = logging.getLogger(__name__)

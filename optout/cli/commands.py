@@ -25,8 +25,8 @@ import click
 
 from optout import __version__
 from optout.app.schedule import SECONDS, SYSTEMS, detect_system, entries, install, installed, remove
+from optout.domain.errors import AccountFailure, BadInput, Interrupted, NeedsHuman, OptoutError
 from optout.domain.results import EXIT_DRIFT, EXIT_FAILED, EXIT_NEEDS_HUMAN, Mode, Result, Status, exit_code
-from optout.errors import AccountFailure, BadInput, Interrupted, NeedsHuman, OptoutError
 from optout.output import FORMATS
 from optout.redact import RedactingFormatter, redact
 from optout.store import DEFAULT_ACCOUNT
@@ -36,12 +36,13 @@ if TYPE_CHECKING:
     from rich.progress import Progress as ProgressBar
 
     from optout.app.runner import RunOptions
-    from optout.domain.job import Job, Limits, Progress
+    from optout.domain.accounts import Account, SecretSource
+    from optout.domain.job import Limits
     from optout.domain.profile import Profile
     from optout.recipe import Recipe
+    from optout.recipe.job import Job, Progress
     from optout.signin.person import Person
     from optout.store.config import Config
-    from optout.store.credentials import Account, SecretSource
 
 # Accounts at once: measured on 2 cores, throughput stops growing past 4 (README, Benchmark).
 DEFAULT_CONCURRENCY = max(2, min(8, 2 * (os.cpu_count() or 1)))
@@ -325,8 +326,8 @@ def _run_and_keep(jobs: list[Job], mode: Mode, *, command: str, secrets: SecretS
 
     from optout.app import service
     from optout.cli import render
-    from optout.domain.job import Resources
     from optout.domain.profile import Profile
+    from optout.recipe.job import Resources
     from optout.signin.person import from_terminal
     from optout.store.sessions import EncryptedSessions, NoSessions
 
@@ -485,7 +486,7 @@ def scan(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool, ac
     from optout.app import service
     from optout.app.runner import RunOptions
     from optout.cli import render
-    from optout.domain.job import Resources
+    from optout.recipe.job import Resources
     from optout.signin.person import from_terminal
     from optout.store.credentials import KeyringSecrets, MemorySecrets
     from optout.store.sessions import EncryptedSessions, NoSessions
@@ -975,12 +976,13 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
       optout login tumblr --detail blog=myblog
     """
     from optout.app.runner import RunOptions, run_sync, sign_in_by_hand, sign_in_only
-    from optout.domain.job import Job, Resources
+    from optout.domain.accounts import Account
     from optout.recipe import select
+    from optout.recipe.job import Job, Resources
     from optout.recipe.trust import bind
     from optout.signin.person import from_terminal
     from optout.store import credentials
-    from optout.store.credentials import Account, MemorySecrets
+    from optout.store.credentials import MemorySecrets
     from optout.store.sessions import EncryptedSessions
     recipe = select(_recipes(ctx), [platform])[0]
     recipe.signing_in  # noqa: B018  (BadInput for a platform done all by hand)
@@ -1064,9 +1066,9 @@ def _own_browser_login(recipe: Recipe, account: str, bound: tuple[str, ...], cdp
     """`login --cdp`: whether the person's own browser is signed in. `login --profile`: a
     visible browser on that profile folder, for the person to sign in. Nothing is stored."""
     from optout.app.runner import RunOptions, own_browser_signed_in, run_sync, sign_in_to_profile
-    from optout.domain.job import Job
+    from optout.domain.accounts import Account
+    from optout.recipe.job import Job
     from optout.signin.person import from_terminal
-    from optout.store.credentials import Account
     if extra:
         raise BadInput("--cdp and --profile use a sign-in made by you in that browser: they take "
                        "no username, password, secret, --by-hand or --verify.")
@@ -1097,10 +1099,10 @@ def forget(ctx: click.Context, platform: str, account: str) -> None:
     Example:
       optout forget linkedin --account work
     """
+    from optout.domain.accounts import Account
     from optout.recipe import select
     from optout.recipe.names import account_of
     from optout.store import credentials
-    from optout.store.credentials import Account
     from optout.store.history import History
     from optout.store.sessions import delete_sessions
     recipe = select(_recipes(ctx), [platform])[0]
@@ -1179,7 +1181,7 @@ def _on_practice(recipes: list[Recipe], evidence_dir: Path, *, browser: str | No
     from optout.app import service
     from optout.app.runner import RunOptions
     from optout.cli import render
-    from optout.domain.job import Resources
+    from optout.recipe.job import Resources
     practice_platform = _practice()
     from optout.practice.accounts import practice_accounts
     from optout.practice.inbox import PracticeInbox
@@ -1237,8 +1239,9 @@ def practice(ctx: click.Context, port: int, setup: bool, remove: bool,
     """
     from optout.app.runner import RunOptions
     from optout.cli import render
-    from optout.domain.job import Limits, Resources
+    from optout.domain.job import Limits
     from optout.practice.kept import PRACTICE_ACCOUNT, kept_practice, practice_password
+    from optout.recipe.job import Resources
     from optout.store import credentials
     from optout.store.sessions import EncryptedSessions
     practice_platform = _practice()
@@ -1382,8 +1385,8 @@ def teach(ctx: click.Context, platform: str, setting: str | None, account: str |
     from optout.app.runner import RunOptions, execute, run_sync
     from optout.app.teach import added, diff, repaired, teach_job, uncovered, write_override
     from optout.cli import render
-    from optout.domain.job import Job, Resources
     from optout.recipe import builtin_recipe_dir, user_recipe_dir
+    from optout.recipe.job import Job, Resources
     from optout.signin.person import from_terminal
     from optout.store.credentials import KeyringSecrets, MemorySecrets
     from optout.store.sessions import EncryptedSessions, NoSessions

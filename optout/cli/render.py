@@ -18,11 +18,11 @@ from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
-from optout.domain.job import Job
+from optout.domain.accounts import Account
 from optout.domain.results import Result, Status
 from optout.engine.scan import ScanReport
 from optout.recipe import Recipe
-from optout.store.credentials import Account
+from optout.recipe.job import Job
 
 if TYPE_CHECKING:
     from optout.app.doctor import Check

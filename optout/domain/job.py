@@ -1,21 +1,9 @@
-"""What the engine is given: the job, the limits on its waits, and what it needs from outside."""
+"""What every run is bounded by, and what a form's history says: plain values the kinds and the
+engine share."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-from optout.domain.profile import Profile
-from optout.signin.person import Absent, Person
-from optout.store.credentials import Account, SecretSource
-from optout.store.sessions import SessionStore
-
-if TYPE_CHECKING:
-    from optout.kinds.base import SettingBase as Setting
-    from optout.recipe.schema import Recipe
-    from optout.store.sending import FormLedger
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -25,25 +13,6 @@ class Submitted:
 
     when: str
     confirmed: bool
-
-
-@dataclass
-class Job:
-    """One account on one platform, and the settings to handle for it."""
-
-    recipe: Recipe
-    account: Account
-    settings: list[Setting] = field(default_factory=list)
-    # Forms this account already sent (from the history), by setting id.
-    submitted: dict[str, Submitted] = field(default_factory=dict)
-    # Settings done by hand that the person marked done (`optout done`): setting id -> when.
-    marked_done: dict[str, str] = field(default_factory=dict)
-    # Whose details its forms are filled with, when not the person's own (a bulk roster's row).
-    profile: Profile | None = None
-
-
-# Progress callback: (job, message) -> None. Messages never contain secrets.
-Progress = Callable[[Job, str], None]
 
 
 @dataclass(frozen=True)
@@ -65,19 +34,3 @@ class Limits:
         """Limits scaled from the longest page load allowed (`--timeout`)."""
         ms = seconds * 1000
         return cls(navigation_ms=ms, control_ms=ms / 2, save_ms=ms / 2, sign_in_ms=ms * 2 / 3)
-
-
-@dataclass(frozen=True)
-class Resources:
-    """What the engine needs from outside the browser."""
-
-    secrets: SecretSource
-    sessions: SessionStore
-    evidence_dir: Path
-    person: Person = field(default_factory=Absent)
-    progress: Progress | None = None
-    profile: Profile = field(default_factory=Profile)  # what objection forms are filled with
-    resubmit: bool = False  # send a form again although the history says it was sent
-    # Where sent forms are noted, under a lock per form (store/sending.py); None keeps nothing
-    # (the practice platform's throwaway accounts).
-    forms: FormLedger | None = None

@@ -6,12 +6,10 @@ it is written with the config's private permissions and masked in evidence scree
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Iterable
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-if TYPE_CHECKING:
-    from optout.kinds.form import FormSetting
 
 # Where a form field's value comes from: the person's profile, or the account's username.
 ProfileKey = Literal["name", "first_name", "last_name", "email", "country", "objection", "username"]
@@ -25,6 +23,13 @@ DEFAULT_OBJECTION = (
     "necessary for the service I use, and its effects on me cannot be undone once a model has "
     "been trained. Please stop this processing of my data and confirm that you have done so."
 )
+
+
+class Filled(Protocol):
+    """A form field, as far as the profile is concerned: where its value comes from."""
+
+    @property
+    def from_(self) -> ProfileKey | None: ...
 
 
 class Profile(BaseModel):
@@ -48,18 +53,18 @@ class Profile(BaseModel):
             raise ValueError(f"{value!r} is not an email address")
         return value
 
-    def missing_for(self, setting: FormSetting) -> list[str]:
-        """The profile fields a form needs and this profile lacks."""
-        needed = {_SOURCE.get(f.from_, f.from_) for f in setting.fields if f.from_}
+    def missing_for(self, fields: Iterable[Filled]) -> list[str]:
+        """The profile fields a form's fields need and this profile lacks."""
+        needed = {_SOURCE.get(f.from_, f.from_) for f in fields if f.from_}
         return [k for k in ("name", "email", "country") if k in needed and not getattr(self, k)]
 
     def value(self, key: ProfileKey, *, platform_name: str, username: str | None,
-              setting: FormSetting) -> str:
+              objection: str | None = None) -> str:
         """The text a field gets; call missing_for first."""
         if key == "username":
             return username or ""
         if key == "objection":
-            text = self.objection or setting.objection or DEFAULT_OBJECTION
+            text = self.objection or objection or DEFAULT_OBJECTION
             return text.replace("{platform}", platform_name)
         if key in ("first_name", "last_name"):
             first, _, last = (self.name or "").partition(" ")

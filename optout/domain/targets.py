@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import cssselect
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from optout.errors import BadInput
+from optout.domain.errors import BadInput
 
 # ARIA roles a control may be found by (Playwright's get_by_role accepts these).
 AriaRole = Literal[
@@ -84,6 +85,10 @@ class Target(Strict):
             if value:
                 return f'{way} "{first_words(value)}"'
         return "?"  # unreachable: the validator demands one way
+
+
+def describe(targets: Sequence[Target]) -> str:
+    return " or ".join(t.describe() for t in targets)
 
 
 def first_words(words: Words) -> str:

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -23,26 +23,31 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from optout.browser import consent, evidence
 from optout.browser.contexts import empty_sibling
-from optout.browser.locate import ControlNotFound, find
 from optout.browser.own import same_site
 from optout.browser.pages import goto, is_allowed
 from optout.browser.readiness import WATCH_SCRIPT, Readiness, RequestWatch, settle
 from optout.domain.decisions import Outcome
-from optout.domain.job import Job, Limits, Resources
-from optout.domain.results import Mode, Result, Status
-from optout.engine import scan
-from optout.engine.scan import Finding, ScanReport
-from optout.errors import (
+from optout.domain.errors import (
     AccountFailure,
+    ControlNotFound,
     RecipeMismatch,
     SecurityError,
     SettingFailure,
     WaitTimedOut,
     first_line,
 )
+from optout.domain.job import Limits, Submitted
+from optout.domain.profile import Profile
+from optout.domain.results import Mode, Result, Status
+from optout.domain.targets import Target
+from optout.engine import forms as form_io
+from optout.engine import scan
+from optout.engine.scan import ScanReport
+from optout.engine.view import BrowserView, OnePage, locator
 from optout.kinds import SettingBase as Setting
 from optout.kinds import kind_of
-from optout.recipe import Target
+from optout.kinds.page import Control, FormLedger, SaveSeen
+from optout.recipe.job import Job, Resources
 from optout.redact import redact
 from optout.signin.flow import LaunchVisible, SignInFlow
 
@@ -53,8 +58,9 @@ _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 _SAVE_TYPES = {"fetch", "xhr", "document", "other"}
 
 
-class AccountRun:
-    """Everything the engine does for one account, in its own browser context."""
+class AccountRun(BrowserView):
+    """Everything the engine does for one account, in its own browser context: to the setting
+    kinds, their page (optout/kinds/page.py's SettingPage)."""
 
     def __init__(self, context: BrowserContext, job: Job, mode: Mode, resources: Resources, *,
                  limits: Limits | None = None, launch_visible: LaunchVisible | None = None,
@@ -93,6 +99,35 @@ class AccountRun:
         if self._page is None:
             raise RuntimeError("no page yet: call run(), scan() or check_sign_in() first")
         return self._page
+
+    # --- what a kind knows of the run ---------------------------------------------------------
+
+    @property
+    def platform_name(self) -> str:
+        return self.recipe.name
+
+    @property
+    def username(self) -> str | None:
+        return self.account.username
+
+    @property
+    def form_place(self) -> tuple[str, str, str]:
+        return (self.recipe.platform, self.account.name, self.recipe.origin)
+
+    @property
+    def forms(self) -> FormLedger | None:
+        return self.resources.forms
+
+    @property
+    def profile(self) -> Profile:
+        return self.job.profile or self.resources.profile
+
+    @property
+    def resubmit(self) -> bool:
+        return self.resources.resubmit
+
+    def submitted(self, setting_id: str) -> Submitted | None:
+        return self.job.submitted.get(setting_id)
 
     async def _new_page(self, context: BrowserContext | None = None) -> Page:
         page = await (context or self.context).new_page()
@@ -240,7 +275,8 @@ class AccountRun:
         """The control to outline in the evidence; None if it cannot be found at once (the
         evidence is kept all the same: the outline only points at what was read)."""
         try:
-            return await kind_of(setting).outlined(self.page, setting)
+            found = await kind_of(setting).outlined(OnePage(self.page), setting)
+            return None if found is None else locator(found)
         except (PlaywrightError, WaitTimedOut) as exc:
             log.info("no outline in the evidence: %s", exc)
             return None
@@ -249,52 +285,10 @@ class AccountRun:
         """What screenshots and snapshots hide: the recipe's sensitive fields, a form's fields."""
         return [*self.recipe.sensitive, *kind_of(setting).masked(setting)]
 
-    # --- scanning -------------------------------------------------------------------------------
-
     async def scan(self) -> list[ScanReport]:
-        """Every AI-related control on the pages the recipe knows, and which setting covers it.
-
-        A page that cannot be read is reported and the others are still scanned.
-        """
+        """Every AI-related control on the pages the recipe knows (engine/scan.py)."""
         await self._start()
-        report = ScanReport(self.recipe.platform, self.account.name)
-        places: dict[str, list[Setting]] = {}
-        for setting in self.job.settings:
-            if setting.needs_browser:
-                places.setdefault(setting.place(), []).append(setting)
-        problems = []
-        for where, here in places.items():
-            try:
-                report.findings += await self._scan_place(where, here)
-            except AccountFailure as exc:  # signed out, refused: no page can be read
-                problems.append(redact(str(exc)))
-                report.status = exc.status
-                break
-            except (SettingFailure, PlaywrightError, ValueError) as exc:
-                problems.append(f"{where}: {redact(first_line(exc))}")
-                report.status = Status.FAILED
-        report.problem = " ".join(problems) or None
-        return [report]
-
-    async def _scan_place(self, where: str, here: list[Setting]) -> list[Finding]:
-        self.progress(f"scanning {where}")
-        await self.reach(here[0])
-        await self.settled()
-        handled = await scan.covered(self.page, here, self.limits.control_ms / 3)
-        known = await scan.left_alone(self.page, self.recipe.left_alone)
-        found = []
-        for role, name, state in scan.controls(await self.page.locator("body").aria_snapshot(),
-                                               only_ai=False):
-            setting_id = handled.get((role, name))
-            if setting_id or evidence.AI_WORDS.search(name):
-                found.append(Finding(self.recipe.platform, self.account.name, where, role, name,
-                                     state, setting_id, known.get((role, name))))
-        # A setting read from a button (a menu) is found by its setting, not by its role.
-        listed = {(f.role, f.name) for f in found}
-        found += [Finding(self.recipe.platform, self.account.name, where, role, name, None,
-                          setting_id, None)
-                  for (role, name), setting_id in handled.items() if (role, name) not in listed]
-        return found
+        return [await scan.scan_account(self)]
 
     # --- steps ----------------------------------------------------------------------------------
 
@@ -312,11 +306,6 @@ class AccountRun:
             except ControlNotFound as exc:
                 raise await self.mismatch(setting, str(exc)) from exc
             self.require_allowed(self.page.url)
-
-    async def click_through(self, target: Target) -> None:
-        """A step's click: find the target the way a person would and click it."""
-        element = await find(self.page, [target], self.limits.control_ms)
-        await self.click(element, target.describe())
 
     async def answer_consent(self) -> None:
         """Refuse a cookie or consent dialog covering the page, if one does (never accept)."""
@@ -429,16 +418,51 @@ class AccountRun:
 
         return is_save
 
-    async def click(self, element: Locator, what: str) -> None:
+    async def click(self, control: Control, what: str) -> None:
         await self.answer_consent()
         try:
-            await element.click(timeout=self.limits.control_ms)
+            await locator(control).click(timeout=self.limits.control_ms)
             self._watches[self.page].touched()
         except PlaywrightTimeout as exc:
             raise SettingFailure(
                 f"Could not click {what} on {self.page.url} within "
                 f"{self.limits.control_ms / 1000:g} s; it may be disabled or covered."
             ) from exc
+
+    async def press(self, key: str) -> None:
+        await self.page.keyboard.press(key)
+
+    @contextlib.asynccontextmanager
+    async def saving(self, url_contains: str | None) -> AsyncIterator[SaveSeen]:
+        """Watch for the save request of what is done inside; its status once the block ends
+        (None when no save request came within the save limit)."""
+        seen = SaveSeen()
+        is_save = self.save_filter(url_contains)
+        try:
+            async with self.page.expect_response(lambda response: is_save(response.request),
+                                                 timeout=self.limits.save_ms) as saved:
+                yield seen
+            seen.status = (await saved.value).status
+        except PlaywrightTimeout:
+            seen.status = None
+
+    def require_on_platform(self) -> None:
+        self.require_allowed(self.page.url)
+
+    async def open_path(self, path: str) -> None:
+        await self.open(self.recipe.url(path))
+
+    async def fill(self, target: Target, value: str | None, check: bool | None) -> None:
+        await form_io.fill(self.page, target, value, check, self.limits.control_ms,
+                         self.bound_origins)
+
+    async def form_destination(self, submit: Control) -> str | None:
+        return await form_io.destination(locator(submit), self.bound_origins,
+                                       self.limits.control_ms)
+
+    async def send_form(self, submit: Control, action: str | None) -> form_io.Sent | None:
+        return await form_io.send(self.page, locator(submit), action, self.save_filter(None),
+                                save_ms=self.limits.save_ms, control_ms=self.limits.control_ms)
 
     # --- helpers --------------------------------------------------------------------------------
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from optout.domain.job import Job
 from optout.domain.regions import applies_in, words
 from optout.domain.results import Mode, Result, Status
 from optout.kinds import SettingBase, kind_of
+from optout.recipe.job import Job
 
 
 def result_for(job: Job, setting: SettingBase, status: Status, *, after: str | None = None,
@@ -28,11 +28,13 @@ def split(job: Job, mode: Mode, country: str | None) -> tuple[list[Result], Job 
                 f"Applies in {words(setting.regions)}; your profile's country is {country} "
                 "(`optout profile --country` changes it).")))
             continue
-        decided = kind_of(setting).offline(job, mode, setting)
+        decided = kind_of(setting).offline(setting, platform=job.recipe.platform,
+                                           marked_done=job.marked_done.get(setting.id))
         if decided is None:
             left.append(setting)
         else:
-            known.append(decided)
+            known.append(result_for(job, setting, decided.status, after=decided.after,
+                                    message=decided.message))
     return known, (replace(job, settings=left) if left else None)
 
 

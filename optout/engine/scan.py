@@ -9,19 +9,23 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from playwright.async_api import Locator, Page
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Page
 
-from optout.browser.evidence import AI_WORDS, snapshot_nodes
-from optout.browser.locate import ControlNotFound, find, locator_for
+from optout.browser.evidence import AI_WORDS, controls
+from optout.browser.locate import locator_for
+from optout.domain.errors import AccountFailure, SettingFailure, first_line
 from optout.domain.results import Status
+from optout.engine.view import OnePage
+from optout.kinds import SettingBase as Setting
+from optout.kinds import kind_of
+from optout.redact import redact
 
 if TYPE_CHECKING:
-    from optout.domain.targets import Target
-    from optout.kinds.base import SettingBase
+    from optout.engine.account import AccountRun
     from optout.recipe.schema import LeftAlone
 
-# The kinds of control a scan reports.
-_ROLES = {"switch", "checkbox", "menuitemcheckbox", "form"}
+__all__ = ["Finding", "ScanReport", "controls", "covered", "left_alone", "scan_account"]
 
 
 @dataclass
@@ -54,27 +58,12 @@ class ScanReport:
         return [f for f in self.findings if f.covered_by is None and f.left_alone is None]
 
 
-def controls(snapshot: str, *, only_ai: bool = True) -> list[tuple[str, str, str | None]]:
-    """(role, name, state) of every switch, checkbox and form in an ARIA snapshot whose name
-    speaks of AI or training (of every one, with only_ai=False)."""
-    found: list[tuple[str, str, str | None]] = []
-    for role, name, attributes in snapshot_nodes(snapshot):
-        if role not in _ROLES or (only_ai and not AI_WORDS.search(name)):
-            continue
-        state = None if role == "form" else ("on" if "[checked]" in attributes else "off")
-        if (role, name, state) not in found:
-            found.append((role, name, state))
-    return found
-
-
-async def covered(page: Page, settings: list[SettingBase],
+async def covered(page: Page, settings: list[Setting],
                   timeout_ms: float) -> dict[tuple[str, str], str]:
     """(role, name) of the controls on the page that the settings handle, to the setting's id."""
-    from optout.kinds import kind_of
-
     handled: dict[tuple[str, str], str] = {}
     for setting in settings:
-        for control in await kind_of(setting).covers(page, setting, timeout_ms):
+        for control in await kind_of(setting).covers(OnePage(page), setting, timeout_ms):
             handled[control] = setting.id
     return handled
 
@@ -90,11 +79,47 @@ async def left_alone(page: Page, known: list[LeftAlone]) -> dict[tuple[str, str]
     return found
 
 
-async def named_controls(page: Page | Locator, targets: list[Target],
-                         timeout_ms: float) -> list[tuple[str, str]]:
-    """(role, name) of the control the targets find, if it is on the page."""
-    try:
-        control = await find(page, targets, timeout_ms)
-    except ControlNotFound:
-        return []  # scan reports what is there; `run` reports the mismatch
-    return [(role, name) for role, name, _ in controls(await control.aria_snapshot(), only_ai=False)]
+async def scan_account(run: AccountRun) -> ScanReport:
+    """Every AI-related control on the pages the recipe knows, and which setting covers it.
+
+    A page that cannot be read is reported and the others are still scanned.
+    """
+    report = ScanReport(run.recipe.platform, run.account.name)
+    places: dict[str, list[Setting]] = {}
+    for setting in run.job.settings:
+        if setting.needs_browser:
+            places.setdefault(setting.place(), []).append(setting)
+    problems = []
+    for where, here in places.items():
+        try:
+            report.findings += await _scan_place(run, where, here)
+        except AccountFailure as exc:  # signed out, refused: no page can be read
+            problems.append(redact(str(exc)))
+            report.status = exc.status
+            break
+        except (SettingFailure, PlaywrightError, ValueError) as exc:
+            problems.append(f"{where}: {redact(first_line(exc))}")
+            report.status = Status.FAILED
+    report.problem = " ".join(problems) or None
+    return report
+
+
+async def _scan_place(run: AccountRun, where: str, here: list[Setting]) -> list[Finding]:
+    run.progress(f"scanning {where}")
+    await run.reach(here[0])
+    await run.settled()
+    handled = await covered(run.page, here, run.limits.control_ms / 3)
+    known = await left_alone(run.page, run.recipe.left_alone)
+    found = []
+    for role, name, state in controls(await run.page.locator("body").aria_snapshot(),
+                                           only_ai=False):
+        setting_id = handled.get((role, name))
+        if setting_id or AI_WORDS.search(name):
+            found.append(Finding(run.recipe.platform, run.account.name, where, role, name,
+                                 state, setting_id, known.get((role, name))))
+    # A setting read from a button (a menu) is found by its setting, not by its role.
+    listed = {(f.role, f.name) for f in found}
+    found += [Finding(run.recipe.platform, run.account.name, where, role, name, None,
+                      setting_id, None)
+              for (role, name), setting_id in handled.items() if (role, name) not in listed]
+    return found

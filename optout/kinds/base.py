@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import urlsplit
@@ -10,16 +11,13 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator
 
 from optout.domain.regions import EVERYWHERE, is_region
+from optout.domain.results import Status
 from optout.domain.targets import Strict, Target, paths_start_with_slash
 from optout.kinds.steps import Step
 
 if TYPE_CHECKING:
-    from playwright.async_api import Locator, Page
-
-    from optout.domain.job import Job
-    from optout.domain.results import Mode, Result
-    from optout.engine.account import AccountRun
-    from optout.recipe.schema import Recipe
+    from optout.domain.results import Result
+    from optout.kinds.page import Control, PageView, SettingPage
 
 
 OUTLINE_FIND_MS = 2000  # the page was just read: its control is there at once or not at all
@@ -84,41 +82,56 @@ class SettingBase(Strict):
         return " > ".join([self.path, *(step.describe() for step in self.steps)])
 
 
+@dataclass(frozen=True)
+class Decided:
+    """A setting's result known without a browser (a setting done by hand)."""
+
+    status: Status
+    message: str
+    after: str | None = None
+
+
 class SettingKind(ABC):
     """How one kind of setting is read, applied, verified, scanned and described for guides.
 
-    Each kind lives in one module of this package, with its recipe model; the package finds it.
+    Each kind is one module of this package, holding its recipe model and its handler; the
+    package finds it. Handlers talk to the page only through `SettingPage` (kinds/page.py).
     """
 
     name: ClassVar[str]
     model: ClassVar[type[SettingBase]]
 
-    def offline(self, job: Job, mode: Mode, setting: SettingBase) -> Result | None:
+    def offline(self, setting: SettingBase, *, platform: str,
+                marked_done: str | None) -> Decided | None:
         """A result decided without a browser (a setting done by hand); None if it needs one."""
         return None
 
     @abstractmethod
-    async def handle(self, run: AccountRun, setting: SettingBase) -> Result:
+    async def handle(self, page: SettingPage, setting: SettingBase) -> Result:
         """Bring the setting to its desired state as the run's mode says; the result."""
 
     @abstractmethod
-    async def covers(self, page: Page, setting: SettingBase,
+    async def covers(self, page: PageView, setting: SettingBase,
                      timeout_ms: float) -> list[tuple[str, str]]:
         """(role, name) of the controls on the page this setting handles (for `scan`)."""
 
     @abstractmethod
-    def guide_steps(self, recipe: Recipe, setting: SettingBase) -> list[str]:
+    def guide_steps(self, platform_name: str, platform: str, setting: SettingBase) -> list[str]:
         """What a person does on the setting's page, after its steps, one sentence each."""
 
-    def guide_quote(self, recipe: Recipe, setting: SettingBase) -> str | None:
+    def guide_quote(self, platform_name: str, setting: SettingBase) -> str | None:
         """A text the person can use (an objection), shown under the steps."""
         return None
+
+    def catalogue_words(self, setting: SettingBase) -> str:
+        """The kind, in the catalogue's words ("switch", "button + menu", "by hand")."""
+        return self.name
 
     def masked(self, setting: SettingBase) -> list[Target]:
         """What this setting types into the page, hidden in evidence."""
         return []
 
-    async def outlined(self, page: Page, setting: SettingBase) -> Locator | None:
+    async def outlined(self, page: PageView, setting: SettingBase) -> Control | None:
         """The control that shows this setting's state on `page`, as it was read, to outline in
         the evidence screenshot; None where there is none or it is not found at once."""
         return None

@@ -6,32 +6,29 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit
 
 import regex
-from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Locator, Page, Request
-from playwright.async_api import TimeoutError as PlaywrightTimeout
 from pydantic import Field, field_validator, model_validator
 
-from optout.browser.locate import ControlNotFound, describe, find, locator_for
-from optout.browser.pages import frame_chain, is_allowed
-from optout.browser.waits import bounded
 from optout.domain import decisions
+from optout.domain.errors import (
+    ControlNotFound,
+    PageError,
+    SettingFailure,
+    WaitTimedOut,
+    first_line,
+)
 from optout.domain.job import Submitted
 from optout.domain.profile import DEFAULT_OBJECTION, ProfileKey
 from optout.domain.results import Mode, Status
-from optout.domain.targets import Strict, Target, as_targets
-from optout.engine.scan import controls
-from optout.errors import SecurityError, SettingFailure, WaitTimedOut, first_line
+from optout.domain.targets import Strict, Target, as_targets, describe
 from optout.kinds.base import OUTLINE_FIND_MS, SettingBase, SettingKind
+from optout.kinds.words import target_words
 from optout.redact import redact
 
 if TYPE_CHECKING:
     from optout.domain.results import Result
-    from optout.engine.account import AccountRun
-    from optout.recipe.schema import Recipe
-    from optout.store.sending import FormSending
+    from optout.kinds.page import Control, FormSending, PageView, SettingPage
 
 log = logging.getLogger(__name__)
 
@@ -113,155 +110,127 @@ class Form(SettingKind):
     name = "form"
     model = FormSetting
 
-    async def outlined(self, page: Page, setting: SettingBase) -> Locator | None:
+    async def outlined(self, page: PageView, setting: SettingBase) -> Control | None:
         assert isinstance(setting, FormSetting)
         if not setting.confirmation:
             return None
         try:  # the platform's word that it received the form
-            return await find(page, setting.confirmation, OUTLINE_FIND_MS)
+            return await page.find(setting.confirmation, OUTLINE_FIND_MS)
         except ControlNotFound:
             return None
 
-    async def handle(self, run: AccountRun, setting: SettingBase) -> Result:
+    async def handle(self, page: SettingPage, setting: SettingBase) -> Result:
         assert isinstance(setting, FormSetting)
-        ledger = run.resources.forms
-        where = (run.recipe.platform, run.account.name, run.recipe.origin, setting.id)
-        if ledger is None or run.mode is not Mode.RUN:  # only `run` sends: nothing to guard
-            return await self._send_once(run, setting, run.job.submitted.get(setting.id), None)
-        async with ledger.sending(*where) as sending:
-            earlier = sending.earlier or run.job.submitted.get(setting.id)
-            return await self._send_once(run, setting, earlier, sending)
+        ledger = page.forms
+        if ledger is None or page.mode is not Mode.RUN:  # only `run` sends: nothing to guard
+            return await self._send_once(page, setting, page.submitted(setting.id), None)
+        async with ledger.sending(*page.form_place, setting.id) as sending:
+            earlier = sending.earlier or page.submitted(setting.id)
+            return await self._send_once(page, setting, earlier, sending)
 
-    async def _send_once(self, run: AccountRun, setting: FormSetting, earlier: Submitted | None,
-                         sending: FormSending | None) -> Result:
+    async def _send_once(self, page: SettingPage, setting: FormSetting,
+                         earlier: Submitted | None, sending: FormSending | None) -> Result:
         """Send the form unless `earlier` says it went; note it as it leaves, and its answer."""
-        plan = decisions.form_plan(run.mode, earlier, run.resources.resubmit, run.recipe.name)
+        plan = decisions.form_plan(page.mode, earlier, page.resubmit, page.platform_name)
         if not plan.send:
             assert plan.outcome is not None
-            return run.result(setting, plan.outcome.status, plan.before, plan.after,
-                              plan.outcome.verified, message=plan.outcome.message)
-        profile = run.job.profile or run.resources.profile
-        missing = profile.missing_for(setting)
+            return page.result(setting, plan.outcome.status, plan.before, plan.after,
+                               plan.outcome.verified, message=plan.outcome.message)
+        profile = page.profile
+        missing = profile.missing_for(setting.fields)
         if missing:
             flags = " ".join(f"--{k} ..." for k in missing)
-            return run.result(setting, Status.NEEDS_HUMAN, message=(
+            return page.result(setting, Status.NEEDS_HUMAN, message=(
                 f"{setting.title} asks for your {' and '.join(missing)}, which your profile "
                 f"lacks; set {'it' if len(missing) == 1 else 'them'} with `optout profile "
                 f"{flags}` (in a bulk roster: its {', '.join(missing)} columns). Nothing was sent."))
-        run.progress(f"filling in {setting.title}")
-        await run.reach(setting)
-        page = run.page
+        page.progress(f"filling in {setting.title}")
+        await page.reach(setting)
+        limit = page.limits.control_ms
         try:
-            if await _showing(page, setting.confirmation):
+            if await page.showing(setting.confirmation):
                 raise ControlNotFound(f"the confirmation ({describe(setting.confirmation)}) is on "
                                       "the page before anything was sent, so it cannot prove a "
                                       "sending")
             for field in setting.fields:
-                if field.optional and not await _showing(page, [field.target]):
+                if field.optional and not await page.showing([field.target]):
                     log.info("%s is not on the form; it is optional", field.target.describe())
                     continue
                 value = None if field.check is not None else field.value
                 if field.from_:
-                    value = profile.value(field.from_, platform_name=run.recipe.name,
-                                          username=run.account.username, setting=setting)
-                run.require_allowed(page.url)
-                await _fill(page, field, value, run.limits.control_ms, run.bound_origins)
-            submit = await find(page, setting.submit, run.limits.control_ms)
-            action = await _form_destination(submit, run.bound_origins, run.limits.control_ms)
+                    value = profile.value(field.from_, platform_name=page.platform_name,
+                                          username=page.username, objection=setting.objection)
+                page.require_on_platform()
+                await page.fill(field.target, value, field.check)
+            submit = await page.find(setting.submit, limit)
+            action = await page.form_destination(submit)
         except ControlNotFound as exc:
-            raise await run.mismatch(setting, str(exc)) from exc
-        run.require_allowed(page.url)
-        run.progress(f"sending {setting.title}")
+            raise await page.mismatch(setting, str(exc)) from exc
+        page.require_on_platform()
+        page.progress(f"sending {setting.title}")
         if sending:  # noted before the click: a run cut short after it never sends it again
             sending.left()
-        request = await self._send(run, setting, submit, action)
-        if request is None:
+        sent = await page.send_form(submit, action)
+        if sent is None:
             if sending:
                 sending.answered(confirmed=False)  # nothing left the page
-            why = (f"no request left the page within {run.limits.save_ms / 1000:g} s (a field "
+            why = (f"no request left the page within {page.limits.save_ms / 1000:g} s (a field "
                    "the page did not accept?)")
             raise SettingFailure(f"{setting.title} was not sent: {why}. See the evidence.",
-                                 await run.capture(setting, f"{setting.id}-not-sent",
-                                                   {"problem": why}))
+                                 await page.capture(setting, f"{setting.id}-not-sent",
+                                                    {"problem": why}))
         # From here the form has left: whatever goes wrong, it is never sent again by itself.
         try:
-            response = await bounded(request.response(), run.limits.save_ms, "the form's answer")
-            status = response.status if response else None
+            status = await sent.status()
             if status is not None and 400 <= status < 500:
-                why = f"{run.recipe.name} refused it (HTTP {status})"
+                why = f"{page.platform_name} refused it (HTTP {status})"
                 if sending:
                     sending.answered(confirmed=False)  # refused: it may be sent again later
                 raise SettingFailure(f"{setting.title} was not sent: {why}. See the evidence.",
-                                     await run.capture(setting, f"{setting.id}-not-sent",
-                                                       {"problem": why}))
+                                     await page.capture(setting, f"{setting.id}-not-sent",
+                                                        {"problem": why}))
             if status is None or status >= 500:
-                raise Unconfirmed(f"{run.recipe.name} gave no answer to {setting.title} "
+                raise Unconfirmed(f"{page.platform_name} gave no answer to {setting.title} "
                                   f"(HTTP {status or 'none'})")
-            confirmed = await _confirmation(page, setting, run.limits.save_ms)
-        except (Unconfirmed, PlaywrightError, WaitTimedOut) as exc:
-            paths = await run.capture(setting, f"{setting.id}-unconfirmed", {"problem": str(exc)})
-            return run.result(setting, Status.NEEDS_HUMAN, plan.before, "unconfirmed", False, paths,
-                              f"{redact(first_line(exc))}. It was sent, so it will not be sent "
-                              "again unless you pass --resubmit.")
+            confirmed = await _confirmation(page, setting, page.limits.save_ms)
+        except (Unconfirmed, WaitTimedOut, PageError) as exc:
+            paths = await page.capture(setting, f"{setting.id}-unconfirmed",
+                                       {"problem": str(exc)})
+            return page.result(setting, Status.NEEDS_HUMAN, plan.before, "unconfirmed", False,
+                               paths, f"{redact(first_line(exc))}. It was sent, so it will not "
+                               "be sent again unless you pass --resubmit.")
         if sending:
             sending.answered(confirmed=True, reference=confirmed.reference)
         facts = {"confirmation": confirmed.text, "reference": confirmed.reference}
-        paths = await run.capture(setting, setting.id, {"status": "changed", **facts})
+        paths = await page.capture(setting, setting.id, {"status": "changed", **facts})
         reference = f" Reference: {confirmed.reference}." if confirmed.reference else ""
-        return run.result(setting, Status.CHANGED, plan.before, "submitted", True,
-                          {**(paths or {}), **{k: v for k, v in facts.items() if v}},
-                          f"Sent; {run.recipe.name} confirmed: \"{confirmed.text}\".{reference}")
+        return page.result(setting, Status.CHANGED, plan.before, "submitted", True,
+                           {**(paths or {}), **{k: v for k, v in facts.items() if v}},
+                           f"Sent; {page.platform_name} confirmed: \"{confirmed.text}\"."
+                           f"{reference}")
 
-    async def _send(self, run: AccountRun, setting: FormSetting, submit: Locator,
-                    action: str | None) -> Request | None:
-        """Click submit; the request that carried the form (to its action, when it has one), or
-        None if none left the page."""
-        is_save = run.save_filter(None)
-
-        def carries_the_form(request: Request) -> bool:
-            if action and request.url.split("#")[0].split("?")[0] != action.split("?")[0]:
-                return False
-            return is_save(request)
-
-        try:
-            async with run.page.expect_request(carries_the_form,
-                                               timeout=run.limits.save_ms) as sent:
-                try:
-                    await submit.click(timeout=run.limits.control_ms)
-                except PlaywrightTimeout:
-                    log.info("the click on submit did not settle; waiting for the request")
-            return await sent.value
-        except PlaywrightTimeout:
-            return None
-
-    async def covers(self, page: Page, setting: SettingBase,
+    async def covers(self, page: PageView, setting: SettingBase,
                      timeout_ms: float) -> list[tuple[str, str]]:
         """The form holding every field the recipe fills (one shared field is not enough)."""
         assert isinstance(setting, FormSetting)
-        handled = []
-        snapshot = await page.locator("body").aria_snapshot()
-        for role, name, _ in controls(snapshot, only_ai=False):
-            form = page.get_by_role("form", name=name, exact=True)
-            if role == "form" and all([await locator_for(form, f.target).count()
-                                       for f in setting.fields]):
-                handled.append((role, name))
-        return handled
+        return await page.forms_holding([f.target for f in setting.fields])
 
-    def guide_steps(self, recipe: Recipe, setting: SettingBase) -> list[str]:
-        from optout.output.guide import field_words, target_words
+    def catalogue_words(self, setting: SettingBase) -> str:
+        return "form"
 
+    def guide_steps(self, platform_name: str, platform: str, setting: SettingBase) -> list[str]:
         assert isinstance(setting, FormSetting)
         return [
             *(field_words(field) for field in setting.fields),
             f"Click {target_words(setting.submit[0])}.",
-            f"Keep what {recipe.name} shows next ({target_words(setting.confirmation[0])})"
+            f"Keep what {platform_name} shows next ({target_words(setting.confirmation[0])})"
             f"{' and its reference number' if setting.reference else ''}: it is your proof that "
             "the form was received. Send the form once; it stays in force.",
         ]
 
-    def guide_quote(self, recipe: Recipe, setting: SettingBase) -> str | None:
+    def guide_quote(self, platform_name: str, setting: SettingBase) -> str | None:
         assert isinstance(setting, FormSetting)
-        return (setting.objection or DEFAULT_OBJECTION).replace("{platform}", recipe.name)
+        return (setting.objection or DEFAULT_OBJECTION).replace("{platform}", platform_name)
 
     def masked(self, setting: SettingBase) -> list[Target]:
         assert isinstance(setting, FormSetting)
@@ -271,74 +240,32 @@ class Form(SettingKind):
 KIND = Form()
 
 
-async def _showing(page: Page, targets: list[Target]) -> bool:
-    for target in targets:
-        if await locator_for(page, target).filter(visible=True).count():
-            return True
-    return False
-
-
-async def _fill(page: Page, field: FormField, value: str | None, timeout_ms: float,
-                origins: list[str]) -> None:
-    """Put a value in one field: type into a text box, pick a <select> option, or tick a box;
-    only in a frame on `origins` (the person's details never go into another site's frame)."""
-    element = await find(page, [field.target], timeout_ms)
-    handle = await element.element_handle(timeout=timeout_ms)
-    outside = [url for url in await frame_chain(handle) if not is_allowed(url, origins)]
-    if outside:
-        raise SecurityError(f"{field.target.describe()} is in a frame from "
-                            f"{urlsplit(outside[0]).netloc or outside[0]}, outside the platform's "
-                            "allowed origins; nothing was filled in or sent.")
-    tag, kind = await element.evaluate("el => [el.tagName.toLowerCase(), el.type || '']")
+def field_words(field: FormField) -> str:
+    """What to put in one field of a form, in a guide's words."""
+    where = target_words(field.target)
     if field.check is not None:
-        await element.set_checked(field.check, timeout=timeout_ms)
-    elif tag == "select":
-        await _choose(element, value or "", field, timeout_ms)
-    elif kind in ("checkbox", "radio"):
-        raise SettingFailure(f"{field.target.describe()} is a {kind}; the recipe must say "
-                             "`check: true` for it. The recipe needs an update.")
-    else:
-        await element.fill(value or "", timeout=timeout_ms)
+        return f"{'Tick' if field.check else 'Untick'} {where}."
+    if field.value is not None:
+        return f'In {where}, choose or type "{field.value}".'
+    what = {"objection": "your objection (below)", "first_name": "your first name",
+            "last_name": "your last name"}.get(field.from_ or "", f"your {field.from_}")
+    return f"In {where}, give {what}."
 
 
-async def _choose(select: Locator, value: str, field: FormField, timeout_ms: float) -> None:
-    try:
-        await select.select_option(label=value, timeout=timeout_ms)
-    except PlaywrightError as exc:
-        choices = await select.evaluate("el => Array.from(el.options).map(o => o.label)")
-        shown = ", ".join(c for c in choices[:8] if c)
-        raise SettingFailure(
-            f"{value!r} is not one of the choices of {field.target.describe()} ({shown}"
-            f"{', …' if len(choices) > 8 else ''}); set it as the form words it with "
-            "`optout profile`.") from exc
-
-
-async def _form_destination(submit: Locator, origins: list[str], timeout_ms: float) -> str | None:
-    """The address the form posts to (the button's own formaction first); SecurityError if it
-    is outside `origins` (the platform's, that the account is bound to). None for a form sent by
-    script."""
-    action = await submit.evaluate(
-        "el => el.form ? (el.getAttribute('formaction') ? el.formAction : el.form.action) : null",
-        timeout=timeout_ms)
-    if action and not is_allowed(action, origins):
-        raise SecurityError(f"The form would send your details to {urlsplit(action).netloc}, "
-                            "outside the platform's allowed origins; nothing was sent.")
-    return action
-
-
-async def _confirmation(page: Page, setting: FormSetting, timeout_ms: float) -> Confirmation:
+async def _confirmation(page: SettingPage, setting: FormSetting,
+                        timeout_ms: float) -> Confirmation:
     """What the platform shows once it accepted the form; Unconfirmed if nothing shows."""
     try:
-        shown = await find(page, setting.confirmation, timeout_ms)
+        shown = await page.find(setting.confirmation, timeout_ms)
     except ControlNotFound as exc:
         raise Unconfirmed(
             f"No confirmation ({describe(setting.confirmation)}) appeared within "
             f"{timeout_ms / 1000:g} s of submitting {setting.title}, so it is not counted as "
             "confirmed (see the evidence)") from exc
-    text = " ".join((await shown.inner_text()).split())[:CONFIRMATION_CHARS]
+    text = " ".join((await page.text_of(shown)).split())[:CONFIRMATION_CHARS]
     reference = None
     if setting.reference:
-        body = (await page.locator("body").inner_text())[:PAGE_TEXT_CHARS]
+        body = await page.body_text(PAGE_TEXT_CHARS)
         try:  # a recipe's pattern may backtrack for ever: it gets a bounded time, off the page's
             match = regex.search(setting.reference, body, timeout=REFERENCE_LIMIT_S)
         except TimeoutError:

@@ -10,15 +10,11 @@ from pydantic import Field, field_validator
 
 from optout.domain.results import Status
 from optout.domain.targets import Strict, paths_start_with_slash
-from optout.kinds.base import SettingBase, SettingKind
+from optout.kinds.base import Decided, SettingBase, SettingKind
 
 if TYPE_CHECKING:
-    from playwright.async_api import Page
-
-    from optout.domain.job import Job
-    from optout.domain.results import Mode, Result
-    from optout.engine.account import AccountRun
-    from optout.recipe.schema import Recipe
+    from optout.domain.results import Result
+    from optout.kinds.page import PageView, SettingPage
 
 
 class Email(Strict):
@@ -55,38 +51,40 @@ class Manual(SettingKind):
     name = "manual"
     model = ManualSetting
 
-    def offline(self, job: Job, mode: Mode, setting: SettingBase) -> Result:
-        from optout.engine.offline import result_for
-
+    def offline(self, setting: SettingBase, *, platform: str,
+                marked_done: str | None) -> Decided:
         assert isinstance(setting, ManualSetting)
-        platform = job.recipe.platform
-        marked = job.marked_done.get(setting.id)
-        if marked:
-            return result_for(job, setting, Status.MARKED_DONE, after="done", message=(
-                f"Marked done by you {marked}; optout cannot check it for you."))
-        return result_for(job, setting, Status.NEEDS_HUMAN, message=(
+        if marked_done:
+            return Decided(Status.MARKED_DONE, after="done", message=(
+                f"Marked done by you {marked_done}; optout cannot check it for you."))
+        return Decided(Status.NEEDS_HUMAN, message=(
             f"Done by hand: {setting.how[0]} `optout guide {platform}` has every step; once it "
             f"is done, `optout done {platform} {setting.id}` records it."))
 
-    async def handle(self, run: AccountRun, setting: SettingBase) -> Result:
-        return self.offline(run.job, run.mode, setting)
+    async def handle(self, page: SettingPage, setting: SettingBase) -> Result:
+        raise AssertionError("a setting done by hand is decided before any browser starts")
 
-    async def covers(self, page: Page, setting: SettingBase,
+    async def covers(self, page: PageView, setting: SettingBase,
                      timeout_ms: float) -> list[tuple[str, str]]:
         return []
 
-    def guide_steps(self, recipe: Recipe, setting: SettingBase) -> list[str]:
+    def catalogue_words(self, setting: SettingBase) -> str:
+        assert isinstance(setting, ManualSetting)
+        return ("by hand (email)" if setting.email else
+                "by hand (app only)" if setting.app_only else "by hand")
+
+    def guide_steps(self, platform_name: str, platform: str, setting: SettingBase) -> list[str]:
         assert isinstance(setting, ManualSetting)
         steps = list(setting.how)
         if setting.window:
             steps.insert(0, f"When: {setting.window}")
         if setting.app_only:
             steps.insert(0, "This is in the phone app only; the website has no such setting.")
-        steps.append(f"Then record it with `optout done {recipe.platform} {setting.id}`: "
+        steps.append(f"Then record it with `optout done {platform} {setting.id}`: "
                      "optout cannot see it, so it shows it as done by you, not as verified.")
         return steps
 
-    def guide_quote(self, recipe: Recipe, setting: SettingBase) -> str | None:
+    def guide_quote(self, platform_name: str, setting: SettingBase) -> str | None:
         assert isinstance(setting, ManualSetting)
         if setting.email is None:
             return None

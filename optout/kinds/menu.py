@@ -8,20 +8,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Locator, Page
 from pydantic import Field, field_validator
 
-from optout.browser.evidence import snapshot_nodes
-from optout.browser.locate import ControlNotFound, describe, find, locator_for
-from optout.domain.targets import Strict, Target, Targets, as_targets
-from optout.errors import SettingFailure
+from optout.domain.errors import ControlNotFound, SettingFailure
+from optout.domain.targets import Strict, Target, Targets, as_targets, describe
 from optout.kinds.base import OUTLINE_FIND_MS, SettingBase
 from optout.kinds.toggle import Toggle, TwoStates
+from optout.kinds.words import target_words
 
 if TYPE_CHECKING:
-    from optout.engine.account import AccountRun
-    from optout.recipe.schema import Recipe
+    from optout.kinds.page import Control, PageView, SettingPage
 
 
 class Shows(Strict):
@@ -56,64 +52,63 @@ class Menu(Toggle):
     name = "menu"
     model = MenuSetting
 
-    async def outlined(self, page: Page, setting: SettingBase) -> Locator | None:
+    async def outlined(self, page: PageView, setting: SettingBase) -> Control | None:
         assert isinstance(setting, MenuSetting)
         try:  # the words showing the state, in the setting's own row
             row = await row_of(page, setting, OUTLINE_FIND_MS)
-            return await find(row, [*setting.shows.on, *setting.shows.off], OUTLINE_FIND_MS)
+            return await page.find([*setting.shows.on, *setting.shows.off], OUTLINE_FIND_MS, row)
         except ControlNotFound:
             return None
 
-    async def read(self, run: AccountRun, setting: TwoStates) -> tuple[Locator, str]:
+    async def read(self, page: SettingPage, setting: TwoStates) -> tuple[Control, str]:
         assert isinstance(setting, MenuSetting)
         either = [*setting.shows.on, *setting.shows.off]
         try:
-            row = await _row(run, setting)
-            shown = await find(row, either, run.limits.control_ms)
+            row = await row_of(page, setting, page.limits.control_ms)
+            shown = await page.find(either, page.limits.control_ms, row)
         except ControlNotFound as exc:
-            raise await run.mismatch(setting, str(exc)) from exc
+            raise await page.mismatch(setting, str(exc)) from exc
 
         async def state() -> str:
-            on, off = (await _showing(row, setting.shows.on),
-                       await _showing(row, setting.shows.off))
+            on, off = (await page.showing(setting.shows.on, row),
+                       await page.showing(setting.shows.off, row))
             return UNCLEAR if on == off else "on" if on else "off"
 
-        read = await self._settled_read(run, setting, state, describe(either))
+        read = await self._settled_read(page, setting, state, describe(either))
         if read == UNCLEAR:
             raise SettingFailure(
-                f"{run.page.url} shows both or neither of {describe(setting.shows.on)} (on) and "
+                f"{page.url} shows both or neither of {describe(setting.shows.on)} (on) and "
                 f"{describe(setting.shows.off)} (off); the recipe needs an update.")
         return shown, read
 
-    async def change(self, run: AccountRun, setting: TwoStates, control: Locator) -> None:
+    async def change(self, page: SettingPage, setting: TwoStates, control: Control) -> None:
         assert isinstance(setting, MenuSetting)
-        button = await find(await _row(run, setting), setting.button, run.limits.control_ms)
-        await run.click(button, describe(setting.button))
+        row = await row_of(page, setting, page.limits.control_ms)
+        button = await page.find(setting.button, page.limits.control_ms, row)
+        await page.click(button, describe(setting.button))
         # The menu may open anywhere (menus are often drawn at the end of the page).
-        choice = await find(run.page, setting.choice, run.limits.control_ms)
-        await run.click(choice, describe(setting.choice))
+        choice = await page.find(setting.choice, page.limits.control_ms)
+        await page.click(choice, describe(setting.choice))
 
     def afterwards(self, setting: TwoStates) -> list[list[Target]]:
         assert isinstance(setting, MenuSetting)
         return [t for t in (setting.confirm, setting.save.button) if t]
 
-    async def covers(self, page: Page, setting: SettingBase,
+    async def covers(self, page: PageView, setting: SettingBase,
                      timeout_ms: float) -> list[tuple[str, str]]:
         assert isinstance(setting, MenuSetting)
         try:
             row = await row_of(page, setting, timeout_ms)
+            shown = await page.find([*setting.shows.on, *setting.shows.off], timeout_ms, row)
         except ControlNotFound:
             return []  # scan reports what is there; `run` reports the mismatch
-        try:
-            shown = await find(row, [*setting.shows.on, *setting.shows.off], timeout_ms)
-        except ControlNotFound:
-            return []
         # The button itself, whatever its role (scan lists switches by their role).
-        return [(role, name) for role, name, _ in snapshot_nodes(await shown.aria_snapshot())][:1]
+        return (await page.roles_and_names(shown))[:1]
 
-    def guide_steps(self, recipe: Recipe, setting: SettingBase) -> list[str]:
-        from optout.output.guide import target_words
+    def control_words(self, setting: SettingBase) -> str:
+        return "button + menu"
 
+    def guide_steps(self, platform_name: str, platform: str, setting: SettingBase) -> list[str]:
         assert isinstance(setting, MenuSetting)
         desired_shows = setting.shows.off if setting.desired == "off" else setting.shows.on
         confirm = (f" If it asks you to confirm, click {target_words(setting.confirm[0])}."
@@ -127,36 +122,12 @@ class Menu(Toggle):
         ]
 
 
-async def _row(run: AccountRun, setting: MenuSetting) -> Page | Locator:
-    return await row_of(run.page, setting, run.limits.control_ms)
-
-
-async def row_of(page: Page, setting: MenuSetting, timeout_ms: float) -> Page | Locator:
+async def row_of(page: PageView, setting: MenuSetting, timeout_ms: float) -> Control | None:
     """Where the setting's button and state are: the innermost part of the page holding the
-    `within` words and one of them; the whole page when the recipe names no row."""
+    `within` words and one of them; None (the whole page) when the recipe names no row."""
     if setting.within is None:
-        return page
-    words = locator_for(page, setting.within)
-    await find(page, [setting.within], timeout_ms)
-    either = [locator_for(page, t) for t in (*setting.shows.on, *setting.shows.off)]
-    holds = either[0]
-    for other in either[1:]:
-        holds = holds.or_(other)
-    rows = page.locator("div, li, section, fieldset, form, tr", has=words).filter(has=holds)
-    if not await rows.count():
-        raise ControlNotFound(f"no {describe([*setting.shows.on, *setting.shows.off])} beside "
-                              f"{setting.within.describe()} on {page.url}")
-    return rows.last
-
-
-async def _showing(page: Page | Locator, targets: list[Target]) -> bool:
-    for target in targets:
-        try:
-            if await locator_for(page, target).first.is_visible():
-                return True
-        except PlaywrightError:
-            continue
-    return False
+        return None
+    return await page.row(setting.within, [*setting.shows.on, *setting.shows.off], timeout_ms)
 
 
 KIND = Menu()

@@ -14,56 +14,47 @@ from typing import TYPE_CHECKING, Any
 from pydantic import field_validator, model_validator
 
 from optout.domain.targets import Strict, Target, paths_start_with_slash
+from optout.kinds.words import target_words
 
 if TYPE_CHECKING:
-    from optout.engine.account import AccountRun
+    from optout.kinds.page import SettingPage
 
 
 @dataclass(frozen=True)
 class StepKind:
     name: str
     value: type  # what the recipe gives after the key
-    perform: Callable[[AccountRun, Any], Awaitable[None]]
+    perform: Callable[[SettingPage, Any], Awaitable[None]]
     words: Callable[[Any], str]  # a guide's sentence, from the target's words
     describe: Callable[[Any], str]  # a short label for messages and `scan`
 
 
-async def _click(run: AccountRun, target: Target) -> None:
-    await run.click_through(target)
+async def _click(page: SettingPage, target: Target) -> None:
+    """Find the target the way a person would and click it."""
+    element = await page.find([target], page.limits.control_ms)
+    await page.click(element, target.describe())
 
 
-def _click_words(target: Target) -> str:
-    from optout.output.guide import target_words
-
-    return f"Click {target_words(target)}."
-
-
-async def _click_if_shown(run: AccountRun, target: Target) -> None:
+async def _click_if_shown(page: SettingPage, target: Target) -> None:
     """A click some layouts need and others do not (a sidebar hidden on narrow windows): made if
     the target is on the settled page now, skipped otherwise; it never waits for it."""
-    from optout.browser.locate import locator_for
-
-    shown = locator_for(run.page, target).filter(visible=True)
-    if await shown.count() == 1:
-        await run.click(shown, target.describe())
+    shown = await page.visible_one([target])
+    if shown is not None:
+        await page.click(shown, target.describe())
 
 
-def _if_shown_words(target: Target) -> str:
-    from optout.output.guide import target_words
-
-    return f"If you see {target_words(target)}, click it."
-
-
-async def _open(run: AccountRun, path: str) -> None:
+async def _open(page: SettingPage, path: str) -> None:
     """A deep link on the platform's own origin (a fragment such as `/#settings/Data` included),
     for flows that continue on another page; signing in first if the platform asks."""
-    await run.open(run.recipe.url(path))
+    await page.open_path(path)
 
 
 STEP_KINDS: dict[str, StepKind] = {
     kind.name: kind for kind in (
-        StepKind("click", Target, _click, _click_words, lambda target: target.describe()),
-        StepKind("click_if_shown", Target, _click_if_shown, _if_shown_words,
+        StepKind("click", Target, _click, lambda target: f"Click {target_words(target)}.",
+                 lambda target: target.describe()),
+        StepKind("click_if_shown", Target, _click_if_shown,
+                 lambda target: f"If you see {target_words(target)}, click it.",
                  lambda target: f"{target.describe()} (if shown)"),
         StepKind("open", str, _open, lambda path: f"Go to {path} on the same site.",
                  lambda path: f"open {path}"),
@@ -101,5 +92,5 @@ class Step(Strict):
     def words(self) -> str:
         return self.kind.words(self.value)
 
-    async def perform(self, run: AccountRun) -> None:
-        await self.kind.perform(run, self.value)
+    async def perform(self, page: SettingPage) -> None:
+        await self.kind.perform(page, self.value)

@@ -11,24 +11,19 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Locator, Page
-from playwright.async_api import TimeoutError as PlaywrightTimeout
 from pydantic import Field, field_validator, model_validator
 
-from optout.browser.locate import ControlNotFound, describe, find, locator_for
-from optout.browser.waits import poll
 from optout.domain import decisions
+from optout.domain.errors import ControlNotFound, SettingFailure
 from optout.domain.results import Mode
-from optout.domain.targets import Strict, Target, Targets, as_targets
-from optout.engine.scan import named_controls
-from optout.errors import SettingFailure
+from optout.domain.targets import Strict, Target, Targets, as_targets, describe
+from optout.domain.waits import poll
 from optout.kinds.base import OUTLINE_FIND_MS, SettingBase, SettingKind
+from optout.kinds.words import state_words, target_words
 
 if TYPE_CHECKING:
     from optout.domain.results import Result
-    from optout.engine.account import AccountRun
-    from optout.recipe.schema import Recipe
+    from optout.kinds.page import Control, PageView, SettingPage
 
 log = logging.getLogger(__name__)
 
@@ -101,153 +96,151 @@ class Toggle(SettingKind):
     name = "toggle"
     model: ClassVar[type[SettingBase]] = ToggleSetting
 
-    async def outlined(self, page: Page, setting: SettingBase) -> Locator | None:
+    async def outlined(self, page: PageView, setting: SettingBase) -> Control | None:
         assert isinstance(setting, ToggleSetting)
         try:
-            return await find(page, setting.control, OUTLINE_FIND_MS)
+            return await page.find(setting.control, OUTLINE_FIND_MS)
         except ControlNotFound:
             return None
 
-    async def handle(self, run: AccountRun, setting: SettingBase) -> Result:
+    async def handle(self, page: SettingPage, setting: SettingBase) -> Result:
         assert isinstance(setting, TwoStates)
-        run.progress(f"reading {setting.title}")
+        page.progress(f"reading {setting.title}")
         desired = setting.desired
-        if run.mode is Mode.CHECK:  # nothing to click: the fresh read is the only read
-            before = await self.fresh_state(run, setting)
-            first = decisions.on_reading(run.mode, before, desired, setting.title)
+        if page.mode is Mode.CHECK:  # nothing to click: the fresh read is the only read
+            before = await self.fresh_state(page, setting)
+            first = decisions.on_reading(page.mode, before, desired, setting.title)
             assert first is not None, "a check never changes anything"
-            return await run.finish(setting, first, before, before)
-        await run.reach(setting)
-        control, shown = await self.read(run, setting)
-        if shown == desired or run.mode is Mode.DRY_RUN:
-            before = await self.fresh_state(run, setting)
-            first = (decisions.on_reading(run.mode, before, desired, setting.title)
+            return await page.finish(setting, first, before, before)
+        await page.reach(setting)
+        control, shown = await self.read(page, setting)
+        if shown == desired or page.mode is Mode.DRY_RUN:
+            before = await self.fresh_state(page, setting)
+            first = (decisions.on_reading(page.mode, before, desired, setting.title)
                      if before == shown else
-                     decisions.page_and_server_disagree(shown, before, run.recipe.name))
+                     decisions.page_and_server_disagree(shown, before, page.platform_name))
             assert first is not None, "the desired state, or a dry run: nothing to click"
-            return await run.finish(setting, first, before, before)
+            return await page.finish(setting, first, before, before)
         before = shown
 
-        run.progress(f"switching {setting.title} {desired}")
-        save_status = await self.switch(run, setting, control)
+        page.progress(f"switching {setting.title} {desired}")
+        save_status = await self.switch(page, setting, control)
         if save_status is not None and save_status >= 400:
             # The platform said no: one fresh load records what it kept, no need to wait.
-            after = await self.fresh_state(run, setting)
-            return await run.finish(setting, decisions.after_refusal(
-                save_status, after, desired, run.recipe.name), before, after)
-        run.progress(f"verifying {setting.title} on a fresh load")
-        after = await self.reread(run, setting)
-        return await run.finish(setting, decisions.after_change(
-            save_status is not None, after, desired, run.recipe.name, setting.verify_within),
+            after = await self.fresh_state(page, setting)
+            return await page.finish(setting, decisions.after_refusal(
+                save_status, after, desired, page.platform_name), before, after)
+        page.progress(f"verifying {setting.title} on a fresh load")
+        after = await self.reread(page, setting)
+        return await page.finish(setting, decisions.after_change(
+            save_status is not None, after, desired, page.platform_name, setting.verify_within),
             before, after)
 
-    async def read(self, run: AccountRun, setting: TwoStates) -> tuple[Locator, str]:
+    async def read(self, page: SettingPage, setting: TwoStates) -> tuple[Control, str]:
         """The setting's control and its state, 'on' or 'off'."""
         assert isinstance(setting, ToggleSetting)
+        limit = page.limits.control_ms
         try:
             if setting.dialog:  # the control is drawn only once its dialog is open
-                await run.settled()
-                opener = await find(run.page, [setting.dialog.open], run.limits.control_ms)
-                await run.click(opener, describe([setting.dialog.open]))
-            control = await find(run.page, setting.control, run.limits.control_ms)
+                await page.settled()
+                opener = await page.find([setting.dialog.open], limit)
+                await page.click(opener, describe([setting.dialog.open]))
+            control = await page.find(setting.control, limit)
             if setting.ready:
-                await find(run.page, setting.ready, run.limits.control_ms)
-            # A control with no on/off state is a recipe problem (below), ready or not.
-            await control.is_checked(timeout=run.limits.control_ms)
+                await page.find(setting.ready, limit)
+            # A control with no on/off state is a recipe problem (is_on says so), ready or not.
+            await page.is_on(control, limit)
         except ControlNotFound as exc:
-            raise await run.mismatch(setting, str(exc)) from exc
-        except PlaywrightError as exc:
-            raise SettingFailure(
-                f"{describe(setting.control)} on {run.page.url} has no on/off state; "
-                "the recipe needs an update."
-            ) from exc
+            raise await page.mismatch(setting, str(exc)) from exc
 
         async def state() -> str:
-            # The locator, not an element: a page that redraws the switch is read anew.
-            return "on" if await control.is_checked(timeout=1000) else "off"
+            # Read anew each time: a page that redraws the switch is read as it is now.
+            return "on" if await page.is_on(control, 1000) else "off"
 
-        return control, await self._settled_read(run, setting, state, describe(setting.control))
+        return control, await self._settled_read(page, setting, state, describe(setting.control))
 
-    async def _settled_read(self, run: AccountRun, setting: TwoStates,
+    async def _settled_read(self, page: SettingPage, setting: TwoStates,
                             state: Callable[[], Awaitable[str]], what: str) -> str:
-        read = await run.settled(state, setting.ready_response)
+        read = await page.settled(state, setting.ready_response)
         assert read is not None, "settled() with a read returns what it read"
-        log.debug("%s reads %s (%s)", what, read, run.readiness.how if run.readiness else "")
+        log.debug("%s reads %s", what, read)
         return read
 
-    async def fresh_state(self, run: AccountRun, setting: TwoStates) -> str:
+    async def fresh_state(self, page: SettingPage, setting: TwoStates) -> str:
         """The setting's state on a fresh load in a cookie-only context: what the server holds."""
-        await run.reach(setting, fresh=True)
-        return (await self.read(run, setting))[1]
+        await page.reach(setting, fresh=True)
+        return (await self.read(page, setting))[1]
 
-    async def switch(self, run: AccountRun, setting: TwoStates, control: Locator) -> int | None:
+    async def switch(self, page: SettingPage, setting: TwoStates, control: Control) -> int | None:
         """Flip the control and wait for the platform's save; its HTTP status, None if none seen."""
-        is_save = run.save_filter(setting.save.url_contains)
         try:
-            async with run.page.expect_response(lambda response: is_save(response.request),
-                                                timeout=run.limits.save_ms) as saved:
-                await self.change(run, setting, control)
+            async with page.saving(setting.save.url_contains) as saved:
+                await self.change(page, setting, control)
                 # Then what the page asks for to keep it: its save button, its dialog's "Done".
                 for targets in self.afterwards(setting):
-                    button = await find(run.page, targets, run.limits.control_ms)
-                    await run.click(button, describe(targets))
-                await self.close_dialog(run, setting)
-            response = await saved.value
-        except PlaywrightTimeout:
-            # No save request seen: the fresh re-read decides whether anything was kept.
-            log.info("no save request seen within %s ms", run.limits.save_ms)
-            return None
+                    button = await page.find(targets, page.limits.control_ms)
+                    await page.click(button, describe(targets))
+                await self.close_dialog(page, setting)
         except ControlNotFound as exc:
             raise SettingFailure(f"Could not save: {exc}. The recipe needs an update.") from exc
-        log.info("save answered HTTP %s", response.status)
-        return response.status
+        if saved.status is None:
+            # No save request seen: the fresh re-read decides whether anything was kept.
+            log.info("no save request seen within %s ms", page.limits.save_ms)
+        else:
+            log.info("save answered HTTP %s", saved.status)
+        return saved.status
 
-    async def change(self, run: AccountRun, setting: TwoStates, control: Locator) -> None:
+    async def change(self, page: SettingPage, setting: TwoStates, control: Control) -> None:
         """The click that changes the state."""
         assert isinstance(setting, ToggleSetting)
-        await run.click(control, describe(setting.control))
+        await page.click(control, describe(setting.control))
 
     def afterwards(self, setting: TwoStates) -> list[list[Target]]:
         """The buttons clicked after the change, in order (the save button)."""
         return [setting.save.button] if setting.save.button else []
 
-    async def close_dialog(self, run: AccountRun, setting: TwoStates) -> None:
+    async def close_dialog(self, page: SettingPage, setting: TwoStates) -> None:
         """Close the control's dialog with its button ("Done"), or Escape where the page shows
         none: guides name the button, public scripts press Escape."""
-        dialog = getattr(setting, "dialog", None)
-        if dialog is None:
+        if not isinstance(setting, ToggleSetting) or setting.dialog is None:
             return
-        closing = locator_for(run.page, dialog.close[0])
-        for target in dialog.close[1:]:
-            closing = closing.or_(locator_for(run.page, target))
-        shown = closing.filter(visible=True)
-        if await shown.count() == 1:
-            await run.click(shown, describe(dialog.close))
+        closing = await page.visible_one(setting.dialog.close)
+        if closing is not None:
+            await page.click(closing, describe(setting.dialog.close))
         else:
-            await run.page.keyboard.press("Escape")
+            await page.press("Escape")
 
-    async def reread(self, run: AccountRun, setting: TwoStates) -> str:
+    async def reread(self, page: SettingPage, setting: TwoStates) -> str:
         """Load the page afresh until it reads the desired state, for at most verify_within s.
 
         Some platforms store a change a moment after acknowledging it; each poll is a full load.
         """
-        return await poll(lambda: self.fresh_state(run, setting),
+        return await poll(lambda: self.fresh_state(page, setting),
                           lambda state: state == setting.desired, within_s=setting.verify_within)
 
-    async def covers(self, page: Page, setting: SettingBase,
+    async def covers(self, page: PageView, setting: SettingBase,
                      timeout_ms: float) -> list[tuple[str, str]]:
         assert isinstance(setting, ToggleSetting)
         if setting.dialog:  # opening a dialog changes nothing: scan looks inside
             try:
-                opener = await find(page, [setting.dialog.open], timeout_ms)
-                await opener.click(timeout=timeout_ms)
-            except (ControlNotFound, PlaywrightTimeout):
+                opener = await page.find([setting.dialog.open], timeout_ms)
+                await page.press_once(opener, timeout_ms)
+            except SettingFailure:
                 return []
-        return await named_controls(page, setting.control, timeout_ms)
+        return await page.named_controls(setting.control, timeout_ms)
 
-    def guide_steps(self, recipe: Recipe, setting: SettingBase) -> list[str]:
-        from optout.output.guide import state_words, target_words
+    def catalogue_words(self, setting: SettingBase) -> str:
+        return self.control_words(setting) + (", verify it stays" if setting.verify_it_stays
+                                              else "")
 
+    def control_words(self, setting: SettingBase) -> str:
+        """What the control is ("switch", "checkbox in a dialog")."""
+        assert isinstance(setting, ToggleSetting)
+        control = setting.control[0]
+        words = control.role if control.role in ("switch", "checkbox") else "switch"
+        return words + (" in a dialog" if setting.dialog else "")
+
+    def guide_steps(self, platform_name: str, platform: str, setting: SettingBase) -> list[str]:
         assert isinstance(setting, ToggleSetting)
         opens = ([f"Click {target_words(setting.dialog.open)} to open the dialog that holds it."]
                  if setting.dialog else [])

@@ -6,29 +6,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from optout.domain.regions import words as region_words
-from optout.kinds import SettingBase
-from optout.recipe import Recipe, ToggleSetting
+from optout.kinds import SettingBase, kind_of
+from optout.recipe import Recipe
 
 README_START = "<!-- catalogue: made by `python -m optout.output.catalogue`; do not edit -->"
 README_END = "<!-- end of catalogue -->"
 
 
 def kind_words(setting: SettingBase) -> str:
-    """'switch', 'checkbox in a dialog', 'button + menu', 'form', 'by hand (email)', …"""
-    if setting.type == "manual":
-        how = ("email" if getattr(setting, "email", None) else
-               "app only" if getattr(setting, "app_only", False) else "by hand")
-        return f"by hand ({how})" if how != "by hand" else how
-    if setting.type == "menu":
-        words = "button + menu"
-    elif isinstance(setting, ToggleSetting):
-        control = setting.control[0]
-        words = control.role if control.role in ("switch", "checkbox") else "switch"
-        if setting.dialog:
-            words += " in a dialog"
-    else:
-        words = setting.type
-    return words + (", verify it stays" if setting.verify_it_stays else "")
+    """'switch', 'checkbox in a dialog', 'button + menu', 'form', 'by hand (email)', …: the
+    kind's own words."""
+    return kind_of(setting).catalogue_words(setting)
 
 
 def regions_words(setting: SettingBase) -> str:

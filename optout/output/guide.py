@@ -9,53 +9,18 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from optout.kinds import kind_of
+from optout.kinds.form import field_words
+from optout.kinds.words import state_words, target_words
 from optout.output.catalogue import applies_words
-from optout.recipe import FormField, Recipe, Setting, Target, ToggleSetting
+from optout.recipe import Recipe, Setting, ToggleSetting
+
+__all__ = ["control_words", "field_words", "render", "render_index", "state_words", "target_words",
+           "write"]
 
 
 def control_words(setting: ToggleSetting) -> str:
     """How a person would recognise a toggle, from the recipe's first (preferred) target."""
     return target_words(setting.control[0])
-
-
-def target_words(target: Target) -> str:
-    kind = {"switch": "switch", "checkbox": "checkbox", "button": "button", "link": "link",
-            "radio": "option", "tab": "tab", "menuitem": "menu item"}.get(target.role or "", "")
-    if target.role and target.name:
-        return f'the {kind or target.role} "{_english(target.name)}"'
-    for way in ("label", "text", "placeholder"):
-        value = getattr(target, way)
-        if value:
-            return (f'the control labelled "{_english(value)}"' if way == "label"
-                    else f'"{_english(value)}"')
-    return "the control described in the recipe (it has no visible name)"
-
-
-def _english(words: str | list[str]) -> str:
-    """A recipe's wording for the English page (its first, when it lists other languages)."""
-    return words if isinstance(words, str) else words[0]
-
-
-def field_words(field: FormField) -> str:
-    """What to put in one field of a form."""
-    where = target_words(field.target)
-    if field.check is not None:
-        return f"{'Tick' if field.check else 'Untick'} {where}."
-    if field.value is not None:
-        return f'In {where}, choose or type "{field.value}".'
-    what = {"objection": "your objection (below)", "first_name": "your first name",
-            "last_name": "your last name"}.get(field.from_ or "", f"your {field.from_}")
-    return f"In {where}, give {what}."
-
-
-def state_words(control: Target, desired: str) -> str:
-    """What the desired state of a control looks like on the page."""
-    if control.role == "checkbox":
-        return "unticked" if desired == "off" else "ticked"
-    if control.role == "switch":
-        return ("switched off: the switch sits to the left, not highlighted"
-                if desired == "off" else "switched on: the switch is highlighted")
-    return f"set to {desired}"
 
 
 def setting_start(recipe: Recipe, setting: Setting) -> list[tuple[str, str | None]]:
@@ -82,11 +47,11 @@ def quote_intro(setting: Setting) -> str:
 def setting_steps(recipe: Recipe, setting: Setting) -> list[str]:
     """Every step after opening the setting's page: its own steps, then its kind's."""
     return [*(step.words() for step in setting.steps),
-            *kind_of(setting).guide_steps(recipe, setting)]
+            *kind_of(setting).guide_steps(recipe.name, recipe.platform, setting)]
 
 
 def setting_quote(recipe: Recipe, setting: Setting) -> str | None:
-    return kind_of(setting).guide_quote(recipe, setting)
+    return kind_of(setting).guide_quote(recipe.name, setting)
 
 
 def _environment() -> Environment:

@@ -21,7 +21,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from optout import __version__
-from optout.errors import BadInput
+from optout.domain.errors import BadInput
 from optout.store import credentials
 from optout.store.files import write_private
 from optout.store.history import History

@@ -8,12 +8,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from optout.app.runner import RunOptions, run_sync, sign_in_by_hand
-from optout.domain.job import Job, Resources
+from optout.domain.accounts import Account
 from optout.practice.inbox import PracticeHand
 from optout.practice.server import PracticePlatform
 from optout.practice.twin import load_specs
 from optout.recipe import Recipe
-from optout.store.credentials import Account, MemorySecrets
+from optout.recipe.job import Job, Resources
+from optout.store.credentials import MemorySecrets
 
 
 @dataclass

@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 from playwright.async_api import Page
 
 from optout.browser import consent
+from optout.domain.accounts import Account
 from optout.practice.twin import SignInSpec
 from optout.practice.world import World
-from optout.store.credentials import Account
 
 
 class PracticeInbox:

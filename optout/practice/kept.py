@@ -11,7 +11,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from optout.errors import BadInput
+from optout.domain.errors import BadInput
 from optout.practice.server import PracticePlatform
 from optout.practice.world import REALISTIC, World
 from optout.store.files import data_dir, write_private

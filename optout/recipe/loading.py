@@ -13,7 +13,7 @@ import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from optout.errors import BadInput, RecipeError, first_line
+from optout.domain.errors import BadInput, RecipeError, first_line
 from optout.kinds import KINDS
 from optout.recipe.names import platform_of
 from optout.recipe.schema import Recipe

@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 
-from optout.errors import BadInput
+from optout.domain.errors import BadInput
 
 # Names a platform went by, or its maker's: only where the name points at one recipe.
 ALIASES = {

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
+from optout.domain.errors import BadInput
 from optout.domain.targets import (
     Strict,
     Target,
@@ -22,7 +23,6 @@ from optout.domain.targets import (
     normalise_origin,
     paths_start_with_slash,
 )
-from optout.errors import BadInput
 from optout.kinds import AnySetting
 
 # {name} in a setting's path: an account detail (see Recipe.account_details).

@@ -14,8 +14,8 @@ import functools
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+from optout.domain.errors import UntrustedOrigin
 from optout.domain.targets import is_loopback, normalise_origin
-from optout.errors import UntrustedOrigin
 from optout.recipe.loading import builtin_recipe_dir, load_recipe
 from optout.recipe.schema import Recipe
 

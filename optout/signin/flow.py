@@ -20,9 +20,8 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from optout.browser.locate import ControlNotFound, find, locator_for
 from optout.browser.pages import frame_chain, goto, is_allowed
-from optout.browser.waits import bounded, first_of
-from optout.domain.job import Limits, Resources
-from optout.errors import (
+from optout.domain.accounts import Account
+from optout.domain.errors import (
     AccountFailure,
     NeedsHuman,
     OptoutError,
@@ -30,10 +29,12 @@ from optout.errors import (
     WaitTimedOut,
     first_line,
 )
+from optout.domain.job import Limits
+from optout.domain.waits import bounded, first_of
 from optout.recipe import Challenge, Recipe, Target
+from optout.recipe.job import Resources
 from optout.redact import redact
 from optout.signin import totp
-from optout.store.credentials import Account
 
 log = logging.getLogger(__name__)
 

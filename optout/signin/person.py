@@ -10,48 +10,13 @@ import asyncio
 import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from typing import Protocol
 
 import click
 from playwright.async_api import Page
 
-from optout.store.credentials import Account
+from optout.domain.accounts import Absent, Account, Person
 
-
-class Person(Protocol):
-    present: bool
-
-    async def ask_code(self, prompt: str, account: Account | None = None) -> str | None:
-        """The code the person types (sent to `account`), or None if nobody answers."""
-        ...
-
-    async def agrees_to_finish_by_hand(self, reason: str) -> bool: ...
-
-    async def finish_by_hand(self, page: Page, reason: str) -> None:
-        """Called with the visible page; the engine then waits until the sign-in is through."""
-        ...
-
-    async def point_at(self, page: Page, what: str) -> None:
-        """`optout teach`: asked to click `what` on the visible page (the click is awaited)."""
-        ...
-
-
-class Absent:
-    """Nobody at a terminal."""
-
-    present = False
-
-    async def ask_code(self, prompt: str, account: Account | None = None) -> str | None:
-        return None
-
-    async def agrees_to_finish_by_hand(self, reason: str) -> bool:
-        return False
-
-    async def finish_by_hand(self, page: Page, reason: str) -> None:
-        return None
-
-    async def point_at(self, page: Page, what: str) -> None:
-        return None  # `optout teach` refuses to start without a person
+__all__ = ["Absent", "AtTerminal", "Person", "from_terminal"]
 
 
 class AtTerminal:

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pyotp
 
-from optout.errors import BadInput
+from optout.domain.errors import BadInput
 
 ADVISED_BITS = 128  # RFC 4226's recommendation; shorter secrets work, with a note
 

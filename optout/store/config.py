@@ -27,8 +27,8 @@ import platformdirs
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from optout.domain.errors import BadInput
 from optout.domain.profile import Profile
-from optout.errors import BadInput
 from optout.store.files import write_private
 
 if sys.version_info >= (3, 11):

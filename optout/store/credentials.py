@@ -11,15 +11,15 @@ import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Protocol
+from typing import Any
 
 import keyring
 import keyring.errors
 from filelock import FileLock, Timeout
 
-from optout.errors import BadInput, KeyringUnavailable
+from optout.domain.accounts import Account
+from optout.domain.errors import BadInput, KeyringUnavailable
 from optout.store.files import data_dir, lock_path, read_json, write_json
 
 # Backends that store nothing, or store secrets as plain text: never used, even when configured.
@@ -57,25 +57,6 @@ def keyring_advice() -> str:
 def keyring_help() -> str:
     return ("No usable keyring backend was found, and optout never stores passwords in plain "
             "text. " + keyring_advice())
-
-
-@dataclass(frozen=True)
-class Account:
-    platform: str
-    name: str
-    username: str | None = None
-    # The origins the credentials were stored for: they are never typed anywhere else, even if a
-    # recipe (or --origin) later points the platform somewhere new.
-    origins: tuple[str, ...] = ()
-    # Those of `origins` the person approved with --trust-origin (a recipe not shipped uses them).
-    trusted: tuple[str, ...] = ()
-    # What the recipe's paths need to know of this account (a Tumblr blog's name), by name.
-    details: tuple[tuple[str, str], ...] = ()
-
-
-class SecretSource(Protocol):
-    def password(self, account: Account) -> str | None: ...
-    def totp_secret(self, account: Account) -> str | None: ...
 
 
 def require_keyring() -> keyring.backend.KeyringBackend:
@@ -231,3 +212,5 @@ def _account(platform: str, name: str, entry: dict[str, Any]) -> Account:
     return Account(platform, name, entry.get("username"), origins,
                    tuple(entry.get("trusted", ())),
                    tuple(sorted(details.items())) if isinstance(details, dict) else ())
+
+

@@ -10,7 +10,7 @@ from typing import Any
 
 import platformdirs
 
-from optout.errors import BadInput
+from optout.domain.errors import BadInput
 
 
 def data_path() -> Path:

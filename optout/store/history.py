@@ -19,10 +19,10 @@ from typing import Any
 
 from optout import __version__
 from optout.domain.decisions import is_reset
+from optout.domain.errors import BadInput
 from optout.domain.job import Submitted
 from optout.domain.results import Result, Status
 from optout.domain.targets import is_practice
-from optout.errors import BadInput
 from optout.recipe import Recipe
 from optout.store.files import data_dir
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from optout.domain.errors import SettingFailure
 from optout.domain.job import Submitted
-from optout.errors import SettingFailure
 from optout.store.files import lock_path
 from optout.store.history import History
 

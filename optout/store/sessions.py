@@ -14,24 +14,20 @@ import logging
 import re
 import shutil
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import keyring
 from cryptography.fernet import Fernet, InvalidToken
 
-from optout.errors import BadInput
-from optout.store.credentials import Account, require_keyring
+from optout.domain.accounts import Account
+from optout.domain.errors import BadInput
+from optout.store.credentials import require_keyring
 from optout.store.files import data_dir, write_private
 
 log = logging.getLogger(__name__)
 
 _KEY_SERVICE = "optout"
 _KEY_NAME = "session-key"
-
-
-class SessionStore(Protocol):
-    def load(self, account: Account, origin: str) -> dict[str, Any] | None: ...
-    def save(self, account: Account, origin: str, state: dict[str, Any]) -> None: ...
 
 
 def _account_dir(account: Account) -> Path:

@@ -84,8 +84,16 @@ class SettingFailure(OptoutError):
         self.evidence = evidence
 
 
+class ControlNotFound(SettingFailure):
+    """No target matched within the time allowed, or a target matched more than one element."""
+
+
 class RecipeMismatch(SettingFailure):
     """The page no longer has what the recipe looks for."""
+
+
+class PageError(OptoutError):
+    """The browser failed to read or act on a page (it closed, crashed or navigated away)."""
 
 
 class Interrupted(OptoutError):

@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from optout.errors import WaitTimedOut
+from optout.domain.errors import WaitTimedOut
 
 T = TypeVar("T")
 

@@ -1,0 +1,73 @@
+"""Accounts and what the engine needs of the world around them, as interfaces: where passwords
+come from, where sessions are kept, and the person behind the run. The stores (optout/store/) and
+the terminal (optout/signin/person.py) implement them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Account:
+    platform: str
+    name: str
+    username: str | None = None
+    # The origins the credentials were stored for: they are never typed anywhere else, even if a
+    # recipe (or --origin) later points the platform somewhere new.
+    origins: tuple[str, ...] = ()
+    # Those of `origins` the person approved with --trust-origin (a recipe not shipped uses them).
+    trusted: tuple[str, ...] = ()
+    # What the recipe's paths need to know of this account (a Tumblr blog's name), by name.
+    details: tuple[tuple[str, str], ...] = ()
+
+
+class SecretSource(Protocol):
+    def password(self, account: Account) -> str | None: ...
+    def totp_secret(self, account: Account) -> str | None: ...
+
+
+
+
+class SessionStore(Protocol):
+    def load(self, account: Account, origin: str) -> dict[str, Any] | None: ...
+    def save(self, account: Account, origin: str, state: dict[str, Any]) -> None: ...
+
+
+# The person's page is the browser's (a Playwright page); the model only passes it along.
+class Person(Protocol):
+    present: bool
+
+    async def ask_code(self, prompt: str, account: Account | None = None) -> str | None:
+        """The code the person types (sent to `account`), or None if nobody answers."""
+        ...
+
+    async def agrees_to_finish_by_hand(self, reason: str) -> bool: ...
+
+    async def finish_by_hand(self, page: Any, reason: str) -> None:
+        """Called with the visible page; the engine then waits until the sign-in is through."""
+        ...
+
+    async def point_at(self, page: Any, what: str) -> None:
+        """`optout teach`: asked to click `what` on the visible page (the click is awaited)."""
+        ...
+
+
+class Absent:
+    """Nobody at a terminal."""
+
+    present = False
+
+    async def ask_code(self, prompt: str, account: Account | None = None) -> str | None:
+        return None
+
+    async def agrees_to_finish_by_hand(self, reason: str) -> bool:
+        return False
+
+    async def finish_by_hand(self, page: Any, reason: str) -> None:
+        return None
+
+    async def point_at(self, page: Any, what: str) -> None:
+        return None  # `optout teach` refuses to start without a person
+
+

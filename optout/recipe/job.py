@@ -1,0 +1,50 @@
+"""What the engine is given: the job (one account on one platform, and the settings to handle
+for it) and what it needs from outside the browser."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from optout.domain.accounts import Absent, Account, Person, SecretSource, SessionStore
+from optout.domain.job import Submitted
+from optout.domain.profile import Profile
+from optout.kinds.base import SettingBase as Setting
+from optout.kinds.page import FormLedger
+from optout.recipe.schema import Recipe
+
+
+@dataclass
+class Job:
+    """One account on one platform, and the settings to handle for it."""
+
+    recipe: Recipe
+    account: Account
+    settings: list[Setting] = field(default_factory=list)
+    # Forms this account already sent (from the history), by setting id.
+    submitted: dict[str, Submitted] = field(default_factory=dict)
+    # Settings done by hand that the person marked done (`optout done`): setting id -> when.
+    marked_done: dict[str, str] = field(default_factory=dict)
+    # Whose details its forms are filled with, when not the person's own (a bulk roster's row).
+    profile: Profile | None = None
+
+
+# Progress callback: (job, message) -> None. Messages never contain secrets.
+Progress = Callable[[Job, str], None]
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What the engine needs from outside the browser."""
+
+    secrets: SecretSource
+    sessions: SessionStore
+    evidence_dir: Path
+    person: Person = field(default_factory=Absent)
+    progress: Progress | None = None
+    profile: Profile = field(default_factory=Profile)  # what objection forms are filled with
+    resubmit: bool = False  # send a form again although the history says it was sent
+    # Where sent forms are noted, under a lock per form (store/sending.py); None keeps nothing
+    # (the practice platform's throwaway accounts).
+    forms: FormLedger | None = None
