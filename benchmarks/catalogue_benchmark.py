@@ -17,10 +17,10 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from optout.app.practice import PracticeAccounts, practice_accounts
 from optout.app.runner import RunOptions, execute, scan_accounts
 from optout.domain.results import Mode
 from optout.practice import PRACTICE_PROFILE, PracticePlatform
-from optout.practice.accounts import PracticeAccounts, practice_accounts
 from optout.practice.inbox import PracticeInbox
 from optout.recipe import load_recipes
 from optout.recipe.job import Resources

@@ -1,3 +1,3 @@
-from optout.cli.commands import main
+from optout.cli.group import main
 
 main()

@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 from playwright.sync_api import Page
 
 from optout.browser.launch import find_browser
-from optout.cli.commands import cli
+from optout.cli.group import cli
 from optout.domain.accounts import Account
 from optout.practice import PracticePlatform, World
 from optout.recipe import builtin_recipe_dir

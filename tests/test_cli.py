@@ -151,7 +151,7 @@ def test_python_dash_m_demo_ends_verified(optout_home):
 def test_readme_shows_the_real_help():
     from click.testing import CliRunner
 
-    from optout.cli.commands import cli
+    from optout.cli.group import cli
 
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     shown = readme.split("$ optout --help\n", 1)[1].split("```", 1)[0]

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from optout.cli import commands
+from optout.cli import cli
+from optout.cli import practice as practice_commands
 from tests.conftest import invoke, results_of
 
 
@@ -50,7 +51,7 @@ def test_practice_serves_twins_that_every_command_can_be_tried_on(
         seen["status"] = invoke("status", "--json")
         seen["status_table"] = invoke("status")
 
-    monkeypatch.setattr(commands, "_until_interrupted", meanwhile)
+    monkeypatch.setattr(practice_commands, "_until_interrupted", meanwhile)
     served = invoke("practice", "--setup", "--port", str(port))
     assert served.exit_code == 0, served.output
     assert f"http://127.0.0.1:{port}" in served.stdout  # LinkedIn's twin, the first port
@@ -77,7 +78,7 @@ def test_practice_serves_twins_that_every_command_can_be_tried_on(
     def check_again() -> None:
         seen["check"] = invoke("check", "linkedin", "--account", "practice", "--json")
 
-    monkeypatch.setattr(commands, "_until_interrupted", check_again)
+    monkeypatch.setattr(practice_commands, "_until_interrupted", check_again)
     assert invoke("practice", "--port", str(port)).exit_code == 0
     check = seen["check"]
     assert check.exit_code == 0, check.output  # type: ignore[attr-defined]
@@ -206,7 +207,7 @@ def test_shell_completion_offers_commands_and_platforms():
 
     def complete(words: str, index: int) -> str:
         env = {"_OPTOUT_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": str(index)}
-        return CliRunner().invoke(commands.cli, [], env=env, prog_name="optout").stdout
+        return CliRunner().invoke(cli, [], env=env, prog_name="optout").stdout
 
     assert "plain,practice" in complete("optout pra", 1)
     assert "plain,linkedin" in complete("optout run lin", 2)

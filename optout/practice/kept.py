@@ -17,7 +17,6 @@ from optout.practice.world import REALISTIC, World
 from optout.store.files import data_dir, write_private
 
 PRACTICE_PORT = 8700
-PRACTICE_ACCOUNT = "practice"
 
 
 def practice_password(platform: str) -> str:

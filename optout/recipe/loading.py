@@ -14,10 +14,10 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from optout.domain.errors import BadInput, RecipeError, first_line
+from optout.home import data_path
 from optout.kinds import KINDS
 from optout.recipe.names import platform_of
 from optout.recipe.schema import Recipe
-from optout.store.files import data_path
 
 # libyaml's safe loader where PyYAML was built with it: recipes load several times faster.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

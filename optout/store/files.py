@@ -8,15 +8,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from optout.domain.errors import BadInput
+from optout.home import data_path
 
-
-def data_path() -> Path:
-    """OPTOUT_HOME, else the platform's user data folder (not created)."""
-    home = os.environ.get("OPTOUT_HOME")
-    return Path(home).expanduser() if home else Path(platformdirs.user_data_dir("optout"))
+__all__ = ["data_dir", "data_path", "lock_path", "private_dir", "read_json", "write_json",
+           "write_private"]
 
 
 def data_dir() -> Path:

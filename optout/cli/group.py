@@ -1,0 +1,58 @@
+"""The optout command: its options, and every command loaded only when it is asked for."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import click
+
+from optout import __version__
+from optout.cli.common import EXIT_CODES_HELP, OptoutGroup
+from optout.redact import RedactingFormatter
+
+# Every command, by module: each is imported when it is asked for (`optout --help` asks all).
+COMMANDS = {
+    **{name: f"optout.cli.opt_out:{name}" for name in ("run", "check", "scan")},
+    **{name: f"optout.cli.person:{name}" for name in ("profile", "login", "forget", "done")},
+    **{name: f"optout.cli.records:{name}" for name in ("status", "history", "report")},
+    **{name: f"optout.cli.tools:{name}" for name in ("doctor", "teach", "guide")},
+    **{name: f"optout.cli.practice:{name}" for name in ("demo", "practice")},
+    "list": "optout.cli.tools:list_",
+    "bulk": "optout.cli.bulk:bulk",
+    "schedule": "optout.cli.schedule:schedule",
+}
+
+
+@click.group(cls=OptoutGroup, epilog=EXIT_CODES_HELP, lazy=COMMANDS,
+             context_settings={"max_content_width": 100, "help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="optout")
+@click.option("--debug", is_flag=True, help="Show details and tracebacks (secrets stay masked).")
+@click.option("--recipes", "recipe_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="Extra recipe folder (repeatable; also OPTOUT_RECIPE_PATH). Its recipes win.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, recipe_dirs: tuple[str, ...]) -> None:
+    """Switch off AI training on your accounts, and prove the change stuck.
+
+    \b
+    Try it first on the built-in practice platform:
+      optout demo
+    Then with a real account:
+      optout login linkedin
+      optout run linkedin
+    """
+    from optout.store.config import load_config
+    os.umask(0o077)  # everything the tool writes is private to the user
+    ctx.obj = {"recipe_dirs": recipe_dirs, "config": load_config()}
+    if debug:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(RedactingFormatter("%(asctime)s %(name)s: %(message)s"))
+        logging.basicConfig(level=logging.DEBUG, handlers=[handler], force=True)
+        logging.getLogger("asyncio").setLevel(logging.INFO)
+        # Apprise's own lines name the services' URLs, tokens and all; its warnings are enough.
+        logging.getLogger("apprise").setLevel(logging.WARNING)
+
+
+def main() -> None:
+    cli(prog_name="optout")
