@@ -46,7 +46,7 @@ def optout_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def linkedin_toggle_recipe() -> str:
     """LinkedIn's recipe (YAML) without its objection form, for tests of the toggle and of
     sign-in (the form has its own tests in test_catalogue)."""
-    text = (builtin_recipe_dir() / "linkedin.yaml").read_text()
+    text = (builtin_recipe_dir() / "linkedin" / "recipe.yaml").read_text()
     toggle = text[:text.index("\n  - id: data-processing-objection")] + "\n"
     assert [s["type"] for s in yaml.safe_load(toggle)["settings"]] == ["toggle"]
     return toggle

@@ -50,7 +50,7 @@ def test_a_guide_for_every_recipe_says_what_the_engine_does(tmp_path, fmt):
 def test_a_changed_recipe_changes_its_guide(tmp_path):
     folder = tmp_path / "recipes"
     folder.mkdir()
-    text = (builtin_recipe_dir() / "linkedin.yaml").read_text()
+    text = (builtin_recipe_dir() / "linkedin" / "recipe.yaml").read_text()
     (folder / "linkedin.yaml").write_text(
         text.replace("Use my data for training content creation AI models", "Train on my posts"))
     assert invoke("--recipes", str(folder), "guide", "linkedin", "--out", str(tmp_path)).exit_code == 0

@@ -7,6 +7,7 @@ others); here each kind's own logic is shown case by case, in milliseconds.
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -33,7 +34,10 @@ def toggle(**more: Any) -> ToggleSetting:
 
 
 def run(page: FakePage, setting: Any) -> Any:
-    return asyncio.run(kind_of(setting).handle(page, setting))
+    """The kind's handler on the fake page, in a thread of its own: a worker may already have a
+    running loop (pytest-playwright's)."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, kind_of(setting).handle(page, setting)).result()
 
 
 def test_every_kind_is_registered_once_by_its_module():

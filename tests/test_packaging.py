@@ -19,8 +19,8 @@ def test_wheel_ships_every_recipe(tmp_path):
                     str(ROOT)], check=True, timeout=300)
     [wheel] = tmp_path.glob("optout-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for recipe in (ROOT / "recipes").glob("*.yaml"):
-        assert f"optout/_recipes/{recipe.name}" in names
+    for recipe in (ROOT / "recipes").glob("*/recipe.yaml"):
+        assert f"optout/_recipes/{recipe.parent.name}/recipe.yaml" in names
     assert "optout/practice/templates/linkedin/data_for_ai.html" in names
     assert "optout/py.typed" in names
 

@@ -41,7 +41,7 @@ def test_every_builtin_recipe_is_valid():
     recipes = load_recipes()
     assert "linkedin" in recipes
     for recipe in recipes.values():
-        assert recipe.file is not None and recipe.file.parent == builtin_recipe_dir()
+        assert recipe.file == builtin_recipe_dir() / recipe.platform / "recipe.yaml"
         for setting in recipe.settings:
             assert setting.source.startswith("https://")
             assert setting.live_verified is None  # nothing here has reached a live site
@@ -118,7 +118,7 @@ def test_extra_recipe_folder_adds_and_overrides(tmp_path, monkeypatch):
     folder = tmp_path / "recipes"
     folder.mkdir()
     write(folder, VALID)
-    override = (builtin_recipe_dir() / "linkedin.yaml").read_text().replace(
+    override = (builtin_recipe_dir() / "linkedin" / "recipe.yaml").read_text().replace(
         "name: LinkedIn", "name: LinkedIn (local fix)")
     write(folder, override, name="linkedin.yaml")
     monkeypatch.setenv("OPTOUT_RECIPE_PATH", str(folder))

@@ -400,7 +400,7 @@ def test_a_backtracking_reference_pattern_is_bounded(tmp_path, optout_home):
 
 # --- clear errors for damaged, hostile or huge files ----------------------------------------------
 
-SHIPPED = (Path(__file__).parent.parent / "recipes" / "linkedin.yaml").read_text()
+SHIPPED = (Path(__file__).parent.parent / "recipes" / "linkedin" / "recipe.yaml").read_text()
 
 
 @pytest.mark.parametrize(("text", "problem"), [
@@ -505,7 +505,7 @@ def test_a_recipe_that_is_a_device_is_refused(tmp_path):
 def test_a_per_site_platform_s_example_site_is_never_trusted(tmp_path):
     """The shipped Squarespace recipe's `origin` is an example site anyone could register: an
     override signing in there gets no password, though the person's own site is typed."""
-    shipped = (Path(__file__).parent.parent / "recipes" / "squarespace.yaml").read_text()
+    shipped = (Path(__file__).parent.parent / "recipes" / "squarespace" / "recipe.yaml").read_text()
     example = yaml.safe_load(shipped)["origin"]
     override = yaml.safe_load(shipped)
     override["allowed_origins"] = [*override.get("allowed_origins", []), example]

@@ -112,8 +112,9 @@ def teach(ctx: click.Context, platform: str, setting: str | None, account: str |
     from optout.app.runner import RunOptions, execute, run_sync
     from optout.app.teach import added, diff, repaired, teach_job, uncovered, write_override
     from optout.cli import render
-    from optout.recipe import builtin_recipe_dir, user_recipe_dir
+    from optout.recipe import user_recipe_dir
     from optout.recipe.job import Job, Resources
+    from optout.recipe.loading import shipped_recipe_file
     from optout.signin.person import from_terminal
     from optout.store.credentials import KeyringSecrets, MemorySecrets
     from optout.store.sessions import EncryptedSessions, NoSessions
@@ -157,11 +158,11 @@ def teach(ctx: click.Context, platform: str, setting: str | None, account: str |
     again = Job(target, job.account, [s for s in target.settings if s.id in redo])
     results = run_sync(execute([again], Mode.RUN, resources, options))
     render.results_table(results)
-    shipped = builtin_recipe_dir() / recipe.file.name
+    shipped = shipped_recipe_file(recipe.platform)
     click.echo(f"Wrote {written}; it is used from now on. To share the repair (against the "
                f"recipe {'shipped with optout' if shipped.is_file() else 'it started from'}):\n")
     click.echo(diff(shipped.read_text(encoding="utf-8") if shipped.is_file() else original,
-                    text, recipe.file.name))
+                    text, f"{recipe.platform}/recipe.yaml" if shipped.is_file() else recipe.file.name))
     sys.exit(exit_code(results))
 
 

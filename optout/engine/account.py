@@ -13,27 +13,23 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from playwright.async_api import Browser, BrowserContext, Locator, Page, Request, Response
+from playwright.async_api import Browser, BrowserContext, Page, Request, Response
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from optout.browser import consent, evidence
+from optout.browser import consent
 from optout.browser.contexts import empty_sibling
 from optout.browser.own import same_site
 from optout.browser.pages import goto, is_allowed
 from optout.browser.readiness import WATCH_SCRIPT, Readiness, RequestWatch, settle
-from optout.domain.decisions import Outcome
 from optout.domain.errors import (
     AccountFailure,
     ControlNotFound,
-    RecipeMismatch,
     SecurityError,
     SettingFailure,
-    WaitTimedOut,
     first_line,
 )
 from optout.domain.job import Limits, Submitted
@@ -42,8 +38,9 @@ from optout.domain.results import Mode, Result, Status
 from optout.domain.targets import Target
 from optout.engine import forms as form_io
 from optout.engine import scan
+from optout.engine.proof import Proof
 from optout.engine.scan import ScanReport
-from optout.engine.view import BrowserView, OnePage, locator
+from optout.engine.view import BrowserView, locator
 from optout.kinds import SettingBase as Setting
 from optout.kinds import kind_of
 from optout.kinds.page import Control, FormLedger, SaveSeen
@@ -58,7 +55,7 @@ _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 _SAVE_TYPES = {"fetch", "xhr", "document", "other"}
 
 
-class AccountRun(BrowserView):
+class AccountRun(BrowserView, Proof):
     """Everything the engine does for one account, in its own browser context: to the setting
     kinds, their page (optout/kinds/page.py's SettingPage)."""
 
@@ -256,35 +253,6 @@ class AccountRun(BrowserView):
         finally:
             await self.working_page()
 
-    # --- evidence -------------------------------------------------------------------------------
-
-    async def capture(self, setting: Setting, label: str,
-                      facts: dict[str, Any]) -> dict[str, str] | None:
-        """Evidence of the page as it is, with the form's fields masked; None if it failed."""
-        try:
-            return await evidence.capture(
-                self.page, self.evidence_dir, label,
-                {"platform": self.recipe.platform, "account": self.account.name,
-                 "setting": setting.id, **self._page_facts(), **facts}, self._masks(setting),
-                await self._outline(setting))
-        except (PlaywrightError, OSError, WaitTimedOut) as exc:
-            log.warning("evidence not saved: %s", exc)
-            return None
-
-    async def _outline(self, setting: Setting) -> Locator | None:
-        """The control to outline in the evidence; None if it cannot be found at once (the
-        evidence is kept all the same: the outline only points at what was read)."""
-        try:
-            found = await kind_of(setting).outlined(OnePage(self.page), setting)
-            return None if found is None else locator(found)
-        except (PlaywrightError, WaitTimedOut) as exc:
-            log.info("no outline in the evidence: %s", exc)
-            return None
-
-    def _masks(self, setting: Setting) -> list[Target]:
-        """What screenshots and snapshots hide: the recipe's sensitive fields, a form's fields."""
-        return [*self.recipe.sensitive, *kind_of(setting).masked(setting)]
-
     async def scan(self) -> list[ScanReport]:
         """Every AI-related control on the pages the recipe knows (engine/scan.py)."""
         await self._start()
@@ -375,22 +343,6 @@ class AccountRun(BrowserView):
                     "session's cookies alone, so optout cannot read it fresh from the server.")
             await self.open(url)  # signs in, in the working page; its cookies go along next time
 
-    async def mismatch(self, setting: Setting, problem: str) -> RecipeMismatch:
-        """Never guess: keep a redacted snapshot of the page and name its AI-related controls,
-        so whoever fixes the recipe starts from evidence."""
-        message = f"The recipe no longer matches the page: {problem}. The recipe needs an update."
-        try:
-            paths = await evidence.capture(self.page, self.evidence_dir, f"{setting.id}-mismatch",
-                                           {"setting": setting.id, "problem": problem},
-                                           self._masks(setting))
-            controls = evidence.ai_controls(Path(paths["snapshot"]).read_text())
-        except (PlaywrightError, OSError, ValueError, WaitTimedOut) as exc:
-            log.warning("no evidence of the mismatch: %s", exc)
-            return RecipeMismatch(message)
-        if controls:
-            message += f" Controls on the page that speak of AI or training: {', '.join(controls)}."
-        return RecipeMismatch(f"{message} Snapshot: {paths['snapshot']}", paths)
-
     async def settled(self, read: Callable[[], Awaitable[str]] | None = None,
                       ready_response: str | None = None) -> str | None:
         """Wait until the page is ready by its own signals (see browser/readiness.py); with
@@ -466,12 +418,6 @@ class AccountRun(BrowserView):
 
     # --- helpers --------------------------------------------------------------------------------
 
-    def _page_facts(self) -> dict[str, Any]:
-        """How the page that was read was reached: readiness, freshness, consent answered."""
-        return {"fresh_context": self._fresh is not None and self.page in self._fresh.pages,
-                "ready": self.readiness.how if self.readiness else None,
-                "consent_answered": list(self.consent_answers)}
-
     async def _goto(self, url: str) -> None:
         await goto(self.page, url, limit_ms=self.limits.navigation_ms, step=self.step)
 
@@ -481,38 +427,6 @@ class AccountRun(BrowserView):
         if self.resources.progress:
             self.resources.progress(self.job, message)
 
-    def result(self, setting: Setting, status: Status, before: str | None = None,
-                after: str | None = None, verified: bool = False,
-                evidence_paths: dict[str, str] | None = None, message: str = "") -> Result:
-        return Result(
-            platform=self.recipe.platform, account=self.account.name, setting=setting.id,
-            desired=setting.desired, status=status, before=before, after=after,
-            verified=verified, evidence=evidence_paths, message=message, title=setting.title,
-            seconds=round(time.monotonic() - self._started, 3),
-        )
 
-    async def finish(self, setting: Setting, outcome: Outcome, before: str, after: str) -> Result:
-        """The result of a setting read on its page, with evidence of the page as last read."""
-        status, verified = outcome.status, outcome.verified
-        message = outcome.message or {
-            Status.CHANGED: f"Switched {after}; a fresh load confirms it.",
-            Status.ALREADY: f"Already {after}; left untouched.",
-            Status.OK: f"{after}, as desired.",
-            Status.DRIFT: f"{before}, but should be {setting.desired}.",
-        }.get(status, "")
-        facts = {"platform": self.recipe.platform, "account": self.account.name,
-                 "setting": setting.id, "status": status.value, "desired": setting.desired,
-                 "before": before, "after": after, "verified": verified, **self._page_facts()}
-        try:
-            paths = await evidence.capture(self.page, self.evidence_dir, setting.id, facts,
-                                           self.recipe.sensitive, await self._outline(setting))
-        except (PlaywrightError, OSError, WaitTimedOut) as exc:
-            # The state was read all the same; say that its evidence is missing, keep the result.
-            log.warning("evidence not saved: %s", exc)
-            paths = None
-            message += f" (Evidence could not be saved: {first_line(exc)}.)"
-        return self.result(setting, status, before, after, verified, paths, redact(message))
-
-
-async def _no_visible_browser():
+async def _no_visible_browser() -> Browser:
     raise AccountFailure("No visible browser can be opened in this run.")

@@ -59,7 +59,7 @@ async def destination(submit: Locator, origins: list[str], timeout_ms: float) ->
     """The address the form posts to (the button's own formaction first); SecurityError if it
     is outside `origins` (the platform's, that the account is bound to). None for a form sent by
     script."""
-    action = await submit.evaluate(
+    action: str | None = await submit.evaluate(
         "el => el.form ? (el.getAttribute('formaction') ? el.formAction : el.form.action) : null",
         timeout=timeout_ms)
     if action and not is_allowed(action, origins):

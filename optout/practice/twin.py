@@ -1,6 +1,6 @@
 """Twins drawn from a description: a platform's documented sign-in page and settings pages.
 
-Each twin is a YAML file in `twins/`, written from the platform's help pages independently of
+Each twin is `recipes/<platform>/twin.yaml`, written from the platform's help pages independently of
 its recipe: the same documented labels and paths, drawn as a platform draws them (switches saved
 by a background request, menus, tabs, dialogs, objection forms with a confirmation). A recipe that
 passes against its twin has been exercised on the page its help page describes.
@@ -23,8 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from optout.practice.linkedin import LATE_ANSWER_S
 from optout.practice.realism import realism_blueprint, remember_sessions
 from optout.practice.world import World
+from optout.recipe.loading import builtin_recipe_dir
 
-TWIN_DIR = Path(__file__).parent / "twins"
 # Drawn on every page of a user with the `new_ai_toggle` fault: a platform adding a toggle.
 NEW_TOGGLE = {"key": "new-ai-assistant", "role": "switch", "default": "on",
               "label": "Use my content to train our new AI assistant"}
@@ -175,9 +175,10 @@ COUNTRIES = ["Austria", "Belgium", "Brazil", "Canada", "France", "Germany", "Ind
              "United Kingdom", "United States"]
 
 
-def load_specs(folder: Path = TWIN_DIR) -> dict[str, TwinSpec]:
+def load_specs(folder: Path | None = None) -> dict[str, TwinSpec]:
+    """Every twin, by platform: each platform's folder of recipes/ holds its twin.yaml."""
     specs = {}
-    for path in sorted(folder.glob("*.yaml")):
+    for path in sorted((folder or builtin_recipe_dir()).glob("*/twin.yaml")):
         spec = TwinSpec.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
         specs[spec.platform] = spec
     return specs

@@ -27,6 +27,10 @@ MAX_RECIPE_BYTES = 256 * 1024
 MAX_DEPTH = 16
 
 
+# A shipped platform is one folder: recipes/<platform>/ holds recipe.yaml, its twin and notes.
+RECIPE_FILE = "recipe.yaml"
+
+
 def load_recipe(path: Path) -> Recipe:
     """Read and validate one recipe file; RecipeError names the file, line and problem."""
     try:
@@ -71,12 +75,15 @@ def load_recipe(path: Path) -> Recipe:
         at = _line_of(node, loc)
         where = ".".join(str(part) for part in loc) or "recipe"
         raise RecipeError(f"{path}, line {at}: {where}: {_plain(error)}.") from exc
-    expected = path.stem
+    in_its_folder = path.name == RECIPE_FILE  # recipes/<platform>/recipe.yaml
+    expected = path.parent.name if in_its_folder else path.stem
     if recipe.platform != expected:
+        named = (f"its folder is named {path.parent.name}; name the folder {recipe.platform}"
+                 if in_its_folder else
+                 f"the file is named {path.name}; name the file {recipe.platform}.yaml")
         raise RecipeError(
             f"{path}, line {_line_of(node, ('platform',))}: platform is {recipe.platform!r} "
-            f"but the file is named {path.name}; name the file {recipe.platform}.yaml."
-        )
+            f"but {named}.")
     return recipe.model_copy(update={"file": path})
 
 
@@ -142,6 +149,17 @@ def _line_of(node: yaml.Node | None, loc: Sequence[Any]) -> int:
 # --- the registry --------------------------------------------------------------------------------
 
 
+def recipe_files(folder: Path) -> list[Path]:
+    """A folder's recipes: PLATFORM.yaml files, and PLATFORM/recipe.yaml in a platform's own
+    folder (the shipped layout, beside its twin and evidence note)."""
+    return sorted([*folder.glob("*.yaml"), *folder.glob(f"*/{RECIPE_FILE}")])
+
+
+def shipped_recipe_file(platform: str) -> Path:
+    """Where optout's own recipe for `platform` is (it may not exist)."""
+    return builtin_recipe_dir() / platform / RECIPE_FILE
+
+
 def builtin_recipe_dir() -> Path:
     """Recipes shipped inside the wheel, or the repository's recipes/ in a source checkout."""
     packaged = Path(__file__).parent.parent / "_recipes"
@@ -172,7 +190,7 @@ def load_recipes(extra: Iterable[str | Path] = ()) -> dict[str, Recipe]:
     """Every recipe by platform name; a later folder's recipe replaces an earlier one's."""
     recipes: dict[str, Recipe] = {}
     for folder in recipe_dirs(extra):
-        for path in sorted(folder.glob("*.yaml")):
+        for path in recipe_files(folder):
             recipe = load_recipe(path)
             recipes[recipe.platform] = recipe
     return dict(sorted(recipes.items()))

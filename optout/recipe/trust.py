@@ -16,13 +16,13 @@ from urllib.parse import urlsplit
 
 from optout.domain.errors import UntrustedOrigin
 from optout.domain.targets import is_loopback, normalise_origin
-from optout.recipe.loading import builtin_recipe_dir, load_recipe
+from optout.recipe.loading import load_recipe, shipped_recipe_file
 from optout.recipe.schema import Recipe
 
 
 @functools.cache
 def shipped_recipe(platform: str) -> Recipe | None:
-    path = builtin_recipe_dir() / f"{platform}.yaml"
+    path = shipped_recipe_file(platform)
     return load_recipe(path) if path.is_file() else None
 
 

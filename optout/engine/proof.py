@@ -1,0 +1,125 @@
+"""What an account's run keeps of each setting: its result, and evidence of the page it was
+read on (screenshot with the control outlined, accessibility snapshot, the facts of the read),
+with the recipe's sensitive fields and a form's fields masked."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import BrowserContext, Locator, Page
+from playwright.async_api import Error as PlaywrightError
+
+from optout.browser import evidence
+from optout.browser.readiness import Readiness
+from optout.domain.accounts import Account
+from optout.domain.decisions import Outcome
+from optout.domain.errors import RecipeMismatch, WaitTimedOut, first_line
+from optout.domain.results import Result, Status
+from optout.domain.targets import Target
+from optout.engine.view import OnePage, locator
+from optout.kinds import SettingBase as Setting
+from optout.kinds import kind_of
+from optout.recipe.schema import Recipe
+from optout.redact import redact
+
+log = logging.getLogger(__name__)
+
+
+class Proof:
+    """Results and evidence, for the account run that mixes this in (engine/account.py)."""
+
+    recipe: Recipe
+    account: Account
+    evidence_dir: Path
+    readiness: Readiness | None
+    consent_answers: list[str]
+    _fresh: BrowserContext | None
+    _started: float
+
+    @property
+    def page(self) -> Page:
+        raise NotImplementedError
+
+    async def capture(self, setting: Setting, label: str,
+                      facts: dict[str, Any]) -> dict[str, str] | None:
+        """Evidence of the page as it is, with the form's fields masked; None if it failed."""
+        try:
+            return await evidence.capture(
+                self.page, self.evidence_dir, label,
+                {"platform": self.recipe.platform, "account": self.account.name,
+                 "setting": setting.id, **self._page_facts(), **facts}, self._masks(setting),
+                await self._outline(setting))
+        except (PlaywrightError, OSError, WaitTimedOut) as exc:
+            log.warning("evidence not saved: %s", exc)
+            return None
+
+    async def _outline(self, setting: Setting) -> Locator | None:
+        """The control to outline in the evidence; None if it cannot be found at once (the
+        evidence is kept all the same: the outline only points at what was read)."""
+        try:
+            found = await kind_of(setting).outlined(OnePage(self.page), setting)
+            return None if found is None else locator(found)
+        except (PlaywrightError, WaitTimedOut) as exc:
+            log.info("no outline in the evidence: %s", exc)
+            return None
+
+    def _masks(self, setting: Setting) -> list[Target]:
+        """What screenshots and snapshots hide: the recipe's sensitive fields, a form's fields."""
+        return [*self.recipe.sensitive, *kind_of(setting).masked(setting)]
+
+    async def mismatch(self, setting: Setting, problem: str) -> RecipeMismatch:
+        """Never guess: keep a redacted snapshot of the page and name its AI-related controls,
+        so whoever fixes the recipe starts from evidence."""
+        message = f"The recipe no longer matches the page: {problem}. The recipe needs an update."
+        try:
+            paths = await evidence.capture(self.page, self.evidence_dir, f"{setting.id}-mismatch",
+                                           {"setting": setting.id, "problem": problem},
+                                           self._masks(setting))
+            controls = evidence.ai_controls(Path(paths["snapshot"]).read_text())
+        except (PlaywrightError, OSError, ValueError, WaitTimedOut) as exc:
+            log.warning("no evidence of the mismatch: %s", exc)
+            return RecipeMismatch(message)
+        if controls:
+            message += f" Controls on the page that speak of AI or training: {', '.join(controls)}."
+        return RecipeMismatch(f"{message} Snapshot: {paths['snapshot']}", paths)
+
+    def _page_facts(self) -> dict[str, Any]:
+        """How the page that was read was reached: readiness, freshness, consent answered."""
+        return {"fresh_context": self._fresh is not None and self.page in self._fresh.pages,
+                "ready": self.readiness.how if self.readiness else None,
+                "consent_answered": list(self.consent_answers)}
+
+    def result(self, setting: Setting, status: Status, before: str | None = None,
+                after: str | None = None, verified: bool = False,
+                evidence_paths: dict[str, str] | None = None, message: str = "") -> Result:
+        return Result(
+            platform=self.recipe.platform, account=self.account.name, setting=setting.id,
+            desired=setting.desired, status=status, before=before, after=after,
+            verified=verified, evidence=evidence_paths, message=message, title=setting.title,
+            seconds=round(time.monotonic() - self._started, 3),
+        )
+
+    async def finish(self, setting: Setting, outcome: Outcome, before: str, after: str) -> Result:
+        """The result of a setting read on its page, with evidence of the page as last read."""
+        status, verified = outcome.status, outcome.verified
+        message = outcome.message or {
+            Status.CHANGED: f"Switched {after}; a fresh load confirms it.",
+            Status.ALREADY: f"Already {after}; left untouched.",
+            Status.OK: f"{after}, as desired.",
+            Status.DRIFT: f"{before}, but should be {setting.desired}.",
+        }.get(status, "")
+        facts = {"platform": self.recipe.platform, "account": self.account.name,
+                 "setting": setting.id, "status": status.value, "desired": setting.desired,
+                 "before": before, "after": after, "verified": verified, **self._page_facts()}
+        try:
+            paths = await evidence.capture(self.page, self.evidence_dir, setting.id, facts,
+                                           self.recipe.sensitive, await self._outline(setting))
+        except (PlaywrightError, OSError, WaitTimedOut) as exc:
+            # The state was read all the same; say that its evidence is missing, keep the result.
+            log.warning("evidence not saved: %s", exc)
+            paths = None
+            message += f" (Evidence could not be saved: {first_line(exc)}.)"
+        return self.result(setting, status, before, after, verified, paths, redact(message))

@@ -1,0 +1,38 @@
+"""One platform, one folder: recipes/<platform>/ holds its recipe, its twin and its evidence note,
+and the note cites every source the recipe does and says honestly what was checked live."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from optout.recipe import load_recipe
+
+RECIPES = Path(__file__).parent.parent / "recipes"
+FOLDERS = sorted(p for p in RECIPES.iterdir() if p.is_dir())
+
+
+def test_every_platform_is_one_folder_and_nothing_lies_beside_them():
+    assert len(FOLDERS) >= 33
+    assert [p.name for p in RECIPES.iterdir() if not p.is_dir()] == []
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
+def test_a_platform_folder_holds_its_recipe_twin_and_evidence(folder: Path):
+    recipe = load_recipe(folder / "recipe.yaml")  # its platform must be the folder's name
+    others = {p.name for p in folder.iterdir()} - {"recipe.yaml", "EVIDENCE.md"}
+    assert others <= {"twin.yaml"}, f"unexpected files in {folder}: {others}"
+    twin = folder / "twin.yaml"
+    if twin.exists():
+        assert yaml.safe_load(twin.read_text())["platform"] == recipe.platform
+    else:  # only a platform done wholly by hand has no twin
+        assert not any(s.needs_browser for s in recipe.settings), folder.name
+    note = (folder / "EVIDENCE.md").read_text()
+    for setting in recipe.settings:
+        assert setting.source in note, f"{folder.name}/EVIDENCE.md does not cite {setting.id}'s source"
+        checked = ("never (live_verified: null)" if setting.live_verified is None
+                   else str(setting.live_verified))
+        assert f"- `{setting.id}`: {checked}" in note, (
+            f"{folder.name}/EVIDENCE.md must say what was checked live for {setting.id}")
