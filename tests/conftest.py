@@ -84,7 +84,7 @@ def practice(practice_platform: PracticePlatform) -> Iterator[PracticePlatform]:
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     """pytest-playwright launches the same browser the tool would find."""
-    return {**browser_type_launch_args, "executable_path": find_browser(None)}
+    return {**browser_type_launch_args, "executable_path": find_browser(None, headless=True)}
 
 
 @dataclass

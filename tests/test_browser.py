@@ -47,6 +47,18 @@ def test_system_browser_when_playwright_has_none(machine, monkeypatch):
     assert browser.find_browser(object()) == str(system)
 
 
+def test_a_headless_run_prefers_the_headless_shell(machine, tmp_path, monkeypatch):
+    own, _ = machine
+    shell = tmp_path / "chromium-headless-shell"
+    monkeypatch.setattr(browser.shutil, "which",
+                        lambda name: str(shell) if name == "chromium-headless-shell" else None)
+    assert browser.find_browser(object(), headless=True) == str(shell)
+    assert browser.find_browser(object()) == str(own)  # a visible window needs the browser
+    chosen = tmp_path / "my-chrome"
+    chosen.write_text("")
+    assert browser.find_browser(object(), str(chosen), headless=True) == str(chosen)
+
+
 def test_nothing_found_says_how_to_get_one(machine, monkeypatch):
     monkeypatch.setattr(browser, "playwright_browser", lambda playwright: None)
     monkeypatch.setattr(browser, "system_browser", lambda: None)

@@ -60,15 +60,25 @@ def system_browser() -> str | None:
     return next((p for p in _SYSTEM_PATHS.get(sys.platform, []) if Path(p).exists()), None)
 
 
-def find_browser(playwright: Playwright | None, explicit: str | None = None) -> str:
-    """The browser to launch: --browser, OPTOUT_BROWSER, Playwright's own, then the system's."""
+def headless_shell() -> str | None:
+    """Chromium's headless shell, where the system has it (Debian's chromium-headless-shell):
+    the same engine without the browser's window and services, which Playwright itself uses for
+    headless runs. A headless run needs about 40% less processor time with it (README)."""
+    return shutil.which("chromium-headless-shell")
+
+
+def find_browser(playwright: Playwright | None, explicit: str | None = None, *,
+                 headless: bool = False) -> str:
+    """The browser to launch: --browser, OPTOUT_BROWSER, (for a headless run, the headless
+    shell,) Playwright's own, then the system's."""
     chosen = explicit or os.environ.get("OPTOUT_BROWSER")
     if chosen:
         path = shutil.which(chosen) or chosen
         if not Path(path).exists():
             raise BrowserNotFound(f"The browser {chosen!r} does not exist; check --browser or OPTOUT_BROWSER.")
         return path
-    found = (playwright_browser(playwright) if playwright else None) or system_browser()
+    found = ((headless_shell() if headless else None)
+             or (playwright_browser(playwright) if playwright else None) or system_browser())
     if not found:
         raise BrowserNotFound(HOW_TO_GET_ONE)
     return found
@@ -76,7 +86,7 @@ def find_browser(playwright: Playwright | None, explicit: str | None = None) -> 
 
 async def launch(playwright: Playwright, *, explicit: str | None = None, headed: bool = False,
                  slow_mo_ms: float = 0) -> Browser:
-    path = find_browser(playwright, explicit)
+    path = find_browser(playwright, explicit, headless=not headed)
     try:
         return await playwright.chromium.launch(executable_path=path, headless=not headed,
                                                 args=LAUNCH_ARGS, slow_mo=slow_mo_ms or None)
