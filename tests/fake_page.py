@@ -35,10 +35,10 @@ class Sending:
     earlier: Submitted | None = None
     notes: list[str] = field(default_factory=list)
 
-    def left(self) -> None:
+    async def left(self) -> None:
         self.notes.append("left")
 
-    def answered(self, *, confirmed: bool, reference: str | None = None) -> None:
+    async def answered(self, *, confirmed: bool, reference: str | None = None) -> None:
         self.notes.append(f"answered confirmed={confirmed} reference={reference}")
 
 

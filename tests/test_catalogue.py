@@ -3,27 +3,21 @@
 from __future__ import annotations
 
 import json
-import secrets
 
 import pycountry
 import pytest
 
-from optout.app.runner import RunOptions, run_sync, sign_in_by_hand
-from optout.domain.accounts import Account
 from optout.domain.regions import GROUPS
 from optout.domain.results import Result, Status
 from optout.engine.scan import controls as scan_controls
 from optout.practice import TWINS
-from optout.practice.inbox import PracticeHand, PracticeInbox
+from optout.practice.inbox import PracticeInbox
 from optout.practice.twin import load_specs
 from optout.recipe import load_recipes
-from optout.recipe.job import Job, Resources
 from optout.store import credentials
-from optout.store.credentials import KeyringSecrets
-from optout.store.files import data_dir
 from optout.store.history import History
-from optout.store.sessions import EncryptedSessions
 from tests.conftest import invoke, results_of
+from tests.twin_accounts import store
 
 RECIPES = load_recipes()
 NAMED_IN_THE_ISSUE = {"linkedin", "x", "facebook", "instagram", "chatgpt", "copilot"}
@@ -41,30 +35,6 @@ def a_country_where_it_applies(platform: str) -> str:
     region = sorted(regions)[0]
     code = sorted(GROUPS[region])[0] if region in GROUPS else region
     return pycountry.countries.get(alpha_2=code).name
-
-
-def store(practice, platform: str, *, faults=frozenset()) -> str:
-    """A practice user of `platform` whose credentials are stored for its twin's origin, with
-    the details its recipe asks for (a blog's name); signed in by hand where the recipe says so."""
-    username, password = f"ada@{platform}.example", "pw-" + secrets.token_urlsafe(12)
-    practice.world.add_user(username, password, faults=set(faults))
-    origin = practice.origin_of(platform)
-    details = tuple(sorted(SPECS[platform].details.items())) if platform in SPECS else ()
-    recipe = RECIPES[platform]
-    if recipe.sign_in is not None and recipe.sign_in.by_hand:
-        account = Account(platform, "default", None, (origin,), details=details)
-        # The person signs in on the twin's page themselves, as the demo's practice person does.
-        person = PracticeHand(practice.world, {origin: SPECS[platform].sign_in},
-                              {origin: (username, password)})
-        resources = Resources(secrets=KeyringSecrets(), sessions=EncryptedSessions(),
-                              evidence_dir=data_dir() / "evidence", person=person)
-        job = Job(recipe.with_origin(origin).with_details(dict(details)), account, [])
-        run_sync(sign_in_by_hand(job, resources, RunOptions(hand_off_headless=True)))
-        credentials.store(account, None)
-        return username
-    credentials.store(Account(platform, "default", username, (origin,), details=details),
-                      password)
-    return username
 
 
 def test_the_catalogue_lists_fifteen_platforms_with_sources():

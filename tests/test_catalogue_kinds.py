@@ -10,7 +10,7 @@ from optout.domain.accounts import Account
 from optout.recipe import load_recipes
 from optout.store import credentials
 from tests.conftest import invoke, results_of
-from tests.test_catalogue import store
+from tests.twin_accounts import store
 
 RECIPES = load_recipes()
 

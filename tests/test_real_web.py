@@ -14,7 +14,7 @@ from optout.practice.linkedin import GEN_AI
 from optout.practice.world import REALISTIC
 from optout.store.sessions import EncryptedSessions
 from tests.conftest import invoke, results_of
-from tests.test_catalogue import store
+from tests.twin_accounts import store
 
 pytestmark = pytest.mark.usefixtures("linkedin_toggle_only")
 

@@ -72,11 +72,10 @@ def run_and_record(jobs: list[Job], mode: Mode, resources: Resources, options: R
     if not jobs:
         return []
     with History() as history, ThreadPoolExecutor(1, thread_name_prefix="optout-record") as worker:
-        for job in jobs:  # forms already sent are not sent twice
-            job.submitted = history.submissions(job.recipe.platform, job.account.name,
-                                                job.recipe.origin)
-            job.marked_done = history.marked_done(job.recipe.platform, job.account.name,
-                                                  job.recipe.origin)
+        # Forms already sent are not sent twice; what was done by hand stays done. (New jobs:
+        # the caller's are left as they were given.)
+        jobs = [replace(job, submitted=history.submissions(*_where(job)),
+                        marked_done=history.marked_done(*_where(job))) for job in jobs]
         # ...nor by two runs at once: each form is sent under its own lock, and noted as it leaves.
         resources = replace(resources, forms=FormLedger(history.path))
         run_id = history.start_run(command, resumed_from)
@@ -95,6 +94,10 @@ def run_and_record(jobs: list[Job], mode: Mode, resources: Resources, options: R
         finally:  # an interrupted run is finished too: --resume goes on from what it kept
             history.finish_run(run_id)
     return results
+
+
+def _where(job: Job) -> tuple[str, str, str]:
+    return job.recipe.platform, job.account.name, job.recipe.origin
 
 
 def run_only(jobs: list[Job], mode: Mode, resources: Resources, options: RunOptions) -> list[Result]:

@@ -10,7 +10,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from optout.domain.errors import ControlNotFound
 from optout.domain.targets import Target, describe
 
-__all__ = ["ControlNotFound", "describe", "find", "locator_for"]
+__all__ = ["ControlNotFound", "any_of", "describe", "find", "locator_for"]
 
 
 def locator_for(page: Page | Locator, target: Target) -> Locator:
@@ -38,6 +38,16 @@ def locator_for(page: Page | Locator, target: Target) -> Locator:
     return locator
 
 
+def any_of(page: Page | Locator, targets: Sequence[Target]) -> Locator:
+    """One locator matching any of the targets (the recipe lists a control's wordings and
+    forms; a page shows one of them)."""
+    locators = [locator_for(page, t) for t in targets]
+    anything = locators[0]
+    for other in locators[1:]:
+        anything = anything.or_(other)
+    return anything
+
+
 async def find(page: Page | Locator, targets: Sequence[Target], timeout_ms: float) -> Locator:
     """The first target, in the recipe's order of preference, that is on the page (or in the
     part of it given).
@@ -47,9 +57,7 @@ async def find(page: Page | Locator, targets: Sequence[Target], timeout_ms: floa
     """
     where = page.url if isinstance(page, Page) else page.page.url
     locators = [locator_for(page, t) for t in targets]
-    anything = locators[0]
-    for other in locators[1:]:
-        anything = anything.or_(other)
+    anything = any_of(page, targets)
     try:  # the first visible match: a hidden copy earlier in the page must not hold this up
         await anything.filter(visible=True).first.wait_for(state="visible", timeout=timeout_ms)
     except PlaywrightTimeout as exc:

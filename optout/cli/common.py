@@ -406,9 +406,7 @@ def _target_options(command):
 
 def _as_error(failure: AccountFailure, more: str = "") -> OptoutError:
     """An engine failure with more to say, keeping its exit code (3 when a person is needed)."""
-    error = OptoutError(redact(str(failure)) + more)
-    error.exit_code = failure.exit_code
-    return error
+    return OptoutError(redact(str(failure)) + more, exit_code=failure.exit_code)
 
 
 def _check_account_name(name: str) -> None:

@@ -26,7 +26,6 @@ from optout.domain.errors import BadInput, NeedsHuman
 from optout.domain.results import Result, Status
 from optout.redact import redact
 from optout.store import DEFAULT_ACCOUNT
-from optout.store.files import data_dir
 
 if TYPE_CHECKING:
 
@@ -158,15 +157,12 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
       optout login linkedin --cdp http://127.0.0.1:9222
       optout login tumblr --detail blog=myblog
     """
-    from optout.app.runner import RunOptions, run_sync, sign_in_by_hand, sign_in_only
+    from optout.app import login as logging_in
+    from optout.app.runner import RunOptions
     from optout.domain.accounts import Account
     from optout.recipe import select
-    from optout.recipe.job import Job, Resources
     from optout.recipe.trust import bind
-    from optout.signin.person import from_terminal
     from optout.store import credentials
-    from optout.store.credentials import MemorySecrets
-    from optout.store.sessions import EncryptedSessions
     recipe = select(_recipes(ctx), [platform])[0]
     recipe.signing_in  # noqa: B018  (BadInput for a platform done all by hand)
     _check_account_name(account)
@@ -191,11 +187,8 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
             raise BadInput("--by-hand is a sign-in made by you; it takes no password, secret or "
                            "--verify.")
         who = Account(recipe.platform, account, None, bound, trusted, details)
-        resources = Resources(secrets=MemorySecrets({}), sessions=EncryptedSessions(),
-                              evidence_dir=data_dir() / "evidence", person=from_terminal())
         # An engine failure is an OptoutError with its exit code (3 when a person is needed).
-        run_sync(sign_in_by_hand(Job(target, who, []), resources, options))
-        credentials.store(who, None)
+        logging_in.by_hand(target, who, options)
         click.echo(f"Signed in to {recipe.name} by hand; the session for account {account!r} is "
                    f"saved (encrypted){where_typed} and no password is stored.")
         return
@@ -213,9 +206,7 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
                            "give only --username.")
         who = Account(recipe.platform, account, username, bound, trusted, details)
         if verify:
-            resources = Resources(secrets=MemorySecrets({}), sessions=EncryptedSessions(),
-                                  evidence_dir=data_dir() / "evidence", person=from_terminal())
-            failure = run_sync(sign_in_only(Job(target, who, []), resources, options))
+            failure = logging_in.trial(target, who, options)
             if failure:
                 raise _as_error(failure, " Nothing was stored.")
         credentials.store(who, None)
@@ -230,11 +221,7 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
     if verify:
         redact.add(password)
         redact.add(secret)
-        passwords = {(who.platform, who.name): password}
-        totps = {(who.platform, who.name): secret} if secret else {}
-        resources = Resources(secrets=MemorySecrets(passwords, totps), sessions=EncryptedSessions(),
-                              evidence_dir=data_dir() / "evidence", person=from_terminal())
-        failure = run_sync(sign_in_only(Job(target, who, []), resources, options))
+        failure = logging_in.trial(target, who, options, password, secret)
         if failure:
             raise _as_error(failure, " Nothing was stored.")
     credentials.store(who, password, secret)
@@ -248,23 +235,22 @@ def _own_browser_login(recipe: Recipe, account: str, bound: tuple[str, ...], cdp
                        extra: bool) -> None:
     """`login --cdp`: whether the person's own browser is signed in. `login --profile`: a
     visible browser on that profile folder, for the person to sign in. Nothing is stored."""
-    from optout.app.runner import RunOptions, own_browser_signed_in, run_sync, sign_in_to_profile
+    from optout.app import login as logging_in
+    from optout.app.runner import RunOptions
     from optout.domain.accounts import Account
-    from optout.recipe.job import Job
-    from optout.signin.person import from_terminal
     if extra:
         raise BadInput("--cdp and --profile use a sign-in made by you in that browser: they take "
                        "no username, password, secret, --by-hand or --verify.")
     _own_browser(cdp, profile_dir)
-    job = Job(recipe, Account(recipe.platform, account, None, bound), [])
+    who = Account(recipe.platform, account, None, bound)
     options = RunOptions(browser=browser_path, cdp=cdp, profile_dir=profile_dir)
     if profile_dir:
-        run_sync(sign_in_to_profile(job, options, from_terminal()))
+        logging_in.in_profile(recipe, who, options)
         click.echo(f"Signed in to {recipe.name} in the profile {profile_dir}; nothing was stored "
                    f"by optout. Opt out with `optout run {recipe.platform} --profile "
                    f"{profile_dir}`.")
         return
-    if not run_sync(own_browser_signed_in(job, options)):
+    if not logging_in.own_browser_is_signed_in(recipe, who, options):
         raise NeedsHuman(f"Your browser is not signed in to {recipe.name}: sign in there "
                          "yourself, then run this again.")
     click.echo(f"Your browser is signed in to {recipe.name}; nothing was stored. Opt out there "

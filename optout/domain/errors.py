@@ -14,9 +14,15 @@ def first_line(exc: BaseException) -> str:
 
 
 class OptoutError(Exception):
-    """An error with a one- or two-sentence message that says what to do."""
+    """An error with a one- or two-sentence message that says what to do; its exit code is its
+    class's, unless it is made with another (an engine failure retold, exit 3 kept)."""
 
     exit_code = EXIT_FAILED
+
+    def __init__(self, *args: object, exit_code: int | None = None):
+        super().__init__(*args)
+        if exit_code is not None:
+            self.exit_code = exit_code
 
 
 class BadInput(OptoutError):

@@ -11,7 +11,7 @@ from playwright.async_api import Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from optout.browser.evidence import controls, snapshot_nodes
-from optout.browser.locate import find, locator_for
+from optout.browser.locate import any_of, find, locator_for
 from optout.domain.errors import ControlNotFound, PageError, SettingFailure, first_line
 from optout.domain.targets import Target, describe
 from optout.kinds.page import Control
@@ -51,10 +51,7 @@ class BrowserView:
         return False
 
     async def visible_one(self, targets: Sequence[Target]) -> Control | None:
-        either = locator_for(self.page, targets[0])
-        for target in targets[1:]:
-            either = either.or_(locator_for(self.page, target))
-        shown = either.filter(visible=True)
+        shown = any_of(self.page, targets).filter(visible=True)
         return shown if await shown.count() == 1 else None
 
     async def is_on(self, control: Control, timeout_ms: float) -> bool:
@@ -67,12 +64,9 @@ class BrowserView:
 
     async def row(self, words: Target, holding: Sequence[Target], timeout_ms: float) -> Control:
         await find(self.page, [words], timeout_ms)
-        either = [locator_for(self.page, t) for t in holding]
-        holds = either[0]
-        for other in either[1:]:
-            holds = holds.or_(other)
         rows = self.page.locator("div, li, section, fieldset, form, tr",
-                                 has=locator_for(self.page, words)).filter(has=holds)
+                                 has=locator_for(self.page, words)).filter(
+                                     has=any_of(self.page, holding))
         if not await rows.count():
             raise ControlNotFound(f"no {describe(holding)} beside {words.describe()} on "
                                   f"{self.page.url}")

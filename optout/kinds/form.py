@@ -169,11 +169,11 @@ class Form(SettingKind):
         page.require_on_platform()
         page.progress(f"sending {setting.title}")
         if sending:  # noted before the click: a run cut short after it never sends it again
-            sending.left()
+            await sending.left()
         sent = await page.send_form(submit, action)
         if sent is None:
             if sending:
-                sending.answered(confirmed=False)  # nothing left the page
+                await sending.answered(confirmed=False)  # nothing left the page
             why = (f"no request left the page within {page.limits.save_ms / 1000:g} s (a field "
                    "the page did not accept?)")
             raise SettingFailure(f"{setting.title} was not sent: {why}. See the evidence.",
@@ -185,7 +185,7 @@ class Form(SettingKind):
             if status is not None and 400 <= status < 500:
                 why = f"{page.platform_name} refused it (HTTP {status})"
                 if sending:
-                    sending.answered(confirmed=False)  # refused: it may be sent again later
+                    await sending.answered(confirmed=False)  # refused: it may be sent again later
                 raise SettingFailure(f"{setting.title} was not sent: {why}. See the evidence.",
                                      await page.capture(setting, f"{setting.id}-not-sent",
                                                         {"problem": why}))
@@ -200,7 +200,7 @@ class Form(SettingKind):
                                paths, f"{redact(first_line(exc))}. It was sent, so it will not "
                                "be sent again unless you pass --resubmit.")
         if sending:
-            sending.answered(confirmed=True, reference=confirmed.reference)
+            await sending.answered(confirmed=True, reference=confirmed.reference)
         facts = {"confirmation": confirmed.text, "reference": confirmed.reference}
         paths = await page.capture(setting, setting.id, {"status": "changed", **facts})
         reference = f" Reference: {confirmed.reference}." if confirmed.reference else ""

@@ -18,7 +18,7 @@ from playwright.async_api import Browser, BrowserContext, ElementHandle, Locator
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from optout.browser.locate import ControlNotFound, find, locator_for
+from optout.browser.locate import ControlNotFound, any_of, find
 from optout.browser.pages import frame_chain, goto, is_allowed
 from optout.domain.accounts import Account
 from optout.domain.errors import (
@@ -71,11 +71,7 @@ LaunchVisible = Callable[[], Awaitable[Browser]]
 
 def _any_of(page: Page, targets: list[Target]) -> Locator | None:
     """The visible elements any of the targets match (hidden templates never count)."""
-    locator = None
-    for target in targets:
-        one = locator_for(page, target)
-        locator = one if locator is None else locator.or_(one)
-    return locator.filter(visible=True) if locator is not None else None
+    return any_of(page, targets).filter(visible=True) if targets else None
 
 
 def _signs_of(page: Page, challenge: Challenge) -> Locator:
@@ -144,8 +140,7 @@ class SignInFlow:
         if self.is_sign_in_url(page.url) and await self._challenge_showing(page):
             # A saved session sent straight to a challenge: answer it; no password is typed.
             await self._through_challenges(page, [], "code")
-            self.resources.sessions.save(self.account, self.recipe.origin,
-                                         _plain(await self._context.storage_state()))
+            await self._keep_session()
             return
         if not self.account.username:
             raise NeedsHuman(f"The saved {name} session for account {self.account.name!r} has "
@@ -176,8 +171,7 @@ class SignInFlow:
                 asked = [t for c in sign_in.challenges for t in c.when]
                 await self._submit(page, next_button, sign_in.rejected, also=asked)
                 await self._through_challenges(page, sign_in.rejected, "code")
-                self.resources.sessions.save(self.account, self.recipe.origin,
-                                             _plain(await self._context.storage_state()))
+                await self._keep_session()
                 return
             await next_button.click(timeout=self.limits.sign_in_ms)
         password_box = await self._find(page, sign_in.password, "sign-in page")
@@ -190,8 +184,13 @@ class SignInFlow:
         await self._require_submit_safe(page, submit, typed, "password")
         await self._submit(page, submit, sign_in.rejected)
         await self._through_challenges(page, sign_in.rejected, "password")
-        self.resources.sessions.save(self.account, self.recipe.origin,
-                                     _plain(await self._context.storage_state()))
+        await self._keep_session()
+
+    async def _keep_session(self, state: StorageState | None = None) -> None:
+        """Save the signed-in session (the context's, unless given): the one place it is kept."""
+        if state is None:
+            state = await self._context.storage_state()
+        self.resources.sessions.save(self.account, self.recipe.origin, _plain(state))
 
     async def _through_challenges(self, page: Page, rejected: list[Target], last: str) -> None:
         for _ in range(MAX_STEPS):
@@ -336,7 +335,7 @@ class SignInFlow:
             new_state = await context.storage_state()
         finally:
             await browser.close()
-        self.resources.sessions.save(self.account, self.recipe.origin, _plain(new_state))
+        await self._keep_session(new_state)
         return new_state
 
     # --- small steps ---------------------------------------------------------------------------

@@ -45,7 +45,8 @@ class FormLedger:
                 f"Another optout run has been sending this form for {account!r} for "
                 f"{LOCK_WAIT_S:g} s; nothing was sent. Run again once it has finished.") from exc
         try:
-            yield FormSending(self.history_path, (platform, account, origin, setting))
+            yield await asyncio.to_thread(FormSending, self.history_path,
+                                          (platform, account, origin, setting))
         finally:
             lock.release()
 
@@ -60,16 +61,21 @@ class FormSending:
             self.earlier: Submitted | None = history.submissions(*where[:3]).get(where[3])
         self._sent_id: int | None = None
 
-    def left(self) -> None:
+    async def left(self) -> None:
         """The form is about to leave the page: from now on it is never sent again by itself,
-        unless `answered` says it never left or was refused."""
-        with History(self.history_path) as history:
-            self._sent_id = history.note_form_sent(*self.where)
+        unless `answered` says it never left or was refused. (SQLite off the event loop.)"""
+        self._sent_id = await asyncio.to_thread(self._note_sent)
 
-    def answered(self, confirmed: bool, reference: str | None = None) -> None:
+    def _note_sent(self) -> int:
+        with History(self.history_path) as history:
+            return history.note_form_sent(*self.where)
+
+    async def answered(self, *, confirmed: bool, reference: str | None = None) -> None:
         """The platform's answer: confirmed (with its reference), or refused or never sent (it
         may be sent again later); without one it stays sent, unconfirmed."""
-        if self._sent_id is None:
-            return
+        if self._sent_id is not None:
+            await asyncio.to_thread(self._note_answer, self._sent_id, confirmed, reference)
+
+    def _note_answer(self, sent_id: int, confirmed: bool, reference: str | None) -> None:
         with History(self.history_path) as history:
-            history.note_form_answer(self._sent_id, confirmed, reference)
+            history.note_form_answer(sent_id, confirmed, reference)
