@@ -13,7 +13,7 @@ from pydantic import Field, field_validator
 from optout.domain.errors import ControlNotFound, SettingFailure
 from optout.domain.targets import Strict, Target, Targets, as_targets, describe
 from optout.kinds.base import OUTLINE_FIND_MS, SettingBase
-from optout.kinds.toggle import Toggle, TwoStates
+from optout.kinds.toggle import Stateful, Toggle, TwoStates
 from optout.kinds.words import target_words
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ class Menu(Toggle):
         except ControlNotFound:
             return None
 
-    async def read(self, page: SettingPage, setting: TwoStates) -> tuple[Control, str]:
+    async def read(self, page: SettingPage, setting: Stateful) -> tuple[Control, str]:
         assert isinstance(setting, MenuSetting)
         either = [*setting.shows.on, *setting.shows.off]
         try:
@@ -81,7 +81,7 @@ class Menu(Toggle):
                 f"{describe(setting.shows.off)} (off); the recipe needs an update.")
         return shown, read
 
-    async def change(self, page: SettingPage, setting: TwoStates, control: Control) -> None:
+    async def change(self, page: SettingPage, setting: Stateful, control: Control) -> None:
         assert isinstance(setting, MenuSetting)
         row = await row_of(page, setting, page.limits.control_ms)
         button = await page.find(setting.button, page.limits.control_ms, row)
@@ -90,7 +90,7 @@ class Menu(Toggle):
         choice = await page.find(setting.choice, page.limits.control_ms)
         await page.click(choice, describe(setting.choice))
 
-    def afterwards(self, setting: TwoStates) -> list[list[Target]]:
+    def afterwards(self, setting: Stateful) -> list[list[Target]]:
         assert isinstance(setting, MenuSetting)
         return [t for t in (setting.confirm, setting.save.button) if t]
 

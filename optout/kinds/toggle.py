@@ -37,11 +37,11 @@ class Save(Strict):
     _single = field_validator("button", mode="before")(as_targets)
 
 
-class TwoStates(SettingBase):
-    """What every setting with an on/off state has: how its page shows it is ready, how its
-    change is saved, how long a change may take to show."""
+class Stateful(SettingBase):
+    """What every setting with a state read from its page has (on/off, or one of several
+    options): how its page shows it is ready, how its change is saved, how long a change may
+    take to show. Each is read, changed and verified on a fresh load the same way (`Toggle`)."""
 
-    desired: Literal["on", "off"]
     ready: list[Target] = Field(
         default_factory=list,
         description="What shows that the page has finished drawing the setting's state.",
@@ -55,6 +55,12 @@ class TwoStates(SettingBase):
     )
 
     _ready = field_validator("ready", mode="before")(as_targets)
+
+
+class TwoStates(Stateful):
+    """A setting that is on or off."""
+
+    desired: Literal["on", "off"]
 
     @field_validator("desired", mode="before")
     @classmethod
@@ -104,7 +110,7 @@ class Toggle(SettingKind):
             return None
 
     async def handle(self, page: SettingPage, setting: SettingBase) -> Result:
-        assert isinstance(setting, TwoStates)
+        assert isinstance(setting, Stateful)
         page.progress(f"reading {setting.title}")
         desired = setting.desired
         if page.mode is Mode.CHECK:  # nothing to click: the fresh read is the only read
@@ -136,7 +142,7 @@ class Toggle(SettingKind):
             save_status is not None, after, desired, page.platform_name, setting.verify_within),
             before, after)
 
-    async def read(self, page: SettingPage, setting: TwoStates) -> tuple[Control, str]:
+    async def read(self, page: SettingPage, setting: Stateful) -> tuple[Control, str]:
         """The setting's control and its state, 'on' or 'off'."""
         assert isinstance(setting, ToggleSetting)
         limit = page.limits.control_ms
@@ -159,19 +165,19 @@ class Toggle(SettingKind):
 
         return control, await self._settled_read(page, setting, state, describe(setting.control))
 
-    async def _settled_read(self, page: SettingPage, setting: TwoStates,
+    async def _settled_read(self, page: SettingPage, setting: Stateful,
                             state: Callable[[], Awaitable[str]], what: str) -> str:
         read = await page.settled(state, setting.ready_response)
         assert read is not None, "settled() with a read returns what it read"
         log.debug("%s reads %s", what, read)
         return read
 
-    async def fresh_state(self, page: SettingPage, setting: TwoStates) -> str:
+    async def fresh_state(self, page: SettingPage, setting: Stateful) -> str:
         """The setting's state on a fresh load in a cookie-only context: what the server holds."""
         await page.reach(setting, fresh=True)
         return (await self.read(page, setting))[1]
 
-    async def switch(self, page: SettingPage, setting: TwoStates, control: Control) -> int | None:
+    async def switch(self, page: SettingPage, setting: Stateful, control: Control) -> int | None:
         """Flip the control and wait for the platform's save; its HTTP status, None if none seen."""
         try:
             async with page.saving(setting.save.url_contains) as saved:
@@ -190,16 +196,16 @@ class Toggle(SettingKind):
             log.info("save answered HTTP %s", saved.status)
         return saved.status
 
-    async def change(self, page: SettingPage, setting: TwoStates, control: Control) -> None:
+    async def change(self, page: SettingPage, setting: Stateful, control: Control) -> None:
         """The click that changes the state."""
         assert isinstance(setting, ToggleSetting)
         await page.click(control, describe(setting.control))
 
-    def afterwards(self, setting: TwoStates) -> list[list[Target]]:
+    def afterwards(self, setting: Stateful) -> list[list[Target]]:
         """The buttons clicked after the change, in order (the save button)."""
         return [setting.save.button] if setting.save.button else []
 
-    async def close_dialog(self, page: SettingPage, setting: TwoStates) -> None:
+    async def close_dialog(self, page: SettingPage, setting: Stateful) -> None:
         """Close the control's dialog with its button ("Done"), or Escape where the page shows
         none: guides name the button, public scripts press Escape."""
         if not isinstance(setting, ToggleSetting) or setting.dialog is None:
@@ -210,7 +216,7 @@ class Toggle(SettingKind):
         else:
             await page.press("Escape")
 
-    async def reread(self, page: SettingPage, setting: TwoStates) -> str:
+    async def reread(self, page: SettingPage, setting: Stateful) -> str:
         """Load the page afresh until it reads the desired state, for at most verify_within s.
 
         Some platforms store a change a moment after acknowledging it; each poll is a full load.
@@ -255,7 +261,7 @@ class Toggle(SettingKind):
             *self.stays_words(setting),
         ]
 
-    def stays_words(self, setting: TwoStates) -> list[str]:
+    def stays_words(self, setting: Stateful) -> list[str]:
         if setting.verify_it_stays:
             return [f"It is {setting.desired} by default: look again now and then, since a "
                     f"platform can turn it {'on' if setting.desired == 'off' else 'off'}; "
