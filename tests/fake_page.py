@@ -6,7 +6,9 @@ Controls are found by the words of their targets; a click is recorded by what it
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +19,7 @@ from optout.domain.job import Limits, Submitted
 from optout.domain.profile import Profile
 from optout.domain.results import Mode, Result, Status
 from optout.domain.targets import Target, describe
+from optout.kinds import kind_of
 from optout.kinds.base import SettingBase
 from optout.kinds.page import Control, SaveSeen
 
@@ -63,6 +66,13 @@ class SentForm:
 def words(target: Target) -> str:
     value = target.name or target.label or target.text or target.placeholder or target.css or ""
     return value if isinstance(value, str) else value[0]
+
+
+def run(page: FakePage, setting: SettingBase) -> Result:
+    """The setting's kind handling it on the fake page, in a thread of its own: a test worker
+    may already have a running loop (pytest-playwright's)."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, kind_of(setting).handle(page, setting)).result()
 
 
 class FakePage:

@@ -6,12 +6,13 @@ others); here each kind's own logic is shown case by case, in milliseconds.
 
 from __future__ import annotations
 
-import asyncio
-from concurrent.futures import ThreadPoolExecutor
+import importlib
+import pkgutil
 from typing import Any
 
 import pytest
 
+from optout import kinds
 from optout.domain.errors import RecipeMismatch, SettingFailure
 from optout.domain.job import Submitted
 from optout.domain.profile import Profile
@@ -21,7 +22,7 @@ from optout.kinds.form import FormSetting
 from optout.kinds.manual import ManualSetting
 from optout.kinds.menu import MenuSetting
 from optout.kinds.toggle import ToggleSetting
-from tests.fake_page import FakePage, Ledger
+from tests.fake_page import FakePage, Ledger, run
 
 SOURCE = "https://help.example/ai"
 
@@ -33,15 +34,13 @@ def toggle(**more: Any) -> ToggleSetting:
         "source": SOURCE, "live_verified": None, "verify_within": 0.05, **more})
 
 
-def run(page: FakePage, setting: Any) -> Any:
-    """The kind's handler on the fake page, in a thread of its own: a worker may already have a
-    running loop (pytest-playwright's)."""
-    with ThreadPoolExecutor(1) as thread:
-        return thread.submit(asyncio.run, kind_of(setting).handle(page, setting)).result()
-
-
-def test_every_kind_is_registered_once_by_its_module():
-    assert sorted(KINDS) == ["form", "manual", "menu", "toggle"]
+def test_every_kind_is_registered_by_its_own_module():
+    modules = {info.name: importlib.import_module(f"optout.kinds.{info.name}")
+               for info in pkgutil.iter_modules(kinds.__path__)}
+    defined = {name: module.KIND for name, module in modules.items() if hasattr(module, "KIND")}
+    assert {"toggle", "menu", "form", "manual"} <= set(defined)
+    assert {kind.name: kind for kind in defined.values()} == KINDS
+    assert all(kind.name == module for module, kind in defined.items())
 
 
 # --- toggle ------------------------------------------------------------------------------------
