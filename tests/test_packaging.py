@@ -54,3 +54,19 @@ def test_version_starts_without_loading_the_engine():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          timeout=60)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_the_stores_and_the_model_load_no_browser_driver():
+    """The layers hold at run time too: what .importlinter checks in the imports."""
+    code = ("import sys, optout.store.history, optout.store.sending, optout.recipe, optout.kinds; "
+            "print([m for m in ('playwright', 'flask', 'optout.engine', 'optout.browser') "
+            "if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         timeout=60)
+    assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_no_module_is_over_500_lines():
+    long = {str(path.relative_to(ROOT)): n for path in (ROOT / "optout").rglob("*.py")
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) > 500}
+    assert not long, f"split these by what they do: {long}"
