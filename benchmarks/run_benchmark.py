@@ -130,7 +130,7 @@ def run_optout(origin: str, accounts: int, concurrency: int, home: Path) -> dict
 
 async def floor_loop(origin: str, accounts: range, concurrency: int) -> None:
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=find_browser(playwright),
+        browser = await playwright.chromium.launch(executable_path=find_browser(playwright, headless=True),
                                                    args=LAUNCH_ARGS)
         gate = asyncio.Semaphore(concurrency)
 

@@ -145,7 +145,7 @@ class FakePage:
         found = [words(t) for t in targets if self._there(words(t))]
         return Found(found[0]) if len(found) == 1 else None
 
-    async def is_on(self, control: Control, timeout_ms: float) -> bool:
+    async def is_on(self, control: Control, timeout_ms: float, what: str = "the control") -> bool:
         return self.state == "on"
 
     async def row(self, words: Target, holding: Sequence[Target], timeout_ms: float) -> Control:

@@ -246,3 +246,8 @@ def test_an_account_stored_for_an_origin_runs_there_without_repeating_it(practic
     [row] = results_of(result)
     assert (row["status"], row["verified"]) == ("changed", True)
     assert practice.world.setting(ada.username, GEN_AI) is False
+
+
+def test_a_slip_in_a_command_name_is_answered_with_did_you_mean():
+    result = invoke("rn")
+    assert result.exit_code == 2 and "Did you mean 'run'?" in result.output

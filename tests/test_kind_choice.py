@@ -27,7 +27,7 @@ OPTIONS = {"everyone": "Everyone", "partners": "Only partners", "nobody": "No on
 class ChoicePage(FakePage):
     """Radio buttons: an option reads checked when it is the state the platform holds."""
 
-    async def is_on(self, control: Control, timeout_ms: float) -> bool:
+    async def is_on(self, control: Control, timeout_ms: float, what: str = "the control") -> bool:
         assert isinstance(control, Found)
         return self.state == {words: name for name, words in OPTIONS.items()}[control.words]
 

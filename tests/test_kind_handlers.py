@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from optout import kinds
-from optout.domain.errors import RecipeMismatch, SettingFailure
+from optout.domain.errors import PageError, RecipeMismatch, SettingFailure
 from optout.domain.job import Submitted
 from optout.domain.profile import Profile
 from optout.domain.results import Mode, Status
@@ -241,3 +241,23 @@ def test_a_setting_done_by_hand_is_decided_without_a_browser_and_never_verified(
     assert kind.offline(setting, platform="fake", marked_done=None).status is Status.NEEDS_HUMAN
     marked = kind.offline(setting, platform="fake", marked_done="2026-12-01")
     assert marked is not None and marked.status is Status.MARKED_DONE
+
+
+def test_a_page_lost_after_the_form_left_needs_a_person_and_never_sends_it_again():
+    page = form_page()
+
+    async def gone(*args: Any, **kwargs: Any) -> Any:
+        raise PageError("Target page, context or browser has been closed")
+
+    original = page.find
+
+    async def find(targets: Any, timeout_ms: float, within: Any = None) -> Any:
+        if page.sent:  # the confirmation is looked for on a page that is gone
+            return await gone()
+        return await original(targets, timeout_ms, within)
+
+    page.find = find  # type: ignore[method-assign]
+    result = run(page, form())
+    assert (result.status, result.after) == (Status.NEEDS_HUMAN, "unconfirmed")
+    assert "will not be sent again" in result.message
+    assert page.forms.sent.notes == ["left"]

@@ -150,3 +150,34 @@ def test_evidence_masks_what_was_typed_and_nothing_else(tmp_path):
     snapshot = run_sync(scenario())
     assert "ada@example.com" not in snapshot
     assert 'button "Continue"' in snapshot and 'form "Objection"' in snapshot
+
+
+def test_the_view_reads_again_past_a_redraw_and_names_a_control_without_a_state():
+    """A switch redrawn between finding and reading is read again (not a recipe problem); a
+    button that has no on/off state is named; a visible field counts past a hidden copy."""
+    from optout.browser.readiness import _state
+    from optout.domain.errors import SettingFailure
+    from optout.engine.view import OnePage
+
+    async def go() -> None:
+        async with async_playwright() as playwright:
+            browser = await launch(playwright)
+            try:
+                page = await browser.new_page()
+                await page.set_content(
+                    '<div hidden><label>Phone <input aria-label="Phone"></label></div>'
+                    '<label>Phone <input aria-label="Phone"></label>'
+                    '<input type=checkbox role=switch aria-label="Train" id=sw>'
+                    '<button>Save</button>')
+                view = OnePage(page)
+                assert await view.showing([Target(label="Phone")])
+                switch = await view.find([Target(role="switch", name="Train")], 2000)
+                await page.evaluate("document.getElementById('sw').remove()")
+                assert await _state(lambda: view.is_on(switch, 200)) is None
+                button = await view.find([Target(role="button", name="Save")], 2000)
+                with pytest.raises(SettingFailure, match='button "Save" on .* no on/off state'):
+                    await view.is_on(button, 1000, 'button "Save"')
+            finally:
+                await browser.close()
+
+    run_sync(go())

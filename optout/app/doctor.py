@@ -39,7 +39,7 @@ def browser(explicit: str | None = None) -> Check:
 
     async def start() -> tuple[str, str]:
         async with async_playwright() as playwright:
-            path = find_browser(playwright, explicit)
+            path = find_browser(playwright, explicit, headless=True)  # the one launch() starts
             started = await launch(playwright, explicit=explicit)
             version = started.version
             await started.close()
@@ -132,10 +132,12 @@ def scheduler() -> Check:
 
 
 def recipes(load: Callable[[], dict], folders: Iterable[Path]) -> Check:
+    from optout.recipe.loading import recipe_files
+
     try:
         found = load()
     except OptoutError as exc:
         return Check("recipes", False, str(exc), "Fix or remove that recipe file.")
-    own = [str(folder) for folder in folders if folder.is_dir() and any(folder.glob("*.yaml"))]
+    own = [str(folder) for folder in folders if folder.is_dir() and recipe_files(folder)]
     return Check("recipes", True, f"{len(found)} recipes load" +
                  (f" (yours from {', '.join(own)})" if own else "") + ".")

@@ -70,6 +70,18 @@ class OptoutGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy})
 
+    def resolve_command(self, ctx: click.Context,
+                        args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            # Click 8.4+ says "Did you mean" from the commands it holds: the lazy ones too.
+            missing = getattr(click.exceptions, "NoSuchCommand", None)
+            if missing is None or not isinstance(exc, missing):
+                raise
+            raise missing(exc.command_name, possibilities=self.list_commands(ctx),
+                          ctx=ctx) from None
+
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in self.lazy:
             return super().get_command(ctx, name)

@@ -94,12 +94,13 @@ class ControlNotFound(SettingFailure):
     """No target matched within the time allowed, or a target matched more than one element."""
 
 
+class PageError(SettingFailure):
+    """The browser failed to read or act on a page (it closed, crashed or navigated away): the
+    setting fails, and a form that has left is never sent again for it."""
+
+
 class RecipeMismatch(SettingFailure):
     """The page no longer has what the recipe looks for."""
-
-
-class PageError(OptoutError):
-    """The browser failed to read or act on a page (it closed, crashed or navigated away)."""
 
 
 class Interrupted(OptoutError):

@@ -38,29 +38,35 @@ class BrowserView:
 
     async def find(self, targets: Sequence[Target], timeout_ms: float,
                    within: Control | None = None) -> Control:
-        return await find(self._scope(within), targets, timeout_ms)
+        """ControlNotFound when nothing shows in time; PageError when the page itself failed
+        (closed, crashed): a kind can tell a missing control from a lost page."""
+        try:
+            return await find(self._scope(within), targets, timeout_ms)
+        except PlaywrightError as exc:
+            raise PageError(f"{first_line(exc)} (on {self.page.url})") from exc
 
     async def showing(self, targets: Sequence[Target], within: Control | None = None) -> bool:
-        scope = self._scope(within)
-        for target in targets:
-            try:
-                if await locator_for(scope, target).first.is_visible():
-                    return True
-            except PlaywrightError:
-                continue
-        return False
+        """Any match of the targets visible now (a hidden copy earlier in the page, a closed
+        dialog's, does not hide a visible one)."""
+        return bool(await any_of(self._scope(within), targets).filter(visible=True).count())
 
     async def visible_one(self, targets: Sequence[Target]) -> Control | None:
         shown = any_of(self.page, targets).filter(visible=True)
         return shown if await shown.count() == 1 else None
 
-    async def is_on(self, control: Control, timeout_ms: float) -> bool:
+    async def is_on(self, control: Control, timeout_ms: float, what: str = "the control") -> bool:
+        """Checked (or pressed) is on. SettingFailure if the element has no on/off state; any
+        other browser error (the element redrawn or gone) is left to the caller, which reads
+        again while the page settles (browser/readiness.py)."""
         try:
             return await locator(control).is_checked(timeout=timeout_ms)
+        except PlaywrightTimeout:
+            raise
         except PlaywrightError as exc:
-            raise SettingFailure(
-                f"{first_line(exc)}: the control on {self.page.url} has no on/off state; the "
-                "recipe needs an update.") from exc
+            if "Not a checkbox or radio button" not in str(exc):
+                raise
+            raise SettingFailure(f"{what} on {self.page.url} has no on/off state; the recipe "
+                                 "needs an update.") from exc
 
     async def row(self, words: Target, holding: Sequence[Target], timeout_ms: float) -> Control:
         await find(self.page, [words], timeout_ms)

@@ -74,8 +74,8 @@ class PageView(Protocol):
         """The one visible match of any of the targets now, None if none or several (no wait)."""
         ...
 
-    async def is_on(self, control: Control, timeout_ms: float) -> bool:
-        """The control's on/off state; SettingFailure if it has none."""
+    async def is_on(self, control: Control, timeout_ms: float, what: str = "the control") -> bool:
+        """The control's on/off state; SettingFailure naming `what` if it has none."""
         ...
 
     async def row(self, words: Target, holding: Sequence[Target], timeout_ms: float) -> Control:

@@ -155,7 +155,7 @@ class Toggle(SettingKind):
             if setting.ready:
                 await page.find(setting.ready, limit)
             # A control with no on/off state is a recipe problem (is_on says so), ready or not.
-            await page.is_on(control, limit)
+            await page.is_on(control, limit, describe(setting.control))
         except ControlNotFound as exc:
             raise await page.mismatch(setting, str(exc)) from exc
 

@@ -150,9 +150,10 @@ def _line_of(node: yaml.Node | None, loc: Sequence[Any]) -> int:
 
 
 def recipe_files(folder: Path) -> list[Path]:
-    """A folder's recipes: PLATFORM.yaml files, and PLATFORM/recipe.yaml in a platform's own
-    folder (the shipped layout, beside its twin and evidence note)."""
-    return sorted([*folder.glob("*.yaml"), *folder.glob(f"*/{RECIPE_FILE}")])
+    """A folder's recipes: PLATFORM/recipe.yaml in a platform's own folder (the shipped layout,
+    beside its twin and evidence note), then PLATFORM.yaml files, which win where a folder has
+    both (`optout teach` writes its repairs that way)."""
+    return [*sorted(folder.glob(f"*/{RECIPE_FILE}")), *sorted(folder.glob("*.yaml"))]
 
 
 def shipped_recipe_file(platform: str) -> Path:
