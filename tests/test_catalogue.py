@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pycountry
 import pytest
@@ -13,6 +14,7 @@ from optout.engine.scan import controls as scan_controls
 from optout.practice import TWINS
 from optout.practice.inbox import PracticeInbox
 from optout.practice.twin import load_specs
+from optout.practice.world import BUILDS
 from optout.recipe import load_recipes
 from optout.store import credentials
 from optout.store.history import History
@@ -58,8 +60,12 @@ def test_every_recipe_that_signs_in_has_a_twin():
     assert set(AUTOMATED) <= TWINS
 
 
+@pytest.mark.parametrize("build", BUILDS)
 @pytest.mark.parametrize("platform", AUTOMATED)
-def test_each_recipe_passes_against_its_twin(platform, practice, profile, inbox):
+def test_each_recipe_passes_against_every_build_of_its_twin(platform, build, practice, profile,
+                                                             inbox):
+    """The README's matrix (recipe x build) says what this finds, cell by cell."""
+    practice.world.build = build
     username = store(practice, platform)
     origin = practice.origin_of(platform)
     assert invoke("profile", "--country", a_country_where_it_applies(platform)).exit_code == 0
@@ -88,10 +94,27 @@ def test_each_recipe_passes_against_its_twin(platform, practice, profile, inbox)
     for sent in user.submissions:  # filled from the profile, the objection text included
         assert "ada@example.com" in sent.answers.values() or "Ada Lovelace" in sent.answers.values()
         assert any("object" in v.lower() for v in sent.answers.values())
+    assert practice.world.destructive_clicks == []  # never the neighbour that deletes
+    assert matrix_cell(platform, build) == "verified"
+    if build != "standard":
+        return
     # A separate check reads every toggle afresh: the twin kept what the run switched.
     check = invoke("check", platform, "--origin", origin, "--json")
     assert {r["status"] for r in results_of(check) if settings[r["setting"]].needs_browser} == {
         "ok"}
+
+
+def matrix_cell(platform: str, build: str) -> str:
+    """What the README's robustness matrix says of a recipe on a build of its twin."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    rows = readme[readme.index("<!-- matrix:"):readme.index("<!-- end of matrix -->")]
+    lines = rows.splitlines()
+    header = [cell.strip(" `") for cell in lines[1].strip("|").split("|")]
+    for line in lines[3:]:
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if cells[0] == platform:
+            return cells[header.index(build)]
+    return "missing"
 
 
 def test_a_form_is_sent_once_unless_asked_again(practice, profile, tmp_path):

@@ -181,3 +181,42 @@ def test_the_view_reads_again_past_a_redraw_and_names_a_control_without_a_state(
                 await browser.close()
 
     run_sync(go())
+
+
+MENU = """
+<div role="menu">
+  <button role="menuitem" id="wide">Turn off and delete activity · 2 steps</button>
+  <button role="menuitem" id="plain">Turn off · 1 step</button>
+</div>
+"""
+
+
+def test_an_exact_name_with_a_hint_is_found_and_the_destructive_neighbour_never():
+    turn_off = Target(role="menuitem", name="Turn off", exact=True, avoid=["delete"])
+    assert find_id(MENU, [turn_off]) == "plain"
+    # Without `avoid` the neighbour is still no "Turn off" plus a hint: words follow the name.
+    assert find_id(MENU, [Target(role="menuitem", name="Turn off", exact=True)]) == "plain"
+
+
+def test_two_candidates_alike_fail_naming_them_rather_than_a_guess():
+    twice = MENU.replace('id="wide">Turn off and delete activity · 2 steps',
+                         'id="again">Turn off · 2 steps')
+    with pytest.raises(ControlNotFound, match=r"matches 2 elements .*'Turn off · 2 steps'.*guess"):
+        find_id(twice, [Target(role="menuitem", name="Turn off", exact=True)])
+
+
+def test_an_avoided_word_is_never_chosen_even_by_exact_name():
+    html = '<button role="menuitem" id="x">Share with everyone</button>'
+    target = Target(role="menuitem", name="Share with everyone", exact=True, avoid=["everyone"])
+    with pytest.raises(ControlNotFound, match="no menuitem"):
+        find_id(html, [target], timeout_ms=300)
+
+
+def test_an_on_off_control_is_found_in_whichever_form_the_page_builds_it():
+    native = '<label><input type="checkbox" id="n"> Improve the model for everyone</label>'
+    switch = '<button role="switch" aria-checked="true" id="s">Grok data sharing</button>'
+    assert find_id(native, [Target(role="switch", name="Improve the model for everyone")]) == "n"
+    assert find_id(switch, [Target(role="checkbox", name="Grok data sharing")]) == "s"
+    pinned = Target(role="switch", name="Improve the model for everyone", pin_role=True)
+    with pytest.raises(ControlNotFound):
+        find_id(native, [pinned], timeout_ms=300)

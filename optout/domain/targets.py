@@ -46,6 +46,13 @@ class Target(Strict):
     placeholder: Words | None = None
     css: str | None = None
     exact: bool = False
+    # An on/off control is the same control whether a page builds it as a switch, a checkbox or
+    # a menu item checkbox: found as any of them, unless the evidence pins its role.
+    pin_role: bool = Field(default=False, description="Match only this role, not the other "
+                           "forms an on/off control takes.")
+    avoid: list[str] = Field(default_factory=list, description="Words of a destructive or wider "
+                             "neighbour (\"delete\", \"everyone\"): an element whose name "
+                             "holds one is never chosen.")
 
     @field_validator("css")
     @classmethod

@@ -36,7 +36,7 @@ def realism_blueprint(visitor: Callable[[], str | None]) -> Blueprint:
     @blueprint.app_context_processor
     def realism() -> dict[str, Any]:
         who, w = visitor(), world()
-        return {"realism": {
+        return {"build": w.build, "realism": {
             "beacons": w.has_fault(who, "beacons"),
             "long_poll": w.long_poll_path if w.has_fault(who, "long_poll") else None,
             "websocket": w.has_fault(who, "websocket"),

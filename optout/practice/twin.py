@@ -294,7 +294,10 @@ def pages_blueprint(spec: TwinSpec, current_user: Callable[[], str | None],
             return jsonify(error="sign in"), 401
         if key not in switches:
             return jsonify(error="no such setting"), 404
-        enabled = bool((request.get_json(silent=True) or {}).get("enabled"))
+        answer = request.get_json(silent=True) or {}
+        enabled = bool(answer.get("enabled"))
+        if answer.get("destructive"):  # it deletes what the person has: never what optout wants
+            world().destructive_clicks.append(key)
         world().count_save_request(username)
         if world().has_fault(username, "save_lost"):
             return jsonify(key=key, enabled=enabled)  # acknowledged, never stored

@@ -32,6 +32,17 @@ FAULTS = {
 }
 
 
+# Builds of every twin: the same public facts, drawn as a platform's next build may draw them.
+# A recipe right about the platform holds on each (tests/test_catalogue.py, the README's matrix).
+BUILDS = {
+    "standard": "as the twin's evidence describes the page",
+    "other-roles": "every on/off control in the other form the platforms' component libraries "
+                   "use: a switch drawn as a native checkbox under its label, a checkbox as a "
+                   "role=switch",
+    "hinted": "menu choices carry hint text (\"Turn off · 1 step\"), and the destructive "
+              "neighbour (\"Turn off and delete activity · 2 steps\") is listed first",
+}
+
 # How real platforms' pages behave for everyone: the demo and the benchmark run with these.
 REALISTIC = frozenset({"beacons", "long_poll", "websocket", "consent"})
 
@@ -79,6 +90,9 @@ class World:
         # How visitors answered the cookie dialog ("accepted" / "rejected"), in order.
         self.consent_answers: list[str] = []
         self._users: dict[str, PracticeUser] = {}
+        self.build = "standard"  # how every twin draws its pages (BUILDS)
+        # Choices clicked that delete or widen something (a build's destructive neighbour).
+        self.destructive_clicks: list[str] = []
         # Session cookie values handed out, so tests can search for them where they must not be.
         self.issued_cookies: list[str] = []
         # Every (username, password) posted to the sign-in form, accepted or not.
@@ -110,6 +124,8 @@ class World:
             self.unimplemented.clear()
             self.consent_answers.clear()
             self.everyone = frozenset()
+            self.build = "standard"
+            self.destructive_clicks.clear()
             self.long_poll_path = "/realtime/connect"
             if slow_seconds is not None:
                 self.slow_seconds = slow_seconds

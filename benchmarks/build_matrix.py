@@ -1,0 +1,82 @@
+"""The README's robustness matrix: every recipe run against every build of its twin (the same
+public facts drawn as a platform's next build may draw them: optout.practice.world.BUILDS), on a
+fresh practice platform per build, and what came of it.
+
+    python benchmarks/build_matrix.py          # prints the table
+    python benchmarks/build_matrix.py --write  # and rewrites the README's
+
+tests/test_catalogue.py runs the same pairs and checks each cell against what it finds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from optout.app.practice import practice_accounts
+from optout.app.runner import RunOptions, execute
+from optout.domain.results import Mode, Status
+from optout.practice import PRACTICE_PROFILE, PracticePlatform, World
+from optout.practice.inbox import PracticeInbox
+from optout.practice.world import BUILDS
+from optout.recipe import load_recipes
+from optout.recipe.job import Resources
+from optout.store.sessions import MemorySessions
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+START = "<!-- matrix: made by `python benchmarks/build_matrix.py --write`; do not edit -->"
+END = "<!-- end of matrix -->"
+
+
+def outcomes(build: str) -> dict[str, str]:
+    """Each platform's cell for one build: verified, or what failed."""
+    with PracticePlatform(World(everyone=frozenset())) as practice, \
+            tempfile.TemporaryDirectory() as evidence:
+        practice.world.build = build
+        accounts = practice_accounts(practice, load_recipes().values(), "matrix")
+        resources = Resources(secrets=accounts.secrets, sessions=MemorySessions(),
+                              evidence_dir=Path(evidence), person=PracticeInbox(practice.world),
+                              profile=PRACTICE_PROFILE)
+        options = RunOptions(concurrency=4)
+        accounts.sign_in_by_hand(resources, replace(options, hand_off_headless=True))
+        results = asyncio.run(execute(accounts.jobs, Mode.RUN, resources, options))
+        destructive = set(practice.world.destructive_clicks)
+    cells: dict[str, str] = {}
+    for result in results:
+        if result.status is Status.NOT_APPLICABLE:
+            continue  # outside the practice profile's country: nothing read
+        failed = not result.verified or result.platform in destructive
+        if failed:
+            cells[result.platform] = f"failed: {result.setting}"
+        else:
+            cells.setdefault(result.platform, "verified")
+    return cells
+
+
+def table() -> str:
+    by_build = {build: outcomes(build) for build in BUILDS}
+    platforms = sorted({p for cells in by_build.values() for p in cells})
+    lines = ["| Recipe | " + " | ".join(f"`{b}`" for b in BUILDS) + " |",
+             "|---|" + "---|" * len(BUILDS)]
+    lines += [f"| {p} | " + " | ".join(by_build[b].get(p, "not run") for b in BUILDS) + " |"
+              for p in platforms]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help="Rewrite the README's matrix.")
+    args = parser.parse_args()
+    text = table()
+    print(text)
+    if args.write:
+        readme = README.read_text(encoding="utf-8")
+        start, end = readme.index(START), readme.index(END) + len(END)
+        README.write_text(f"{readme[:start]}{START}\n{text}\n{END}{readme[end:]}", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
