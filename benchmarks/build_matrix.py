@@ -16,13 +16,16 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+import pycountry
+
 from optout.app.practice import practice_accounts
 from optout.app.runner import RunOptions, execute
+from optout.domain.regions import GROUPS
 from optout.domain.results import Mode, Status
 from optout.practice import PRACTICE_PROFILE, PracticePlatform, World
 from optout.practice.inbox import PracticeInbox
 from optout.practice.world import BUILDS
-from optout.recipe import load_recipes
+from optout.recipe import Recipe, load_recipes
 from optout.recipe.job import Resources
 from optout.store.sessions import MemorySessions
 
@@ -31,12 +34,28 @@ START = "<!-- matrix: made by `python benchmarks/build_matrix.py --write`; do no
 END = "<!-- end of matrix -->"
 
 
+def country_for(recipe: Recipe) -> str:
+    """A country where every setting of the recipe applies (the practice profile's, the UK,
+    where it can)."""
+    regions = {r for s in recipe.settings for r in s.regions}
+    if regions & {"all", "UK"} or not regions:
+        return "United Kingdom"
+    region = sorted(regions)[0]
+    code = sorted(GROUPS[region])[0] if region in GROUPS else region
+    country = pycountry.countries.get(alpha_2=code)
+    assert country is not None, code
+    return str(country.name)
+
+
 def outcomes(build: str) -> dict[str, str]:
     """Each platform's cell for one build: verified, or what failed."""
     with PracticePlatform(World(everyone=frozenset())) as practice, \
             tempfile.TemporaryDirectory() as evidence:
         practice.world.build = build
         accounts = practice_accounts(practice, load_recipes().values(), "matrix")
+        # Each recipe as someone where its settings exist (Dropbox's: the United States).
+        accounts.jobs = [replace(job, profile=PRACTICE_PROFILE.model_copy(
+            update={"country": country_for(job.recipe)})) for job in accounts.jobs]
         resources = Resources(secrets=accounts.secrets, sessions=MemorySessions(),
                               evidence_dir=Path(evidence), person=PracticeInbox(practice.world),
                               profile=PRACTICE_PROFILE)

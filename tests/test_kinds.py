@@ -38,7 +38,7 @@ def test_an_unknown_setting_type_names_the_kinds(tmp_path):
     text = linkedin_toggle_recipe().replace("type: toggle", "type: slider")
     path = tmp_path / "linkedin.yaml"
     path.write_text(text)
-    with pytest.raises(RecipeError, match="type must be one of: form, manual, menu, toggle"):
+    with pytest.raises(RecipeError, match=f"type must be one of: {', '.join(KINDS)}"):
         load_recipe(path)
 
 
