@@ -85,9 +85,10 @@ def test_teach_repairs_a_renamed_and_moved_control(teacher, optout_home):
     with Served(app) as platform:
         credentials.store(Account("linkedin", "default", "ada@example.com", (platform.origin,)),
                           "pw-not-needed")
-        before = invoke("run", "linkedin", "--origin", platform.origin, "--json")
+        # (Short bounds: the control the old recipe names is waited for, and never comes.)
+        before = invoke("run", "linkedin", "--origin", platform.origin, "--json", "--timeout", "4")
         assert before.exit_code == 1 and "no longer matches" in before.stdout
-        result = invoke("teach", "linkedin", "--origin", platform.origin)
+        result = invoke("teach", "linkedin", "--origin", platform.origin, "--timeout", "4")
         assert result.exit_code == 0, result.output
         assert state["on"] is False  # switched by the run with the repaired recipe, verified
         assert "changed" in result.stdout.lower() or "switched off" in result.stdout.lower()

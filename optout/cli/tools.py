@@ -14,6 +14,7 @@ from optout.cli.common import (
     _cdp_option,
     _complete_platforms,
     _jobs,
+    _limits,
     _narration,
     _own_browser,
     _recipes,
@@ -92,11 +93,14 @@ def doctor(ctx: click.Context, browser: str | None, as_json: bool) -> None:
 @click.option("--add-new", is_flag=True,
               help="Also add, as settings to switch off, the AI switches and checkboxes `scan` "
                    "finds on the recipe's pages that it does not cover.")
+@click.option("--timeout", type=click.FloatRange(min=1, max=600), metavar="SECONDS",
+              help="Longest a page may take to load (default 30); a control the recipe names "
+                   "is looked for half as long before you are asked to point at it.")
 @_cdp_option
 @click.pass_context
 def teach(ctx: click.Context, platform: str, setting: str | None, account: str | None,
-          origin: str | None, browser: str | None, add_new: bool, cdp: str | None,
-          profile_dir: Path | None) -> None:
+          origin: str | None, browser: str | None, add_new: bool, timeout: float | None,
+          cdp: str | None, profile_dir: Path | None) -> None:
     """Open a visible browser (or use yours: --cdp, --profile), go as far as the recipe gets,
     and where a control (or a click on the way to it) is not found, ask you to click it. The
     repaired recipe is written to the data folder's `recipes` (used from then on), the setting
@@ -128,7 +132,8 @@ def teach(ctx: click.Context, platform: str, setting: str | None, account: str |
                           sessions=NoSessions() if own else EncryptedSessions(),
                           evidence_dir=data_dir() / "evidence", person=person,
                           progress=_narration(True), profile=ctx.obj["config"].profile)
-    options = RunOptions(browser=browser, cdp=cdp, profile_dir=profile_dir)
+    options = RunOptions(browser=browser, cdp=cdp, profile_dir=profile_dir,
+                         limits=_limits(timeout))
     platform = job.recipe.platform  # as typed, it may be an alias or in capitals
     lessons = [lesson for lesson in run_sync(teach_job(job, resources, options, person))
                if lesson.control is not None]
