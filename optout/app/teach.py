@@ -103,6 +103,7 @@ async def _from_the_person(run: AccountRun, setting: ToggleSetting, teacher: Per
         await teacher.point_at(page, what)
         await page.wait_for_function("() => window.__optoutTeach", timeout=wait_ms)
         await page.evaluate("() => window.__optoutTeach")
+        run.stay_on_platform("record what you clicked")
         clicked = page.locator(TAUGHT)
         target, role = await describe_element(page, clicked)
         await clicked.evaluate("el => el.removeAttribute('data-optout-taught')")

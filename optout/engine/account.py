@@ -349,9 +349,11 @@ class AccountRun(BrowserView, Proof):
         `read`, until what it reads stays the same, and return that. SettingFailure if the page
         never became ready within the control limit: a read from it would not be an answer."""
         await self.answer_consent()
+        self.stay_on_platform("read it")
         state, readiness = await settle(
             self.page, self._watches[self.page], read, window_ms=self.limits.steady_ms,
             limit_ms=self.limits.control_ms, ready_response=ready_response)
+        self.stay_on_platform("read it")  # a page may leave while it settles
         if not readiness.ready:
             raise SettingFailure(f"{self.page.url} never became ready to read ({readiness.how}); "
                                  "what it showed is not taken as an answer.")
@@ -372,6 +374,7 @@ class AccountRun(BrowserView, Proof):
 
     async def click(self, control: Control, what: str) -> None:
         await self.answer_consent()
+        self.stay_on_platform(f"click {what}")
         try:
             await locator(control).click(timeout=self.limits.control_ms)
             self._watches[self.page].touched()

@@ -13,10 +13,11 @@ from playwright.async_api import BrowserContext, Locator, Page
 from playwright.async_api import Error as PlaywrightError
 
 from optout.browser import evidence
+from optout.browser.pages import is_allowed
 from optout.browser.readiness import Readiness
 from optout.domain.accounts import Account
 from optout.domain.decisions import Outcome
-from optout.domain.errors import RecipeMismatch, WaitTimedOut, first_line
+from optout.domain.errors import RecipeMismatch, SettingFailure, WaitTimedOut, first_line
 from optout.domain.results import Result, Status
 from optout.domain.targets import Target
 from optout.engine.view import OnePage, locator
@@ -43,9 +44,20 @@ class Proof:
     def page(self) -> Page:
         raise NotImplementedError
 
+    def stay_on_platform(self, doing: str) -> None:
+        """SettingFailure if the page has gone off the recipe's origins (a timer, a redirect
+        after the last check): nothing read, clicked or kept as evidence there counts."""
+        url = self.page.url
+        if not is_allowed(url, self.recipe.origins):
+            raise SettingFailure(
+                f"The page went to {redact(url)}, off {self.recipe.name}'s origins "
+                f"({', '.join(self.recipe.origins)}), before optout could {doing}; nothing "
+                "there is taken as an answer.")
+
     async def capture(self, setting: Setting, label: str,
                       facts: dict[str, Any]) -> dict[str, str] | None:
         """Evidence of the page as it is, with the form's fields masked; None if it failed."""
+        self.stay_on_platform("keep evidence of it")
         try:
             return await evidence.capture(
                 self.page, self.evidence_dir, label,
@@ -104,6 +116,7 @@ class Proof:
 
     async def finish(self, setting: Setting, outcome: Outcome, before: str, after: str) -> Result:
         """The result of a setting read on its page, with evidence of the page as last read."""
+        self.stay_on_platform("keep evidence of what it read")
         status, verified = outcome.status, outcome.verified
         message = outcome.message or {
             Status.CHANGED: f"Switched {after}; a fresh load confirms it.",
