@@ -158,6 +158,14 @@ class TwinSpec(_Spec):
     # of the platform's recipe must leave each one out of its default.
     opt_outs: list[str] = Field(default_factory=list)
 
+    def builds(self) -> list[str]:
+        """The builds (world.BUILDS) that draw this twin differently from its standard one:
+        `other-roles` where it has an on/off control, `hinted` where it has a menu of choices."""
+        blocks = [b for page in self.pages for b in _every_block(page.blocks)]
+        return ["standard",
+                *(["other-roles"] if any(b.switch for b in blocks) else []),
+                *(["hinted"] if any(b.choice for b in blocks) else [])]
+
     def documented_defaults(self) -> dict[str, bool]:
         """Each of `opt_outs` with its default (True: on)."""
         drawn = {k: v for page in self.pages for k, v in _switches(page.blocks).items()}
