@@ -7,7 +7,7 @@ One poll-with-back-off helper serves every "read again until" loop; `bounded` li
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from optout.domain.errors import WaitTimedOut
@@ -42,7 +42,7 @@ async def bounded(awaitable: Awaitable[T], limit_ms: float, what: str) -> T:
         raise WaitTimedOut(f"{what} took longer than {limit_ms / 1000:g} s") from exc
 
 
-async def first_of(waits: list[Awaitable[Any]], limit_ms: float) -> list[int]:
+async def first_of(waits: Sequence[Awaitable[Any]], limit_ms: float) -> list[int]:
     """Indices of the waits that succeed first (several if together); [] if none in time.
 
     A wait that fails (a locator that timed out, a page that closed) is never a success.

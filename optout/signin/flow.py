@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -260,7 +260,7 @@ class SignInFlow:
         url, limit = page.url, self.limits.sign_in_ms
         # A marker that a new document (after a form post) no longer has.
         await self._script(page.evaluate("window.__optoutSubmitted = true"))
-        waits: list[Awaitable[Any]] = [
+        waits: list[Coroutine[Any, Any, Any]] = [
             page.wait_for_function("() => !window.__optoutSubmitted", timeout=limit),
             page.wait_for_url(lambda u: u != url, timeout=limit)]
         answer = _any_of(page, [*rejected, *also])
@@ -270,6 +270,12 @@ class SignInFlow:
             await button.click(timeout=limit)
         except PlaywrightTimeout:
             log.info("the click on submit did not settle; waiting for the page's answer")
+        except BaseException:
+            # Interrupted (Ctrl-C, SIGTERM) or failed at the click: the waits never started;
+            # closed, none is left behind unawaited to warn at exit.
+            for wait in waits:
+                wait.close()
+            raise
         if not await first_of(waits, limit):
             raise AccountFailure(f"{self.recipe.name} did not answer the sign-in within "
                                  f"{self.limits.sign_in_ms / 1000:g} s (at {redact(page.url)}).")
