@@ -29,7 +29,7 @@ from optout.recipe import Recipe, load_recipes
 from optout.recipe.job import Resources
 from optout.store.sessions import MemorySessions
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parent.parent / "docs" / "catalogue.md"
 START = "<!-- matrix: made by `python benchmarks/build_matrix.py --write`; do not edit -->"
 END = "<!-- end of matrix -->"
 

@@ -153,7 +153,7 @@ def test_readme_shows_the_real_help():
 
     from optout.cli.group import cli
 
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    readme = (Path(__file__).parent.parent / "docs" / "using.md").read_text()
     shown = readme.split("$ optout --help\n", 1)[1].split("```", 1)[0]
     assert shown == CliRunner().invoke(cli, ["--help"], prog_name="optout", terminal_width=100).stdout
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import zipfile
@@ -45,25 +46,31 @@ def test_demo_without_the_practice_extra_says_how_to_get_it(monkeypatch: pytest.
     assert "pip install 'optout[practice]'" in result.stderr and "Traceback" not in result.output
 
 
-def test_version_starts_without_loading_the_engine():
-    """`optout --version` imports no browser driver, web framework or recipe (its time
-    is measured by benchmarks/startup_benchmark.py, figures in the README)."""
-    code = ("import sys, optout.cli; "
-            "heavy = [m for m in ('playwright', 'flask', 'apprise', 'keyring', 'optout.recipe') "
-            "if m in sys.modules]; print(heavy)")
+def loaded_after(imports: str, heavy: tuple[str, ...]) -> list[str]:
+    """Which of `heavy` a fresh interpreter has loaded once it ran `import <imports>`."""
+    code = (f"import json, sys, {imports}; "
+            f"print(json.dumps([m for m in {heavy!r} if m in sys.modules]))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          timeout=60)
-    assert out.stdout.strip() == "[]", out.stdout
+    return json.loads(out.stdout)
+
+
+def test_version_starts_without_loading_the_engine():
+    """`optout --version` imports no browser driver, web framework or recipe (its time
+    is measured by benchmarks/startup_benchmark.py, figures in docs/tests-and-benchmarks.md)."""
+    assert loaded_after("optout.cli",
+                        ("playwright", "flask", "apprise", "keyring", "optout.recipe")) == []
 
 
 def test_the_stores_and_the_model_load_no_browser_driver():
     """The layers hold at run time too: what .importlinter checks in the imports."""
-    code = ("import sys, optout.store.history, optout.store.sending, optout.recipe, optout.kinds; "
-            "print([m for m in ('playwright', 'flask', 'optout.engine', 'optout.browser') "
-            "if m in sys.modules])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         timeout=60)
-    assert out.stdout.strip() == "[]", out.stdout
+    assert loaded_after("optout.store.history, optout.store.sending, optout.recipe, optout.kinds",
+                        ("playwright", "flask", "optout.engine", "optout.browser")) == []
+
+
+def test_the_readme_is_a_front_door():
+    """At most 300 lines: what optout is and does, set-up, the first hour; the manual is docs/."""
+    assert len((ROOT / "README.md").read_text(encoding="utf-8").splitlines()) <= 300
 
 
 def test_no_module_is_over_500_lines():

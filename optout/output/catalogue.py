@@ -1,5 +1,5 @@
 """The catalogue in words: what kind of control each setting is, where it applies, and the
-README's table of every recipe, made from the recipes so the two never disagree."""
+table of every recipe (docs/catalogue.md), made from the recipes so the two never disagree."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ if __name__ == "__main__":  # rewrite the README's table from the shipped recipe
 
     from optout.recipe import load_recipes
 
-    readme = Path(__file__).resolve().parents[2] / "README.md"
+    readme = Path(__file__).resolve().parents[2] / "docs" / "catalogue.md"
     text = readme.read_text(encoding="utf-8")
     start, end = text.index(README_START), text.index(README_END) + len(README_END)
     readme.write_text(text[:start] + readme_section(load_recipes().values()) + text[end:],
