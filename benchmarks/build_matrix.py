@@ -1,9 +1,9 @@
-"""The README's robustness matrix: every recipe run against every build of its twin (the same
+"""The robustness matrix (docs/catalogue.md): every recipe run against every build of its twin (the same
 public facts drawn as a platform's next build may draw them: optout.practice.world.BUILDS), on a
 fresh practice platform per build, and what came of it.
 
     python benchmarks/build_matrix.py          # prints the table
-    python benchmarks/build_matrix.py --write  # and rewrites the README's
+    python benchmarks/build_matrix.py --write  # and rewrites docs/catalogue.md's
 
 tests/test_catalogue.py runs the same pairs and checks each cell against what it finds.
 """

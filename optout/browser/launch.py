@@ -63,7 +63,7 @@ def system_browser() -> str | None:
 def headless_shell() -> str | None:
     """Chromium's headless shell, where the system has it (Debian's chromium-headless-shell):
     the same engine without the browser's window and services, which Playwright itself uses for
-    headless runs. A headless run needs about 40% less processor time with it (README)."""
+    headless runs. A headless run needs about 40% less processor time with it (docs/tests-and-benchmarks.md)."""
     return shutil.which("chromium-headless-shell")
 
 

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 
 
-# Accounts at once: measured on 2 cores, throughput stops growing past 4 (README, Benchmark).
+# Accounts at once: measured on 2 cores, throughput stops growing past 4 (docs/tests-and-benchmarks.md).
 DEFAULT_CONCURRENCY = max(2, min(8, 2 * (os.cpu_count() or 1)))
 
 EXIT_CODES_HELP = """\b

@@ -237,7 +237,7 @@ def recipes_json(recipes: Iterable[Recipe], stored: dict[str, list[Account]],
 def recipes_table(recipes: Iterable[Recipe], stored: dict[str, list[Account]],
                   live: dict[tuple[str, str], str]) -> None:
     """Every setting by id (what --setting takes), its kind, wanted state and regions; the
-    sources are in `list --json` and the README."""
+    sources are in `list --json` and docs/catalogue.md."""
     from optout.output.catalogue import kind_words, regions_words
     table = Table(title="Platforms and settings", title_justify="left", box=box.SIMPLE)
     for column in ("Setting (--setting ID)", "Kind", "Wants", "Regions"):

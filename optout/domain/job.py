@@ -24,7 +24,7 @@ class Limits:
     save_ms: float = 15_000
     sign_in_ms: float = 20_000
     by_hand_ms: float = 600_000  # a person finishing a sign-in in a visible browser
-    # A state read must stay the same this long on an otherwise settled page (see README).
+    # A state read must stay the same this long on an otherwise settled page (docs/how-it-works.md).
     steady_ms: float = 200
     # A data request still open after this long is taken for a connection held by design.
     held_ms: float = 3_000

@@ -48,7 +48,7 @@ def applies_words(setting: SettingBase) -> str:
         f"; {setting.eligibility}" if setting.eligibility else "")
 
 
-if __name__ == "__main__":  # rewrite the README's table from the shipped recipes
+if __name__ == "__main__":  # rewrite docs/catalogue.md's table from the shipped recipes
     from pathlib import Path
 
     from optout.recipe import load_recipes

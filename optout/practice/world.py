@@ -33,7 +33,7 @@ FAULTS = {
 
 
 # Builds of every twin: the same public facts, drawn as a platform's next build may draw them.
-# A recipe right about the platform holds on each (tests/test_catalogue.py, the README's matrix).
+# A recipe right about the platform holds on each (tests/test_catalogue.py, the matrix in docs/catalogue.md).
 BUILDS = {
     "standard": "as the twin's evidence describes the page",
     "other-roles": "every on/off control in the other form the platforms' component libraries "
