@@ -63,7 +63,8 @@ def test_every_recipe_that_signs_in_has_a_twin():
 def drawn_builds(platform: str) -> list[str]:
     """The builds that draw this platform's twin differently (LinkedIn's hand-written twin draws
     its switch in either form)."""
-    return ["standard", "other-roles"] if platform == "linkedin" else SPECS[platform].builds()
+    return (["standard", "other-roles", "pressed"] if platform == "linkedin"
+            else SPECS[platform].builds())
 
 
 @pytest.mark.parametrize(("platform", "build"),

@@ -24,7 +24,7 @@ SETTINGS = """
     ("target", "element_id"),
     [
         (Target(role="switch", name="Use my data for training content creation AI models"), "a"),
-        (Target(role="switch", name="training content creation"), "a"),  # substring by default
+        (Target(role="switch", name="use my data for training …"), "a"),  # "…": filled in
         (Target(label="Use my data for ads"), "b"),
         (Target(placeholder="Search settings"), "c"),
         (Target(role="button", name="Save", exact=True), "d"),
@@ -39,9 +39,10 @@ def test_each_kind_of_target_finds_its_element(page, target, element_id):
     assert locator.get_attribute("id") == element_id
 
 
-def test_exact_names_do_not_match_substrings(page):
+def test_names_never_match_words_inside_a_longer_name(page):
     page.set_content(SETTINGS)
     assert locator_for(page, Target(role="switch", name="training", exact=True)).count() == 0
+    assert locator_for(page, Target(role="switch", name="training content creation")).count() == 0
 
 
 def find_id(html: str, targets: list[Target], timeout_ms: float = 2000) -> str | None:
@@ -220,3 +221,40 @@ def test_an_on_off_control_is_found_in_whichever_form_the_page_builds_it():
     pinned = Target(role="switch", name="Improve the model for everyone", pin_role=True)
     with pytest.raises(ControlNotFound):
         find_id(native, [pinned], timeout_ms=300)
+
+
+def test_a_sentence_that_holds_the_name_is_never_the_control():
+    """Only the control named by the recipe's words (plus a hint) is found, never a control
+    whose name speaks of them in a longer sentence about something else."""
+    sentence = ('<label><input type="checkbox" id="other"> Email me when we improve the model for '
+                'everyone</label>')
+    control = '<label><input type="checkbox" id="it"> Improve the model for everyone</label>'
+    target = Target(role="switch", name="Improve the model for everyone")
+    assert find_id(sentence + control, [target]) == "it"
+    with pytest.raises(ControlNotFound, match="no switch"):
+        find_id(sentence, [target], timeout_ms=300)
+
+
+def test_a_toggle_button_is_an_on_off_control_read_from_aria_pressed():
+    from optout.engine.view import OnePage
+
+    async def go() -> list[bool]:
+        async with async_playwright() as playwright:
+            browser = await launch(playwright)
+            try:
+                page = await browser.new_page()
+                await page.set_content(
+                    '<button id="b">Improve the model for everyone</button>'
+                    '<button aria-pressed="true" id="t">Improve the model for everyone</button>')
+                view = OnePage(page)
+                target = Target(role="switch", name="Improve the model for everyone")
+                toggle = await view.find([target], 2000)
+                states = [await view.is_on(toggle, 1000)]
+                await page.evaluate("document.getElementById('t').ariaPressed = 'false'")
+                states.append(await view.is_on(toggle, 1000))
+                assert await toggle.get_attribute("id") == "t"  # never the plain button
+                return states
+            finally:
+                await browser.close()
+
+    assert run_sync(go()) == [True, False]

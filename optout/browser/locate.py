@@ -17,6 +17,8 @@ __all__ = ["ControlNotFound", "any_of", "describe", "find", "locator_for"]
 
 # The forms an on/off control takes on the platforms' pages (component libraries differ).
 ON_OFF_ROLES: tuple[AriaRole, ...] = ("switch", "checkbox", "menuitemcheckbox")
+# In a recipe's name: text the page fills in ("Prevent third-party sharing for …").
+FILLED_IN = "…"
 # What a page adds after a control's name: a count, "· 1 step", "(recommended)", a state word.
 HINT = r"(?:\s*(?:[·•|:–—(\[-]|\d).*|\s+(?:on|off|new|beta))?"
 
@@ -30,28 +32,46 @@ def roles_of(target: Target) -> tuple[AriaRole, ...]:
 
 
 def _named(page: Page | Locator, target: Target, word: str, exact: bool) -> Locator:
-    """Elements of the target's roles named `word` (exactly, or as a part of the name), none
-    of whose names holds an `avoid` word."""
-    name: str | re.Pattern[str] = word
-    if target.avoid:
-        shunned = "|".join(re.escape(a) for a in target.avoid)
-        body = re.escape(word) if exact else rf".*{re.escape(word)}.*"
-        name = re.compile(rf"^(?!.*(?:{shunned}))\s*{body}\s*$", re.IGNORECASE | re.DOTALL)
-    locators = [page.get_by_role(role, name=name, exact=exact or None) for role in roles_of(target)]
-    return _either(locators)
+    """Elements of the target's forms named `word`: exactly, or (for a name not marked exact)
+    that name plus what a page adds to names (`HINT`), in any case; never an element whose name
+    merely holds the word inside a longer sentence, nor one holding an `avoid` word."""
+    if exact and not target.avoid and FILLED_IN not in word:
+        return _either(_on_off_forms(page, target, word, exact=True))
+    body = _spelled(word) if exact else rf"{_spelled(word)}{HINT}"
+    return _either(_on_off_forms(page, target, _name_pattern(target, body)))
+
+
+def _spelled(word: str) -> str:
+    """A recipe's name as a pattern: "…" stands for text the page fills in (a blog's name, an
+    email address), and nothing else is loose."""
+    return ".+?".join(re.escape(part) for part in word.split(FILLED_IN))
+
+
+def _name_pattern(target: Target, body: str) -> re.Pattern[str]:
+    shunned = "|".join(re.escape(a) for a in target.avoid)
+    guard = rf"(?!.*(?:{shunned}))" if shunned else ""
+    return re.compile(rf"^{guard}\s*(?:{body})\s*$", re.IGNORECASE | re.DOTALL)
+
+
+def _on_off_forms(page: Page | Locator, target: Target, name: str | re.Pattern[str], *,
+                  exact: bool | None = None) -> list[Locator]:
+    """Elements of each role the target may take, named `name`; for an on/off control not pinned
+    to its role, a toggle button (`aria-pressed`) too."""
+    forms = [page.get_by_role(role, name=name, exact=exact) for role in roles_of(target)]
+    if target.role in ON_OFF_ROLES and not target.pin_role:
+        forms.append(page.get_by_role("button", name=name, exact=exact)
+                     .and_(page.locator("[aria-pressed]")))
+    return forms
 
 
 def hinted(page: Page | Locator, target: Target) -> Locator | None:
     """For an exact name: elements whose name is that name plus what a page adds to names
     (a count, "· 1 step", a state word), never one holding an `avoid` word; None for other
-    targets."""
+    targets (a name not marked exact already allows the hint)."""
     if not (target.exact and target.role and target.name):
         return None
-    shunned = "|".join(re.escape(a) for a in target.avoid)
-    guard = rf"(?!.*(?:{shunned}))" if shunned else ""
-    names = "|".join(re.escape(w) for w in _words(target.name))
-    pattern = re.compile(rf"^{guard}\s*(?:{names}){HINT}\s*$", re.IGNORECASE | re.DOTALL)
-    return _either([page.get_by_role(role, name=pattern) for role in roles_of(target)])
+    names = "|".join(_spelled(w) for w in _words(target.name))
+    return _either(_on_off_forms(page, target, _name_pattern(target, rf"(?:{names}){HINT}")))
 
 
 def _words(words: str | list[str]) -> list[str]:

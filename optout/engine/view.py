@@ -55,9 +55,9 @@ class BrowserView:
         return shown if await shown.count() == 1 else None
 
     async def is_on(self, control: Control, timeout_ms: float, what: str = "the control") -> bool:
-        """Checked (or pressed) is on. SettingFailure if the element has no on/off state; any
-        other browser error (the element redrawn or gone) is left to the caller, which reads
-        again while the page settles (browser/readiness.py)."""
+        """Checked (or, for a toggle button, pressed) is on. SettingFailure if the element has
+        no on/off state; any other browser error (the element redrawn or gone) is left to the
+        caller, which reads again while the page settles (browser/readiness.py)."""
         try:
             return await locator(control).is_checked(timeout=timeout_ms)
         except PlaywrightTimeout:
@@ -65,8 +65,12 @@ class BrowserView:
         except PlaywrightError as exc:
             if "Not a checkbox or radio button" not in str(exc):
                 raise
-            raise SettingFailure(f"{what} on {self.page.url} has no on/off state; the recipe "
-                                 "needs an update.") from exc
+        # A toggle button says its state in aria-pressed ("mixed" is neither state).
+        pressed = await locator(control).get_attribute("aria-pressed", timeout=timeout_ms)
+        if pressed in ("true", "false"):
+            return pressed == "true"
+        raise SettingFailure(f"{what} on {self.page.url} has no on/off state; the recipe "
+                             "needs an update.")
 
     async def row(self, words: Target, holding: Sequence[Target], timeout_ms: float) -> Control:
         await find(self.page, [words], timeout_ms)

@@ -104,6 +104,8 @@ def login_submit():
     steps = []
     if "security_check" in user.faults:
         steps.append("security-check")
+    if "app_approval" in user.faults:
+        steps.append("app-approval")
     if user.totp_secret:
         steps.append("verify-2fa")
     if "unusual_sign_in" in user.faults:
@@ -141,24 +143,50 @@ def _code_page(step: str, heading: str, instructions: str, is_right):
         if is_right(user, request.form.get("pin", "").strip()):
             session["steps"] = session["steps"][1:]
             return _next_step()
-        error = "The verification code you entered isn't valid. Please check the code and try again."
+        error = ("That code didn't work. Try again." if world().build == "reworded" else
+                 "The verification code you entered isn't valid. Please check the code and try "
+                 "again.")
     return render_template("linkedin/code.html", heading=heading, instructions=instructions,
                            error=error)
 
 
+# The challenge pages' words: as LinkedIn's help quotes them, and (the `reworded` build) as
+# another build words the same step, the code box labelled "Enter code".
+WORDS = {
+    ("verify-2fa", "standard"): ("Two-step verification",
+                                 "Enter the code you see on your authenticator app."),
+    ("verify-2fa", "reworded"): ("Verify it's you",
+                                 "Enter the 6-digit code from your authenticator app."),
+    ("verify-email", "standard"): (
+        "Let's do a quick verification", "The login attempt seems suspicious. To finish signing "
+        "in please enter the verification code we sent to your email address."),
+    ("verify-email", "reworded"): ("Check your inbox",
+                                   "We emailed a 6-digit code to you. It expires in 15 minutes."),
+}
+
+
+def _words(step: str) -> tuple[str, str]:
+    return WORDS[step, "reworded" if world().build == "reworded" else "standard"]
+
+
 @blueprint.route("/checkpoint/challenge/verify-2fa", methods=["GET", "POST"])
 def verify_2fa():
-    return _code_page("verify-2fa", "Two-step verification",
-                      "Enter the code you see on your authenticator app.",
+    return _code_page("verify-2fa", *_words("verify-2fa"),
                       lambda user, pin: pyotp.TOTP(user.totp_secret).verify(pin, valid_window=1))
 
 
 @blueprint.route("/checkpoint/challenge/verify-email", methods=["GET", "POST"])
 def verify_email():
-    return _code_page("verify-email", "Let's do a quick verification",
-                      "The login attempt seems suspicious. To finish signing in please enter the "
-                      "verification code we sent to your email address.",
+    return _code_page("verify-email", *_words("verify-email"),
                       lambda user, pin: bool(user.sent_codes) and pin == user.sent_codes[-1])
+
+
+@blueprint.get("/checkpoint/challenge/app-approval")
+def app_approval():
+    """LinkedIn's "Check your LinkedIn app" step: only the person's phone can answer it."""
+    if _pending_user() is None:
+        return redirect(url_for("linkedin.login"))
+    return render_template("linkedin/app_approval.html")
 
 
 @blueprint.get("/checkpoint/challenge/security-check")

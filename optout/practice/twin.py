@@ -160,10 +160,11 @@ class TwinSpec(_Spec):
 
     def builds(self) -> list[str]:
         """The builds (world.BUILDS) that draw this twin differently from its standard one:
-        `other-roles` where it has an on/off control, `hinted` where it has a menu of choices."""
+        `other-roles` and `pressed` where it has an on/off control, `hinted` where it has a menu
+        of choices."""
         blocks = [b for page in self.pages for b in _every_block(page.blocks)]
         return ["standard",
-                *(["other-roles"] if any(b.switch for b in blocks) else []),
+                *(["other-roles", "pressed"] if any(b.switch for b in blocks) else []),
                 *(["hinted"] if any(b.choice for b in blocks) else [])]
 
     def documented_defaults(self) -> dict[str, bool]:

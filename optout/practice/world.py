@@ -25,6 +25,8 @@ FAULTS = {
     "consent": "a modal cookie dialog (Accept all / Reject all) covers every page until answered",
     "unusual_sign_in": "after the password, a code is 'emailed' (kept in `sent_codes`) and asked for",
     "security_check": "after the password, a CAPTCHA-style check that only a person can pass",
+    "app_approval": "after the password, a page asks to approve the sign-in in the platform's "
+                    "phone app (no field, no button optout knows)",
     "hang": "settings pages never finish loading",
     "flaky": "the first load of a settings page answers HTTP 503",
     "recheck": "a signed-in session is sent once to the emailed-code page before settings",
@@ -39,6 +41,9 @@ BUILDS = {
     "other-roles": "every on/off control in the other form the platforms' component libraries "
                    "use: a switch drawn as a native checkbox under its label, a checkbox as a "
                    "role=switch",
+    "pressed": "every on/off control drawn as a toggle button whose state is aria-pressed",
+    "reworded": "the sign-in's code pages in other words (\"Enter the 6-digit code from your "
+                "authenticator app\", a box labelled \"Enter code\", a \"Verify\" button)",
     "hinted": "menu choices carry hint text (\"Turn off · 1 step\"), and the destructive "
               "neighbour (\"Turn off and delete activity · 2 steps\") is listed first",
 }

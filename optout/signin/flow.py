@@ -9,7 +9,6 @@ browser, or the account stops with `needs_human`.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -18,6 +17,7 @@ from playwright.async_api import Browser, BrowserContext, ElementHandle, Locator
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
+from optout.browser import evidence
 from optout.browser.locate import ControlNotFound, any_of, find
 from optout.browser.pages import frame_chain, goto, is_allowed
 from optout.domain.accounts import Account
@@ -34,22 +34,11 @@ from optout.domain.waits import bounded, first_of
 from optout.recipe import Challenge, Recipe, Target
 from optout.recipe.job import Resources
 from optout.redact import redact
-from optout.signin import totp
+from optout.signin import asks, totp
 
 log = logging.getLogger(__name__)
 
-# Generic signs of a security check, whatever the recipe says: CAPTCHA frames and headings.
-SECURITY_FRAMES = ", ".join(
-    f"iframe[{attribute}*='{word}' i]"
-    for attribute in ("src", "title")
-    for word in ("captcha", "arkoselabs", "challenges.cloudflare")
-)
-SECURITY_HEADING = re.compile(
-    r"security check|are you a robot|verify (that )?you.?re (a )?human|confirm you.?re (a )?human",
-    re.IGNORECASE,
-)
 MAX_STEPS = 4  # password, then at most three challenges in a row
-
 Field = Literal["username", "password", "code", "submit"]
 # The input types a person would type each into: a password only into a password box.
 FIELD_TYPES = {"username": {"text", "email", "tel"}, "password": {"password"},
@@ -193,29 +182,47 @@ class SignInFlow:
         self.resources.sessions.save(self.account, self.recipe.origin, _plain(state))
 
     async def _through_challenges(self, page: Page, rejected: list[Target], last: str) -> None:
+        asked_at: str | None = None  # where a code was last typed
         for _ in range(MAX_STEPS):
             outcome, challenge = await self._outcome(page, rejected)
             if outcome == "signed_in":
                 return
             if outcome == "rejected":
                 raise AccountFailure(self._rejected_message(last))
-            if outcome == "security_check" or challenge.kind == "security_check":
+            if outcome == "unexplained":
+                await self._hand_over(page, f"After the {last}, {self.recipe.name} showed a page "
+                                            "optout does not recognise")
+                return
+            if outcome == "security_check" or (challenge and challenge.kind == "security_check"):
                 self.require_bound(page.url)  # never hand the person a page elsewhere
                 await self._finish_by_hand(page, f"{self.recipe.name} is showing a security check.")
                 return
-            code = await self._code_for(challenge)
-            box = await self._find(page, challenge.code, "code page")
-            button = await self._find(page, challenge.submit, "code page")
+            if outcome == "code_step":
+                if asked_at == page.url:  # the same code page again: the code was not taken
+                    raise AccountFailure(self._rejected_message(last))
+                step = await asks.code_step(page, self.resources.secrets.totp_secret(self.account),
+                                            self.limits.control_ms)
+                if step is None:
+                    await self._hand_over(page, f"{self.recipe.name} asks for a code on a page "
+                                                "without one code box and one button to send it")
+                    return
+                (kind, box, button), prompt, rejected = step, None, []
+            else:
+                box = await self._find(page, challenge.code, "code page")
+                button = await self._find(page, challenge.submit, "code page")
+                kind, prompt, rejected = challenge.kind, challenge.prompt, challenge.rejected
+            code = await self._code_for(kind, prompt)
             typed = await self._type(page, box, code, "code")
             await self._require_submit_safe(page, button, typed, "code")
-            await self._submit(page, button, challenge.rejected)
-            rejected, last = challenge.rejected, challenge.kind
+            asked_at = page.url
+            await self._submit(page, button, rejected)
+            last = kind
         raise AccountFailure(f"Signing in to {self.recipe.name} did not finish after {MAX_STEPS} "
                              f"steps (still at {redact(page.url)}); the recipe may need an update.")
 
-    async def _code_for(self, challenge: Challenge) -> str:
+    async def _code_for(self, kind: asks.CodeKind, prompt: str | None) -> str:
         name = self.recipe.name
-        if challenge.kind == "totp":
+        if kind == "totp":
             secret = self.resources.secrets.totp_secret(self.account)
             if not secret:
                 raise NeedsHuman(f"{name} asks for an authenticator code and no authenticator "
@@ -223,7 +230,7 @@ class SignInFlow:
             redact.add(secret)
             self._progress("entering the authenticator code")
             return totp.current_code(secret)
-        prompt = challenge.prompt or f"{name} sent a verification code. Enter it"
+        prompt = prompt or f"{name} sent a verification code. Enter it"
         code = await self.resources.person.ask_code(f"{name} ({self.account.name}): {prompt}",
                                                     account=self.account)
         if not code:
@@ -281,29 +288,51 @@ class SignInFlow:
                                  f"{self.limits.sign_in_ms / 1000:g} s (at {redact(page.url)}).")
 
     async def _outcome(self, page: Page, rejected: list[Target]) -> tuple[str, Any]:
-        """Which of: signed in, refused, a recipe challenge, a security check."""
+        """Which of: signed in, refused, a recipe challenge, a security check, a code step known
+        by its structure (`code_step`), or a page nothing explains (`unexplained`)."""
         limit = self.limits.sign_in_ms
-        candidates: list[tuple[str, Any, Awaitable[Any]]] = []
+        signs: list[tuple[str, Any, Locator | None]] = []
         refusal = _any_of(page, rejected)
         if refusal is not None:
-            candidates.append(("rejected", None,
-                               refusal.first.wait_for(state="visible", timeout=limit)))
+            signs.append(("rejected", None, refusal))
         for challenge in self.recipe.signing_in.challenges:
-            sign = _signs_of(page, challenge)
-            candidates.append(("challenge", challenge,
-                               sign.first.wait_for(state="visible", timeout=limit)))
-        security = page.locator(SECURITY_FRAMES).or_(
-            page.get_by_role("heading", name=SECURITY_HEADING))
-        candidates.append(("security_check", None,
-                           security.first.wait_for(state="visible", timeout=limit)))
-        candidates.append(("signed_in", None,
-                           page.wait_for_url(self.is_signed_in_url, timeout=limit)))
-        done = await first_of([c[2] for c in candidates], limit)
+            signs.append(("challenge", challenge, _signs_of(page, challenge)))
+        signs.append(("security_check", None, asks.security_check(page)))
+        signs.append(("code_step", None, asks.code_boxes(page)))
+        signs.append(("signed_in", None, None))
+        waits: list[Awaitable[Any]] = [
+            sign.first.wait_for(state="visible", timeout=limit) if sign is not None
+            else page.wait_for_url(self.is_signed_in_url, timeout=limit)
+            for _, _, sign in signs]
+        waits.append(asks.unexplained(page, limit))
+        done = await first_of(waits, limit)
         if not done:
             raise AccountFailure(f"Signing in to {self.recipe.name} gave no result within "
                                  f"{self.limits.sign_in_ms / 1000:g} s (at {redact(page.url)}).")
-        # When several show at once, the most specific wins: the candidates' order.
-        return candidates[done[0]][0], candidates[done[0]][1]
+        if done[0] == len(signs):  # nothing explained the page in time: one last look
+            done = [i for i, (_, _, sign) in enumerate(signs)
+                    if (await asks.visible(sign) if sign else self.is_signed_in_url(page.url))]
+            if not done:
+                return "unexplained", None
+        # When several show at once, the most specific wins: the signs' order.
+        kind, challenge, _ = signs[done[0]]
+        if kind == "code_step" and not self.is_sign_in_url(page.url):
+            kind = "signed_in"  # a code box on the platform's own pages is none of ours
+        return kind, challenge
+
+    async def _hand_over(self, page: Page, reason: str) -> None:
+        """A page only a person can get past: a screenshot of it kept, then the person finishes
+        it in a visible browser, or (nobody at the terminal) NeedsHuman at once."""
+        where = redact(urlsplit(page.url)._replace(query="", fragment="").geturl())
+        try:
+            shot = await evidence.capture(
+                page, self.resources.evidence_dir / self.recipe.platform / self.account.name,
+                "sign-in-unexplained", {"reason": reason})
+            seen = f"screenshot: {shot['screenshot']} ."
+        except (PlaywrightError, OSError, WaitTimedOut) as exc:
+            seen = f"no screenshot ({first_line(exc)})."
+        self.require_bound(page.url)  # never hand the person a page elsewhere
+        await self._finish_by_hand(page, f"{reason} (at {where}); {seen}")
 
     # --- a person in a visible browser ---------------------------------------------------------
 
