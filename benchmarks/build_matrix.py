@@ -22,9 +22,11 @@ from optout.app.practice import practice_accounts
 from optout.app.runner import RunOptions, execute
 from optout.domain.regions import GROUPS
 from optout.domain.results import Mode, Status
+from optout.engine.witness import DISAGREES
 from optout.practice import PRACTICE_PROFILE, PracticePlatform, World
 from optout.practice.inbox import PracticeInbox
-from optout.practice.world import BUILDS
+from optout.practice.twin import load_specs
+from optout.practice.world import BUILDS, CAUGHT
 from optout.recipe import Recipe, load_recipes
 from optout.recipe.job import Resources
 from optout.store.sessions import MemorySessions
@@ -64,9 +66,17 @@ def outcomes(build: str) -> dict[str, str]:
         results = asyncio.run(execute(accounts.jobs, Mode.RUN, resources, options))
         destructive = set(practice.world.destructive_clicks)
     cells: dict[str, str] = {}
+    witnessed = {p for p, spec in load_specs().items() if spec.witnesses}
     for result in results:
         if result.status is Status.NOT_APPLICABLE:
             continue  # outside the practice profile's country: nothing read
+        if build == "lies" and result.platform in witnessed:
+            # The page shows what it should while the platform keeps the other: right is refusing.
+            if result.verified:
+                cells[result.platform] = f"FOOLED: {result.setting}"
+            elif DISAGREES in result.message:
+                cells.setdefault(result.platform, CAUGHT)
+            continue
         failed = not result.verified or result.platform in destructive
         if failed:
             cells[result.platform] = f"failed: {result.setting}"

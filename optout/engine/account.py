@@ -41,6 +41,7 @@ from optout.engine import scan
 from optout.engine.proof import Proof
 from optout.engine.scan import ScanReport
 from optout.engine.view import BrowserView, locator
+from optout.engine.witness import WitnessLog
 from optout.kinds import SettingBase as Setting
 from optout.kinds import kind_of
 from optout.kinds.page import Control, FormLedger, SaveSeen
@@ -82,6 +83,9 @@ class AccountRun(BrowserView, Proof):
         self._fresh: BrowserContext | None = None  # the cookie-only context of deciding reads
         self._closing: list[asyncio.Future[None]] = []
         self._watches: dict[Page, RequestWatch] = {}
+        self.witnesses = WitnessLog(
+            [w for s in job.settings if (w := getattr(s, "witness", None)) is not None],
+            self.recipe.origins)
         self._last_document_status: int | None = None
         self.consent_answers: list[str] = []  # how consent dialogs were answered, for evidence
         self.readiness: Readiness | None = None  # how the last settled page settled
@@ -164,6 +168,7 @@ class AccountRun(BrowserView, Proof):
             self._watches.pop(working, None)
             await working.close()
         self._fresh, page = await self._empty_context()
+        self.witnesses.listen(page)  # before the page asks the platform for anything
         # Cookies as they are now (a sign-in or a save may have just changed them).
         cookies = await self.context.cookies()
         if self.own_browser:  # the platform's cookies only, never the rest of the person's

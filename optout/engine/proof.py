@@ -20,7 +20,9 @@ from optout.domain.decisions import Outcome
 from optout.domain.errors import RecipeMismatch, SettingFailure, WaitTimedOut, first_line
 from optout.domain.results import Result, Status
 from optout.domain.targets import Target
+from optout.domain.witness import Witness
 from optout.engine.view import OnePage, locator
+from optout.engine.witness import WitnessLog, weigh
 from optout.kinds import SettingBase as Setting
 from optout.kinds import kind_of
 from optout.recipe.schema import Recipe
@@ -39,6 +41,7 @@ class Proof:
     consent_answers: list[str]
     _fresh: BrowserContext | None
     _started: float
+    witnesses: WitnessLog
 
     @property
     def page(self) -> Page:
@@ -124,9 +127,20 @@ class Proof:
             Status.OK: f"{after}, as desired.",
             Status.DRIFT: f"{before}, but should be {setting.desired}.",
         }.get(status, "")
+        page_facts = self._page_facts()
+        witness: Witness | None = getattr(setting, "witness", None)
+        heard: dict[str, Any] = {}
+        if witness is not None and verified and page_facts["fresh_context"]:
+            heard, disagreement = weigh(witness, await self.witnesses.last(witness), after)
+            if disagreement:
+                status, verified = Status.FAILED, False
+                message = f"Not verified: {disagreement}."
+            elif heard["witness"] == "absent":
+                message += (" The platform's own answer (the recipe's witness) did not come; the "
+                            "page alone was read.")
         facts = {"platform": self.recipe.platform, "account": self.account.name,
                  "setting": setting.id, "status": status.value, "desired": setting.desired,
-                 "before": before, "after": after, "verified": verified, **self._page_facts()}
+                 "before": before, "after": after, "verified": verified, **page_facts, **heard}
         try:
             paths = await evidence.capture(self.page, self.evidence_dir, setting.id, facts,
                                            self.recipe.sensitive, await self._outline(setting))

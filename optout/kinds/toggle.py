@@ -18,6 +18,7 @@ from optout.domain.errors import ControlNotFound, SettingFailure
 from optout.domain.results import Mode
 from optout.domain.targets import Strict, Target, Targets, as_targets, describe
 from optout.domain.waits import poll
+from optout.domain.witness import Witness
 from optout.kinds.base import OUTLINE_FIND_MS, SettingBase, SettingKind
 from optout.kinds.words import state_words, target_words
 
@@ -87,6 +88,9 @@ class ToggleSetting(TwoStates):
     type: Literal["toggle"] = "toggle"
     control: Targets
     dialog: Dialog | None = None
+    witness: Witness | None = Field(
+        default=None, description="The platform's own answer a fresh read is checked against, "
+        "where public evidence names the request its page loads the state from.")
 
     _single = field_validator("control", mode="before")(as_targets)
 

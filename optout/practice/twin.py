@@ -146,6 +146,22 @@ class SignInSpec(_Spec):
     rejected: str = "Wrong password"
 
 
+class WitnessSpec(_Spec):
+    """A JSON answer the platform's pages load a setting's state from (public evidence names
+    it): served at `path` from the stored state, the value at `at` (dotted keys)."""
+
+    path: str
+    key: str
+    at: str
+
+    def answer(self, enabled: bool) -> dict[str, object]:
+        body: object = enabled
+        for part in reversed(self.at.split(".")):
+            body = {part: body}
+        assert isinstance(body, dict)
+        return body
+
+
 class TwinSpec(_Spec):
     platform: str
     name: str
@@ -157,15 +173,17 @@ class TwinSpec(_Spec):
     # The controls that public evidence says a person switches to keep their data from AI: a run
     # of the platform's recipe must leave each one out of its default.
     opt_outs: list[str] = Field(default_factory=list)
+    witnesses: list[WitnessSpec] = Field(default_factory=list)
 
     def builds(self) -> list[str]:
         """The builds (world.BUILDS) that draw this twin differently from its standard one:
         `other-roles` and `pressed` where it has an on/off control, `hinted` where it has a menu
-        of choices."""
+        of choices, `lies` where its pages load a state from a JSON answer."""
         blocks = [b for page in self.pages for b in _every_block(page.blocks)]
         return ["standard",
                 *(["other-roles", "pressed"] if any(b.switch for b in blocks) else []),
-                *(["hinted"] if any(b.choice for b in blocks) else [])]
+                *(["hinted"] if any(b.choice for b in blocks) else []),
+                *(["lies"] if self.witnesses else [])]
 
     def documented_defaults(self) -> dict[str, bool]:
         """Each of `opt_outs` with its default (True: on)."""
@@ -273,9 +291,12 @@ def pages_blueprint(spec: TwinSpec, current_user: Callable[[], str | None],
                 if world().has_fault(username, "new_ai_toggle") else None
             blocks = [*page.blocks, extra] if extra else page.blocks
             late = world().has_fault(username, "late_draw")
+            # Drawn from the JSON answer, when the page loads its state from one; off at first.
+            answered = {w.key for w in spec.witnesses}
             return render_template(
                 "twin/page.html", spec=spec, page=page, blocks=blocks,
-                state=(lambda key: False) if late else state, countries=COUNTRIES,
+                state=(lambda key: False if late or key in answered else state(key)),
+                countries=COUNTRIES,
                 confirmation=None, late_draw=late,
                 cached_state=world().has_fault(username, "cached_state"))
         view.__name__ = "page_" + re.sub(r"\W", "_", variants[0].path.strip("/"))
@@ -296,6 +317,16 @@ def pages_blueprint(spec: TwinSpec, current_user: Callable[[], str | None],
             world().stopping.wait(LATE_ANSWER_S)
         return jsonify(key=key, enabled=state(key))
 
+    def witness_view(witness: WitnessSpec):
+        @members_only
+        def answer():
+            return jsonify(witness.answer(state(witness.key)))
+        answer.__name__ = "witness_" + re.sub(r"\W", "_", witness.path.strip("/"))
+        return answer
+
+    for witness in spec.witnesses:
+        blueprint.add_url_rule(witness.path, view_func=witness_view(witness), methods=["GET"])
+
     @blueprint.post("/__practice/settings/<key>")
     def save(key: str):
         username = current_user()
@@ -308,7 +339,8 @@ def pages_blueprint(spec: TwinSpec, current_user: Callable[[], str | None],
         if answer.get("destructive"):  # it deletes what the person has: never what optout wants
             world().destructive_clicks.append(key)
         world().count_save_request(username)
-        if world().has_fault(username, "save_lost"):
+        if world().has_fault(username, "save_lost") or (world().build == "lies"
+                                                          and spec.witnesses):
             return jsonify(key=key, enabled=enabled)  # acknowledged, never stored
         world().store(username, key, enabled)
         return jsonify(key=key, enabled=enabled)

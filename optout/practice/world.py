@@ -44,9 +44,14 @@ BUILDS = {
     "pressed": "every on/off control drawn as a toggle button whose state is aria-pressed",
     "reworded": "the sign-in's code pages in other words (\"Enter the 6-digit code from your "
                 "authenticator app\", a box labelled \"Enter code\", a \"Verify\" button)",
+    "lies": "where the page loads a state from a JSON answer (a witness), it draws every such "
+            "switch off whatever the answer says, and saves answer 200 but are never stored",
     "hinted": "menu choices carry hint text (\"Turn off · 1 step\"), and the destructive "
               "neighbour (\"Turn off and delete activity · 2 steps\") is listed first",
 }
+
+# The matrix's cell for a recipe that refused the `lies` build's page (its witness disagreed).
+CAUGHT = "caught: the page lied"
 
 # How real platforms' pages behave for everyone: the demo and the benchmark run with these.
 REALISTIC = frozenset({"beacons", "long_poll", "websocket", "consent"})
