@@ -22,11 +22,12 @@ from optout.app.practice import practice_accounts
 from optout.app.runner import RunOptions, execute
 from optout.domain.regions import GROUPS
 from optout.domain.results import Mode, Status
+from optout.engine.proof import WENT_OFF
 from optout.engine.witness import DISAGREES
 from optout.practice import PRACTICE_PROFILE, PracticePlatform, World
 from optout.practice.inbox import PracticeInbox
 from optout.practice.twin import load_specs
-from optout.practice.world import BUILDS, CAUGHT
+from optout.practice.world import BUILDS, CAUGHT, STAYED
 from optout.recipe import Recipe, load_recipes
 from optout.recipe.job import Resources
 from optout.store.sessions import MemorySessions
@@ -67,6 +68,7 @@ def outcomes(build: str) -> dict[str, str]:
         destructive = set(practice.world.destructive_clicks)
     cells: dict[str, str] = {}
     witnessed = {p for p, spec in load_specs().items() if spec.witnesses}
+    forms = {(r.platform, s.id): s.is_form for r in load_recipes().values() for s in r.settings}
     for result in results:
         if result.status is Status.NOT_APPLICABLE:
             continue  # outside the practice profile's country: nothing read
@@ -76,6 +78,13 @@ def outcomes(build: str) -> dict[str, str]:
                 cells[result.platform] = f"FOOLED: {result.setting}"
             elif DISAGREES in result.message:
                 cells.setdefault(result.platform, CAUGHT)
+            continue
+        if build == "wanders" and not forms.get((result.platform, result.setting), True):
+            # Every page with a state goes elsewhere once loaded: right is reading nothing there.
+            if result.verified:
+                cells[result.platform] = f"FOOLED: {result.setting}"
+            elif WENT_OFF in result.message:
+                cells.setdefault(result.platform, STAYED)
             continue
         failed = not result.verified or result.platform in destructive
         if failed:

@@ -30,6 +30,8 @@ from optout.redact import redact
 
 log = logging.getLogger(__name__)
 
+WENT_OFF = "The page went off"  # how a read refused off the platform begins
+
 
 class Proof:
     """Results and evidence, for the account run that mixes this in (engine/account.py)."""
@@ -53,9 +55,9 @@ class Proof:
         url = self.page.url
         if not is_allowed(url, self.recipe.origins):
             raise SettingFailure(
-                f"The page went to {redact(url)}, off {self.recipe.name}'s origins "
-                f"({', '.join(self.recipe.origins)}), before optout could {doing}; nothing "
-                "there is taken as an answer.")
+                f"{WENT_OFF} {self.recipe.name}'s origins ({', '.join(self.recipe.origins)}), "
+                f"to {redact(url)}, before optout could {doing}; nothing there is taken as an "
+                "answer.")
 
     async def capture(self, setting: Setting, label: str,
                       facts: dict[str, Any]) -> dict[str, str] | None:

@@ -178,10 +178,12 @@ class TwinSpec(_Spec):
     def builds(self) -> list[str]:
         """The builds (world.BUILDS) that draw this twin differently from its standard one:
         `other-roles` and `pressed` where it has an on/off control, `hinted` where it has a menu
-        of choices, `lies` where its pages load a state from a JSON answer."""
+        of choices, `lies` where its pages load a state from a JSON answer, `wanders` where it
+        has anything to read."""
         blocks = [b for page in self.pages for b in _every_block(page.blocks)]
         return ["standard",
                 *(["other-roles", "pressed"] if any(b.switch for b in blocks) else []),
+                *(["wanders"] if any(b.switch or b.choice for b in blocks) else []),
                 *(["hinted"] if any(b.choice for b in blocks) else []),
                 *(["lies"] if self.witnesses else [])]
 
@@ -296,7 +298,7 @@ def pages_blueprint(spec: TwinSpec, current_user: Callable[[], str | None],
             return render_template(
                 "twin/page.html", spec=spec, page=page, blocks=blocks,
                 state=(lambda key: False if late or key in answered else state(key)),
-                countries=COUNTRIES,
+                countries=COUNTRIES, wanders="wanders" in spec.builds(),
                 confirmation=None, late_draw=late,
                 cached_state=world().has_fault(username, "cached_state"))
         view.__name__ = "page_" + re.sub(r"\W", "_", variants[0].path.strip("/"))

@@ -46,12 +46,16 @@ BUILDS = {
                 "authenticator app\", a box labelled \"Enter code\", a \"Verify\" button)",
     "lies": "where the page loads a state from a JSON answer (a witness), it draws every such "
             "switch off whatever the answer says, and saves answer 200 but are never stored",
+    "wanders": "every settings page goes by itself, 0.4 s after it loads, to the same address "
+               "on another origin (localhost for 127.0.0.1)",
     "hinted": "menu choices carry hint text (\"Turn off · 1 step\"), and the destructive "
               "neighbour (\"Turn off and delete activity · 2 steps\") is listed first",
 }
 
 # The matrix's cell for a recipe that refused the `lies` build's page (its witness disagreed).
 CAUGHT = "caught: the page lied"
+# ... and for one that read nothing on the `wanders` build's pages once they had gone elsewhere.
+STAYED = "caught: the page wandered"
 
 # How real platforms' pages behave for everyone: the demo and the benchmark run with these.
 REALISTIC = frozenset({"beacons", "long_poll", "websocket", "consent"})
