@@ -290,7 +290,7 @@ def test_a_redirect_to_another_origin_stops_before_anything_is_typed(tmp_path, r
     result = invoke("--recipes", str(folder), "run", "linkedin", "--json")
     assert result.exit_code == 1
     [row] = results_of(result)
-    assert row["status"] == "failed" and "outside its allowed origins" in row["message"]
+    assert row["status"] == "failed" and "went off LinkedIn's allowed origins" in row["message"]
     # Even with its origin approved by name, the redirect elsewhere is caught.
     verify = invoke("--recipes", str(folder), "login", "linkedin", "--account", "other",
                     "--username", "ada@example.com", "--password-stdin", "--verify",

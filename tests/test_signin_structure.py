@@ -67,3 +67,17 @@ def test_a_page_nothing_explains_needs_a_person_at_once_with_a_screenshot(practi
     shot = Path(row["message"].split("screenshot: ")[1].split()[0].rstrip("."))
     assert shot.is_file() and shot.read_bytes().startswith(b"\x89PNG")
     assert practice.world.setting("ada@example.com", GEN_AI) is True
+
+
+def test_a_sign_in_page_with_the_same_form_in_other_words_signs_in(practice):
+    """An A/B build of the sign-in page: "Email address or mobile number", a "Continue" button,
+    the recipe's words nowhere; the form is the same (autocomplete username, current-password,
+    one submit button), and that is how a password manager, and optout, fills it."""
+    practice.world.build = "other-words"
+    practice.world.add_user("ada@example.com", PASSWORD)
+    store(practice)
+    result, _ = cli_run(practice)
+    assert result.exit_code == 0, result.output
+    [row] = results_of(result)
+    assert row["status"] == "changed" and row["verified"], row
+    assert practice.world.user("ada@example.com").sign_ins == 1

@@ -200,15 +200,23 @@ def test_a_navigation_raced_by_the_typing_gets_nothing(tmp_path, recorder):
 
 def test_the_password_goes_only_into_a_password_box(tmp_path):
     """Finding 6: an override pointed `password` at a public comment box on the bound origin, and
-    the password was published there."""
-    page = (f'<form method="post" action="/login">{USERNAME}{PASSWORD_BOX}<button>Sign in</button>'
-            '</form><form method="post" action="/comments"><label for="c">Comment</label>'
-            '<textarea id="c" name="c"></textarea><button>Post comment</button></form>')
-    with serving(Recorder(page, platform=True)) as platform:
-        result = run_hostile(tmp_path, platform, **{
-            "password: {label: Password, exact: true}": "password: {label: Comment}",
-            "submit: {role: button, name: Sign in, exact: true}":
-                "submit: {role: button, name: Post comment}"})
+    the password was published there. Where the page has a password box, the structure finds it
+    (and its own form's button) whatever the recipe points at; where it has none, the recipe's
+    pointer is refused."""
+    comments = ('<form method="post" action="/comments"><label for="c">Comment</label>'
+                '<textarea id="c" name="c"></textarea><button>Post comment</button></form>')
+    pointed_at_comments = {
+        "password: {label: Password, exact: true}": "password: {label: Comment}",
+        "submit: {role: button, name: Sign in, exact: true}":
+            "submit: {role: button, name: Post comment}"}
+    page = f'<form method="post" action="/login">{USERNAME}{PASSWORD_BOX}<button>Sign in</button></form>'
+    with serving(Recorder(page + comments, platform=True)) as platform:
+        run_hostile(tmp_path, platform, **pointed_at_comments)
+    assert not [r for r in platform.received if r["path"] == "/comments"]
+    assert [r["path"] for r in platform.received if r["method"] == "POST"] == ["/login"]
+    no_password_box = f'<form method="post" action="/login">{USERNAME}<button>Next</button></form>'
+    with serving(Recorder(no_password_box + comments, platform=True)) as platform:
+        result = run_hostile(tmp_path, platform, **pointed_at_comments)
     [row] = results_of(result)
     assert row["status"] == "failed" and "not a password box" in row["message"]
     assert not platform.saw(PASSWORD)

@@ -121,14 +121,16 @@ async def find(page: Page | Locator, targets: Sequence[Target], timeout_ms: floa
     after the page loads. Raises ControlNotFound if none shows or the chosen one is ambiguous,
     naming what it could not choose between: a guess could be the destructive neighbour.
     """
-    where = page.url if isinstance(page, Page) else page.page.url
+    def where() -> str:  # where the page is now (it may have moved while optout waited)
+        return page.url if isinstance(page, Page) else page.page.url
+
     ways = [[locator_for(page, t), *filter(None, [hinted(page, t)])] for t in targets]
     anything = _either([locator for way in ways for locator in way])
     try:  # the first visible match: a hidden copy earlier in the page must not hold this up
         await anything.filter(visible=True).first.wait_for(state="visible", timeout=timeout_ms)
     except PlaywrightTimeout as exc:
         raise ControlNotFound(
-            f"no {describe(targets)} appeared on {where} within {timeout_ms / 1000:g} s"
+            f"no {describe(targets)} appeared on {where()} within {timeout_ms / 1000:g} s"
         ) from exc
     for target, way in zip(targets, ways, strict=True):
         for locator in way:
@@ -137,11 +139,11 @@ async def find(page: Page | Locator, targets: Sequence[Target], timeout_ms: floa
             count = await visible.count()
             if count > 1:
                 names = await _names(visible, count)
-                raise ControlNotFound(f"{target.describe()} matches {count} elements on {where}"
+                raise ControlNotFound(f"{target.describe()} matches {count} elements on {where()}"
                                       f" ({names}); optout does not guess between them")
             if count == 1:
                 return visible
-    raise ControlNotFound(f"{describe(targets)} disappeared from {where}")
+    raise ControlNotFound(f"{describe(targets)} disappeared from {where()}")
 
 
 async def _names(candidates: Locator, count: int) -> str:

@@ -38,7 +38,7 @@ from optout.domain.results import Mode, Result, Status
 from optout.domain.targets import Target
 from optout.engine import forms as form_io
 from optout.engine import scan
-from optout.engine.proof import Proof
+from optout.engine.proof import WENT_OFF, Proof
 from optout.engine.scan import ScanReport
 from optout.engine.view import BrowserView, locator
 from optout.engine.witness import WitnessLog
@@ -255,6 +255,12 @@ class AccountRun(BrowserView, Proof):
     async def _setting(self, setting: Setting) -> Result:
         try:
             return await kind_of(setting).handle(self, setting)
+        except (SettingFailure, PlaywrightError):
+            # A page that left the platform meanwhile is why, whatever broke on the way (a page
+            # that never loaded is still about:blank: the failure says why itself).
+            if self._page is not None and self._page.url != "about:blank":
+                self.stay_on_platform("finish with it")
+            raise
         finally:
             await self.working_page()
 
@@ -293,8 +299,8 @@ class AccountRun(BrowserView, Proof):
         """Stop on a page outside the recipe's origins or the ones the account is bound to."""
         if not is_allowed(url, self.recipe.origins):
             raise SecurityError(
-                f"{self.recipe.name} sent the browser to {redact(url)}, outside its "
-                f"allowed origins ({', '.join(self.recipe.origins)}); optout stopped there.")
+                f"{WENT_OFF} {self.recipe.name}'s allowed origins "
+                f"({', '.join(self.recipe.origins)}), to {redact(url)}; optout stopped there.")
         self.signer.require_bound(url)
 
     @property

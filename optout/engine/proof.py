@@ -90,6 +90,8 @@ class Proof:
     async def mismatch(self, setting: Setting, problem: str) -> RecipeMismatch:
         """Never guess: keep a redacted snapshot of the page and name its AI-related controls,
         so whoever fixes the recipe starts from evidence."""
+        # A page that left the platform while optout looked for a control is that, not a mismatch.
+        self.stay_on_platform("match the recipe to it")
         message = f"The recipe no longer matches the page: {problem}. The recipe needs an update."
         try:
             paths = await evidence.capture(self.page, self.evidence_dir, f"{setting.id}-mismatch",

@@ -56,9 +56,10 @@ class PracticeHand(PracticeInbox):
         origin = f"{parts.scheme}://{parts.netloc}"
         spec, (username, password) = self.pages[origin], self.credentials[origin]
         await consent.answer(page, [])  # a cookie dialog first, refused as a person would
-        await page.get_by_label(spec.username, exact=True).fill(username)
+        # The twin's own form, whatever words the build gives it: a person reads any of them.
+        await page.locator("#username").fill(username)
         if spec.next:
-            await page.get_by_role("button", name=spec.next, exact=True).click()
+            await page.locator("form button[type=submit]").click()
         if spec.password:
-            await page.get_by_label(spec.password, exact=True).fill(password)
-        await page.get_by_role("button", name=spec.submit, exact=True).click()
+            await page.locator("#password").fill(password)
+        await page.locator("form button[type=submit]").click()

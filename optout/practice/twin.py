@@ -179,11 +179,12 @@ class TwinSpec(_Spec):
         """The builds (world.BUILDS) that draw this twin differently from its standard one:
         `other-roles` and `pressed` where it has an on/off control, `hinted` where it has a menu
         of choices, `lies` where its pages load a state from a JSON answer, `wanders` where it
-        has anything to read."""
+        has anything to read, `other-words` where it has a sign-in page."""
         blocks = [b for page in self.pages for b in _every_block(page.blocks)]
         return ["standard",
                 *(["other-roles", "pressed"] if any(b.switch for b in blocks) else []),
                 *(["wanders"] if any(b.switch or b.choice for b in blocks) else []),
+                *(["other-words"] if self.sign_in else []),
                 *(["hinted"] if any(b.choice for b in blocks) else []),
                 *(["lies"] if self.witnesses else [])]
 

@@ -48,6 +48,9 @@ BUILDS = {
             "switch off whatever the answer says, and saves answer 200 but are never stored",
     "wanders": "every settings page goes by itself, 0.4 s after it loads, to the same address "
                "on another origin (localhost for 127.0.0.1)",
+    "other-words": "the sign-in page's same form (autofill hints, input types, one submit "
+                   "button) in words no recipe knows: \"Email address or mobile number\", "
+                   "\"Enter your password\", \"Continue\"",
     "hinted": "menu choices carry hint text (\"Turn off · 1 step\"), and the destructive "
               "neighbour (\"Turn off and delete activity · 2 steps\") is listed first",
 }

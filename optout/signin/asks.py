@@ -4,12 +4,17 @@ check. A recipe's challenge wording is a hint and a test; these are what hold ac
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Literal
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator, Page
 
-from optout.domain.waits import bounded
+from optout.browser import evidence
+from optout.browser.locate import any_of
+from optout.domain.errors import WaitTimedOut, first_line
+from optout.domain.targets import Target
+from optout.domain.waits import bounded, first_of
 
 CodeKind = Literal["totp", "code"]  # an authenticator's code, or one sent to the person
 
@@ -38,6 +43,46 @@ SENT_WORDS = re.compile(r"\b(sent|emailed|e-mail|email|sms|text message|inbox|ge
 AUTHENTICATOR_WORDS = re.compile(r"authenticat|authentifi|autenticaz|autenticaci", re.IGNORECASE)
 # After the platform answered, how long a page no step explains is given to draw one.
 UNEXPLAINED_MS = 4_000
+
+
+# Sign-in fields as password managers find them: by autofill hints and input types, whatever
+# the words around them. Never a box for a new password (a sign-up form beside the sign-in).
+USERNAME_BOXES = ("input[autocomplete~='username' i]:not([type=password]), "
+                  "input[autocomplete~='email' i]:not([type=password]), "
+                  "input[autocomplete*='webauthn' i]:not([type=password]), input[type=email]")
+PASSWORD_BOXES = "input[type=password]:not([autocomplete~='new-password' i])"
+TYPED_BOXES = "input[type=text], input[type=email], input[type=tel], input:not([type])"
+SUBMITS = "button[type=submit], button:not([type]), input[type=submit]"
+
+
+def username_boxes(page: Page) -> Locator:
+    """The visible username boxes by their autofill hint or type; where none has one, the one
+    text box in the form that holds the password box."""
+    hinted = page.locator(USERNAME_BOXES).filter(visible=True)
+    beside = page.locator("form").filter(has=password_boxes(page)).locator(TYPED_BOXES)
+    return hinted.or_(beside.filter(visible=True))
+
+
+def password_boxes(page: Page) -> Locator:
+    return page.locator(PASSWORD_BOXES).filter(visible=True)
+
+
+def submit_of(page: Page, field: Locator) -> Locator:
+    """The visible submit buttons of the form holding `field`."""
+    return page.locator("form").filter(has=field).locator(SUBMITS).filter(visible=True)
+
+
+async def the_one(page: Page, by_structure: Locator, targets: list[Target],
+                  limit_ms: float) -> Locator | None:
+    """The element `by_structure` points at, as a password manager finds it, when it is one;
+    None when it is none or several (the recipe's words decide then). Waits (bounded) for it or
+    the recipe's words to show: sign-in pages are drawn by script."""
+    waits = [by_structure.first.wait_for(state="visible", timeout=limit_ms)]
+    if targets:
+        words = any_of(page, targets).filter(visible=True)
+        waits.append(words.first.wait_for(state="visible", timeout=limit_ms))
+    await first_of(waits, limit_ms)
+    return by_structure if await by_structure.count() == 1 else None
 
 
 def security_check(page: Page) -> Locator:
@@ -86,3 +131,12 @@ async def visible(sign: Locator) -> bool:
         return await sign.first.is_visible()
     except PlaywrightError:
         return False
+
+
+async def screenshot(page: Page, folder: Path, reason: str) -> str:
+    """A screenshot of a page handed to a person, kept with the evidence; what to say of it."""
+    try:
+        shot = await evidence.capture(page, folder, "sign-in-unexplained", {"reason": reason})
+    except (PlaywrightError, OSError, WaitTimedOut) as exc:
+        return f"no screenshot ({first_line(exc)})."
+    return f"screenshot: {shot['screenshot']} ."

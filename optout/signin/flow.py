@@ -17,7 +17,6 @@ from playwright.async_api import Browser, BrowserContext, ElementHandle, Locator
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from optout.browser import evidence
 from optout.browser.locate import ControlNotFound, any_of, find
 from optout.browser.pages import frame_chain, goto, is_allowed
 from optout.domain.accounts import Account
@@ -148,12 +147,12 @@ class SignInFlow:
                        limit_ms=self.limits.navigation_ms, step="opening the sign-in page")
         sign_in = self.recipe.signing_in
         self._require_typing_allowed(page)
-        username_box = await self._find(page, sign_in.username, "sign-in page")
+        username_box = await self._field(page, asks.username_boxes(page), sign_in.username)
         if sign_in.next:
             # Username first; the password (or, on passwordless sites, a code sent to the person)
             # is asked on the next step, perhaps on a new page.
             typed = await self._type(page, username_box, self.account.username, "username")
-            next_button = await self._find(page, sign_in.next, "sign-in page")
+            next_button = await self._field(page, asks.submit_of(page, username_box), sign_in.next)
             await self._require_submit_safe(page, next_button, typed, "username")
             if password is None:
                 # The code field may appear in place, with no new page: wait for it too.
@@ -163,8 +162,8 @@ class SignInFlow:
                 await self._keep_session()
                 return
             await next_button.click(timeout=self.limits.sign_in_ms)
-        password_box = await self._find(page, sign_in.password, "sign-in page")
-        submit = await self._find(page, sign_in.submit, "sign-in page")
+        password_box = await self._field(page, asks.password_boxes(page), sign_in.password)
+        submit = await self._field(page, asks.submit_of(page, password_box), sign_in.submit)
         if not sign_in.next:
             typed = await self._type(page, username_box, self.account.username, "username")
         # Passwordless sign-ins (which always have `next`) have finished above.
@@ -324,13 +323,8 @@ class SignInFlow:
         """A page only a person can get past: a screenshot of it kept, then the person finishes
         it in a visible browser, or (nobody at the terminal) NeedsHuman at once."""
         where = redact(urlsplit(page.url)._replace(query="", fragment="").geturl())
-        try:
-            shot = await evidence.capture(
-                page, self.resources.evidence_dir / self.recipe.platform / self.account.name,
-                "sign-in-unexplained", {"reason": reason})
-            seen = f"screenshot: {shot['screenshot']} ."
-        except (PlaywrightError, OSError, WaitTimedOut) as exc:
-            seen = f"no screenshot ({first_line(exc)})."
+        seen = await asks.screenshot(
+            page, self.resources.evidence_dir / self.recipe.platform / self.account.name, reason)
         self.require_bound(page.url)  # never hand the person a page elsewhere
         await self._finish_by_hand(page, f"{reason} (at {where}); {seen}")
 
@@ -374,6 +368,11 @@ class SignInFlow:
         return new_state
 
     # --- small steps ---------------------------------------------------------------------------
+
+    async def _field(self, page: Page, by_structure: Locator, targets: list[Target]) -> Locator:
+        """A sign-in field or button by its structure (asks.py), else by the recipe's words."""
+        found = await asks.the_one(page, by_structure, targets, self.limits.control_ms)
+        return found or await self._find(page, targets, "sign-in page")
 
     async def _find(self, page: Page, targets: list[Target], where: str) -> Locator:
         try:
