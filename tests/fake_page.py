@@ -50,7 +50,7 @@ class Ledger:
     sent: Sending = field(default_factory=Sending)
 
     @asynccontextmanager
-    async def sending(self, platform: str, account: str, origin: str,
+    async def sending(self, platform: str, account: str, origin: str, person: str,
                       setting: str) -> AsyncIterator[Sending]:
         yield self.sent
 
@@ -176,8 +176,8 @@ class FakePage:
         return "ada@example.com"
 
     @property
-    def form_place(self) -> tuple[str, str, str]:
-        return ("fake", "default", "https://fake.example")
+    def form_place(self) -> tuple[str, str, str, str]:
+        return ("fake", "default", "https://fake.example", "ada@example.com")
 
     @property
     def forms(self) -> Ledger | None:

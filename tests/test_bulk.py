@@ -343,3 +343,29 @@ def test_the_per_platform_limit_keeps_a_run_polite(tmp_path, practice):
                     "--concurrency", "6", "--per-platform", "1")
     assert result.exit_code == 0, result.output
     assert practice.world.most_saves_at_once == 2  # one per platform, both platforms at once
+
+
+def test_a_slot_taken_by_another_person_is_that_person_never_the_last(tmp_path, practice,
+                                                                      caplog):
+    """A roster row's account name kept, its username changed (another member took the slot):
+    the saved session, made for the first person, is never reused for the second; a resume runs
+    the row again; each result is for the person the row names."""
+    practice.world.add_user("alice@example.com", "pw-alice-secret")
+    practice.world.add_user("bob@example.com", "pw-bob-secret")
+    path = tmp_path / "roster.csv"
+    row = "linkedin,member1,{0}@example.com,printf %s pw-{0}-secret\n"
+    path.write_text("platform,account,username,password_command\n" + row.format("alice"))
+    assert invoke("bulk", str(path), "--origin", practice.origin).exit_code == 0
+    assert practice.world.setting("alice@example.com", GEN_AI) is False
+    path.write_text("platform,account,username,password_command\n" + row.format("bob"))
+    resumed = invoke("bulk", str(path), "--origin", practice.origin, "--resume", "--json")
+    assert resumed.exit_code == 0, resumed.output
+    [result] = results_of(resumed)
+    assert result["status"] == "changed" and result["verified"], result
+    assert practice.world.setting("bob@example.com", GEN_AI) is False
+    assert practice.world.user("bob@example.com").sign_ins == 1
+    assert "made for a different username; it was discarded" in caplog.text
+    again = invoke("bulk", str(path), "--origin", practice.origin, "--json")
+    [result] = results_of(again)
+    assert result["status"] == "already" and result["verified"]
+    assert practice.world.user("bob@example.com").sign_ins == 1  # bob's own session, kept

@@ -8,6 +8,7 @@ from pathlib import Path
 import pycountry
 import pytest
 
+from optout.domain.accounts import Account
 from optout.domain.regions import GROUPS
 from optout.domain.results import Result, Status
 from optout.engine.proof import WENT_OFF
@@ -491,3 +492,26 @@ def test_a_per_site_roster_row_needs_its_site(practice, tmp_path):
                          "--password-stdin", "--origin", RECIPES["squarespace"].origin,
                          input="pw\n")
     assert placeholder.exit_code == 2 and credentials.accounts("squarespace") == []
+
+
+def test_a_form_is_sent_once_per_person_whatever_the_account_name(practice, profile):
+    """The same person under another account name is told it was sent; another person under a
+    name the first one used is not."""
+    origin = practice.origin_of("facebook")
+    for person in ("ada", "bob"):
+        practice.world.add_user(f"{person}@facebook.example", f"pw-{person}-secret")
+
+    def as_account(name: str, person: str):
+        credentials.store(Account("facebook", name, f"{person}@facebook.example", (origin,)),
+                          f"pw-{person}-secret")
+        [row] = results_of(invoke("run", "facebook", "--account", name, "--origin", origin,
+                                  "--json"))
+        return row
+
+    assert as_account("default", "ada")["status"] == "changed"
+    again = as_account("work", "ada")
+    assert again["status"] == "already" and "Sent on 20" in again["message"], again
+    assert len(practice.world.user("ada@facebook.example").submissions) == 1
+    other = as_account("default", "bob")  # the name ada's form went out under
+    assert other["status"] == "changed" and other["verified"], other
+    assert len(practice.world.user("bob@facebook.example").submissions) == 1

@@ -134,8 +134,9 @@ def test_saved_session_is_reused_and_encrypted(practice, member, optout_home, me
     token = session.read_bytes()
     assert token.startswith(b"gAAAAA")  # a Fernet token, not the storage state itself
     key = memory_keyring.items[("optout", "session-key")]
-    state = json.loads(Fernet(key.encode()).decrypt(token))
-    assert any(cookie["name"] == "li_at" for cookie in state["cookies"])
+    kept = json.loads(Fernet(key.encode()).decrypt(token))
+    assert kept["for"] == ada.username  # whom it was made for: no one else reuses it
+    assert any(cookie["name"] == "li_at" for cookie in kept["state"]["cookies"])
 
 
 def test_each_stored_account_runs_in_its_own_context(practice, member):

@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from optout.app import notify
 from optout.app.runner import RunOptions, execute, in_job_order, run_sync, scan_accounts, stream
+from optout.domain.profile import Profile
 from optout.domain.results import Mode, Result
 from optout.engine.scan import ScanReport
 from optout.recipe.job import Job, Resources
@@ -36,13 +37,15 @@ class Recorder:
     """
 
     def __init__(self, history: History, run_id: int, jobs: Sequence[Job], urls: Sequence[str],
-                 on_problem: OnProblem):
+                 on_problem: OnProblem, profile: Profile):
         self.history = history
         self.run_id = run_id
         self.urls = list(urls)
         self.on_problem = on_problem
         self.versions = {job.recipe.platform: recipe_version(job.recipe) for job in jobs}
         self.origins = {(job.recipe.platform, job.account.name): job.recipe.origin for job in jobs}
+        self.people = {(job.recipe.platform, job.account.name): job.person(profile)
+                       for job in jobs}
 
     def keep(self, results: list[Result]) -> list[Result]:
         """The results as the person sees them: each reset found is told in its message."""
@@ -50,8 +53,9 @@ class Recorder:
         for result in results:
             reset: Reset | None = None
             try:
+                key = (result.platform, result.account)
                 reset = self.history.record(self.run_id, result, self.versions[result.platform],
-                                            self.origins[(result.platform, result.account)])
+                                            self.origins[key], self.people[key])
             except sqlite3.Error as exc:  # the run's results still count and are shown
                 self.on_problem(f"Could not write the history: {exc}.")
             if reset:
@@ -74,12 +78,13 @@ def run_and_record(jobs: list[Job], mode: Mode, resources: Resources, options: R
     with History() as history, ThreadPoolExecutor(1, thread_name_prefix="optout-record") as worker:
         # Forms already sent are not sent twice; what was done by hand stays done. (New jobs:
         # the caller's are left as they were given.)
-        jobs = [replace(job, submitted=history.submissions(*_where(job)),
+        jobs = [replace(job, submitted=history.submissions(
+                    *_where(job), job.person(resources.profile)),
                         marked_done=history.marked_done(*_where(job))) for job in jobs]
         # ...nor by two runs at once: each form is sent under its own lock, and noted as it leaves.
         resources = replace(resources, forms=FormLedger(history.path))
         run_id = history.start_run(command, resumed_from)
-        recorder = Recorder(history, run_id, jobs, urls, on_problem)
+        recorder = Recorder(history, run_id, jobs, urls, on_problem, resources.profile)
 
         async def recorded() -> AsyncIterator[tuple[int, list[Result]]]:
             loop = asyncio.get_running_loop()

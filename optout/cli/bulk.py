@@ -111,8 +111,9 @@ def bulk(ctx: click.Context, roster: Path, origin: tuple[str, ...], trusted: tup
         with History() as history:
             resumed_from = history.last_run(command)
             done = history.verified_settings(resumed_from) if resumed_from else {}
-        skipped = [job for job in jobs if {s.id for s in job.settings}
-                   <= done.get((job.recipe.platform, job.account.name), set())]
+        # Verified for the person the row names now: a slot another person took runs again.
+        skipped = [job for job in jobs if {s.id for s in job.settings} <= done.get(
+            (job.recipe.platform, job.account.name, job.person(ctx.obj["config"].profile)), set())]
         jobs = [job for job in jobs if job not in skipped]
         render.stderr.print(f"Resuming: {len(skipped)} accounts were verified by the earlier "
                             f"run of this roster; {len(jobs)} to go.", highlight=False)

@@ -22,11 +22,16 @@ class Account:
     details: tuple[tuple[str, str], ...] = ()
 
 
+def person_of(account: Account, email: str | None = None) -> str:
+    """Whom an account's results, sessions and forms are for: its username as the platform
+    compares it (case and surrounding space aside); without one (signed in by hand), the email
+    its forms are filled with; '' where neither is known."""
+    return (account.username or email or "").strip().casefold()
+
+
 class SecretSource(Protocol):
     def password(self, account: Account) -> str | None: ...
     def totp_secret(self, account: Account) -> str | None: ...
-
-
 
 
 class SessionStore(Protocol):

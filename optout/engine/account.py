@@ -112,8 +112,9 @@ class AccountRun(BrowserView, Proof):
         return self.account.username
 
     @property
-    def form_place(self) -> tuple[str, str, str]:
-        return (self.recipe.platform, self.account.name, self.recipe.origin)
+    def form_place(self) -> tuple[str, str, str, str]:
+        return (self.recipe.platform, self.account.name, self.recipe.origin,
+                self.job.person(self.resources.profile))
 
     @property
     def forms(self) -> FormLedger | None:

@@ -49,7 +49,7 @@ class FormSending(Protocol):
 
 
 class FormLedger(Protocol):
-    def sending(self, platform: str, account: str, origin: str,
+    def sending(self, platform: str, account: str, origin: str, person: str,
                 setting: str) -> AbstractAsyncContextManager[FormSending]: ...
 
 
@@ -114,8 +114,8 @@ class SettingPage(PageView, Protocol):
     def username(self) -> str | None: ...
 
     @property
-    def form_place(self) -> tuple[str, str, str]:
-        """(platform, account, origin): what a sent form is noted under."""
+    def form_place(self) -> tuple[str, str, str, str]:
+        """(platform, account, origin, person): what a sent form is noted under."""
         ...
 
     @property

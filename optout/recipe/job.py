@@ -7,7 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from optout.domain.accounts import Absent, Account, Person, SecretSource, SessionStore
+from optout.domain.accounts import (
+    Absent,
+    Account,
+    Person,
+    SecretSource,
+    SessionStore,
+    person_of,
+)
 from optout.domain.job import Submitted
 from optout.domain.profile import Profile
 from optout.kinds.base import SettingBase as Setting
@@ -28,6 +35,11 @@ class Job:
     marked_done: dict[str, str] = field(default_factory=dict)
     # Whose details its forms are filled with, when not the person's own (a bulk roster's row).
     profile: Profile | None = None
+
+    def person(self, profile: Profile) -> str:
+        """Whom this job's results and forms are for (`person_of`), given the person's own
+        profile where the job has none of its own."""
+        return person_of(self.account, (self.profile or profile).email)
 
 
 # Progress callback: (job, message) -> None. Messages never contain secrets.

@@ -105,6 +105,12 @@ MIGRATIONS = [
         through INTEGER NOT NULL
     );
     """,
+    # 6: whom each observation was made for (the account's username; '' where none is known):
+    # a slot taken over by another person under the same account name inherits nothing.
+    """
+    ALTER TABLE observations ADD COLUMN person TEXT NOT NULL DEFAULT '';
+    ALTER TABLE forms_sent ADD COLUMN person TEXT NOT NULL DEFAULT '';
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -227,11 +233,11 @@ class History:
             db.execute("UPDATE runs SET finished = ? WHERE id = ?", (now(), run_id))
 
     def record(self, run_id: int, result: Result, recipe_version: str,
-               origin: str = "") -> Reset | None:
+               origin: str = "", person: str = "") -> Reset | None:
         """Keep one observation; return the reset it reveals, if it reveals one.
 
-        A reset is a setting whose previous reading (on the same origin) verified it in its
-        desired state, and which is now found out of it.
+        A reset is a setting whose previous reading (on the same origin, for the same person)
+        verified it in its desired state, and which is now found out of it.
         """
         found = result.before or result.after
         with self._transaction() as db:
@@ -239,20 +245,20 @@ class History:
             previous = db.execute(
                 "SELECT time, after, verified, desired FROM observations "
                 "WHERE platform = ? AND account = ? AND setting = ? AND origin = ? "
-                f"AND after IS NOT NULL AND id > {_forgotten_through('observations')} "
+                f"AND person = ? AND after IS NOT NULL AND id > {_forgotten_through('observations')} "
                 "ORDER BY id DESC LIMIT 1",
-                (result.platform, result.account, result.setting, origin)).fetchone()
+                (result.platform, result.account, result.setting, origin, person)).fetchone()
             time = now()
             cursor = db.execute(
                 "INSERT INTO observations (run_id, time, platform, account, setting, title, "
                 "desired, before, after, status, verified, evidence, message, tool_version, "
-                "recipe_version, origin, seconds) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "recipe_version, origin, seconds, person) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (run_id, time, result.platform, result.account, result.setting,
                  result.title or result.setting, result.desired, result.before, result.after,
                  result.status.value, int(result.verified),
                  json.dumps(result.evidence) if result.evidence else None, result.message,
-                 __version__, recipe_version, origin, result.seconds))
+                 __version__, recipe_version, origin, result.seconds, person))
             # (is_reset is never true when nothing was found; said here for the type checker.)
             if previous is None or found is None or not is_reset(
                     bool(previous["verified"]), previous["after"], previous["desired"], found,
@@ -340,14 +346,17 @@ class History:
                                "FROM forgotten GROUP BY platform, account")
         return {(row["platform"], row["account"]): row["through"] for row in rows}
 
-    def submissions(self, platform: str, account: str, origin: str) -> dict[str, Submitted]:
-        """The forms this account sent at this origin, by setting id: confirmed by the platform,
-        or sent without a confirmation seen (never sent again without --resubmit either way)."""
+    def submissions(self, platform: str, account: str, origin: str,
+                    person: str = "") -> dict[str, Submitted]:
+        """The forms this person sent at this origin, by setting id, under whichever account
+        name (and those the account sent before people were noted); where the person is not
+        known, the account's. Confirmed by the platform, or sent without a confirmation seen:
+        never sent again without --resubmit either way."""
+        whose, args = _whose(platform, account, origin, person)
         rows = self.db.execute(
             "SELECT setting, max(id), time, after, evidence FROM observations "
-            "WHERE platform = ? AND account = ? AND origin = ? "
-            "AND ((after = 'submitted' AND verified = 1) OR after = 'unconfirmed') "
-            "GROUP BY setting", (platform, account, origin))
+            f"WHERE {whose} AND ((after = 'submitted' AND verified = 1) OR after = 'unconfirmed') "
+            "GROUP BY setting", args)
         sent = {}
         for row in rows:
             reference = (json.loads(row["evidence"]) if row["evidence"] else {}).get("reference")
@@ -357,8 +366,7 @@ class History:
         # run stopped): never sent again without --resubmit either.
         rows = self.db.execute(
             "SELECT setting, time, confirmed, reference FROM forms_sent WHERE id IN "
-            "(SELECT max(id) FROM forms_sent WHERE platform = ? AND account = ? AND origin = ? "
-            "GROUP BY setting)", (platform, account, origin))
+            f"(SELECT max(id) FROM forms_sent WHERE {whose} GROUP BY setting)", args)
         for row in rows:
             reference = row["reference"]
             when = f"on {_readable(row['time'])}" + (f" (reference {reference})" if reference else "")
@@ -375,12 +383,13 @@ class History:
             (platform, account, origin, Status.MARKED_DONE.value))
         return {row["setting"]: f"on {_readable(row['time'])}" for row in rows}
 
-    def note_form_sent(self, platform: str, account: str, origin: str, setting: str) -> int:
+    def note_form_sent(self, platform: str, account: str, origin: str, setting: str,
+                       person: str = "") -> int:
         """Note a form the moment it leaves; its row's id, for its answer."""
         with self._transaction() as db:
             cursor = db.execute(
-                "INSERT INTO forms_sent (time, platform, account, origin, setting) "
-                "VALUES (?, ?, ?, ?, ?)", (now(), platform, account, origin, setting))
+                "INSERT INTO forms_sent (time, platform, account, origin, setting, person) "
+                "VALUES (?, ?, ?, ?, ?, ?)", (now(), platform, account, origin, setting, person))
             assert cursor.lastrowid is not None  # set by the INSERT
             return cursor.lastrowid
 
@@ -406,21 +415,31 @@ class History:
         row = self.db.execute("SELECT max(id) FROM runs WHERE command = ?", (command,)).fetchone()
         return row[0]
 
-    def verified_settings(self, run_id: int) -> dict[tuple[str, str], set[str]]:
-        """The settings verified for each (platform, account) in this run or the runs it
-        resumed; a setting verified once stays verified for the resume."""
-        verified: dict[tuple[str, str], set[str]] = {}
+    def verified_settings(self, run_id: int) -> dict[tuple[str, str, str], set[str]]:
+        """The settings verified for each (platform, account, person) in this run or the runs
+        it resumed; a setting verified once stays verified for the resume."""
+        verified: dict[tuple[str, str, str], set[str]] = {}
         current: int | None = run_id
         while current is not None:
             rows = self.db.execute(
-                "SELECT platform, account, setting FROM observations "
+                "SELECT platform, account, person, setting FROM observations "
                 "WHERE run_id = ? AND verified = 1", (current,))
             for row in rows:
-                verified.setdefault((row["platform"], row["account"]), set()).add(row["setting"])
+                verified.setdefault((row["platform"], row["account"], row["person"]),
+                                    set()).add(row["setting"])
             parent = self.db.execute("SELECT resumed_from FROM runs WHERE id = ?",
                                      (current,)).fetchone()
             current = parent[0] if parent else None
         return verified
+
+
+def _whose(platform: str, account: str, origin: str, person: str) -> tuple[str, list[str]]:
+    """Rows of this person at this origin (and, from before people were noted, the account's);
+    the account's alone where the person is not known."""
+    if not person:
+        return "platform = ? AND account = ? AND origin = ?", [platform, account, origin]
+    return ("platform = ? AND origin = ? AND (person = ? OR (person = '' AND account = ?))",
+            [platform, origin, person, account])
 
 
 def _filters(platform: str | None, account: str | None, since: str | None,

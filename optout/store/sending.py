@@ -32,11 +32,13 @@ class FormLedger:
         self.history_path = history_path
 
     @asynccontextmanager
-    async def sending(self, platform: str, account: str, origin: str,
+    async def sending(self, platform: str, account: str, origin: str, person: str,
                       setting: str) -> AsyncIterator[FormSending]:
-        """Hold the form's lock; what it yields knows how the form was sent before, read afresh
-        under the lock, and notes this sending."""
-        key = hashlib.sha256("\0".join((platform, account, origin, setting)).encode()).hexdigest()
+        """Hold the form's lock (one per person, whatever account name they run under); what it
+        yields knows how the form was sent before, read afresh under the lock, and notes this
+        sending."""
+        sender = f"person:{person}" if person else f"account:{account}"
+        key = hashlib.sha256("\0".join((platform, sender, origin, setting)).encode()).hexdigest()
         lock = FileLock(lock_path(f"form-{key[:24]}"), thread_local=False)
         try:
             await asyncio.to_thread(lock.acquire, timeout=LOCK_WAIT_S)
@@ -46,7 +48,7 @@ class FormLedger:
                 f"{LOCK_WAIT_S:g} s; nothing was sent. Run again once it has finished.") from exc
         try:
             yield await asyncio.to_thread(FormSending, self.history_path,
-                                          (platform, account, origin, setting))
+                                          (platform, account, origin, person), setting)
         finally:
             lock.release()
 
@@ -54,11 +56,12 @@ class FormLedger:
 class FormSending:
     """One form, under its lock: how it went before, and what becomes of it now."""
 
-    def __init__(self, history_path: Path | None, where: tuple[str, str, str, str]):
+    def __init__(self, history_path: Path | None, where: tuple[str, str, str, str],
+                 setting: str):
         self.history_path = history_path
-        self.where = where
+        self.where, self.setting = where, setting
         with History(history_path) as history:
-            self.earlier: Submitted | None = history.submissions(*where[:3]).get(where[3])
+            self.earlier: Submitted | None = history.submissions(*where).get(setting)
         self._sent_id: int | None = None
 
     async def left(self) -> None:
@@ -68,7 +71,8 @@ class FormSending:
 
     def _note_sent(self) -> int:
         with History(self.history_path) as history:
-            return history.note_form_sent(*self.where)
+            platform, account, origin, person = self.where
+            return history.note_form_sent(platform, account, origin, self.setting, person)
 
     async def answered(self, *, confirmed: bool, reference: str | None = None) -> None:
         """The platform's answer: confirmed (with its reference), or refused or never sent (it

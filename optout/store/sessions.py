@@ -19,7 +19,7 @@ from typing import Any
 import keyring
 from cryptography.fernet import Fernet, InvalidToken
 
-from optout.domain.accounts import Account
+from optout.domain.accounts import Account, person_of
 from optout.domain.errors import BadInput
 from optout.store.credentials import require_keyring
 from optout.store.files import data_dir, write_private
@@ -60,27 +60,50 @@ class EncryptedSessions:
         return self._fernet
 
     def load(self, account: Account, origin: str) -> dict[str, Any] | None:
+        """The session saved for this account, origin and username; None (and a discarded file)
+        when it was made for someone else."""
         path = session_path(account, origin)
         if not path.exists():
             return None
         try:
-            return json.loads(self._cipher().decrypt(path.read_bytes()))
+            kept = json.loads(self._cipher().decrypt(path.read_bytes()))
         except (InvalidToken, ValueError):
             log.info("saved session for %s/%s cannot be read; signing in again",
                      account.platform, account.name)
             return None
+        state = for_person(account, kept)
+        if state is None:
+            path.unlink(missing_ok=True)
+        return state
 
     def save(self, account: Account, origin: str, state: dict[str, Any]) -> None:
-        """Keep the session; on a full disk, say so and go on: the account is signed in, and the
-        next run signs in again."""
+        """Keep the session, with whom it was made for; on a full disk, say so and go on: the
+        account is signed in, and the next run signs in again."""
+        kept = {"for": person_of(account), "state": state}
         try:
             write_private(session_path(account, origin),
-                          self._cipher().encrypt(json.dumps(state).encode()))
+                          self._cipher().encrypt(json.dumps(kept).encode()))
         except OSError as exc:
             if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
                 raise
             log.warning("The disk is full: the %s session of account %r was not kept (the next "
                         "run signs in again). Free some space.", account.platform, account.name)
+
+
+def for_person(account: Account, kept: dict[str, Any]) -> dict[str, Any] | None:
+    """The kept session's state if it was made for the account's username; else None, said in
+    a line: another person under the same account name (a roster slot taken over) never
+    inherits it. A session kept before sessions named their person counts as someone else's
+    once the account has a username."""
+    made_for = kept.get("for") if "state" in kept else None
+    if made_for is not None and made_for == person_of(account):
+        return dict(kept["state"])
+    if made_for is None and not account.username and "state" not in kept:
+        return kept  # an older session of an account signed in by hand: no one to compare
+    log.warning("The saved %s session of account %r was made for a different username; it was "
+                "discarded, and the account signs in as its own username.", account.platform,
+                account.name)
+    return None
 
 
 class NoSessions:
@@ -101,10 +124,12 @@ class MemorySessions:
         self._kept: dict[tuple[str, str, str], dict[str, Any]] = {}
 
     def load(self, account: Account, origin: str) -> dict[str, Any] | None:
-        return self._kept.get((account.platform, account.name, origin))
+        kept = self._kept.get((account.platform, account.name, origin))
+        return None if kept is None else for_person(account, kept)
 
     def save(self, account: Account, origin: str, state: dict[str, Any]) -> None:
-        self._kept[(account.platform, account.name, origin)] = state
+        self._kept[(account.platform, account.name, origin)] = {"for": person_of(account),
+                                                                "state": state}
 
 
 def delete_sessions(account: Account) -> bool:
