@@ -286,6 +286,11 @@ class AccountRun(BrowserView, Proof):
             except ControlNotFound as exc:
                 raise await self.mismatch(setting, str(exc)) from exc
             self.require_allowed(self.page.url)
+        if not fresh and self.recipe.identity is not None:
+            # Before anything is clicked: never change another person's setting.
+            _, other_person, _ = await self._whose_page()
+            if other_person:
+                raise SettingFailure(f"Nothing was changed: {other_person}.")
 
     async def answer_consent(self) -> None:
         """Refuse a cookie or consent dialog covering the page, if one does (never accept)."""

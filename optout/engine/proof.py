@@ -13,6 +13,7 @@ from playwright.async_api import BrowserContext, Locator, Page
 from playwright.async_api import Error as PlaywrightError
 
 from optout.browser import evidence
+from optout.browser.locate import locator_for
 from optout.browser.pages import is_allowed
 from optout.browser.readiness import Readiness
 from optout.domain.accounts import Account
@@ -30,6 +31,7 @@ from optout.redact import redact
 
 log = logging.getLogger(__name__)
 
+IDENTITY_MS = 2_000  # the identity is on the page read: it is there at once, or not at all
 WENT_OFF = "The page went off"  # how a read refused off the platform begins
 
 
@@ -105,6 +107,32 @@ class Proof:
             message += f" Controls on the page that speak of AI or training: {', '.join(controls)}."
         return RecipeMismatch(f"{message} Snapshot: {paths['snapshot']}", paths)
 
+    async def _whose_page(self) -> tuple[dict[str, Any], str | None, str]:
+        """Who the page says is signed in, as the recipe's `identity` reads it: the evidence's
+        facts, the disagreement if it is another person, and a note for the message."""
+        identity = self.recipe.identity
+        if identity is None:
+            return {"identity": "not checked: the recipe names no place it is shown"}, None, ""
+        shown = locator_for(self.page, identity.shown_by).first
+        try:
+            text = await (shown.get_attribute(identity.attribute, timeout=IDENTITY_MS)
+                          if identity.attribute else shown.inner_text(timeout=IDENTITY_MS))
+        except PlaywrightError:
+            text = None
+        who = identity.read(text) if text else None
+        if who is None:
+            return ({"identity": "not found"}, None,
+                    " (Whose account the page showed was not found on it, so not checked.)")
+        same = identity.compare(who, self.account.username)
+        facts = {"identity": {"shown": who, "kind": identity.kind, "matches": same}}
+        if same is False:
+            return facts, (f"the page is signed in as {who}, and the account is for "
+                           f"{self.account.username}: nothing read there is this account's"), ""
+        if same is None:
+            return facts, None, (f" (Signed in as {who}; not compared: the account has no "
+                                 f"{identity.kind} to compare with.)")
+        return facts, None, ""
+
     def _page_facts(self) -> dict[str, Any]:
         """How the page that was read was reached: readiness, freshness, consent answered."""
         return {"fresh_context": self._fresh is not None and self.page in self._fresh.pages,
@@ -142,9 +170,17 @@ class Proof:
             elif heard["witness"] == "absent":
                 message += (" The platform's own answer (the recipe's witness) did not come; the "
                             "page alone was read.")
+        whose: dict[str, Any] = {}
+        if verified and page_facts["fresh_context"]:
+            whose, other_person, note = await self._whose_page()
+            if other_person:
+                status, verified = Status.FAILED, False
+                message = f"Not verified: {other_person}."
+            message += note
         facts = {"platform": self.recipe.platform, "account": self.account.name,
                  "setting": setting.id, "status": status.value, "desired": setting.desired,
-                 "before": before, "after": after, "verified": verified, **page_facts, **heard}
+                 "before": before, "after": after, "verified": verified, **page_facts, **heard,
+                 **whose}
         try:
             paths = await evidence.capture(self.page, self.evidence_dir, setting.id, facts,
                                            self.recipe.sensitive, await self._outline(setting))

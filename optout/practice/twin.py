@@ -174,6 +174,9 @@ class TwinSpec(_Spec):
     # of the platform's recipe must leave each one out of its default.
     opt_outs: list[str] = Field(default_factory=list)
     witnesses: list[WitnessSpec] = Field(default_factory=list)
+    # How the platform shows who is signed in, on every page (public evidence): a handle in the
+    # navigation's profile link, or the Google Account chip's email.
+    identity: Literal["handle", "google-chip"] | None = None
 
     def builds(self) -> list[str]:
         """The builds (world.BUILDS) that draw this twin differently from its standard one:
@@ -241,6 +244,7 @@ def _forms(blocks: list[Block]) -> dict[str, FormSpec]:
 
 # The faults a described twin implements (every other one is LinkedIn's hand-written twin's).
 TWIN_FAULTS = frozenset({"reject_password", "save_lost", "slow_save", "new_ai_toggle",
+                         "switched_account",
                          "late_draw", "cached_state", "beacons", "long_poll", "websocket",
                          "consent"})
 
@@ -277,6 +281,14 @@ def pages_blueprint(spec: TwinSpec, current_user: Callable[[], str | None],
     def state(key: str) -> bool:
         return world().setting(member(), key, switches[key].default == "on")
 
+    def shown_identity(username: str, switched: bool) -> str:
+        """Who the page says is signed in: the user (a handle is the username without its @, or
+        an email's local part), or someone else after an account switch."""
+        who = "someone_else@example.com" if switched else username
+        if spec.identity == "handle":
+            return who.lstrip("@").split("@")[0] if "@" in who.lstrip("@") else who.lstrip("@")
+        return who
+
     def make_view(variants: list[PageSpec]):
         """One address; the variant whose query matches (a settings overlay opened by
         `?_s=data`), else the one without a query."""
@@ -298,6 +310,7 @@ def pages_blueprint(spec: TwinSpec, current_user: Callable[[], str | None],
             answered = {w.key for w in spec.witnesses}
             return render_template(
                 "twin/page.html", spec=spec, page=page, blocks=blocks,
+                shown_as=shown_identity(username, world().has_fault(username, "switched_account")),
                 state=(lambda key: False if late or key in answered else state(key)),
                 countries=COUNTRIES, wanders="wanders" in spec.builds(),
                 confirmation=None, late_draw=late,

@@ -25,6 +25,8 @@ FAULTS = {
     "consent": "a modal cookie dialog (Accept all / Reject all) covers every page until answered",
     "unusual_sign_in": "after the password, a code is 'emailed' (kept in `sent_codes`) and asked for",
     "security_check": "after the password, a CAPTCHA-style check that only a person can pass",
+    "switched_account": "the pages show another account's identity as the signed-in one (an "
+                        "account switcher left on someone else)",
     "app_approval": "after the password, a page asks to approve the sign-in in the platform's "
                     "phone app (no field, no button optout knows)",
     "hang": "settings pages never finish loading",

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator, model_validator
 
 from optout.domain.errors import BadInput
+from optout.domain.identity import Identity
 from optout.domain.targets import (
     Strict,
     Target,
@@ -123,6 +124,9 @@ class Recipe(Strict):
         default=None, description="How to sign in; only a recipe whose settings are all done "
         "by hand (`type: manual`) has none.")
     settings: Annotated[list[AnySetting], Field(min_length=1)]
+    identity: Identity | None = Field(
+        default=None, description="Where the platform shows who is signed in: a fresh read on "
+        "another person's account is failed, never verified.")
     sensitive: list[Target] = Field(
         default_factory=list, description="Fields masked in screenshots besides password inputs."
     )
