@@ -69,3 +69,21 @@ def test_identities_compare_as_the_platform_writes_them():
 def test_an_identity_pattern_that_cannot_work_is_refused(pattern, says):
     with pytest.raises(ValidationError, match=says):
         Identity(**{**HANDLE.model_dump(), "pattern": pattern})
+
+
+def test_an_identity_in_the_answer_the_page_loads_is_heard_and_compared(practice):
+    """ChatGPT's page asks /api/auth/session who is signed in; optout listens, never asks."""
+    origin = practice.origin_of("chatgpt")
+    practice.world.add_user("ada@chatgpt.example", "pw-c-secret", faults={"switched_account"})
+    credentials.store(Account("chatgpt", "default", "ada@chatgpt.example", (origin,)),
+                      "pw-c-secret")
+    rows = {r["setting"]: r for r in results_of(invoke("run", "chatgpt", "--origin", origin,
+                                                         "--json"))}
+    row = rows["improve-the-model"]
+    assert row["status"] == "failed" and "signed in as someone_else@example.com" in row["message"]
+    assert practice.world.setting("ada@chatgpt.example", "improve-the-model") is True
+    practice.world.user("ada@chatgpt.example").faults.clear()
+    rows = {r["setting"]: r for r in results_of(invoke("run", "chatgpt", "--origin", origin,
+                                                         "--json"))}
+    assert rows["improve-the-model"]["verified"]
+    assert identity_in(rows["improve-the-model"])["matches"] is True

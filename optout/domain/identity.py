@@ -4,10 +4,14 @@ account is never verified."""
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+import jmespath
+from jmespath.exceptions import JMESPathError
+from pydantic import Field, field_validator, model_validator
 
 from optout.domain.targets import Strict, Target
 
@@ -15,7 +19,12 @@ from optout.domain.targets import Strict, Target
 class Identity(Strict):
     """Where the platform shows who is signed in, on the pages a recipe reads."""
 
-    shown_by: Target = Field(description="The element showing the signed-in identity.")
+    shown_by: Target | None = Field(
+        default=None, description="The element showing the signed-in identity.")
+    response: str | None = Field(
+        default=None, description="Or: the path of a JSON answer the page loads that names it "
+        "(heard while the page loads, never asked for).")
+    value: str | None = Field(default=None, description="Where in that answer (JMESPath).")
     attribute: str | None = Field(
         default=None, description="Read this attribute (href, aria-label) instead of the text.")
     pattern: str = Field(
@@ -34,6 +43,25 @@ class Identity(Strict):
         if compiled.groups < 1:
             raise ValueError("the identity pattern needs a group around the identity")
         return value
+
+    @model_validator(mode="after")
+    def _one_place(self) -> Identity:
+        if (self.shown_by is None) == (self.response is None):
+            raise ValueError("an identity is shown_by an element, or by a response and its value")
+        if self.response is not None:
+            if not self.response.startswith("/") or not self.value:
+                raise ValueError("an identity's response is a path starting with /, with a value")
+            try:
+                jmespath.compile(self.value)
+            except JMESPathError as exc:
+                raise ValueError(f"the identity's value {self.value!r} is not a JMESPath "
+                                 f"expression: {exc}") from exc
+        return self
+
+    def answers(self, url: str) -> bool:
+        """Whether a response at `url` is the identity's answer (its path)."""
+        return self.response is not None and fnmatch.fnmatchcase(urlsplit(url).path,
+                                                                 self.response)
 
     def read(self, shown: str) -> str | None:
         """The identity in what the element shows; None if the pattern does not find one."""

@@ -83,9 +83,10 @@ class AccountRun(BrowserView, Proof):
         self._fresh: BrowserContext | None = None  # the cookie-only context of deciding reads
         self._closing: list[asyncio.Future[None]] = []
         self._watches: dict[Page, RequestWatch] = {}
+        identity = self.recipe.identity
         self.witnesses = WitnessLog(
-            [w for s in job.settings if (w := getattr(s, "witness", None)) is not None],
-            self.recipe.origins)
+            [*(w for s in job.settings if (w := getattr(s, "witness", None)) is not None),
+             *([identity] if identity and identity.response else [])], self.recipe.origins)
         self._last_document_status: int | None = None
         self.consent_answers: list[str] = []  # how consent dialogs were answered, for evidence
         self.readiness: Readiness | None = None  # how the last settled page settled
@@ -137,6 +138,7 @@ class AccountRun(BrowserView, Proof):
             # The person's profile gets no script of ours: only the tabs optout opens do.
             await page.add_init_script(WATCH_SCRIPT)
         page.on("response", self._note_document)
+        self.witnesses.listen(page)  # before the page asks the platform for anything
         self._watches[page] = RequestWatch(
             page, lambda url: is_allowed(url, self.recipe.origins), self.limits.held_ms)
         return page
@@ -169,7 +171,6 @@ class AccountRun(BrowserView, Proof):
             self._watches.pop(working, None)
             await working.close()
         self._fresh, page = await self._empty_context()
-        self.witnesses.listen(page)  # before the page asks the platform for anything
         # Cookies as they are now (a sign-in or a save may have just changed them).
         cookies = await self.context.cookies()
         if self.own_browser:  # the platform's cookies only, never the rest of the person's

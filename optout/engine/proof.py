@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import jmespath
 from playwright.async_api import BrowserContext, Locator, Page
 from playwright.async_api import Error as PlaywrightError
 
@@ -19,6 +20,7 @@ from optout.browser.readiness import Readiness
 from optout.domain.accounts import Account
 from optout.domain.decisions import Outcome
 from optout.domain.errors import RecipeMismatch, SettingFailure, WaitTimedOut, first_line
+from optout.domain.identity import Identity
 from optout.domain.results import Result, Status
 from optout.domain.targets import Target
 from optout.domain.witness import Witness
@@ -113,12 +115,7 @@ class Proof:
         identity = self.recipe.identity
         if identity is None:
             return {"identity": "not checked: the recipe names no place it is shown"}, None, ""
-        shown = locator_for(self.page, identity.shown_by).first
-        try:
-            text = await (shown.get_attribute(identity.attribute, timeout=IDENTITY_MS)
-                          if identity.attribute else shown.inner_text(timeout=IDENTITY_MS))
-        except PlaywrightError:
-            text = None
+        text = await self._identity_shown(identity)
         who = identity.read(text) if text else None
         if who is None:
             return ({"identity": "not found"}, None,
@@ -132,6 +129,20 @@ class Proof:
             return facts, None, (f" (Signed in as {who}; not compared: the account has no "
                                  f"{identity.kind} to compare with.)")
         return facts, None, ""
+
+    async def _identity_shown(self, identity: Identity) -> str | None:
+        """What the page shows of who is signed in: an element's text or attribute, or a value
+        in a JSON answer the page loaded (heard, never asked for)."""
+        if identity.shown_by is None:
+            heard = await self.witnesses.last(identity, self.page)
+            value = jmespath.search(identity.value or "", heard.body) if heard else None
+            return value if isinstance(value, str) else None
+        shown = locator_for(self.page, identity.shown_by).first
+        try:
+            return await (shown.get_attribute(identity.attribute, timeout=IDENTITY_MS)
+                          if identity.attribute else shown.inner_text(timeout=IDENTITY_MS))
+        except PlaywrightError:
+            return None
 
     def _page_facts(self) -> dict[str, Any]:
         """How the page that was read was reached: readiness, freshness, consent answered."""
@@ -163,7 +174,8 @@ class Proof:
         witness: Witness | None = getattr(setting, "witness", None)
         heard: dict[str, Any] = {}
         if witness is not None and verified and page_facts["fresh_context"]:
-            heard, disagreement = weigh(witness, await self.witnesses.last(witness), after)
+            heard, disagreement = weigh(witness, await self.witnesses.last(witness, self.page),
+                                        after)
             if disagreement:
                 status, verified = Status.FAILED, False
                 message = f"Not verified: {disagreement}."

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page, Response
@@ -29,6 +30,12 @@ UNREADABLE = object()  # an answer that was not JSON, or whose body was gone
 BODY_LIMIT_MS = 3_000
 
 
+class Answered(Protocol):
+    """A request the page makes that optout listens for (a witness, an identity's answer)."""
+
+    def answers(self, url: str) -> bool: ...
+
+
 @dataclass(frozen=True)
 class Heard:
     url: str
@@ -38,25 +45,31 @@ class Heard:
 class WitnessLog:
     """The answers to witnessed requests that the current fresh page received."""
 
-    def __init__(self, witnesses: list[Witness], origins: list[str]):
-        self.witnesses = witnesses
+    def __init__(self, listened: Sequence[Answered], origins: list[str]):
+        self.listened = listened
         self.origins = origins
-        self._heard: list[tuple[str, asyncio.Future[Any]]] = []
+        self._heard: dict[Page, list[tuple[str, asyncio.Future[Any]]]] = {}
 
     def listen(self, page: Page) -> None:
-        """Start afresh on `page` (what an earlier page heard is no witness of this read)."""
-        self._heard = []
-        if self.witnesses:
-            page.on("response", self._response)
+        """Note the answers `page` receives (each page's its own: what an earlier page heard is
+        no witness of this one)."""
+        if self.listened:
+            heard: list[tuple[str, asyncio.Future[Any]]] = []
+            self._heard[page] = heard
+            page.on("response", lambda response: self._response(response, heard))
+            page.on("close", self._forget)
 
-    def _response(self, response: Response) -> None:
+    def _forget(self, page: Page) -> None:
+        self._heard.pop(page, None)
+
+    def _response(self, response: Response, heard: list[tuple[str, asyncio.Future[Any]]]) -> None:
         if is_allowed(response.url, self.origins) and any(
-                w.answers(response.url) for w in self.witnesses):
-            self._heard.append((response.url, asyncio.ensure_future(_body(response))))
+                w.answers(response.url) for w in self.listened):
+            heard.append((response.url, asyncio.ensure_future(_body(response))))
 
-    async def last(self, witness: Witness) -> Heard | None:
-        """The latest answer to `witness` on this page; None if none came (or none was JSON)."""
-        for url, body in reversed(self._heard):
+    async def last(self, witness: Answered, page: Page) -> Heard | None:
+        """The latest answer to `witness` on `page`; None if none came (or none was JSON)."""
+        for url, body in reversed(self._heard.get(page, [])):
             if not witness.answers(url):
                 continue
             try:

@@ -175,8 +175,9 @@ class TwinSpec(_Spec):
     opt_outs: list[str] = Field(default_factory=list)
     witnesses: list[WitnessSpec] = Field(default_factory=list)
     # How the platform shows who is signed in, on every page (public evidence): a handle in the
-    # navigation's profile link, or the Google Account chip's email.
-    identity: Literal["handle", "google-chip"] | None = None
+    # navigation's profile link, the Google Account chip's email, or the email in the session
+    # answer the page loads (/api/auth/session).
+    identity: Literal["handle", "google-chip", "session-json"] | None = None
 
     def builds(self) -> list[str]:
         """The builds (world.BUILDS) that draw this twin differently from its standard one:
@@ -342,6 +343,16 @@ def pages_blueprint(spec: TwinSpec, current_user: Callable[[], str | None],
 
     for witness in spec.witnesses:
         blueprint.add_url_rule(witness.path, view_func=witness_view(witness), methods=["GET"])
+
+    if spec.identity == "session-json":
+        @blueprint.get("/api/auth/session")
+        def session_answer():
+            username = current_user()
+            if not username:
+                return jsonify({})
+            switched = world().has_fault(username, "switched_account")
+            return jsonify(user={"name": "Ada Lovelace",
+                                 "email": shown_identity(username, switched)})
 
     @blueprint.post("/__practice/settings/<key>")
     def save(key: str):
