@@ -36,3 +36,15 @@ def test_a_platform_folder_holds_its_recipe_twin_and_evidence(folder: Path):
                    else str(setting.live_verified))
         assert f"- `{setting.id}`: {checked}" in note, (
             f"{folder.name}/EVIDENCE.md must say what was checked live for {setting.id}")
+
+
+@pytest.mark.parametrize("folder", [f for f in FOLDERS if (f / "twin.yaml").exists()],
+                         ids=lambda p: p.name)
+def test_every_twin_with_a_control_says_which_its_evidence_names(folder: Path):
+    """The catalogue test's one check that does not come from the recipe: the controls the
+    evidence says a person switches. A twin with on/off controls declares them, or says (with
+    an empty list) that its evidence names none to switch from its default."""
+    twin = yaml.safe_load((folder / "twin.yaml").read_text(encoding="utf-8"))
+    text = (folder / "twin.yaml").read_text(encoding="utf-8")
+    if "switch:" in text or "choice:" in text:
+        assert "opt_outs" in twin, f"{folder.name}/twin.yaml declares no opt_outs"
