@@ -63,10 +63,12 @@ def main() -> None:
             reports = asyncio.run(scan_accounts(accounts.jobs, resources, options))
             scan_wall = time.perf_counter() - start
             times = sorted(per_platform.values())
-            automated = [r for r in results if r.status.value not in ("needs_human",
-                                                                      "not_applicable")]
-            print(f"| {n} | {run_wall:.1f} | {sum(r.verified for r in automated)} of "
-                  f"{len(automated)} "
+            # Every setting that applies counts, those a person must do included: a setting
+            # left to a person is not one optout verified.
+            counted = [r for r in results if r.status.value != "not_applicable"]
+            people = sum(r.status.value == "needs_human" for r in counted)
+            print(f"| {n} | {run_wall:.1f} | {sum(r.verified for r in counted)} of "
+                  f"{len(counted)} ({people} need a person) "
                   f"| {statistics.median(times):.2f} / {times[-1]:.2f} | {scan_wall:.1f} "
                   f"| {sum(len(r.findings) for r in reports)} ({sum(bool(r.problem) for r in reports)}"
                   " problems) |")
