@@ -141,6 +141,16 @@ def test_a_trace_replays_the_run_and_holds_no_secret(practice, member, tmp_path)
     assert b'"fill"' in everything or b"fill" in everything  # the sign-in was recorded…
     for form in (ada.password, quote_plus(ada.password)):
         assert form.encode() not in everything  # …without the password
+    # …and without the session: no cookie value the run ended with, in any encoding.
+    from optout.domain.accounts import Account
+    from optout.redact import encoded_forms
+    from optout.store.sessions import EncryptedSessions
+    kept = EncryptedSessions().load(Account("linkedin", "default", ada.username), practice.origin)
+    values = [c["value"] for c in kept["cookies"] if len(c["value"]) >= 8]
+    assert values  # the twin's session cookies (li_at, the app's session)
+    for value in values:
+        for form in encoded_forms(value):
+            assert form.encode() not in everything, form
 
 
 def test_a_profile_folder_signed_in_by_hand_is_used_as_it_is(practice, tmp_path):
