@@ -386,3 +386,33 @@ def test_a_forgotten_accounts_past_is_not_a_new_accounts_reset(tmp_path):
         # Without a forget in between, the same reading is a reset.
         history.record(run, verified, "v", "https://www.linkedin.com")
         assert history.record(run, found_on, "v", "https://www.linkedin.com") is not None
+
+
+@pytest.mark.parametrize("system", ["systemd", "cron", "launchd", "windows"])
+def test_a_keyring_unlocked_by_a_secret_is_never_written_into_a_schedule(system, tmp_path,
+                                                                         monkeypatch):
+    """keyrings.cryptfile is unlocked by KEYRING_PROPERTY_KEYRING_KEY: a schedule entry is plain
+    text, so the install is refused, and nothing prints or writes the key."""
+    monkeypatch.setenv("OPTOUT_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.cryptfile.cryptfile.CryptFileKeyring")
+    monkeypatch.setenv("KEYRING_PROPERTY_KEYRING_KEY", "hunter2-master-key")
+    target = tmp_path / "units"
+    for extra in (["--dry-run"], ["--target", str(target)]):
+        result = invoke("schedule", "install", "--system", system, *extra)
+        assert result.exit_code == 2 and "KEYRING_PROPERTY_KEYRING_KEY" in result.stderr
+        assert "hunter2-master-key" not in result.output
+    assert not target.exists() or not any(target.rglob("*"))
+    status = invoke("schedule", "status", "--system", system, "--target", str(target))
+    assert status.exit_code == 0 and "hunter2-master-key" not in status.output
+
+
+def test_schedule_values_are_written_as_each_scheduler_reads_them(tmp_path, monkeypatch):
+    from optout.app.schedule import entries
+    monkeypatch.setenv("OPTOUT_HOME", "/home/ada/100%/optout")
+    [service, _] = entries("systemd", "1d", False, home=tmp_path)
+    assert "OPTOUT_HOME=/home/ada/100%%/optout" in service.content
+    [cron] = entries("cron", "1d", False, home=tmp_path)
+    assert "/home/ada/100\\%/optout" in cron.content
+    monkeypatch.setenv("OPTOUT_HOME", "/tmp/x\nExecStartPre=/bin/evil")
+    with pytest.raises(Exception, match="line break"):
+        entries("systemd", "1d", False, home=tmp_path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import plistlib
+import re
 import shlex
 import shutil
 import subprocess
@@ -70,24 +71,45 @@ def check_command(fix: bool) -> list[str]:
     return [sys.executable, "-m", "optout", "check", "--all", *(["--fix"] if fix else [])]
 
 
+# Keyring settings whose value unlocks the keyring (keyrings.cryptfile's KEYRING_PROPERTY_
+# KEYRING_KEY): a scheduler's entry is plain text, so they are never written there.
+SECRET_PROPERTY = re.compile(r"KEY|PASS|SECRET|TOKEN|PIN", re.IGNORECASE)
+
+
 def _environment() -> dict[str, str]:
     """What the scheduled run needs of this environment: optout's own settings, and how to reach
     the keyring (the backend chosen with PYTHON_KEYRING_BACKEND and its KEYRING_PROPERTY_*
-    settings): a scheduler starts jobs with almost nothing set."""
+    settings): a scheduler starts jobs with almost nothing set. BadInput for a keyring only a
+    secret in the environment unlocks, and for a value no scheduler can hold (a line break)."""
+    properties = sorted(n for n in os.environ if n.startswith("KEYRING_PROPERTY_"))
+    secrets = [n for n in properties if SECRET_PROPERTY.search(n[len("KEYRING_PROPERTY_"):])]
+    if secrets:
+        raise BadInput(
+            f"The keyring is unlocked by {', '.join(secrets)}, a secret a schedule would have to "
+            "keep in plain text. Schedule with a keyring your login session unlocks (Secret "
+            "Service, macOS Keychain, Windows Credential Locker) instead.")
     names = ["OPTOUT_HOME", "OPTOUT_CONFIG", "OPTOUT_RECIPE_PATH", "OPTOUT_BROWSER",
-             "PYTHON_KEYRING_BACKEND",
-             *sorted(n for n in os.environ if n.startswith("KEYRING_PROPERTY_"))]
-    return {name: os.environ[name] for name in names if os.environ.get(name)}
+             "PYTHON_KEYRING_BACKEND", *properties]
+    env = {name: os.environ[name] for name in names if os.environ.get(name)}
+    for name, value in env.items():
+        if any(c in value for c in "\n\r\0"):
+            raise BadInput(f"{name} holds a line break, which no scheduler's entry can hold; "
+                           "set it to a plain path or name and install again.")
+    return env
 
 
-def entries(system: str, every: str, fix: bool, home: Path | None = None) -> list[Entry]:
-    """What installing a re-check every `every` means on `system`."""
+def entries(system: str, every: str, fix: bool, home: Path | None = None,
+            env: dict[str, str] | None = None) -> list[Entry]:
+    """What installing a re-check every `every` means on `system` (with this environment's
+    settings, `_environment`, unless given: where entries go needs none)."""
     home = home or Path.home()
     command = check_command(fix)
-    env = _environment()
+    env = _environment() if env is None else env
     if system == "systemd":
         folder = home / ".config" / "systemd" / "user"
-        environment = "".join(f"Environment={shlex.quote(f'{k}={v}')}\n" for k, v in env.items())
+        # systemd expands % specifiers in Environment=: a literal % is written %%.
+        environment = "".join(f"Environment={shlex.quote(f'{k}={v}').replace('%', '%%')}\n"
+                              for k, v in env.items())
         service = (f"[Unit]\nDescription=optout: re-check AI-training opt-outs\n\n"
                    f"[Service]\nType=oneshot\nTimeoutStartSec=30min\n{environment}"
                    f"ExecStart={shlex.join(command)}\n")
@@ -101,7 +123,8 @@ def entries(system: str, every: str, fix: bool, home: Path | None = None) -> lis
                 ["systemctl", "--user", "enable", "--now", f"{NAME}.timer"]]),
         ]
     if system == "cron":
-        prefix = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+        # cron ends a command at an unescaped %, even inside quotes: a literal one is written \%.
+        prefix = " ".join(f"{k}={shlex.quote(v)}".replace("%", "\\%") for k, v in env.items())
         line = f"{CRON[every]} {prefix + ' ' if prefix else ''}{shlex.join(command)} {CRON_MARK}"
         return [Entry("crontab", line + "\n")]
     if system == "launchd":
@@ -153,7 +176,7 @@ def remove(system: str, target: Path | None = None) -> bool:
     found = False
     if target is None:
         require_tool(system)
-    for entry in entries(system, "1d", False):
+    for entry in entries(system, "1d", False, env={}):
         if target is not None:
             path = _in_target(entry, target)
             found = path.exists() or found
@@ -186,7 +209,8 @@ def installed(system: str, target: Path | None = None) -> str | None:
         done = subprocess.run(["schtasks", "/Query", "/TN", NAME, "/V", "/FO", "LIST"],
                               capture_output=True, text=True)
         return done.stdout if done.returncode == 0 else None
-    paths = [_in_target(e, target) if target else e.path for e in entries(system, "1d", False)]
+    paths = [_in_target(e, target) if target else e.path
+             for e in entries(system, "1d", False, env={})]
     found = [f"# {path}\n{path.read_text()}" for path in paths if path and path.exists()]
     return "\n".join(found) if found else None
 
