@@ -157,6 +157,13 @@ class RequestWatch:
             self.answered.clear()
             self.touched()
 
+    def stop(self) -> None:
+        """Stop watching (a watch made for one wait)."""
+        for event, listener in (("request", self._started), ("response", self._answered),
+                                ("requestfinished", self._ended), ("requestfailed", self._ended),
+                                ("framenavigated", self._navigated)):
+            self._page.remove_listener(event, listener)
+
     def touched(self) -> None:
         """The page was clicked: what it draws next may change again."""
         self.since = time.monotonic()

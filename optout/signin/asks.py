@@ -4,6 +4,7 @@ check. A recipe's challenge wording is a hint and a test; these are what hold ac
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -12,6 +13,7 @@ from playwright.async_api import Locator, Page
 
 from optout.browser import evidence
 from optout.browser.locate import any_of
+from optout.browser.readiness import RequestWatch, settle
 from optout.domain.errors import WaitTimedOut, first_line
 from optout.domain.targets import Target
 from optout.domain.waits import bounded, first_of
@@ -41,8 +43,6 @@ CODE_WORDS = re.compile(
 SENT_WORDS = re.compile(r"\b(sent|emailed|e-mail|email|sms|text message|inbox|gesendet"
                         r"|envoyé|enviado|inviato)\b", re.IGNORECASE)
 AUTHENTICATOR_WORDS = re.compile(r"authenticat|authentifi|autenticaz|autenticaci", re.IGNORECASE)
-# After the platform answered, how long a page no step explains is given to draw one.
-UNEXPLAINED_MS = 4_000
 
 
 # Sign-in fields as password managers find them: by autofill hints and input types, whatever
@@ -118,11 +118,20 @@ async def code_step(page: Page, secret: str | None,
     return ("totp" if secret and not sent else "code"), boxes, buttons
 
 
-async def unexplained(page: Page, limit_ms: float) -> None:
-    """Done once the page has loaded and had `UNEXPLAINED_MS` to show a step (raced against the
-    signs of every step optout knows: when this ends first, none showed)."""
+async def unexplained(page: Page, is_own: Callable[[str], bool], held_ms: float,
+                      limit_ms: float) -> None:
+    """Done once the page has loaded and is ready by its own signals (nothing busy, its data
+    requests answered, no timer of its own due: browser/readiness.py), raced against the signs
+    of every step optout knows: when this ends first, the page has drawn what it draws and none
+    showed. A page never ready within `limit_ms` never ends it (WaitTimedOut)."""
     await page.wait_for_load_state("load", timeout=limit_ms)
-    await page.wait_for_timeout(UNEXPLAINED_MS)
+    watch = RequestWatch(page, is_own, held_ms)
+    try:
+        _, readiness = await settle(page, watch, None, window_ms=0, limit_ms=limit_ms)
+    finally:
+        watch.stop()
+    if not readiness.ready:
+        raise WaitTimedOut(f"the sign-in page {readiness.how}")
 
 
 async def visible(sign: Locator) -> bool:

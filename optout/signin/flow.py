@@ -303,7 +303,8 @@ class SignInFlow:
             sign.first.wait_for(state="visible", timeout=limit) if sign is not None
             else page.wait_for_url(self.is_signed_in_url, timeout=limit)
             for _, _, sign in signs]
-        waits.append(asks.unexplained(page, limit))
+        waits.append(asks.unexplained(page, lambda url: is_allowed(url, self.recipe.origins),
+                                      self.limits.held_ms, limit))
         done = await first_of(waits, limit)
         if not done:
             raise AccountFailure(f"Signing in to {self.recipe.name} gave no result within "
