@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 import pytest
-from playwright.async_api import async_playwright
+from playwright.async_api import Page, async_playwright
 
 from optout.app.runner import run_sync
 from optout.browser.launch import launch
 from optout.browser.locate import ControlNotFound, find, locator_for
 from optout.recipe import Target
+
+T = TypeVar("T")
 
 SETTINGS = """
 <label for="a">Use my data for training content creation AI models</label>
@@ -45,20 +50,29 @@ def test_names_never_match_words_inside_a_longer_name(page):
     assert locator_for(page, Target(role="switch", name="training content creation")).count() == 0
 
 
-def find_id(html: str, targets: list[Target], timeout_ms: float = 2000) -> str | None:
-    """Run `find` in a real browser against `html`; the id of the element it chose."""
+def on_page(html: str, scenario: Callable[[Page], Awaitable[T]]) -> T:
+    """Run `scenario` in a real browser, on a page holding `html`; what it returns."""
 
-    async def go() -> str | None:
+    async def go() -> T:
         async with async_playwright() as playwright:
             browser = await launch(playwright)
             try:
                 page = await browser.new_page()
                 await page.set_content(html)
-                return await (await find(page, targets, timeout_ms)).get_attribute("id")
+                return await scenario(page)
             finally:
                 await browser.close()
 
     return run_sync(go())
+
+
+def find_id(html: str, targets: list[Target], timeout_ms: float = 2000) -> str | None:
+    """Run `find` in a real browser against `html`; the id of the element it chose."""
+
+    async def chosen(page: Page) -> str | None:
+        return await (await find(page, targets, timeout_ms)).get_attribute("id")
+
+    return on_page(html, chosen)
 
 
 def test_find_prefers_targets_in_the_recipes_order():
@@ -160,28 +174,20 @@ def test_the_view_reads_again_past_a_redraw_and_names_a_control_without_a_state(
     from optout.domain.errors import SettingFailure
     from optout.engine.view import OnePage
 
-    async def go() -> None:
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
-            try:
-                page = await browser.new_page()
-                await page.set_content(
-                    '<div hidden><label>Phone <input aria-label="Phone"></label></div>'
-                    '<label>Phone <input aria-label="Phone"></label>'
-                    '<input type=checkbox role=switch aria-label="Train" id=sw>'
-                    '<button>Save</button>')
-                view = OnePage(page)
-                assert await view.showing([Target(label="Phone")])
-                switch = await view.find([Target(role="switch", name="Train")], 2000)
-                await page.evaluate("document.getElementById('sw').remove()")
-                assert await _state(lambda: view.is_on(switch, 200)) is None
-                button = await view.find([Target(role="button", name="Save")], 2000)
-                with pytest.raises(SettingFailure, match='button "Save" on .* no on/off state'):
-                    await view.is_on(button, 1000, 'button "Save"')
-            finally:
-                await browser.close()
+    async def go(page: Page) -> None:
+        view = OnePage(page)
+        assert await view.showing([Target(label="Phone")])
+        switch = await view.find([Target(role="switch", name="Train")], 2000)
+        await page.evaluate("document.getElementById('sw').remove()")
+        assert await _state(lambda: view.is_on(switch, 200)) is None
+        button = await view.find([Target(role="button", name="Save")], 2000)
+        with pytest.raises(SettingFailure, match='button "Save" on .* no on/off state'):
+            await view.is_on(button, 1000, 'button "Save"')
 
-    run_sync(go())
+    on_page('<div hidden><label>Phone <input aria-label="Phone"></label></div>'
+            '<label>Phone <input aria-label="Phone"></label>'
+            '<input type=checkbox role=switch aria-label="Train" id=sw>'
+            '<button>Save</button>', go)
 
 
 MENU = """
@@ -238,23 +244,16 @@ def test_a_sentence_that_holds_the_name_is_never_the_control():
 def test_a_toggle_button_is_an_on_off_control_read_from_aria_pressed():
     from optout.engine.view import OnePage
 
-    async def go() -> list[bool]:
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
-            try:
-                page = await browser.new_page()
-                await page.set_content(
-                    '<button id="b">Improve the model for everyone</button>'
-                    '<button aria-pressed="true" id="t">Improve the model for everyone</button>')
-                view = OnePage(page)
-                target = Target(role="switch", name="Improve the model for everyone")
-                toggle = await view.find([target], 2000)
-                states = [await view.is_on(toggle, 1000)]
-                await page.evaluate("document.getElementById('t').ariaPressed = 'false'")
-                states.append(await view.is_on(toggle, 1000))
-                assert await toggle.get_attribute("id") == "t"  # never the plain button
-                return states
-            finally:
-                await browser.close()
+    async def states(page: Page) -> list[bool]:
+        view = OnePage(page)
+        target = Target(role="switch", name="Improve the model for everyone")
+        toggle = await view.find([target], 2000)
+        seen = [await view.is_on(toggle, 1000)]
+        await page.evaluate("document.getElementById('t').ariaPressed = 'false'")
+        seen.append(await view.is_on(toggle, 1000))
+        assert await toggle.get_attribute("id") == "t"  # never the plain button
+        return seen
 
-    assert run_sync(go()) == [True, False]
+    assert on_page('<button id="b">Improve the model for everyone</button>'
+                   '<button aria-pressed="true" id="t">Improve the model for everyone</button>',
+                   states) == [True, False]
