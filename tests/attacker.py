@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import Flask, Response, redirect, request
 
 from optout.practice.server import Served
-from tests.conftest import linkedin_toggle_recipe
+from tests.conftest import approved, linkedin_toggle_recipe
 
 SIGN_IN_FORM = ('<form method="post"><label for="u">Email or phone</label><input id="u" name="u">'
                 '<label for="p">Password</label><input id="p" name="p" type="password">'
@@ -61,4 +61,5 @@ def hostile_recipe(folder: Path, origin: str, *, extra: str = "", **replace: str
         text = text.replace(old, new)
     folder.mkdir(exist_ok=True)
     (folder / "linkedin.yaml").write_text(text + extra)
-    return folder
+    # The person was persuaded to approve it: the boundaries below approval must hold anyway.
+    return approved(folder)

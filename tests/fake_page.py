@@ -172,10 +172,6 @@ class FakePage:
         return self._platform_name
 
     @property
-    def username(self) -> str | None:
-        return "ada@example.com"
-
-    @property
     def form_place(self) -> tuple[str, str, str, str]:
         return ("fake", "default", "https://fake.example", "ada@example.com")
 
@@ -237,7 +233,8 @@ class FakePage:
         if not self.url.startswith("https://fake.example"):
             raise SecurityError("off the platform")
 
-    async def fill(self, target: Target, value: str | None, check: bool | None) -> None:
+    async def fill(self, target: Target, value: str | None, check: bool | None, *,
+                   fixed: bool = False) -> None:
         self.filled.append((words(target), value, check))
 
     async def form_destination(self, submit: Control) -> str | None:

@@ -18,7 +18,7 @@ import pytest
 
 from optout.browser.launch import find_browser
 from optout.practice.linkedin import GEN_AI
-from tests.conftest import invoke, linkedin_toggle_recipe, results_of
+from tests.conftest import approved, invoke, linkedin_toggle_recipe, results_of
 
 # LinkedIn's toggle and sign-in; its objection form is tested in test_catalogue.
 pytestmark = pytest.mark.usefixtures("linkedin_toggle_only")
@@ -339,7 +339,7 @@ def test_the_per_platform_limit_keeps_a_run_polite(tmp_path, practice):
             lines.append(f"{platform},m{n},{user},printf %s pw-{platform}-{n}")
     path = tmp_path / "roster.csv"
     path.write_text("\n".join(lines) + "\n")
-    result = invoke("--recipes", str(folder), "bulk", str(path), "--origin", practice.origin,
+    result = invoke("--recipes", str(approved(folder)), "bulk", str(path), "--origin", practice.origin,
                     "--concurrency", "6", "--per-platform", "1")
     assert result.exit_code == 0, result.output
     assert practice.world.most_saves_at_once == 2  # one per platform, both platforms at once

@@ -21,7 +21,7 @@ from optout.practice.world import BUILDS, CAUGHT, STAYED
 from optout.recipe import load_recipes
 from optout.store import credentials
 from optout.store.history import History
-from tests.conftest import invoke, results_of
+from tests.conftest import approved, invoke, results_of
 from tests.twin_accounts import store
 
 RECIPES = load_recipes()
@@ -215,7 +215,7 @@ def facebook_recipe(tmp_path, *replacements: tuple[str, str]):
         assert old in text
         text = text.replace(old, new)
     (tmp_path / "facebook.yaml").write_text(text)
-    return str(tmp_path)
+    return str(approved(tmp_path))
 
 
 NO_CONFIRMATION = ('{text: ["your request will be applied going forward", "We will honour your '
@@ -277,8 +277,11 @@ def test_snapshot_controls_are_read_as_yaml():
 def test_a_form_the_platform_refuses_is_failed_and_may_be_sent_later(practice, profile,
                                                                       tmp_path):
     username = store(practice, "facebook")
-    # An answer the twin refuses (HTTP 400: a required field left empty).
-    folder = facebook_recipe(tmp_path, ("]}, from: email}", ']}, value: " "}'))
+    # An answer the twin refuses (HTTP 400: a required field left empty, by a recipe that
+    # looks for the email box under another label and takes it as optional).
+    folder = facebook_recipe(tmp_path, ('{label: ["Email address", "E-Mail-Adresse", "Adresse '
+                                        'e-mail", "Indirizzo e-mail"]}, from: email}',
+                                        '{label: "Not on this form"}, from: email, optional: true}'))
     origin = practice.origin_of("facebook")
     result = invoke("--recipes", folder, "run", "facebook", "--origin", origin, "--json")
     assert result.exit_code == 1
@@ -373,7 +376,7 @@ def test_scan_keeps_what_it_found_when_one_page_does_not_match(practice, tmp_pat
     path: /settings
     steps:
       - click: {role: link, name: Gone}
-    control: {role: switch, name: Whatever}
+    control: {role: switch, name: Whatever the AI does}
     desired: "off"
     source: https://help.x.com/en/using-x/about-grok
     live_verified: null
@@ -392,7 +395,7 @@ def test_a_step_that_is_gone_is_a_recipe_mismatch_with_evidence(practice, tmp_pa
     recipe = RECIPES["dropbox"].file.read_text().replace(
         "{role: tab, name: Third-party AI}", "{role: tab, name: Data and privacy}")
     (tmp_path / "dropbox.yaml").write_text(recipe)
-    result = invoke("--recipes", str(tmp_path), "run", "dropbox", "--origin",
+    result = invoke("--recipes", str(approved(tmp_path)), "run", "dropbox", "--origin",
                     practice.origin_of("dropbox"), "--timeout", "4", "--json")
     assert result.exit_code == 1
     [row] = results_of(result)

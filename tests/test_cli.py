@@ -15,7 +15,7 @@ import pytest
 from optout.domain.accounts import Account
 from optout.practice.linkedin import GEN_AI
 from optout.store import credentials
-from tests.conftest import invoke, results_of
+from tests.conftest import approved, invoke, results_of
 
 # LinkedIn's toggle and sign-in; its objection form is tested in test_catalogue.
 pytestmark = pytest.mark.usefixtures("linkedin_toggle_only")
@@ -191,7 +191,7 @@ def test_debug_tracebacks_mask_the_password(tmp_path):
         folder = hostile_recipe(tmp_path / "recipes", platform.origin)
         credentials.store(Account("linkedin", "default", "ada@example.com", (platform.origin,)),
                           password)
-        result = invoke("--debug", "--recipes", str(folder), "run", "linkedin", "--json",
+        result = invoke("--debug", "--recipes", str(approved(folder)), "run", "linkedin", "--json",
                         "--timeout", "4")
     assert result.exit_code == 1
     assert "fill" in result.output  # the traceback is there…

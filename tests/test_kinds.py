@@ -11,7 +11,7 @@ from optout.kinds.steps import STEP_KINDS, Step
 from optout.output.guide import setting_steps
 from optout.practice.linkedin import GEN_AI
 from optout.recipe import load_recipe, load_recipes
-from tests.conftest import invoke, linkedin_toggle_recipe, results_of
+from tests.conftest import approved, invoke, linkedin_toggle_recipe, results_of
 
 SETTINGS_PATH = "/mypreferences/d/settings/data-for-ai-improvement"
 
@@ -50,7 +50,7 @@ def test_an_open_step_reaches_a_control_on_another_page(tmp_path, monkeypatch, p
     folder = tmp_path / "recipes"
     folder.mkdir()
     (folder / "linkedin.yaml").write_text(text)
-    monkeypatch.setenv("OPTOUT_RECIPE_PATH", str(folder))
+    monkeypatch.setenv("OPTOUT_RECIPE_PATH", str(approved(folder)))
     ada = member(on=True)
     result = invoke("run", "linkedin", "--origin", practice.origin, "--json")
     assert result.exit_code == 0, result.output

@@ -9,7 +9,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from optout.practice.linkedin import GEN_AI
-from tests.conftest import invoke, linkedin_toggle_recipe, results_of
+from tests.conftest import approved, invoke, linkedin_toggle_recipe, results_of
 
 # LinkedIn's toggle and sign-in; its objection form is tested in test_catalogue.
 pytestmark = pytest.mark.usefixtures("linkedin_toggle_only")
@@ -184,7 +184,7 @@ def test_a_recipe_that_no_longer_matches_keeps_evidence_and_names_ai_controls(pr
     (folder / "linkedin.yaml").write_text(text.replace(
         "name: Use my data for training content creation AI models}",
         "name: Share my data with partners}"))
-    result = invoke("--recipes", str(folder), "run", "linkedin", "--origin", practice.origin,
+    result = invoke("--recipes", str(approved(folder)), "run", "linkedin", "--origin", practice.origin,
                     "--json", "--timeout", "4")
     assert result.exit_code == 1
     [row] = results_of(result)

@@ -11,7 +11,7 @@ from flask import Flask
 from optout.domain.accounts import Account
 from optout.practice.server import Served
 from optout.store import credentials
-from tests.conftest import invoke, linkedin_toggle_recipe, results_of
+from tests.conftest import approved, invoke, linkedin_toggle_recipe, results_of
 
 SETTINGS_PATH = "/mypreferences/d/settings/data-for-ai-improvement"
 NAME = "Use my data for training content creation AI models"
@@ -39,7 +39,7 @@ def test_a_page_that_wanders_off_after_a_click_is_never_read_there(tmp_path: Pat
         f"    path: {SETTINGS_PATH}\n    steps:\n      - click: {{role: tab, name: Data privacy}}\n")
     assert "- click: {role: tab" in text
     (folder / "linkedin.yaml").write_text(text)
-    monkeypatch.setenv("OPTOUT_RECIPE_PATH", str(folder))
+    monkeypatch.setenv("OPTOUT_RECIPE_PATH", str(approved(folder)))
     app = Flask("wanders")
     app.add_url_rule(SETTINGS_PATH, "page", lambda: PAGE)
     app.add_url_rule("/lookalike", "lookalike", lambda: LOOKALIKE)

@@ -22,7 +22,7 @@ from optout.store.credentials import KeyringSecrets
 from optout.store.files import data_dir
 from optout.store.sessions import EncryptedSessions
 from tests.attacker import hostile_recipe
-from tests.conftest import invoke, results_of
+from tests.conftest import approved, invoke, results_of
 
 # LinkedIn's toggle and sign-in; its objection form is tested in test_catalogue.
 pytestmark = pytest.mark.usefixtures("linkedin_toggle_only")
@@ -136,7 +136,7 @@ def test_an_emailed_code_is_asked_from_the_person(practice):
     person = Person(code=lambda: practice.world.user("ada@example.com").sent_codes[-1])
     [row] = engine_run(practice, person)
     assert row.status.value == "changed" and row.verified
-    assert person.asked == ["LinkedIn (default): Enter the verification code LinkedIn sent to your email"]
+    assert person.asked == ["LinkedIn (default): LinkedIn sent a verification code. Enter the code"]
 
 
 def test_a_wrong_emailed_code_is_reported(practice):
@@ -287,7 +287,7 @@ def redirector(recorder):
 def test_a_redirect_to_another_origin_stops_before_anything_is_typed(tmp_path, recorder, redirector):
     folder = hostile_recipe(tmp_path / "hostile", redirector.origin)
     credentials.store(Account("linkedin", "default", "ada@example.com", (redirector.origin,)), PASSWORD)
-    result = invoke("--recipes", str(folder), "run", "linkedin", "--json")
+    result = invoke("--recipes", str(approved(folder)), "run", "linkedin", "--json")
     assert result.exit_code == 1
     [row] = results_of(result)
     assert row["status"] == "failed" and "went off LinkedIn's allowed origins" in row["message"]
@@ -313,7 +313,7 @@ def test_a_sign_in_form_posting_elsewhere_is_refused(tmp_path, practice, recorde
         folder = hostile_recipe(tmp_path / "hostile", platform.origin)
         credentials.store(Account("linkedin", "default", "ada@example.com", (platform.origin,)),
                           PASSWORD)
-        result = invoke("--recipes", str(folder), "run", "linkedin", "--json")
+        result = invoke("--recipes", str(approved(folder)), "run", "linkedin", "--json")
     assert result.exit_code == 1
     [row] = results_of(result)
     assert "sign-in form would send the" in row["message"] and "nothing was typed" in row["message"]

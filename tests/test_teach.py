@@ -9,7 +9,7 @@ from flask import Flask, jsonify, request
 from optout.domain.accounts import Account
 from optout.practice.server import Served
 from optout.store import credentials
-from tests.conftest import invoke, linkedin_toggle_recipe
+from tests.conftest import approved, invoke, linkedin_toggle_recipe
 
 PAGE = """<!doctype html><title>Settings</title>
 <div role="tablist"><button role="tab" id="t" onclick="p.hidden = false">Data privacy</button></div>
@@ -59,7 +59,7 @@ def teacher(tmp_path, monkeypatch) -> Teacher:
     folder = tmp_path / "shipped-like"
     folder.mkdir()
     (folder / "linkedin.yaml").write_text(linkedin_toggle_recipe())
-    monkeypatch.setenv("OPTOUT_RECIPE_PATH", str(folder))
+    monkeypatch.setenv("OPTOUT_RECIPE_PATH", str(approved(folder)))
     person = Teacher()
     monkeypatch.setattr("optout.signin.person.from_terminal", lambda: person)
     from optout.browser import launch as launching
@@ -88,7 +88,7 @@ def test_teach_repairs_a_renamed_and_moved_control(teacher, optout_home):
         # (Short bounds: the control the old recipe names is waited for, and never comes.)
         before = invoke("run", "linkedin", "--origin", platform.origin, "--json", "--timeout", "4")
         assert before.exit_code == 1 and "no longer matches" in before.stdout
-        result = invoke("teach", "linkedin", "--origin", platform.origin, "--timeout", "4")
+        result = invoke("teach", "linkedin", "--origin", platform.origin, "--timeout", "4", input="y\n")
         assert result.exit_code == 0, result.output
         assert state["on"] is False  # switched by the run with the repaired recipe, verified
         assert "changed" in result.stdout.lower() or "switched off" in result.stdout.lower()
@@ -129,7 +129,7 @@ def test_teach_adds_an_ai_control_the_recipe_does_not_know(teacher):
     with Served(app) as platform:
         credentials.store(Account("linkedin", "default", "ada@example.com", (platform.origin,)),
                           "pw-not-needed")
-        result = invoke("teach", "linkedin", "--origin", platform.origin, "--add-new")
+        result = invoke("teach", "linkedin", "--origin", platform.origin, "--add-new", input="y\n")
     assert result.exit_code == 0, result.output
     assert teacher.asked == []  # the recipe's own control was found
     assert state == {"a": True, "b": False}  # only the new one is run by teach

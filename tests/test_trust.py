@@ -129,10 +129,10 @@ def test_a_form_sends_nothing_to_an_origin_the_account_is_not_bound_to(tmp_path,
 
 
 def form_setting(reference: str | None = None) -> str:
-    """A recipe's form setting (YAML) at /object: the name and the sign-in username."""
+    """A recipe's form setting (YAML) at /object: the profile's name and email."""
     return ("  - id: objection\n    title: Objection\n    type: form\n    path: /object\n"
             "    fields:\n      - {target: {label: Name}, from: name}\n"
-            "      - {target: {label: Email}, from: username}\n"
+            "      - {target: {label: Email}, from: email}\n"
             "    submit: {role: button, name: Submit}\n"
             "    confirmation: {text: Thanks}\n    source: https://example.org\n"
             "    live_verified: null\n" + (f"    reference: '{reference}'\n" if reference else ""))
@@ -394,7 +394,8 @@ def test_a_backtracking_reference_pattern_is_bounded(tmp_path, optout_home):
                                 extra=form_setting(reference="Case ((x+x+)+y)"))
         credentials.store(Account("linkedin", "default", "ada@example.com", (platform.origin,)),
                           PASSWORD)
-        assert invoke("profile", "--name", "Ada Lovelace").exit_code == 0
+        assert invoke("profile", "--name", "Ada Lovelace", "--email",
+                      "ada@example.com").exit_code == 0
         env = {**os.environ, "PYTHONPATH": str(ROOT),
                "PYTHON_KEYRING_BACKEND": "tests.memory_keyring.MemoryKeyring"}
         # In a process of its own: an unbounded pattern would run for longer than the universe.
@@ -439,7 +440,7 @@ def test_a_hostile_recipe_file_gets_a_clear_error(tmp_path, text, problem):
 
 
 def test_accounts_json_of_the_wrong_shape_is_named(optout_home):
-    optout_home.mkdir(mode=0o700)
+    optout_home.mkdir(mode=0o700, exist_ok=True)
     (optout_home / "accounts.json").write_text('{"linkedin": ["ada"]}')
     result = invoke("list")
     assert result.exit_code == 2
@@ -496,7 +497,7 @@ def test_a_full_disk_while_saving_the_session_keeps_the_account_going(practice, 
 
 
 def test_a_data_folder_open_to_others_is_made_private(optout_home):
-    optout_home.mkdir()
+    optout_home.mkdir(exist_ok=True)  # (the module's fixture approved a recipe in it)
     os.chmod(optout_home, 0o777)
     assert invoke("list").exit_code == 0
     assert optout_home.stat().st_mode & 0o777 == 0o700
@@ -529,7 +530,7 @@ def test_a_per_site_platform_s_example_site_is_never_trusted(tmp_path):
 
 
 def test_an_account_stored_before_binding_keeps_only_origins_it_would_get_today(optout_home):
-    optout_home.mkdir(mode=0o700)
+    optout_home.mkdir(mode=0o700, exist_ok=True)
     (optout_home / "accounts.json").write_text(json.dumps({"linkedin": {
         "old": {"username": "ada@example.com",
                 "origins": ["https://www.linkedin.com", "https://evil.example",

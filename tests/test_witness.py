@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from optout.domain.witness import Witness
 from optout.engine.witness import Heard, weigh
 from optout.recipe.loading import shipped_recipe_file
-from tests.conftest import invoke, results_of
+from tests.conftest import approved, invoke, results_of
 from tests.twin_accounts import store
 
 TRAINING = Witness(response="/backend-api/settings/user", value="settings.training_allowed",
@@ -56,7 +56,7 @@ def test_the_lying_build_fools_a_recipe_without_a_witness_which_is_why_one_is_na
     start = text.index("    witness:\n")
     end = text.index('    desired: "off"', start)
     (tmp_path / "chatgpt.yaml").write_text(text[:start] + text[end:], encoding="utf-8")
-    monkeypatch.setenv("OPTOUT_RECIPE_PATH", str(tmp_path))
+    monkeypatch.setenv("OPTOUT_RECIPE_PATH", str(approved(tmp_path)))
     practice.world.build = "lies"
     username, row = run_chatgpt(practice)
     assert row["verified"] and "witness" not in record_of(row)
@@ -68,7 +68,7 @@ def test_a_witness_that_does_not_come_is_absent_never_agreement(practice, tmp_pa
     moved = text.replace("response: /backend-api/settings/user",
                          "response: /backend-api/settings/elsewhere")
     (tmp_path / "chatgpt.yaml").write_text(moved, encoding="utf-8")
-    monkeypatch.setenv("OPTOUT_RECIPE_PATH", str(tmp_path))
+    monkeypatch.setenv("OPTOUT_RECIPE_PATH", str(approved(tmp_path)))
     _, row = run_chatgpt(practice)
     assert row["status"] == "changed" and row["verified"]
     assert record_of(row)["witness"] == "absent"

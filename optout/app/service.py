@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
-from optout.app import notify
+from optout.app import approval, notify
 from optout.app.runner import RunOptions, execute, in_job_order, run_sync, scan_accounts, stream
 from optout.domain.profile import Profile
 from optout.domain.results import Mode, Result
@@ -75,6 +75,8 @@ def run_and_record(jobs: list[Job], mode: Mode, resources: Resources, options: R
     run has kept and told everything it found); all results, in job order."""
     if not jobs:
         return []
+    for line in approval.require(jobs, mode):
+        on_problem(f"Recipe in use: {line}")
     with History() as history, ThreadPoolExecutor(1, thread_name_prefix="optout-record") as worker:
         # Forms already sent are not sent twice; what was done by hand stays done. (New jobs:
         # the caller's are left as they were given.)
@@ -107,6 +109,7 @@ def _where(job: Job) -> tuple[str, str, str]:
 
 def run_only(jobs: list[Job], mode: Mode, resources: Resources, options: RunOptions) -> list[Result]:
     """Run the jobs and keep nothing (the practice platform's throwaway accounts)."""
+    approval.require(jobs, mode)
     return run_sync(execute(jobs, mode, resources, options))
 
 

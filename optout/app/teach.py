@@ -12,9 +12,9 @@ started from is printed, ready to share.
 
 from __future__ import annotations
 
-import difflib
 import io
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from typing import Any
 from playwright.async_api import Locator, Page, async_playwright
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from optout.app.runner import RunOptions
 from optout.browser.contexts import new_context
@@ -29,7 +30,7 @@ from optout.browser.evidence import snapshot_nodes
 from optout.browser.launch import launch
 from optout.browser.locate import ControlNotFound, find
 from optout.browser.own import attach, open_profile, profile_of
-from optout.domain.errors import BadInput, NeedsHuman
+from optout.domain.errors import NeedsHuman
 from optout.domain.results import Mode
 from optout.domain.targets import AriaRole, Target
 from optout.engine.account import AccountRun
@@ -220,7 +221,7 @@ def added(findings: list[Finding], where: dict[str, Setting], text: str) -> str:
         near = where[finding.page]
         new_id = _slug(finding.name, ids)
         ids.add(new_id)
-        entry = CommentedMap({"id": new_id, "title": finding.name, "type": "toggle",
+        entry = CommentedMap({"id": _flow(new_id), "title": _flow(finding.name), "type": "toggle",
                               "path": near.path})
         if near.steps:
             entry["steps"] = [CommentedMap({step.kind.name: _flow(_plain(step.value))})
@@ -267,7 +268,12 @@ def _plain(value: Any) -> Any:
 
 
 def _flow(value: Any) -> Any:
-    """A mapping written on one line, as the recipes write targets."""
+    """A mapping written on one line, as the recipes write targets; a word the loader's YAML 1.1
+    would read as something else (a control named "On", "No" or "Null") quoted."""
+    if isinstance(value, str):
+        return DoubleQuotedScalarString(value) if _NOT_A_STRING_IN_YAML_1_1.match(value) else value
+    if isinstance(value, list):
+        return [_flow(item) for item in value]
     if not isinstance(value, dict):
         return value
     flow = CommentedMap({k: _flow(v) for k, v in value.items()})
@@ -275,20 +281,23 @@ def _flow(value: Any) -> Any:
     return flow
 
 
-def write_override(folder: Path, recipe: Recipe, text: str) -> Path:
-    """Write the repaired recipe into the user recipe folder; BadInput if it does not load."""
-    from optout.recipe import load_recipe
+# Plain words that PyYAML (YAML 1.1, the recipe loader) reads as booleans, null or numbers.
+_NOT_A_STRING_IN_YAML_1_1 = re.compile(
+    r"^(y|n|yes|no|true|false|on|off|null|~|[-+]?[0-9][0-9_.:]*|\.(inf|nan))$", re.IGNORECASE)
 
+
+def write_override(folder: Path, recipe: Recipe, text: str) -> Recipe:
+    """Write the repaired recipe into the user recipe folder once it loads, takes no power a
+    recipe may not take, and the person approved it (shown `diff` first): the recipe written.
+    RecipeError or BadInput, with the earlier file left as it was, otherwise."""
+    from optout.recipe.loading import load_recipe, require_powers
+    from optout.store.approvals import approve
+
+    with tempfile.TemporaryDirectory() as scratch:  # checked before anything is replaced
+        trial = Path(scratch) / f"{recipe.platform}.yaml"
+        trial.write_text(text, encoding="utf-8")
+        require_powers(load_recipe(trial))
     path = write_private(private_dir(folder) / f"{recipe.platform}.yaml", text)
-    try:
-        load_recipe(path)
-    except BadInput:
-        path.unlink()
-        raise
-    return path
-
-
-def diff(before: str, after: str, name: str) -> str:
-    return "".join(difflib.unified_diff(
-        before.splitlines(keepends=True), after.splitlines(keepends=True),
-        fromfile=f"a/recipes/{name}", tofile=f"b/recipes/{name}"))
+    written = load_recipe(path)
+    approve(written)  # the person taught it: what they clicked is what it does
+    return written

@@ -22,6 +22,7 @@ COMMANDS = {
     "list": "optout.cli.tools:list_",
     "bulk": "optout.cli.bulk:bulk",
     "schedule": "optout.cli.schedule:schedule",
+    "recipes": "optout.cli.recipes:recipes",
 }
 
 

@@ -114,11 +114,12 @@ def teach(ctx: click.Context, platform: str, setting: str | None, account: str |
     """
     from optout.app import service
     from optout.app.runner import RunOptions, execute, run_sync
-    from optout.app.teach import added, diff, repaired, teach_job, uncovered, write_override
+    from optout.app.teach import added, repaired, teach_job, uncovered, write_override
     from optout.cli import render
     from optout.recipe import user_recipe_dir
     from optout.recipe.job import Job, Resources
     from optout.recipe.loading import shipped_recipe_file
+    from optout.recipe.powers import diff
     from optout.signin.person import from_terminal
     from optout.store.credentials import KeyringSecrets, MemorySecrets
     from optout.store.sessions import EncryptedSessions, NoSessions
@@ -141,21 +142,27 @@ def teach(ctx: click.Context, platform: str, setting: str | None, account: str |
     assert recipe.file is not None
     original = recipe.file.read_text(encoding="utf-8")
     text = repaired(recipe, lessons) if lessons else original
-    written = write_override(user_recipe_dir(), recipe, text) if lessons else None
     if add_new:
-        now = _recipes(ctx)[platform]
-        now = now.with_origin(job.recipe.origin) if origin else now
+        now = recipe.with_origin(job.recipe.origin) if origin else recipe
         reports = service.scan([Job(now, job.account, list(now.settings))], resources, options)
         found = uncovered(reports)
         if found:
             text = added(found, {s.place(): s for s in now.settings}, text)
-            written = write_override(user_recipe_dir(), recipe, text)
-    if written is None:
+    if text == original:
         click.echo(f"The {job.recipe.name} recipe found everything it looks for"
                    f"{' and covers every AI control on its pages' if add_new else ''}; "
                    "nothing to teach.")
         return
-    fixed = _recipes(ctx)[platform]
+    shipped = shipped_recipe_file(recipe.platform)
+    click.echo(f"The repair (against the recipe "
+               f"{'shipped with optout' if shipped.is_file() else 'it started from'}):\n")
+    click.echo(diff(shipped.read_text(encoding="utf-8") if shipped.is_file() else original,
+                    text, f"{recipe.platform}/recipe.yaml" if shipped.is_file() else recipe.file.name))
+    if not click.confirm("Use this recipe from now on (it acts on your account as shown)?",
+                         default=True):
+        click.echo("Nothing was written.")
+        return
+    fixed = write_override(user_recipe_dir(), recipe, text)
     target = fixed.with_origin(job.recipe.origin) if origin else fixed
     known = {s.id for s in recipe.settings}
     redo = {lesson.setting for lesson in lessons} | {s.id for s in target.settings
@@ -163,11 +170,8 @@ def teach(ctx: click.Context, platform: str, setting: str | None, account: str |
     again = Job(target, job.account, [s for s in target.settings if s.id in redo])
     results = run_sync(execute([again], Mode.RUN, resources, options))
     render.results_table(results)
-    shipped = shipped_recipe_file(recipe.platform)
-    click.echo(f"Wrote {written}; it is used from now on. To share the repair (against the "
-               f"recipe {'shipped with optout' if shipped.is_file() else 'it started from'}):\n")
-    click.echo(diff(shipped.read_text(encoding="utf-8") if shipped.is_file() else original,
-                    text, f"{recipe.platform}/recipe.yaml" if shipped.is_file() else recipe.file.name))
+    click.echo(f"Wrote {fixed.file}, approved; it is used from now on (the diff above is ready "
+               "to share).")
     sys.exit(exit_code(results))
 
 

@@ -12,7 +12,9 @@ from typing import Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # Where a form field's value comes from: the person's profile, or the account's username.
-ProfileKey = Literal["name", "first_name", "last_name", "email", "country", "objection", "username"]
+# A form types the profile's fields only: never the sign-in username (a stranger's recipe could
+# publish it), whose place is the sign-in page.
+ProfileKey = Literal["name", "first_name", "last_name", "email", "country", "objection"]
 
 # A reasoned objection, used unless the recipe or the person gives their own. {platform} is
 # replaced by the platform's name.
@@ -58,11 +60,8 @@ class Profile(BaseModel):
         needed = {_SOURCE.get(f.from_, f.from_) for f in fields if f.from_}
         return [k for k in ("name", "email", "country") if k in needed and not getattr(self, k)]
 
-    def value(self, key: ProfileKey, *, platform_name: str, username: str | None,
-              objection: str | None = None) -> str:
+    def value(self, key: ProfileKey, *, platform_name: str, objection: str | None = None) -> str:
         """The text a field gets; call missing_for first."""
-        if key == "username":
-            return username or ""
         if key == "objection":
             text = self.objection or objection or DEFAULT_OBJECTION
             return text.replace("{platform}", platform_name)

@@ -108,9 +108,6 @@ class AccountRun(BrowserView, Proof):
     def platform_name(self) -> str:
         return self.recipe.name
 
-    @property
-    def username(self) -> str | None:
-        return self.account.username
 
     @property
     def form_place(self) -> tuple[str, str, str, str]:
@@ -425,9 +422,10 @@ class AccountRun(BrowserView, Proof):
     async def open_path(self, path: str) -> None:
         await self.open(self.recipe.url(path))
 
-    async def fill(self, target: Target, value: str | None, check: bool | None) -> None:
+    async def fill(self, target: Target, value: str | None, check: bool | None, *,
+                   fixed: bool = False) -> None:
         await form_io.fill(self.page, target, value, check, self.limits.control_ms,
-                         self.bound_origins)
+                           self.bound_origins, fixed=fixed)
 
     async def form_destination(self, submit: Control) -> str | None:
         return await form_io.destination(locator(submit), self.bound_origins,

@@ -21,9 +21,10 @@ log = logging.getLogger(__name__)
 
 
 async def fill(page: Page, target: Target, value: str | None, check: bool | None,
-               timeout_ms: float, origins: list[str]) -> None:
+               timeout_ms: float, origins: list[str], *, fixed: bool = False) -> None:
     """Put a value in one field: type into a text box, pick a <select> option, or tick a box;
-    only in a frame on `origins` (the person's details never go into another site's frame)."""
+    only in a frame on `origins` (the person's details never go into another site's frame). A
+    recipe's `fixed` answer only picks an option: typed, it could say anything in your name."""
     element = await find(page, [target], timeout_ms)
     handle = await element.element_handle(timeout=timeout_ms)
     outside = [url for url in await frame_chain(handle) if not is_allowed(url, origins)]
@@ -36,6 +37,10 @@ async def fill(page: Page, target: Target, value: str | None, check: bool | None
         await element.set_checked(check, timeout=timeout_ms)
     elif tag == "select":
         await _choose(element, value or "", target, timeout_ms)
+    elif fixed:
+        raise SecurityError(f"{target.describe()} is a box to type in, and the recipe gives it a "
+                            "fixed answer; a recipe's own answers only pick from a list (the "
+                            "profile's fields are typed). Nothing was sent.")
     elif kind in ("checkbox", "radio"):
         raise SettingFailure(f"{target.describe()} is a {kind}; the recipe must say "
                              "`check: true` for it. The recipe needs an update.")

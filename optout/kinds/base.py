@@ -131,6 +131,15 @@ class SettingKind(ABC):
         """What this setting types into the page, hidden in evidence."""
         return []
 
+    def switched(self, setting: SettingBase) -> list[Target]:
+        """The controls whose state this setting changes (a recipe that is not optout's own may
+        point only at ones that speak of AI); none for a kind that switches nothing."""
+        return []
+
+    def clicked(self, setting: SettingBase) -> list[Target]:
+        """Every other control the setting clicks on its way (steps, dialogs, confirmations)."""
+        return [target for step in setting.steps for target in step.targets()]
+
     async def outlined(self, page: PageView, setting: SettingBase) -> Control | None:
         """The control that shows this setting's state on `page`, as it was read, to outline in
         the evidence screenshot; None where there is none or it is not found at once."""

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from optout.domain.errors import ControlNotFound, SettingFailure
-from optout.domain.targets import Targets, as_targets, describe
+from optout.domain.targets import Target, Targets, as_targets, describe
 from optout.kinds.base import OUTLINE_FIND_MS, SettingBase
 from optout.kinds.toggle import Stateful, Toggle
 from optout.kinds.words import target_words
@@ -49,6 +49,10 @@ class ChoiceSetting(Stateful):
 class Choice(Toggle):
     name = "choice"
     model = ChoiceSetting
+
+    def switched(self, setting: SettingBase) -> list[Target]:
+        assert isinstance(setting, ChoiceSetting)
+        return [target for targets in setting.options.values() for target in targets]
 
     async def outlined(self, page: PageView, setting: SettingBase) -> Control | None:
         assert isinstance(setting, ChoiceSetting)

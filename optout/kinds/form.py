@@ -159,9 +159,9 @@ class Form(SettingKind):
                 value = None if field.check is not None else field.value
                 if field.from_:
                     value = profile.value(field.from_, platform_name=page.platform_name,
-                                          username=page.username, objection=setting.objection)
+                                          objection=setting.objection)
                 page.require_on_platform()
-                await page.fill(field.target, value, field.check)
+                await page.fill(field.target, value, field.check, fixed=field.value is not None)
             submit = await page.find(setting.submit, limit)
             action = await page.form_destination(submit)
         except ControlNotFound as exc:

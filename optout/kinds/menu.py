@@ -52,6 +52,14 @@ class Menu(Toggle):
     name = "menu"
     model = MenuSetting
 
+    def switched(self, setting: SettingBase) -> list[Target]:
+        assert isinstance(setting, MenuSetting)
+        return list(setting.button)
+
+    def clicked(self, setting: SettingBase) -> list[Target]:
+        assert isinstance(setting, MenuSetting)
+        return [*super().clicked(setting), *setting.choice, *setting.confirm]
+
     async def outlined(self, page: PageView, setting: SettingBase) -> Control | None:
         assert isinstance(setting, MenuSetting)
         try:  # the words showing the state, in the setting's own row

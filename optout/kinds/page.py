@@ -110,8 +110,6 @@ class SettingPage(PageView, Protocol):
     @property
     def platform_name(self) -> str: ...
 
-    @property
-    def username(self) -> str | None: ...
 
     @property
     def form_place(self) -> tuple[str, str, str, str]:
@@ -158,7 +156,8 @@ class SettingPage(PageView, Protocol):
         """SecurityError if the page is off the recipe's (or the account's bound) origins."""
         ...
 
-    async def fill(self, target: Target, value: str | None, check: bool | None) -> None:
+    async def fill(self, target: Target, value: str | None, check: bool | None, *,
+                   fixed: bool = False) -> None:
         """Type, choose or tick one form field, only in a frame on the account's origins."""
         ...
 

@@ -89,6 +89,10 @@ class Step(Strict):
     def describe(self) -> str:
         return self.kind.describe(self.value)
 
+    def targets(self) -> list[Target]:
+        """What the step clicks, if it clicks."""
+        return [self.value] if isinstance(self.value, Target) else []
+
     def words(self) -> str:
         return self.kind.words(self.value)
 

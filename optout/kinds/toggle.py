@@ -239,6 +239,16 @@ class Toggle(SettingKind):
                 return []
         return await page.named_controls(setting.control, timeout_ms)
 
+    def switched(self, setting: SettingBase) -> list[Target]:
+        assert isinstance(setting, ToggleSetting)
+        return list(setting.control)
+
+    def clicked(self, setting: SettingBase) -> list[Target]:
+        assert isinstance(setting, Stateful)
+        dialog = getattr(setting, "dialog", None)
+        return [*super().clicked(setting), *setting.save.button,
+                *([dialog.open, *dialog.close] if dialog else [])]
+
     def catalogue_words(self, setting: SettingBase) -> str:
         return self.control_words(setting) + (", verify it stays" if setting.verify_it_stays
                                               else "")

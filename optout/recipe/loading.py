@@ -3,6 +3,8 @@ and problem; later folders' recipes replace the shipped ones."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 import stat
 from collections.abc import Iterable, Sequence
@@ -16,6 +18,7 @@ from pydantic_core import ErrorDetails
 from optout.domain.errors import BadInput, RecipeError, first_line
 from optout.home import data_path
 from optout.kinds import KINDS
+from optout.recipe import powers
 from optout.recipe.names import platform_of
 from optout.recipe.schema import Recipe
 
@@ -84,7 +87,7 @@ def load_recipe(path: Path) -> Recipe:
         raise RecipeError(
             f"{path}, line {_line_of(node, ('platform',))}: platform is {recipe.platform!r} "
             f"but {named}.")
-    return recipe.model_copy(update={"file": path})
+    return recipe.model_copy(update={"file": path, "digest": hashlib.sha256(raw).hexdigest()})
 
 
 def _check_shape(path: Path, root: yaml.Node | None) -> None:
@@ -161,6 +164,32 @@ def shipped_recipe_file(platform: str) -> Path:
     return builtin_recipe_dir() / platform / RECIPE_FILE
 
 
+@functools.cache
+def shipped_recipe(platform: str) -> Recipe | None:
+    """optout's own recipe for `platform`, if it ships one."""
+    path = shipped_recipe_file(platform)
+    return load_recipe(path) if path.is_file() else None
+
+
+def is_shipped(recipe: Recipe) -> bool:
+    """Whether `recipe` was read from optout's own recipes (not an override of them)."""
+    return recipe.file is not None and recipe.file.resolve().is_relative_to(
+        builtin_recipe_dir().resolve())
+
+
+def require_powers(recipe: Recipe) -> Recipe:
+    """`recipe`, or RecipeError naming the powers it takes that only optout's own may take."""
+    if is_shipped(recipe):
+        return recipe
+    problems = powers.refused(recipe, shipped_recipe(recipe.platform))
+    if problems:
+        raise RecipeError(f"{recipe.file}: {problems[0]}; a recipe that is not optout's own "
+                          "may not do that, approved or not."
+                          + (f" ({len(problems) - 1} more like it.)" if len(problems) > 1
+                             else ""))
+    return recipe
+
+
 def builtin_recipe_dir() -> Path:
     """Recipes shipped inside the wheel, or the repository's recipes/ in a source checkout."""
     packaged = Path(__file__).parent.parent / "_recipes"
@@ -193,7 +222,7 @@ def load_recipes(extra: Iterable[str | Path] = ()) -> dict[str, Recipe]:
     for folder in recipe_dirs(extra):
         for path in recipe_files(folder):
             recipe = load_recipe(path)
-            recipes[recipe.platform] = recipe
+            recipes[recipe.platform] = require_powers(recipe)
     return dict(sorted(recipes.items()))
 
 

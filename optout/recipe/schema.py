@@ -43,7 +43,6 @@ class Challenge(Strict):
     code: list[Target] = Field(default_factory=list, description="The field the code goes in.")
     submit: list[Target] = Field(default_factory=list)
     rejected: list[Target] = Field(default_factory=list, description="What a refused code shows.")
-    prompt: str | None = Field(default=None, description="What to ask the person (kind: code).")
 
     _single = field_validator("when", "code", "submit", "rejected", mode="before")(as_targets)
 
@@ -142,6 +141,8 @@ class Recipe(Strict):
         "(its origin is given at `optout login --origin`); `origin` is an example.")
     # Where the recipe was read from; not part of the YAML.
     file: Path | None = Field(default=None, exclude=True)
+    # The SHA-256 of the file's bytes: what a person approves (`optout recipes approve`).
+    digest: str | None = Field(default=None, exclude=True)
 
     _single = field_validator("consent", mode="before")(as_targets)
 

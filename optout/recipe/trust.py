@@ -10,20 +10,15 @@ profile go only to the bound origins, whatever recipe is loaded then.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from optout.domain.errors import UntrustedOrigin
 from optout.domain.targets import is_loopback, normalise_origin
-from optout.recipe.loading import load_recipe, shipped_recipe_file
+from optout.recipe.loading import shipped_recipe
 from optout.recipe.schema import Recipe
 
-
-@functools.cache
-def shipped_recipe(platform: str) -> Recipe | None:
-    path = shipped_recipe_file(platform)
-    return load_recipe(path) if path.is_file() else None
+__all__ = ["bind", "legacy_origins", "shipped_origins", "shipped_recipe"]
 
 
 def shipped_origins(platform: str) -> tuple[str, ...]:

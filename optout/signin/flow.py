@@ -205,12 +205,12 @@ class SignInFlow:
                     await self._hand_over(page, f"{self.recipe.name} asks for a code on a page "
                                                 "without one code box and one button to send it")
                     return
-                (kind, box, button), prompt, rejected = step, None, []
+                (kind, box, button), rejected = step, []
             else:
                 box = await self._find(page, challenge.code, "code page")
                 button = await self._find(page, challenge.submit, "code page")
-                kind, prompt, rejected = challenge.kind, challenge.prompt, challenge.rejected
-            code = await self._code_for(kind, prompt)
+                kind, rejected = challenge.kind, challenge.rejected
+            code = await self._code_for(kind)
             typed = await self._type(page, box, code, "code")
             await self._require_submit_safe(page, button, typed, "code")
             asked_at = page.url
@@ -219,7 +219,7 @@ class SignInFlow:
         raise AccountFailure(f"Signing in to {self.recipe.name} did not finish after {MAX_STEPS} "
                              f"steps (still at {redact(page.url)}); the recipe may need an update.")
 
-    async def _code_for(self, kind: asks.CodeKind, prompt: str | None) -> str:
+    async def _code_for(self, kind: asks.CodeKind) -> str:
         name = self.recipe.name
         if kind == "totp":
             secret = self.resources.secrets.totp_secret(self.account)
@@ -229,8 +229,10 @@ class SignInFlow:
             redact.add(secret)
             self._progress("entering the authenticator code")
             return totp.current_code(secret)
-        prompt = prompt or f"{name} sent a verification code. Enter it"
-        code = await self.resources.person.ask_code(f"{name} ({self.account.name}): {prompt}",
+        # The engine's own words, never a recipe's: a recipe's text at the terminal could ask for
+        # the password.
+        code = await self.resources.person.ask_code(f"{name} ({self.account.name}): {name} sent "
+                                                    "a verification code. Enter the code",
                                                     account=self.account)
         if not code:
             raise NeedsHuman(f"{name} sent a verification code to the account's email or phone; "
