@@ -369,3 +369,18 @@ def test_a_slot_taken_by_another_person_is_that_person_never_the_last(tmp_path, 
     [result] = results_of(again)
     assert result["status"] == "already" and result["verified"]
     assert practice.world.user("bob@example.com").sign_ins == 1  # bob's own session, kept
+
+
+def test_a_dry_run_runs_no_password_command(tmp_path, practice):
+    """A roster's password commands are code: a dry run, made to look first, ran them."""
+    marker = tmp_path / "ran"
+    practice.world.add_user("member0@example.com", "pw-member-0")
+    path = tmp_path / "roster.csv"
+    path.write_text("platform,account,username,password_command\n"
+                    f"linkedin,member0,member0@example.com,touch {marker}\n")
+    result = invoke("bulk", str(path), "--origin", practice.origin, "--dry-run", "--json")
+    assert not marker.exists()
+    assert result.exit_code == 3, result.output
+    [row] = results_of(result)
+    assert row["status"] == "needs_human" and "a dry run does not run" in row["message"]
+    assert practice.world.sign_in_attempts == []

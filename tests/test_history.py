@@ -6,8 +6,10 @@ import hashlib
 import json
 import multiprocessing
 import os
+import shutil
 import signal
 import sqlite3
+import subprocess
 import time
 from pathlib import Path
 
@@ -180,8 +182,20 @@ def test_report_is_one_readable_page_with_its_evidence(practice, member, tmp_pat
     assert len(sums) == page.locator("#manifest tr").count()  # files listed + the report
     for line in sums:
         digest, path = line.split("  ", 1)
-        assert hashlib.sha256(Path(path).read_bytes()).hexdigest() == digest, path
+        assert not Path(path).is_absolute(), line  # relative to the report: the folder is proof
+        assert hashlib.sha256((tmp_path / path).read_bytes()).hexdigest() == digest, path
     assert f"Its SHA-256: {sums[-1].split()[0]}" in result.stdout
+    # Moved elsewhere it still checks; a file changed in the copy does not.
+    moved = tmp_path / "sent"
+    moved.mkdir()
+    for name in [line.split("  ", 1)[1] for line in sums] + ["proof.html.sha256"]:
+        (moved / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(tmp_path / name, moved / name)
+    check = ["sha256sum", "--quiet", "-c", "proof.html.sha256"]
+    assert subprocess.run(check, cwd=moved, capture_output=True).returncode == 0
+    shot = moved / sums[0].split("  ", 1)[1]
+    shot.write_bytes(shot.read_bytes() + b"\0")
+    assert subprocess.run(check, cwd=moved, capture_output=True).returncode == 1
 
     # Once the account is forgotten, its readings are shown apart, out of the summary.
     assert invoke("forget", "linkedin").exit_code == 0

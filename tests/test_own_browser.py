@@ -12,11 +12,13 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
+from flask import Flask, jsonify
 from playwright.async_api import async_playwright
 
 from optout.app.runner import run_sync
 from optout.browser.launch import find_browser
 from optout.practice.linkedin import GEN_AI
+from optout.practice.server import Served
 from optout.store import credentials
 from tests.conftest import invoke, results_of
 
@@ -107,6 +109,18 @@ def test_a_cdp_address_that_is_no_browser_is_bad_input(practice, cdp, problem):
     result = invoke("run", "linkedin", "--cdp", cdp, "--origin", practice.origin)
     assert result.exit_code == 2, result.output
     assert problem in result.stderr and "Traceback" not in result.output
+
+
+def test_a_local_answer_naming_a_websocket_elsewhere_is_not_followed(practice):
+    """A local port answered /json/version with a ws:// address on another machine: connecting
+    there would send the browser's control over the network in clear."""
+    app = Flask("not-quite-a-browser")
+    app.add_url_rule("/json/version", "version", lambda: jsonify(
+        webSocketDebuggerUrl="ws://192.0.2.1:9222/devtools/browser/x"))
+    with Served(app) as local:
+        result = invoke("run", "linkedin", "--cdp", local.origin, "--origin", practice.origin)
+    assert result.exit_code == 2, result.output
+    assert "ws://192.0.2.1:9222 is not on this machine" in result.stderr
 
 
 def test_login_with_cdp_checks_the_person_s_browser_and_stores_nothing(practice, own_browser):

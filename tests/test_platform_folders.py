@@ -48,3 +48,23 @@ def test_every_twin_with_a_control_says_which_its_evidence_names(folder: Path):
     text = (folder / "twin.yaml").read_text(encoding="utf-8")
     if "switch:" in text or "choice:" in text:
         assert "opt_outs" in twin, f"{folder.name}/twin.yaml declares no opt_outs"
+
+
+@pytest.mark.parametrize("twin", ["linkedin", "x"])
+def test_twins_refuse_cross_site_writes_as_the_live_sites_do(twin):
+    """A twin took a sign-in POST from a foreign Origin and a text/plain settings POST, and
+    set its session cookie without SameSite."""
+    from optout.practice.server import create_app
+    from optout.practice.twin import create_twin_app, load_specs
+    from optout.practice.world import World
+
+    world = World()
+    world.add_user("ada@example.com", "pw-ada")
+    app = create_app(world) if twin == "linkedin" else create_twin_app(world, load_specs()["x"])
+    client = app.test_client()
+    foreign = client.post("/any/path", data={"a": "b"}, headers={"Origin": "https://evil.example"})
+    assert foreign.status_code == 403
+    plain = client.post("/any/path", data="{}", content_type="text/plain")
+    assert plain.status_code == 403
+    assert client.post("/__practice/beacon", data="{}", content_type="text/plain").status_code < 400
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"  # the session cookie, once set

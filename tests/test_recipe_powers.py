@@ -10,6 +10,7 @@ asks for the password.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ from optout.recipe.loading import require_powers, shipped_recipe
 from optout.recipe.powers import added, refused
 from optout.store import credentials
 from tests.attacker import hostile_recipe
-from tests.conftest import invoke, linkedin_toggle_recipe, results_of
+from tests.conftest import approved, invoke, linkedin_toggle_recipe, results_of
 
 PASSWORD = "pw-Tr0ub4dor&3-staple"
 
@@ -185,3 +186,32 @@ def test_teach_writes_yaml_the_loader_reads_as_written(tmp_path, name):
     path.write_text(taught_added([found], {near.place(): near}, shipped.file.read_text()))
     [new] = [s for s in load_recipe(path).settings if s.id not in {x.id for x in shipped.settings}]
     assert new.title == name and new.control[0].name == name  # type: ignore[attr-defined]
+
+
+def test_doctor_names_recipe_folders_from_the_environment_and_unapproved_recipes(
+        tmp_path, monkeypatch):
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    (folder / "linkedin.yaml").write_text(linkedin_toggle_recipe())
+    monkeypatch.setenv("OPTOUT_RECIPE_PATH", str(folder))
+    result = invoke("doctor", "--json")
+    [check] = [c for c in json.loads(result.stdout)["checks"] if c["part"] == "recipes"]
+    assert not check["ok"] and str(folder) in check["found"]
+    assert f"optout recipes approve {folder / 'linkedin.yaml'}" in check["fix"]
+    approved(folder)
+    [check] = [c for c in json.loads(invoke("doctor", "--json").stdout)["checks"]
+               if c["part"] == "recipes"]
+    assert check["ok"] and f"yours from {folder}" in check["found"]
+
+
+def test_an_approved_recipe_older_than_a_shipped_fix_is_named(monkeypatch):
+    path = taught(linkedin_toggle_recipe())
+    assert invoke("recipes", "approve", str(path), "--yes").exit_code == 0
+    assert "has changed since" not in invoke("recipes").output
+    shipped = shipped_recipe("linkedin")
+    assert shipped is not None
+    fixed = shipped.model_copy(update={"digest": "0" * 64})  # optout's own, updated since
+    monkeypatch.setattr("optout.store.approvals.shipped_recipe", lambda platform: fixed)
+    listed = invoke("recipes").output
+    assert "optout's own LinkedIn recipe has changed since" in listed
+    assert f"`optout recipes approve {path}` shows the difference" in listed

@@ -56,11 +56,14 @@ class Teacher:
 def teacher(tmp_path, monkeypatch) -> Teacher:
     """The person at the terminal (a script), LinkedIn's toggle recipe as the one to repair, and
     teach's visible browser made headless (there is no display here)."""
+    return teaching(tmp_path, monkeypatch, Teacher())
+
+
+def teaching(tmp_path, monkeypatch, person: Teacher) -> Teacher:
     folder = tmp_path / "shipped-like"
     folder.mkdir()
     (folder / "linkedin.yaml").write_text(linkedin_toggle_recipe())
     monkeypatch.setenv("OPTOUT_RECIPE_PATH", str(approved(folder)))
-    person = Teacher()
     monkeypatch.setattr("optout.signin.person.from_terminal", lambda: person)
     from optout.browser import launch as launching
 
@@ -135,3 +138,26 @@ def test_teach_adds_an_ai_control_the_recipe_does_not_know(teacher):
     assert state == {"a": True, "b": False}  # only the new one is run by teach
     assert "+  - id: use-my-voice-recordings-to-train-ai" in result.stdout
     assert "+      - {role: switch, name: Use my voice recordings to train AI}" in result.stdout
+
+
+class PointsAtANamelessSwitch(Teacher):
+    async def point_at(self, page, what: str) -> None:
+        self.asked.append(what)
+        await page.locator("#s").click()
+
+
+def test_teach_never_records_a_control_without_a_name(tmp_path, monkeypatch, optout_home):
+    """teach took a switch with no accessible name for the control and clicked it."""
+    teaching(tmp_path, monkeypatch, PointsAtANamelessSwitch())
+    app = Flask("nameless")
+    app.add_url_rule("/mypreferences/d/settings/data-for-ai-improvement", "page", lambda: (
+        '<!doctype html><title>Settings</title>'
+        '<button role="switch" id="s" aria-checked="true"></button>'))
+    with Served(app) as platform:
+        credentials.store(Account("linkedin", "default", "ada@example.com", (platform.origin,)),
+                          "pw-not-needed")
+        result = invoke("teach", "linkedin", "--origin", platform.origin, "--timeout", "2",
+                        input="y\n")
+    assert result.exit_code == 3, result.output
+    assert "never records a nameless control" in result.output
+    assert not (optout_home / "recipes" / "linkedin.yaml").exists()

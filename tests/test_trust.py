@@ -553,3 +553,16 @@ def test_a_submit_button_that_is_not_a_button_element_still_signs_in(tmp_path):
                         "--username", "ada@example.com", "--password-stdin", "--verify",
                         input=f"{PASSWORD}\n")
     assert result.exit_code == 0, result.output
+
+
+def test_practice_accounts_are_never_in_run_all(practice):
+    """`run --all` sent the real profile in forms to the practice ports, which any local user
+    can serve while the practice platform is not running."""
+    practice.world.add_user("ada@example.com", PASSWORD)
+    credentials.store(Account("linkedin", "practice", "ada@example.com", (practice.origin,)),
+                      PASSWORD)
+    result = invoke("run", "--all", "--json")
+    assert result.exit_code == 2 and "No credentials are stored" in result.stderr
+    assert practice.world.sign_in_attempts == []
+    assert invoke("check", "--all", "--json").exit_code == 4  # read only: it is still checked
+    assert invoke("run", "linkedin", "--account", "practice").exit_code == 0  # named: it runs

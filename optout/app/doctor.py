@@ -133,11 +133,18 @@ def scheduler() -> Check:
 
 def recipes(load: Callable[[], dict], folders: Iterable[Path]) -> Check:
     from optout.recipe.loading import recipe_files
+    from optout.store.approvals import provenance
 
     try:
         found = load()
     except OptoutError as exc:
         return Check("recipes", False, str(exc), "Fix or remove that recipe file.")
     own = [str(folder) for folder in folders if folder.is_dir() and recipe_files(folder)]
-    return Check("recipes", True, f"{len(found)} recipes load" +
-                 (f" (yours from {', '.join(own)})" if own else "") + ".")
+    said = f"{len(found)} recipes load" + (f" (yours from {', '.join(own)})" if own else "") + "."
+    unapproved = [p for p in map(provenance, found.values()) if not p.may_act]
+    if unapproved:
+        first = unapproved[0].recipe.file
+        return Check("recipes", False, f"{said} Not optout's own and not approved, so they only "
+                     f"read: {', '.join(str(p.recipe.file) for p in unapproved)}.",
+                     f"Read and approve one with `optout recipes approve {first}`, or remove it.")
+    return Check("recipes", True, said)

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from optout.app.roster import Row as RosterRow
 from optout.app.roster import accounts as roster_accounts
-from optout.domain.accounts import Account
+from optout.domain.accounts import Account, is_practice_account
 from optout.domain.errors import BadInput
 from optout.recipe import Recipe, select
 from optout.recipe.job import Job
@@ -50,6 +50,9 @@ def build_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *, all_plat
         if wanted and everyone and not all_platforms:  # a slip of the name is told, not run
             wanted = account_of(wanted, [a.name for a in everyone], recipe.name)
         stored = [a for a in everyone if wanted is None or a.name == wanted]
+        if all_platforms and command == "run":  # its forms would carry the real profile to a
+            # local port that anyone on this machine can serve when the practice is not running
+            stored = [a for a in stored if not is_practice_account(a)]
         if not stored and not all_platforms:
             which = f" for account {wanted!r}" if wanted else ""
             flag = f" --account {wanted}" if wanted else ""

@@ -14,7 +14,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from optout.app.runner import RunOptions, run_sync, sign_in_by_hand
-from optout.domain.accounts import Account
+from optout.domain.accounts import PRACTICE_ACCOUNT, Account
 from optout.domain.errors import BadInput
 from optout.domain.targets import is_practice
 from optout.recipe import Recipe
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from optout.practice.server import PracticePlatform
     from optout.practice.world import World
 
-PRACTICE_ACCOUNT = "practice"  # the account `optout practice --setup` stores for each twin
 
 
 def platform() -> ModuleType:

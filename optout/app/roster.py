@@ -21,7 +21,7 @@ import yaml
 from pydantic import ValidationError
 
 from optout.domain.accounts import Account
-from optout.domain.errors import BadInput
+from optout.domain.errors import BadInput, NeedsHuman
 from optout.domain.profile import Profile
 from optout.domain.targets import is_loopback
 from optout.recipe import Recipe
@@ -146,13 +146,18 @@ class RosterSecrets:
     up the engine's event loop and its deadlines.
     """
 
-    def __init__(self, rows: Sequence[Row]):
+    def __init__(self, rows: Sequence[Row], *, run_commands: bool = True):
         self._commands = {(r.platform, r.account): r.password_command for r in rows
                           if r.password_command}
         self._fetched: dict[tuple[str, str], str | BadInput] = {}
         self._keyring = credentials.KeyringSecrets()
+        # A roster's commands are code: a dry run, made to look before anything happens, runs
+        # none (an account without a saved session then needs a real run).
+        self._run_commands = run_commands
 
     def fetch(self) -> None:
+        if not self._run_commands:
+            return
         for (platform, account), command in self._commands.items():
             try:
                 self._fetched[(platform, account)] = _run_command(platform, account, command)
@@ -163,6 +168,10 @@ class RosterSecrets:
         key = (account.platform, account.name)
         if key not in self._commands:
             return self._keyring.password(account)
+        if not self._run_commands:
+            raise NeedsHuman(f"{account.name}'s password comes from the roster's password "
+                             "command, which a dry run does not run, and there is no saved "
+                             "session to read with; run without --dry-run.")
         if key not in self._fetched:
             self._fetched[key] = _run_command(account.platform, account.name, self._commands[key])
         found = self._fetched[key]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from optout.domain.errors import BadInput, OptoutError
-from optout.store.files import data_path
+from optout.store.files import data_path, write_private
 
 NAME = "optout-check"
 LAUNCHD_LABEL = "dev.optout.check"
@@ -220,8 +220,7 @@ def _in_target(entry: Entry, target: Path) -> Path:
 
 
 def _write(path: Path, content: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(content)
+    write_private(path, content)  # a symlink planted where the entry goes is never followed
 
 
 def _run(command: list[str], check: bool = True) -> int:

@@ -133,6 +133,9 @@ async def describe_element(page: Page, element: Locator) -> tuple[Target, str]:
     text = " ".join((await element.inner_text()).split())
     if text and len(text) <= 80:
         candidates.append(Target(text=text, exact=True))
+    if not candidates:  # a control a person cannot read is not one a recipe may click
+        raise NeedsHuman("The element clicked has no name, label or text that a person could "
+                         "read; optout never records a nameless control. Nothing was written.")
     for target in candidates:
         if await _finds_only(page, target, element):
             return target, role

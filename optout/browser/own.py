@@ -9,6 +9,9 @@ into optout's data folder.
 
 from __future__ import annotations
 
+import asyncio
+import json
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -46,6 +49,8 @@ def check_cdp_url(url: str) -> str:
 
 async def attach(playwright: Playwright, url: str) -> Browser:
     """The person's browser at `url`; BadInput (exit 2) if nothing there answers as one."""
+    if urlsplit(url).scheme in ("http", "https"):
+        url = await asyncio.to_thread(_websocket_of, url)
     try:
         browser = await playwright.chromium.connect_over_cdp(url, timeout=ATTACH_LIMIT_MS)
     except PlaywrightError as exc:
@@ -56,6 +61,26 @@ async def attach(playwright: Playwright, url: str) -> Browser:
         raise BadInput(f"The browser at {endpoint_host(url)} has no profile window open; "
                        f"{START_HINT}.")
     return browser
+
+
+def _websocket_of(url: str) -> str:
+    """The browser's WebSocket address, asked of `url`'s /json/version by optout itself and held
+    to the same rule as a typed one: a local answer naming a ws:// address elsewhere would send
+    the browser's control over the network in clear."""
+    version = url.rstrip("/") + "/json/version"
+    try:
+        with urllib.request.urlopen(version, timeout=ATTACH_LIMIT_MS / 1000) as answer:  # noqa: S310 - http(s) only, checked
+            found = json.loads(answer.read(64 * 1024)).get("webSocketDebuggerUrl")
+    except (OSError, ValueError, AttributeError) as exc:
+        raise BadInput(f"No browser answered at {endpoint_host(url)} ({redact(first_line(exc))}); "
+                       f"{START_HINT}.") from exc
+    if not isinstance(found, str) or not found:
+        raise BadInput(f"What answers at {endpoint_host(url)} is not a browser's debugging port "
+                       f"(no WebSocket address in /json/version); {START_HINT}.")
+    if urlsplit(found).scheme not in ("ws", "wss"):
+        raise BadInput(f"The browser at {endpoint_host(url)} named {endpoint_host(found)} as its "
+                       "WebSocket address, which is not one; nothing was connected.")
+    return check_cdp_url(found)
 
 
 async def open_profile(playwright: Playwright, folder: Path, *, explicit: str | None = None,

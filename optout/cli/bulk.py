@@ -119,7 +119,7 @@ def bulk(ctx: click.Context, roster: Path, origin: tuple[str, ...], trusted: tup
                             f"run of this roster; {len(jobs)} to go.", highlight=False)
     options = RunOptions(browser=browser, endpoints=browser_endpoints, concurrency=concurrency,
                          per_platform=per_platform, limits=_limits(timeout))
-    secrets = RosterSecrets(rows)
+    secrets = RosterSecrets(rows, run_commands=not dry_run)
     secrets.fetch()
     progress = ProgressBar(*ProgressBar.get_default_columns(), MofNCompleteColumn(),
                         console=render.stderr, transient=as_json)

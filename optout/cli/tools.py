@@ -72,11 +72,16 @@ def doctor(ctx: click.Context, browser: str | None, as_json: bool) -> None:
     """
     from optout.app import doctor as checks
     from optout.cli import render
-    from optout.recipe.loading import user_recipe_dir
+    from optout.recipe.loading import recipe_dirs
+
+    def folders() -> list[Path]:  # every folder but optout's own: --recipes, OPTOUT_RECIPE_PATH,
+        try:                      # the data folder's recipes/
+            return recipe_dirs(ctx.obj["recipe_dirs"])[1:]
+        except OptoutError:
+            return []
+
     found = [checks.browser(browser), checks.keyring_backend(), checks.data_folder(data_path()),
-             checks.scheduler(),
-             checks.recipes(lambda: _recipes(ctx),
-                            [user_recipe_dir(), *map(Path, ctx.obj["recipe_dirs"])])]
+             checks.scheduler(), checks.recipes(lambda: _recipes(ctx), folders())]
     if as_json:
         click.echo(json.dumps({"checks": [c.to_json() for c in found]}, indent=2))
     else:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from optout.domain.targets import is_practice
+
 
 @dataclass(frozen=True)
 class Account:
@@ -20,6 +22,15 @@ class Account:
     trusted: tuple[str, ...] = ()
     # What the recipe's paths need to know of this account (a Tumblr blog's name), by name.
     details: tuple[tuple[str, str], ...] = ()
+
+
+PRACTICE_ACCOUNT = "practice"  # the account `optout practice --setup` stores for each twin
+
+
+def is_practice_account(account: Account) -> bool:
+    """One of the accounts `optout practice --setup` stored: bound to twins on this machine."""
+    return account.name == PRACTICE_ACCOUNT and bool(account.origins) and all(
+        is_practice(origin) for origin in account.origins)
 
 
 def person_of(account: Account, email: str | None = None) -> str:

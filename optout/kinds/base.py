@@ -34,6 +34,10 @@ class SettingBase(Strict):
         default_factory=list, description="Steps from the page at `path` to the control.")
     desired: str
     source: str = Field(description="The public help page this setting was taken from.")
+    source_publisher: str | None = Field(
+        default=None, description="Who published `source` when its address is not the "
+        "platform's own site (a news site, a guide, the platform's parent company); guides link "
+        "it only then, shown as theirs.")
     live_verified: date | None = Field(
         description="When a person last saw this work on the live site; null until then."
     )

@@ -23,7 +23,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from optout import __version__
 from optout.domain.errors import BadInput
 from optout.store import credentials
-from optout.store.files import write_private
+from optout.store.files import data_dir, write_private
 from optout.store.history import History
 
 EVIDENCE_FILES = ("screenshot", "snapshot", "record")
@@ -165,8 +165,11 @@ def render_html(entries: list[dict[str, Any]], account: str | None = None,
 def write_report(target: Path, entries: list[dict[str, Any]],
                  account: str | None = None) -> Written:
     """Write the report and, beside it, `<name>.sha256`: every evidence file's hash and the
-    report's, in the form `sha256sum -c` checks."""
-    hashes = manifest(entries)
+    report's, by paths relative to the report's folder, in the form `sha256sum -c` checks there.
+    Evidence kept outside that folder is copied into its `evidence/`, so the folder is the proof:
+    moved or sent, it checks; a file changed in it does not."""
+    hashes = [(str(_beside(Path(path), target.parent)), sha256)
+              for path, sha256 in manifest(entries)]
     html = render_html(entries, account, hashes)
     try:
         write_private(target, html)
@@ -175,10 +178,28 @@ def write_report(target: Path, entries: list[dict[str, Any]],
                        "file with --html.") from exc
     digest = hashlib.sha256(html.encode("utf-8")).hexdigest()
     lines = [f"{sha256}  {path}" for path, sha256 in hashes]
-    lines.append(f"{digest}  {target.resolve()}")
+    lines.append(f"{digest}  {target.name}")
     sums = target.with_name(target.name + ".sha256")
     try:
         write_private(sums, "\n".join(lines) + "\n")
     except OSError as exc:
         raise BadInput(f"Cannot write {sums} beside the report ({exc.strerror}).") from exc
     return Written(digest, sums)
+
+
+def _beside(evidence: Path, folder: Path) -> Path:
+    """`evidence`'s path relative to `folder`, copied into `folder/evidence/` when it is not in
+    it already (as it sits under the data folder's evidence, else by its last four parts)."""
+    evidence, folder = evidence.resolve(), folder.resolve()
+    if evidence.is_relative_to(folder):
+        return evidence.relative_to(folder)
+    kept = data_dir().resolve() / "evidence"
+    inner = (evidence.relative_to(kept) if evidence.is_relative_to(kept)
+             else Path(*evidence.parts[-4:]))
+    copy = folder / "evidence" / inner
+    try:
+        write_private(copy, evidence.read_bytes())
+    except OSError as exc:
+        raise BadInput(f"Cannot copy the evidence to {copy} ({exc.strerror}); give another "
+                       "file with --html.") from exc
+    return copy.relative_to(folder)

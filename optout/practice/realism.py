@@ -43,7 +43,7 @@ def realism_blueprint(visitor: Callable[[], str | None]) -> Blueprint:
             "consent": w.has_fault(who, "consent") and CONSENT_COOKIE not in request.cookies,
         }}
 
-    @blueprint.post("/__practice/beacon")
+    @blueprint.post(BEACON_PATH)
     def beacon():
         return "", 204
 
@@ -72,6 +72,27 @@ def realism_blueprint(visitor: Callable[[], str | None]) -> Blueprint:
         return response
 
     return blueprint
+
+
+BEACON_PATH = "/__practice/beacon"
+
+
+def refuse_cross_site_writes(app: Flask) -> None:
+    """What the live sites' CSRF defences do: the session cookie is SameSite=Lax, and a write
+    (any method but GET and HEAD) that comes from another origin, or is a form-less text/plain
+    POST that any page may send without asking, is refused with 403 before the twin sees it."""
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+
+    @app.before_request
+    def _same_site_writes_only() -> tuple[str, int] | None:
+        if request.method in ("GET", "HEAD", "OPTIONS") or request.path == BEACON_PATH:
+            return None  # (analytics beacons are text/plain by nature, and write nothing)
+        origin = request.headers.get("Origin")
+        own = request.host_url.rstrip("/")
+        if (origin not in (None, own) or request.headers.get("Sec-Fetch-Site") == "cross-site"
+                or request.mimetype == "text/plain"):
+            return "Cross-site request refused", 403
+        return None
 
 
 def remember_sessions(app: Flask) -> None:

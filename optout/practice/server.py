@@ -14,7 +14,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from optout.practice import linkedin
-from optout.practice.realism import realism_blueprint, remember_sessions
+from optout.practice.realism import realism_blueprint, refuse_cross_site_writes, remember_sessions
 from optout.practice.twin import TwinSpec, create_twin_app, load_specs, pages_blueprint
 from optout.practice.world import World
 
@@ -29,6 +29,7 @@ def create_app(world: World, extra: TwinSpec | None = None) -> Flask:
     app.secret_key = secrets.token_bytes(32)
     app.config["SESSION_COOKIE_NAME"] = "li_at"
     remember_sessions(app)
+    refuse_cross_site_writes(app)
     app.extensions["optout_world"] = world
     app.register_blueprint(linkedin.blueprint)
     app.register_blueprint(realism_blueprint(linkedin.signed_in_user))

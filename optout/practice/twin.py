@@ -21,7 +21,7 @@ from flask import Blueprint, Flask, current_app, jsonify, redirect, render_templ
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from optout.practice.linkedin import LATE_ANSWER_S
-from optout.practice.realism import realism_blueprint, remember_sessions
+from optout.practice.realism import realism_blueprint, refuse_cross_site_writes, remember_sessions
 from optout.practice.world import World
 from optout.recipe.loading import builtin_recipe_dir
 
@@ -402,6 +402,7 @@ def create_twin_app(world_: World, spec: TwinSpec) -> Flask:
     app.secret_key = secrets.token_bytes(32)
     app.config["SESSION_COOKIE_NAME"] = f"{spec.platform}_session"
     remember_sessions(app)
+    refuse_cross_site_writes(app)
     app.extensions["optout_world"] = world_
     sign_in = spec.sign_in
     assert sign_in is not None, f"twin {spec.platform} has no sign-in page"

@@ -46,7 +46,8 @@ WAY_WORDS = re.compile(
     r"|privacidad|cuenta|deaktivieren|désactiver|desactivar)\b", re.IGNORECASE)
 WAY_ROLES = {"link", "tab"}
 # What a setting says only for people (not what it does): not a power.
-_PROSE = {"title", "source", "live_verified", "notes", "regions", "eligibility"}
+_PROSE = {"title", "source", "source_publisher", "live_verified", "notes", "regions",
+          "eligibility"}
 
 
 def words_of(target: Target) -> list[str]:

@@ -14,7 +14,7 @@ from typing import Literal
 
 from filelock import FileLock
 
-from optout.recipe.loading import is_shipped
+from optout.recipe.loading import is_shipped, shipped_recipe
 from optout.recipe.schema import Recipe
 from optout.store.files import data_dir, lock_path, read_json, write_json
 
@@ -31,6 +31,8 @@ class Provenance:
 
     recipe: Recipe
     origin: Origin
+    # Approved while optout's own recipe was another: a fix shipped since is not in it.
+    shipped_changed: bool = False
 
     @property
     def may_act(self) -> bool:
@@ -41,7 +43,10 @@ class Provenance:
         if self.origin == "shipped":
             return f"{self.recipe.name}: optout's own recipe."
         if self.origin == "approved":
-            return f"{self.recipe.name}: {where}, not optout's own; you approved it."
+            newer = (f" optout's own {self.recipe.name} recipe has changed since (a fix it lacks?): "
+                     f"`optout recipes approve {where}` shows the difference."
+                     if self.shipped_changed else "")
+            return f"{self.recipe.name}: {where}, not optout's own; you approved it.{newer}"
         return (f"{self.recipe.name}: {where}, not optout's own and not approved: it only reads "
                 f"(--dry-run, check) until you run `optout recipes approve {where}`.")
 
@@ -49,8 +54,10 @@ class Provenance:
 def provenance(recipe: Recipe) -> Provenance:
     if is_shipped(recipe):
         return Provenance(recipe, "shipped")
-    approved = recipe.digest is not None and recipe.digest in _approved()
-    return Provenance(recipe, "approved" if approved else "unapproved")
+    record = _approved().get(recipe.digest or "")
+    if record is None:
+        return Provenance(recipe, "unapproved")
+    return Provenance(recipe, "approved", record.get("shipped") != _shipped_digest(recipe))
 
 
 def approve(recipe: Recipe) -> None:
@@ -59,8 +66,14 @@ def approve(recipe: Recipe) -> None:
     with FileLock(lock_path("approvals"), timeout=30):
         approved = _approved()
         approved[recipe.digest] = {"platform": recipe.platform, "file": str(recipe.file),
-                                   "approved": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+                                   "approved": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                                   "shipped": _shipped_digest(recipe)}
         write_json(approvals_path(), approved)
+
+
+def _shipped_digest(recipe: Recipe) -> str:
+    shipped = shipped_recipe(recipe.platform)
+    return (shipped.digest or "") if shipped else ""
 
 
 def _approved() -> dict[str, dict[str, str]]:

@@ -37,8 +37,9 @@ def lock_path(name: str) -> Path:
     return private_dir(data_dir() / "locks") / f"{name}.lock"
 
 
-def write_private(path: Path, data: bytes | str) -> Path:
-    """Write a file mode 0600 atomically: readers see the old file or the new one, never half."""
+def write_private(path: Path, data: bytes | str, *, mode: int = 0o600) -> Path:
+    """Write a file mode 0600 (or `mode`) atomically: readers see the old file or the new one,
+    never half; a symlink planted at `path` is replaced, never followed."""
     private_dir(path.parent)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -47,7 +48,7 @@ def write_private(path: Path, data: bytes | str) -> Path:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
