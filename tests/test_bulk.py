@@ -105,7 +105,16 @@ def test_resume_skips_what_was_verified_and_chains(tmp_path, practice):
         assert practice.world.user(f"member{n}@example.com").sign_ins == first[n]
     last = invoke("bulk", str(path), "--origin", practice.origin, "--resume", "--json")
     assert last.exit_code == 0 and results_of(last) == []
-    assert "3 accounts were verified" in last.stderr
+    assert ("3 accounts were verified by the earlier run of this roster (linkedin/member0, "
+            "linkedin/member1, linkedin/member2); 0 to go") in last.stderr
+    # A changed recipe (approved anew) is another run's question: every row runs again.
+    folder = Path(os.environ["OPTOUT_RECIPE_PATH"])
+    recipe = folder / "linkedin.yaml"
+    recipe.write_text(recipe.read_text() + "# changed\n")
+    approved(folder)
+    changed = invoke("bulk", str(path), "--origin", practice.origin, "--resume", "--json")
+    assert changed.exit_code == 0, changed.output
+    assert len(results_of(changed)) == 3 and "0 accounts were verified" in changed.stderr
 
 
 @pytest.mark.parametrize(("sent", "to_group", "concurrency"), [

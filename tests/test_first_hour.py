@@ -102,6 +102,16 @@ def test_setup_never_stores_over_a_real_account_named_practice():
     assert credentials.accounts("linkedin")[0].origins == ("https://www.linkedin.com",)
 
 
+def test_setup_never_stores_over_a_practice_account_bound_to_another_local_server():
+    from optout.domain.accounts import Account
+    from optout.store import credentials
+    credentials.store(Account("linkedin", "practice", "ada@example.com",
+                              ("http://127.0.0.1:9",)), "another server's password")
+    result = invoke("practice", "--setup", "--port", str(_free_ports(30)))
+    assert result.exit_code == 2 and "bound to http://127.0.0.1:9" in result.stderr
+    assert credentials.accounts("linkedin")[0].origins == ("http://127.0.0.1:9",)
+
+
 def test_practice_on_a_taken_port_says_which_flag_moves_it():
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -124,6 +124,21 @@ def refuse_a_real_account_named_practice(recipes: Iterable[Recipe]) -> None:
                        "before --setup stores practice accounts.")
 
 
+def refuse_practice_accounts_bound_elsewhere(jobs: Iterable[Job]) -> None:
+    """--setup stores over accounts named `practice`: never over one bound to another local
+    server (a practice platform on another port, or someone else's), which it would silently
+    point elsewhere."""
+    elsewhere = [(job.recipe.name, stored.origins[0]) for job in jobs
+                 for stored in credentials.accounts(job.recipe.platform)
+                 if stored.name == PRACTICE_ACCOUNT and stored.origins
+                 and tuple(stored.origins) != tuple(job.account.origins)]
+    if elsewhere:
+        name, origin = elsewhere[0]
+        raise BadInput(f"The `practice` account for {name} is bound to {origin}, not to this "
+                       "practice platform; run `optout practice --remove` (or start it on that "
+                       "port with --port) before --setup stores practice accounts here.")
+
+
 def forget_practice_accounts(recipes: Iterable[Recipe]) -> list[str]:
     """Forget the practice accounts (bound to twins only) and their readings; their platforms."""
     forgotten = []

@@ -85,7 +85,7 @@ def bulk(ctx: click.Context, roster: Path, origin: tuple[str, ...], trusted: tup
     from optout.cli import render
     from optout.output.report import gather, write_report
     from optout.store import credentials
-    from optout.store.history import History
+    from optout.store.history import History, recipe_version
     urls = _notify_urls(ctx, notify)
     with _told_if_it_cannot_start(ctx, urls):
         for endpoint in browser_endpoints:
@@ -111,12 +111,18 @@ def bulk(ctx: click.Context, roster: Path, origin: tuple[str, ...], trusted: tup
         with History() as history:
             resumed_from = history.last_run(command)
             done = history.verified_settings(resumed_from) if resumed_from else {}
-        # Verified for the person the row names now: a slot another person took runs again.
+        # Verified for the person the row names now, with the recipe in use now: a slot another
+        # person took, or a platform whose recipe changed, runs again.
+        profile = ctx.obj["config"].profile
         skipped = [job for job in jobs if {s.id for s in job.settings} <= done.get(
-            (job.recipe.platform, job.account.name, job.person(ctx.obj["config"].profile)), set())]
+            (job.recipe.platform, job.account.name, job.person(profile),
+             recipe_version(job.recipe)), set())]
         jobs = [job for job in jobs if job not in skipped]
+        names = ", ".join(f"{job.recipe.platform}/{job.account.name}" for job in skipped[:10])
+        more = f" and {len(skipped) - 10} more" if len(skipped) > 10 else ""
         render.stderr.print(f"Resuming: {len(skipped)} accounts were verified by the earlier "
-                            f"run of this roster; {len(jobs)} to go.", highlight=False)
+                            f"run of this roster{f' ({names}{more})' if names else ''}; "
+                            f"{len(jobs)} to go.", highlight=False)
     options = RunOptions(browser=browser, endpoints=browser_endpoints, concurrency=concurrency,
                          per_platform=per_platform, limits=_limits(timeout))
     secrets = RosterSecrets(rows, run_commands=not dry_run)

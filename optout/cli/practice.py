@@ -152,6 +152,7 @@ def practice(ctx: click.Context, port: int, setup: bool, remove: bool,
         passwords = {job.recipe.platform: practice_app.password(job.recipe.platform)
                      for job in accounts.jobs}
         if setup:
+            practice_app.refuse_practice_accounts_bound_elsewhere(accounts.jobs)
             for job in accounts.jobs:  # (no password kept where the person signs in by hand)
                 by_hand = job.recipe.signing_in.by_hand
                 credentials.store(job.account, None if by_hand else passwords[job.recipe.platform])

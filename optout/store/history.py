@@ -415,18 +415,18 @@ class History:
         row = self.db.execute("SELECT max(id) FROM runs WHERE command = ?", (command,)).fetchone()
         return row[0]
 
-    def verified_settings(self, run_id: int) -> dict[tuple[str, str, str], set[str]]:
-        """The settings verified for each (platform, account, person) in this run or the runs
-        it resumed; a setting verified once stays verified for the resume."""
-        verified: dict[tuple[str, str, str], set[str]] = {}
+    def verified_settings(self, run_id: int) -> dict[tuple[str, str, str, str], set[str]]:
+        """The settings verified for each (platform, account, person, recipe version) in this
+        run or the runs it resumed; a setting verified once stays verified for the resume."""
+        verified: dict[tuple[str, str, str, str], set[str]] = {}
         current: int | None = run_id
         while current is not None:
             rows = self.db.execute(
-                "SELECT platform, account, person, setting FROM observations "
+                "SELECT platform, account, person, recipe_version, setting FROM observations "
                 "WHERE run_id = ? AND verified = 1", (current,))
             for row in rows:
-                verified.setdefault((row["platform"], row["account"], row["person"]),
-                                    set()).add(row["setting"])
+                verified.setdefault((row["platform"], row["account"], row["person"],
+                                     row["recipe_version"]), set()).add(row["setting"])
             parent = self.db.execute("SELECT resumed_from FROM runs WHERE id = ?",
                                      (current,)).fetchone()
             current = parent[0] if parent else None
