@@ -17,6 +17,7 @@ from playwright.async_api import async_playwright
 
 from optout.app.runner import run_sync
 from optout.browser.launch import find_browser
+from optout.domain.accounts import Account
 from optout.practice.linkedin import GEN_AI
 from optout.practice.server import Served
 from optout.store import credentials
@@ -74,7 +75,8 @@ def test_a_run_in_the_person_s_own_browser(practice, own_browser, optout_home):
     result = invoke("run", "linkedin", "--cdp", cdp, "--origin", practice.origin, "--json")
     assert result.exit_code == 0, result.output
     [row] = results_of(result)
-    assert (row["status"], row["verified"], row["account"]) == ("changed", True, "browser")
+    # Filed under whom LinkedIn's page shows signed in, not under one name for everyone.
+    assert (row["status"], row["verified"], row["account"]) == ("changed", True, "ada@example.com")
     assert practice.world.setting("ada@example.com", GEN_AI) is False
     assert len(practice.world.sign_in_attempts) == attempts  # nothing typed by optout
     # Nothing of the person's stored by optout, and their browser still running, signed in,
@@ -258,3 +260,60 @@ def test_a_browser_closed_mid_run_records_nothing_as_failed(practice, own_browse
     assert "Your browser closed: 0 of 1 accounts finished" in result.stderr
     history = sqlite3.connect(optout_home / "history.sqlite3")
     assert history.execute("SELECT count(*) FROM observations").fetchone()[0] == 0
+
+
+async def _signed_in_to_x(cdp: str, origin: str, username: str) -> None:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.connect_over_cdp(cdp)
+        page = await browser.contexts[0].new_page()
+        await page.goto(origin + "/i/flow/login")
+        await page.get_by_label("Phone, email, or username").fill(username)
+        await page.get_by_role("button", name="Next").click()
+        await page.get_by_label("Password", exact=True).fill(PASSWORD)
+        await page.get_by_role("button", name="Log in", exact=True).click()
+        await page.wait_for_url(lambda url: "/i/flow" not in url)
+        await page.close()
+        await browser.close()
+
+
+def test_results_in_the_person_s_browser_are_filed_under_whom_the_page_shows(practice,
+                                                                             own_browser):
+    """--cdp results were filed under `browser` whoever was signed in: the browser switched to
+    another account, and `check` reported a reset that was really another person."""
+    _, cdp = own_browser
+    origin = practice.origin_of("x")
+    practice.world.add_user("@ada_lovelace", PASSWORD)
+    run_sync(_signed_in_to_x(cdp, origin, "@ada_lovelace"))
+    args = ["x", "--cdp", cdp, "--origin", origin, "--setting", "grok-training", "--json"]
+    [row] = results_of(invoke("run", *args))
+    assert (row["account"], row["status"], row["verified"]) == ("ada_lovelace", "changed", True)
+    # The browser now shows another person (its state on): theirs, not a reset of Ada's.
+    practice.world.user("@ada_lovelace").faults.add("switched_account")
+    practice.world.user("@ada_lovelace").settings["grok-training"] = True
+    check = invoke("check", *args)
+    [row] = results_of(check)
+    assert (row["account"], row["status"]) == ("someone_else", "drift"), row
+    assert "turned back on" not in row["message"].lower() and "reset" not in row["message"]
+    # Named with --account, the name is the person's choice; the reading is still someone_else's.
+    [row] = results_of(invoke("check", *args, "--account", "home"))
+    assert row["account"] == "home"
+
+
+def test_a_form_is_sent_once_per_person_whatever_name_it_runs_under(practice, own_browser,
+                                                                     monkeypatch):
+    """One person's LinkedIn objection went out again from their own browser (`browser`),
+    though it had been sent under a named account: the person is whom the page shows."""
+    monkeypatch.delenv("OPTOUT_RECIPE_PATH")  # optout's own recipe, with its objection form
+    _, cdp = own_browser
+    assert invoke("profile", "--name", "Ada Lovelace", "--email", "ada.home@example.org",
+                  "--country", "United Kingdom").exit_code == 0
+    practice.world.add_user("ada@example.com", PASSWORD)
+    credentials.store(Account("linkedin", "work", "ada@example.com", (practice.origin,)),
+                      PASSWORD)
+    form = ["--origin", practice.origin, "--setting", "data-processing-objection", "--json"]
+    [row] = results_of(invoke("run", "linkedin", "--account", "work", *form))
+    assert row["status"] == "changed", row
+    run_sync(_as_the_person(cdp, practice, sign_in=True))
+    [row] = results_of(invoke("run", "linkedin", "--cdp", cdp, *form))
+    assert row["account"] == "ada@example.com" and row["status"] != "changed", row
+    assert len(practice.world.user("ada@example.com").submissions) == 1

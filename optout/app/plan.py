@@ -84,10 +84,13 @@ def own_browser_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *,
                      all_platforms: bool, account: str | None, origin: str | None, command: str,
                      origins: Mapping[str, str] | None = None,
                      only: Sequence[str] = (),
-                     details: dict[str, str] | None = None) -> list[Job]:
+                     details: dict[str, str] | None = None,
+                     bound: Mapping[str, str] | None = None) -> list[Job]:
     """Jobs for the person's own signed-in browser (--cdp): no stored account is needed. Each is
-    named `account` (else "browser") and bound, for its session and details, as `optout login`
-    would bind it: to the shipped recipe's origins or the one typed with --origin."""
+    named `account` (else "browser", and its results filed under the identity the page shows)
+    and bound, for its session and details, as `optout login` would bind it: to the shipped
+    recipe's origins or the one typed with --origin. `bound` holds, by platform, the identity a
+    profile folder (--profile) was first seen signed in as: the page must show it again."""
     jobs = []
     chosen, only = _chosen(recipes, platforms, all_platforms, origin, origins, command, only)
     for recipe in chosen:
@@ -96,11 +99,11 @@ def own_browser_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *,
             raise BadInput(f"Each {recipe.name} account has its own site: give yours with "
                            f"--origin (like {recipe.origin}, with your site's name).")
         target = (recipe.with_origin(where) if where else recipe).with_details(details or {})
-        who = Account(recipe.platform, account or OWN_BROWSER_ACCOUNT, None,
-                      bind(target, typed=where))
+        who = Account(recipe.platform, account or OWN_BROWSER_ACCOUNT,
+                      (bound or {}).get(recipe.platform), bind(target, typed=where))
         settings = [s for s in target.settings if not only or s.id in only]
         if settings:
-            jobs.append(Job(target, who, settings))
+            jobs.append(Job(target, who, settings, named_by_page=account is None))
     return jobs
 
 

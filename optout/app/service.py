@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from optout.app import approval, notify
 from optout.app.runner import RunOptions, execute, in_job_order, run_sync, scan_accounts, stream
+from optout.domain.accounts import person_of
 from optout.domain.profile import Profile
 from optout.domain.results import Mode, Result
 from optout.engine.scan import ScanReport
@@ -40,22 +41,24 @@ class Recorder:
                  on_problem: OnProblem, profile: Profile):
         self.history = history
         self.run_id = run_id
+        self.jobs = list(jobs)
         self.urls = list(urls)
         self.on_problem = on_problem
-        self.versions = {job.recipe.platform: recipe_version(job.recipe) for job in jobs}
-        self.origins = {(job.recipe.platform, job.account.name): job.recipe.origin for job in jobs}
-        self.people = {(job.recipe.platform, job.account.name): job.person(profile)
-                       for job in jobs}
+        self.profile = profile
 
-    def keep(self, results: list[Result]) -> list[Result]:
+    def keep(self, index: int, results: list[Result]) -> list[Result]:
         """The results as the person sees them: each reset found is told in its message."""
+        job = self.jobs[index]
+        version = recipe_version(job.recipe)
         kept, found = [], []
-        for result in results:
+        for result in map(lambda r: filed(job, r), results):
             reset: Reset | None = None
+            person = job.person(self.profile)
+            if job.account.username is None and result.identity:  # the person's own browser
+                person = person_of(job.account, result.identity)
             try:
-                key = (result.platform, result.account)
-                reset = self.history.record(self.run_id, result, self.versions[result.platform],
-                                            self.origins[key], self.people[key])
+                reset = self.history.record(self.run_id, result, version, job.recipe.origin,
+                                            person)
             except sqlite3.Error as exc:  # the run's results still count and are shown
                 self.on_problem(f"Could not write the history: {exc}.")
             if reset:
@@ -65,6 +68,14 @@ class Recorder:
         for problem in notify.send(self.urls, kept, found):
             self.on_problem(problem)
         return kept
+
+
+def filed(job: Job, result: Result) -> Result:
+    """`result` under the name it is kept by: in the person's own browser with no --account, the
+    identity its profile folder is bound to, else the one the page showed, so two people sharing
+    a browser never share a history."""
+    name = job.account.username or result.identity
+    return replace(result, account=name) if job.named_by_page and name else result
 
 
 def run_and_record(jobs: list[Job], mode: Mode, resources: Resources, options: RunOptions, *,
@@ -91,7 +102,7 @@ def run_and_record(jobs: list[Job], mode: Mode, resources: Resources, options: R
         async def recorded() -> AsyncIterator[tuple[int, list[Result]]]:
             loop = asyncio.get_running_loop()
             async for index, results in stream(jobs, mode, resources, options):
-                kept = await loop.run_in_executor(worker, recorder.keep, results)
+                kept = await loop.run_in_executor(worker, recorder.keep, index, results)
                 if on_account:
                     on_account(kept)
                 yield index, kept

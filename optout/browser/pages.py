@@ -23,8 +23,9 @@ _TRANSIENT_STATUS = {502, 503, 504}
 RETRY_PAUSES_S = (0.5, 1.5)  # at most two more tries, two seconds in all
 
 
-async def goto(page: Page, url: str, *, limit_ms: float, step: str) -> None:
-    """Load `url`, retrying a dropped connection or a 502/503/504 twice; then give up clearly."""
+async def goto(page: Page, url: str, *, limit_ms: float, step: str) -> int | None:
+    """Load `url`, retrying a dropped connection or a 502/503/504 twice; then give up clearly.
+    The answer's HTTP status (None for a page that was not fetched)."""
     for attempt, pause in enumerate((*RETRY_PAUSES_S, None)):
         try:
             response = await page.goto(url, wait_until="load", timeout=limit_ms)
@@ -39,13 +40,14 @@ async def goto(page: Page, url: str, *, limit_ms: float, step: str) -> None:
             log.info("loading %s failed (%s); try %d of 3", url, reason, attempt + 2)
         else:
             if response is None or response.status not in _TRANSIENT_STATUS:
-                return
+                return response.status if response else None
             if pause is None:
                 raise SettingFailure(f"{redact(url)} answered HTTP {response.status} three times "
                                      f"while {step}; the platform may be down, try again later.")
             log.info("loading %s answered HTTP %s; try %d of 3", url, response.status, attempt + 2)
         # A bounded back-off between tries of a page load, not a wait for page state.
         await asyncio.sleep(pause)
+    return None  # (not reached: the last try returns or raises)
 
 
 def is_allowed(url: str, origins: list[str]) -> bool:

@@ -235,7 +235,8 @@ def _opt_out(ctx: click.Context, mode: Mode, *, platforms: tuple[str, ...], all_
     urls = _notify_urls(ctx, notify)
     with _told_if_it_cannot_start(ctx, urls):
         own = _own_browser(cdp, profile_dir)
-        jobs = _jobs(ctx, platforms, all_platforms, account, origin, setting, own_browser=own)
+        jobs = _jobs(ctx, platforms, all_platforms, account, origin, setting, own_browser=own,
+                     profile_dir=profile_dir)
     if own and trace_dir:
         raise BadInput("--trace records optout's own browser; with --cdp or --profile it would "
                        "record your own profile, so it is not offered there.")
@@ -247,21 +248,27 @@ def _opt_out(ctx: click.Context, mode: Mode, *, platforms: tuple[str, ...], all_
                             options=options, narrate=True, urls=urls,
                             profile=ctx.obj["config"].profile, resubmit=resubmit,
                             keep_sessions=not own)
+    if profile_dir is not None:  # the folder is the person's first seen signed in there
+        from optout.store import profile_folders
+        profile_folders.bind(profile_dir, {r.platform: r.identity for r in results
+                                           if r.identity})
     _finish(results, as_json)
 
 
 def _jobs(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool,
           account: str | None, origin: tuple[str, ...], only: tuple[str, ...] = (), *,
-          own_browser: bool = False) -> list[Job]:
+          own_browser: bool = False, profile_dir: Path | None = None) -> list[Job]:
     """The accounts to work on, from the stored credentials (in the person's own browser, none
     are needed); BadInput before any browser."""
     from optout.app.plan import build_jobs, own_browser_jobs
     config: Config = ctx.obj["config"]
     single, per_platform = _origins(origin, _recipes(ctx))
     if own_browser:
+        from optout.store import profile_folders
         return own_browser_jobs(_recipes(ctx), platforms, all_platforms=all_platforms,
                                 account=account, origin=single, origins=per_platform,
-                                command=ctx.info_name or "run", only=only)
+                                command=ctx.info_name or "run", only=only,
+                                bound=profile_folders.bound(profile_dir) if profile_dir else None)
     recipes = _recipes(ctx)
     return build_jobs(recipes, platforms, all_platforms=all_platforms, account=account,
                       origin=single, origins=per_platform, command=ctx.info_name or "run",

@@ -25,6 +25,9 @@ class Identity(Strict):
         default=None, description="Or: the path of a JSON answer the page loads that names it "
         "(heard while the page loads, never asked for).")
     value: str | None = Field(default=None, description="Where in that answer (JMESPath).")
+    path: str | None = Field(
+        default=None, description="The platform's page that shows it, where the pages a recipe "
+        "reads do not (an account page): opened once per browser context, beside them.")
     attribute: str | None = Field(
         default=None, description="Read this attribute (href, aria-label) instead of the text.")
     pattern: str = Field(
@@ -46,6 +49,8 @@ class Identity(Strict):
 
     @model_validator(mode="after")
     def _one_place(self) -> Identity:
+        if self.path is not None and not self.path.startswith("/"):
+            raise ValueError("an identity's path starts with /")
         if (self.shown_by is None) == (self.response is None):
             raise ValueError("an identity is shown_by an element, or by a response and its value")
         if self.response is not None:

@@ -48,11 +48,15 @@ class Result:
     # For people and benchmarks, not part of the JSON contract.
     title: str = field(default="", compare=False)
     seconds: float | None = field(default=None, compare=False)
+    # Who the page showed signed in, where the recipe names where it shows it (kept in the
+    # evidence; in the person's own browser, whom the result is filed under).
+    identity: str | None = field(default=None, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("title")
         data.pop("seconds")
+        data.pop("identity")
         data["status"] = self.status.value
         return data
 

@@ -25,6 +25,7 @@ from optout.browser.contexts import empty_sibling
 from optout.browser.own import same_site
 from optout.browser.pages import goto, is_allowed
 from optout.browser.readiness import WATCH_SCRIPT, Readiness, RequestWatch, settle
+from optout.domain.accounts import person_of
 from optout.domain.errors import (
     AccountFailure,
     ControlNotFound,
@@ -69,6 +70,8 @@ class AccountRun(BrowserView, Proof):
         # to open another context in.
         self.own_browser = own_browser
         self.fresh_browser = fresh_browser
+        self.identity_seen: str | None = None  # who the page showed signed in, once read
+        self._identities: dict[BrowserContext, str | None] = {}
         self.job = job
         self.recipe = job.recipe
         self.account = job.account
@@ -111,8 +114,11 @@ class AccountRun(BrowserView, Proof):
 
     @property
     def form_place(self) -> tuple[str, str, str, str]:
-        return (self.recipe.platform, self.account.name, self.recipe.origin,
-                self.job.person(self.resources.profile))
+        # In the person's own browser, whom the page showed signed in (read before any click).
+        person = (person_of(self.account, self.identity_seen)
+                  if self.account.username is None and self.identity_seen
+                  else self.job.person(self.resources.profile))
+        return self.recipe.platform, self.account.name, self.recipe.origin, person
 
     @property
     def forms(self) -> FormLedger | None:
@@ -219,6 +225,10 @@ class AccountRun(BrowserView, Proof):
 
     async def _settings(self) -> list[Result]:
         results: list[Result] = []
+        identity = self.recipe.identity
+        if self.own_browser and identity is not None and identity.path is not None:
+            # Whose browser it is, before a form is weighed as sent or not: its person.
+            self.identity_seen = await self._identity_at(self.context, identity)
         for index, setting in enumerate(self.job.settings):
             self._started = time.monotonic()
             try:

@@ -15,11 +15,17 @@ from playwright.async_api import Error as PlaywrightError
 
 from optout.browser import evidence
 from optout.browser.locate import locator_for
-from optout.browser.pages import is_allowed
+from optout.browser.pages import goto, is_allowed
 from optout.browser.readiness import Readiness
 from optout.domain.accounts import Account
 from optout.domain.decisions import Outcome
-from optout.domain.errors import RecipeMismatch, SettingFailure, WaitTimedOut, first_line
+from optout.domain.errors import (
+    AccountFailure,
+    RecipeMismatch,
+    SettingFailure,
+    WaitTimedOut,
+    first_line,
+)
 from optout.domain.identity import Identity
 from optout.domain.results import Result, Status
 from optout.domain.targets import Target
@@ -34,6 +40,7 @@ from optout.redact import redact
 log = logging.getLogger(__name__)
 
 IDENTITY_MS = 2_000  # the identity is on the page read: it is there at once, or not at all
+IDENTITY_PAGE_MS = 15_000  # the page that shows it, where a recipe names one
 WENT_OFF = "The page went off"  # how a read refused off the platform begins
 
 
@@ -48,6 +55,8 @@ class Proof:
     _fresh: BrowserContext | None
     _started: float
     witnesses: WitnessLog
+    identity_seen: str | None
+    _identities: dict[BrowserContext, str | None]  # read on a recipe's identity page, by context
 
     @property
     def page(self) -> Page:
@@ -117,6 +126,7 @@ class Proof:
             return {"identity": "not checked: the recipe names no place it is shown"}, None, ""
         text = await self._identity_shown(identity)
         who = identity.read(text) if text else None
+        self.identity_seen = who or self.identity_seen
         if who is None:
             return ({"identity": "not found"}, None,
                     " (Whose account the page showed was not found on it, so not checked.)")
@@ -131,13 +141,44 @@ class Proof:
         return facts, None, ""
 
     async def _identity_shown(self, identity: Identity) -> str | None:
-        """What the page shows of who is signed in: an element's text or attribute, or a value
-        in a JSON answer the page loaded (heard, never asked for)."""
+        """What the page shows of who is signed in, or, where the recipe names the platform's
+        page that shows it, what that page shows (opened once per context, beside the page)."""
+        if identity.path is None:
+            return await self._identity_on(self.page, identity)
+        return await self._identity_at(self.page.context, identity)
+
+    async def _identity_at(self, context: BrowserContext, identity: Identity) -> str | None:
+        """What the recipe's identity page shows in `context`, opened there once."""
+        assert identity.path is not None
+        if context not in self._identities:
+            page = await context.new_page()
+            self.witnesses.listen(page)
+            try:
+                status = await goto(page, self.recipe.url(identity.path),
+                                    limit_ms=IDENTITY_PAGE_MS,
+                                    step="open the page that shows who is signed in")
+                shown = (status or 200) < 400 and is_allowed(page.url, self.recipe.origins)
+                self._identities[context] = (await self._identity_on(page, identity)
+                                             if shown else None)
+            except (PlaywrightError, WaitTimedOut, SettingFailure, AccountFailure) as exc:
+                log.info("who is signed in could not be read: %s", first_line(exc))
+                self._identities[context] = None
+            finally:
+                await page.close()
+        return self._identities[context]
+
+    async def _identity_on(self, page: Page, identity: Identity) -> str | None:
+        """An element's text or attribute on `page`, or a value in a JSON answer it loaded
+        (heard, never asked for; waited for a bounded time, since a page asks after loading)."""
         if identity.shown_by is None:
-            heard = await self.witnesses.last(identity, self.page)
+            deadline = time.monotonic() + IDENTITY_MS / 1000
+            heard = await self.witnesses.last(identity, page)
+            while heard is None and time.monotonic() < deadline:
+                await page.wait_for_timeout(100)
+                heard = await self.witnesses.last(identity, page)
             value = jmespath.search(identity.value or "", heard.body) if heard else None
             return value if isinstance(value, str) else None
-        shown = locator_for(self.page, identity.shown_by).first
+        shown = locator_for(page, identity.shown_by).first
         try:
             return await (shown.get_attribute(identity.attribute, timeout=IDENTITY_MS)
                           if identity.attribute else shown.inner_text(timeout=IDENTITY_MS))
@@ -157,7 +198,7 @@ class Proof:
             platform=self.recipe.platform, account=self.account.name, setting=setting.id,
             desired=setting.desired, status=status, before=before, after=after,
             verified=verified, evidence=evidence_paths, message=message, title=setting.title,
-            seconds=round(time.monotonic() - self._started, 3),
+            seconds=round(time.monotonic() - self._started, 3), identity=self.identity_seen,
         )
 
     async def finish(self, setting: Setting, outcome: Outcome, before: str, after: str) -> Result:
@@ -183,7 +224,7 @@ class Proof:
                 message += (" The platform's own answer (the recipe's witness) did not come; the "
                             "page alone was read.")
         whose: dict[str, Any] = {}
-        if verified and page_facts["fresh_context"]:
+        if page_facts["fresh_context"]:  # whatever it found, for whom it found it
             whose, other_person, note = await self._whose_page()
             if other_person:
                 status, verified = Status.FAILED, False

@@ -235,6 +235,26 @@ def data_for_ai_improvement():
                            cached_state=w.has_fault(username, "cached_state"))
 
 
+@blueprint.get("/mypreferences/d/categories/account")
+@member_page
+def account_preferences():
+    return render_template("linkedin/account.html")
+
+
+@blueprint.get("/mysettings-api/settingsApiSneakPeeks")
+def sneak_peeks():
+    """The "Sign in & security" cards' answer: the member's email as the settings app shows it
+    (another member's after an account switch)."""
+    username = signed_in_user()
+    if not username:
+        return jsonify(error="sign in"), 401
+    shown = ("someone.else@example.com" if world().has_fault(username, "switched_account")
+             else username)
+    return jsonify(elements=[{"settingCardKey": "manageEmailAddresses", "displayText": shown},
+                             {"settingCardKey": "changePassword",
+                              "displayText": "Last changed 3 months ago"}])
+
+
 @blueprint.get("/api/settings/<key>")
 def read_setting(key: str):
     username = signed_in_user()

@@ -35,6 +35,9 @@ class Job:
     marked_done: dict[str, str] = field(default_factory=dict)
     # Whose details its forms are filled with, when not the person's own (a bulk roster's row).
     profile: Profile | None = None
+    # In the person's own browser with no --account: its results are filed under whoever the
+    # page shows signed in (the recipe's identity), not under one name for every person.
+    named_by_page: bool = False
 
     def person(self, profile: Profile) -> str:
         """Whom this job's results and forms are for (`person_of`), given the person's own
