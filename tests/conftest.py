@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +23,27 @@ from optout.practice import PracticePlatform, World
 from optout.recipe import builtin_recipe_dir
 from optout.store import DEFAULT_ACCOUNT, credentials
 from tests.memory_keyring import MemoryKeyring
+
+# Every process a test starts inherits this mark; one still running once the tests are done is a
+# leak (a browser server left listening, a browser never closed).
+LEAK_MARK = "OPTOUT_TEST_RUN"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_process_outlives_the_tests() -> Iterator[None]:
+    mark = secrets.token_hex(8)
+    os.environ[LEAK_MARK] = mark
+    yield
+    left = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if f"{LEAK_MARK}={mark}".encode() in environ.read_bytes().split(b"\0"):
+                pid = int(environ.parent.name)
+                if pid != os.getpid():
+                    left.append((environ.parent / "cmdline").read_bytes().replace(b"\0", b" "))
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+    assert not left, f"processes the tests started are still running: {left}"
 
 
 @pytest.fixture(autouse=True)

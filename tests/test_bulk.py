@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
 import os
 import signal
 import socket
@@ -54,6 +55,11 @@ def test_a_roster_runs_every_account_with_every_output(tmp_path, practice, page)
         table = list(csv.DictReader(handle))
     assert [r["status"] for r in table] == ["changed"] * 3
     assert all(r["evidence"].endswith("page.png") for r in table)
+    # Each output is named where it went, with its hash.
+    assert f"Wrote {out_csv} (SHA-256 {hashlib.sha256(out_csv.read_bytes()).hexdigest()})" in \
+        " ".join(result.stderr.split())
+    assert f"Wrote {out_html} (SHA-256 {hashlib.sha256(out_html.read_bytes()).hexdigest()})" in \
+        " ".join(result.stderr.split())
     page.goto(out_html.as_uri())
     assert page.locator("section").count() == 3
     assert "pw-member-0-secret" not in result.output + out_csv.read_text() + out_html.read_text()
@@ -173,12 +179,8 @@ def _free_port() -> int:
 
 
 def test_a_run_through_a_remote_playwright_server(tmp_path, practice):
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "playwright", "run-server", "--host", "127.0.0.1", "--port",
-         str(port), "--unsafe"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server, endpoint = _browser_server()
     try:
-        assert "Listening on" in server.stdout.readline()
         path = roster(tmp_path, practice, 2)
         # The server launches the browser; --browser tells it which (it was started --unsafe).
         # This one notes who launched it, so the test can tell the server's from a local one.
@@ -187,14 +189,13 @@ def test_a_run_through_a_remote_playwright_server(tmp_path, practice):
         wrapper.write_text(f'#!/bin/sh\necho $PPID > {marker}\nexec {find_browser(None)} "$@"\n')
         wrapper.chmod(0o755)
         result = invoke("bulk", str(path), "--origin", practice.origin, "--json",
-                        "--browser-endpoint", f"ws://127.0.0.1:{port}/?token=s3cr3t",
+                        "--browser-endpoint", f"{endpoint}?token=s3cr3t",
                         "--browser", str(wrapper))
         assert result.exit_code == 0, result.output
         assert {r["status"] for r in results_of(result)} == {"changed"}
         assert _descends_from(int(marker.read_text()), server.pid)
-    finally:
-        server.terminate()
-        server.wait(10)
+    finally:  # the server's whole group: `python -m playwright` starts node as its child
+        _kill(server)
 
 
 def _browser_server() -> tuple[subprocess.Popen, str]:

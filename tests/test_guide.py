@@ -72,6 +72,15 @@ def test_a_changed_recipe_changes_its_guide(tmp_path):
     assert "content creation AI models" not in guide
 
 
+def test_a_setting_outside_the_practice_region_has_no_picture_and_no_failure(tmp_path):
+    """`guide --all --screenshots` always failed: the practice run cannot verify Dropbox's
+    US-only setting for the practice profile in the UK."""
+    result = invoke("guide", "dropbox", "--screenshots", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "No picture: the practice platform's made-up person lives where this setting does " \
+        "not apply." in (tmp_path / "dropbox.md").read_text()
+
+
 def test_screenshots_come_from_a_verified_practice_run(tmp_path, page):
     result = invoke("guide", "linkedin", "--format", "html", "--screenshots", "--out", str(tmp_path))
     assert result.exit_code == 0, result.output

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -317,3 +318,19 @@ def test_a_form_is_sent_once_per_person_whatever_name_it_runs_under(practice, ow
     [row] = results_of(invoke("run", "linkedin", "--cdp", cdp, *form))
     assert row["account"] == "ada@example.com" and row["status"] != "changed", row
     assert len(practice.world.user("ada@example.com").submissions) == 1
+
+
+def test_a_page_that_cannot_be_opened_in_the_person_s_browser_ends_in_seconds(practice,
+                                                                                own_browser):
+    """`run --cdp` logged the failure, then sat for ever closing the browser's error tab, and
+    left it open in the person's browser."""
+    _, cdp = own_browser
+    before = run_sync(_as_the_person(cdp, practice, sign_in=False))
+    started = time.monotonic()
+    result = invoke("run", "linkedin", "--cdp", cdp, "--origin", "http://127.0.0.1:9",
+                    "--timeout", "5", "--json")
+    assert time.monotonic() - started < 60
+    assert result.exit_code == 1, result.output
+    assert "Could not open" in results_of(result)[0]["message"]
+    after = run_sync(_as_the_person(cdp, practice, sign_in=False))
+    assert after["tabs"] == before["tabs"]  # optout's tabs closed, the person's left alone

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -140,10 +141,17 @@ def bulk(ctx: click.Context, roster: Path, origin: tuple[str, ...], trusted: tup
                             "run the same command with --resume to go on.", highlight=False)
         ctx.exit(130)
     if csv_file:
-        write_private(csv_file, render.results_csv(results))
+        table = render.results_csv(results)
+        write_private(csv_file, table)
+        render.stderr.print(f"Wrote {csv_file} (SHA-256 "
+                            f"{hashlib.sha256(table.encode('utf-8')).hexdigest()}).",
+                            highlight=False)
     if html_file:
         with History() as history:
             accounts = {(job.recipe.platform, job.account.name, job.recipe.origin)
                         for job in all_jobs}
-            write_report(html_file, gather(history, accounts=accounts))
+            written = write_report(html_file, gather(history, accounts=accounts))
+        render.stderr.print(f"Wrote {html_file} (SHA-256 {written.sha256}); it and its evidence, "
+                            f"hashed: {written.sums} (check with `sha256sum -c` there).",
+                            highlight=False)
     _finish(results, as_json)

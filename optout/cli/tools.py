@@ -20,7 +20,7 @@ from optout.cli.common import (
     _recipes,
 )
 from optout.domain.errors import BadInput, OptoutError
-from optout.domain.results import EXIT_FAILED, Mode, exit_code
+from optout.domain.results import EXIT_FAILED, Mode, Status, exit_code
 from optout.output import FORMATS
 from optout.store.files import data_dir, data_path
 
@@ -225,6 +225,10 @@ def guide(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool, f
                 if result.verified and result.evidence:
                     pictures.setdefault(result.platform, {})[result.setting] = \
                         result.evidence["screenshot"]
+                elif result.status is Status.NOT_APPLICABLE:
+                    # Outside the practice profile's region (Dropbox's, US only): no picture,
+                    # and the guide says so under the setting.
+                    pictures.setdefault(result.platform, {})[result.setting] = ""
                 else:
                     raise OptoutError(f"The practice run for {result.platform} did not verify "
                                       f"{result.setting}: {result.message}")

@@ -31,12 +31,14 @@ from optout.domain.errors import (
     ControlNotFound,
     SecurityError,
     SettingFailure,
+    WaitTimedOut,
     first_line,
 )
 from optout.domain.job import Limits, Submitted
 from optout.domain.profile import Profile
 from optout.domain.results import Mode, Result, Status
 from optout.domain.targets import Target
+from optout.domain.waits import bounded
 from optout.engine import forms as form_io
 from optout.engine import scan
 from optout.engine.proof import WENT_OFF, Proof
@@ -53,6 +55,7 @@ from optout.signin.flow import LaunchVisible, SignInFlow
 log = logging.getLogger(__name__)
 
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+TAB_CLOSE_MS = 5_000  # closing a tab of optout's in the person's browser
 # Requests that can carry a save; beacons and pings (analytics) cannot.
 _SAVE_TYPES = {"fetch", "xhr", "document", "other"}
 
@@ -210,8 +213,10 @@ class AccountRun(BrowserView, Proof):
         self._closing.clear()
         if self.own_browser:
             for page in list(self._watches):
-                with contextlib.suppress(PlaywrightError):
-                    await page.close()
+                # Bounded: a tab stuck on an error page must not hold the run for ever.
+                with contextlib.suppress(PlaywrightError, WaitTimedOut):
+                    await bounded(page.close(run_before_unload=False), TAB_CLOSE_MS,
+                                  "closing optout's tab in your browser")
             self._watches.clear()
             self._page = self._working = None
 

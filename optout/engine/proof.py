@@ -4,6 +4,7 @@ with the recipe's sensitive fields and a form's fields masked."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from pathlib import Path
@@ -29,6 +30,7 @@ from optout.domain.errors import (
 from optout.domain.identity import Identity
 from optout.domain.results import Result, Status
 from optout.domain.targets import Target
+from optout.domain.waits import bounded
 from optout.domain.witness import Witness
 from optout.engine.view import OnePage, locator
 from optout.engine.witness import WitnessLog, weigh
@@ -164,7 +166,8 @@ class Proof:
                 log.info("who is signed in could not be read: %s", first_line(exc))
                 self._identities[context] = None
             finally:
-                await page.close()
+                with contextlib.suppress(PlaywrightError, WaitTimedOut):
+                    await bounded(page.close(), IDENTITY_MS, "closing the identity's page")
         return self._identities[context]
 
     async def _identity_on(self, page: Page, identity: Identity) -> str | None:

@@ -165,6 +165,9 @@ def write(recipes: list[Recipe], fmt: str, out: Path,
     for recipe in recipes:
         pictures = {}
         for setting_id, source in (screenshots or {}).get(recipe.platform, {}).items():
+            if not source:  # not practised: it does not apply in the practice profile's region
+                pictures[setting_id] = ""
+                continue
             name = f"{recipe.platform}-{setting_id}.png"
             write_private(out / name, Path(source).read_bytes(), mode=PUBLISHED)
             pictures[setting_id] = name
