@@ -251,3 +251,11 @@ def test_an_account_stored_for_an_origin_runs_there_without_repeating_it(practic
 def test_a_slip_in_a_command_name_is_answered_with_did_you_mean():
     result = invoke("rn")
     assert result.exit_code == 2 and "Did you mean 'run'?" in result.output
+
+
+@pytest.mark.parametrize("command", [["run", "linkedin"], ["login", "linkedin"]])
+def test_an_origin_naming_a_page_is_refused_not_dropped(command):
+    result = invoke(*command, "--origin", "http://127.0.0.1:8700/feed/?x=1")
+    assert result.exit_code == 2, result.output
+    assert "names a page; --origin takes only where a site is (http://127.0.0.1:8700)" in \
+        " ".join(result.stderr.split())

@@ -217,6 +217,17 @@ def test_a_profile_lacking_a_field_sends_nothing():
     assert "email" in result.message
 
 
+def test_a_dry_run_says_what_the_profile_lacks_before_a_form_could_go():
+    """A dry run said a form "would be sent" though the profile lacked what it asks for."""
+    page = form_page(mode=Mode.DRY_RUN)
+    page._profile = Profile(name="Ada Lovelace")
+    result = run(page, form())
+    assert result.status is Status.WOULD_CHANGE and page.sent is False
+    assert "It asks for your email, which your profile lacks" in result.message
+    page._profile = PROFILE
+    assert "lacks" not in run(page, form()).message
+
+
 def test_a_confirmation_shown_before_sending_cannot_prove_a_sending():
     page = form_page()
     page.shows["Thank you"] = "unsent"

@@ -186,8 +186,19 @@ def _recipes(ctx: click.Context) -> dict[str, Recipe]:
 
 
 def _origin(value: str | None) -> str | None:
+    """A typed origin, normalised; BadInput for one that names a page too, which would
+    otherwise be dropped without a word."""
+    from urllib.parse import urlsplit
+
     from optout.recipe import normalise_origin
-    return normalise_origin(value) if value else None
+    if not value:
+        return None
+    origin = normalise_origin(value)
+    parts = urlsplit(value)
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise BadInput(f"{value!r} names a page; --origin takes only where a site is "
+                       f"({origin}): the recipe knows its pages.")
+    return origin
 
 
 def _finish(results: list[Result], as_json: bool) -> None:
@@ -279,15 +290,15 @@ def _origins(values: tuple[str, ...],
              recipes: dict[str, Recipe]) -> tuple[str | None, dict[str, str]]:
     """--origin URL (one platform) and --origin PLATFORM=URL (any number), by platform id
     (a platform's name given in any case or by a former name)."""
-    from optout.recipe import normalise_origin, select
+    from optout.recipe import select
     single, per_platform = None, {}
     for value in values:
         name, sep, url = value.partition("=")
         if sep and "://" not in name:
             for recipe in select(recipes, [name]):
-                per_platform[recipe.platform] = normalise_origin(url)
+                per_platform[recipe.platform] = _origin(url) or ""
         elif single is None:
-            single = normalise_origin(value)
+            single = _origin(value)
         else:
             raise BadInput("Give --origin URL once, or --origin PLATFORM=URL for each platform.")
     return single, per_platform

@@ -132,12 +132,15 @@ class Form(SettingKind):
                          earlier: Submitted | None, sending: FormSending | None) -> Result:
         """Send the form unless `earlier` says it went; note it as it leaves, and its answer."""
         plan = decisions.form_plan(page.mode, earlier, page.resubmit, page.platform_name)
-        if not plan.send:
-            assert plan.outcome is not None
-            return page.result(setting, plan.outcome.status, plan.before, plan.after,
-                               plan.outcome.verified, message=plan.outcome.message)
         profile = page.profile
         missing = profile.missing_for(setting.fields)
+        if not plan.send:
+            assert plan.outcome is not None
+            lacks = (f" It asks for your {' and '.join(missing)}, which your profile lacks: set "
+                     f"{'it' if len(missing) == 1 else 'them'} with `optout profile` first."
+                     if missing and plan.outcome.status is Status.WOULD_CHANGE else "")
+            return page.result(setting, plan.outcome.status, plan.before, plan.after,
+                               plan.outcome.verified, message=plan.outcome.message + lacks)
         if missing:
             flags = " ".join(f"--{k} ..." for k in missing)
             return page.result(setting, Status.NEEDS_HUMAN, message=(
