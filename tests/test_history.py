@@ -322,6 +322,25 @@ def test_schedule_install_status_remove_in_a_target_folder(tmp_path, monkeypatch
     assert "secret-token" in config.read_text() and config.stat().st_mode & 0o777 == 0o600
 
 
+def test_a_schedule_nobody_hears_or_that_cannot_open_the_keyring_is_warned_of(tmp_path,
+                                                                             monkeypatch):
+    """`schedule install` wrote an entry that could not reach a session-bus keyring, and one
+    with no notification, without a word."""
+    monkeypatch.setenv("OPTOUT_CONFIG", str(tmp_path / "config.toml"))
+    quiet = invoke("schedule", "install", "--system", "cron", "--target", str(tmp_path / "t"))
+    assert quiet.exit_code == 0 and "nobody is told what the re-check finds" in quiet.stderr
+
+    class SecretService:  # the desktop keyring, reached over this terminal's D-Bus session
+        __module__ = "keyring.backends.SecretService"
+
+    monkeypatch.setattr("keyring.get_keyring", lambda: SecretService())
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/tmp/dbus-XYZ")
+    bus = invoke("schedule", "install", "--system", "cron", "--target", str(tmp_path / "t"),
+                 "--notify", "json://127.0.0.1:9/token")
+    assert bus.exit_code == 0 and "may not open it" in " ".join(bus.stderr.split())
+    assert "nobody is told" not in bus.stderr
+
+
 def test_a_history_migrates_forward_from_version_1(tmp_path):
     from optout.store.history import MIGRATIONS
 

@@ -69,6 +69,28 @@ def schedule_install(ctx: click.Context, every: str | None, fix: bool | None,
     install(system, every, fix, target)
     where = f" in {target}" if target else ""
     click.echo(f"Installed a {system} re-check every {every}{' with --fix' if fix else ''}{where}.")
+    for warning in _unheard(system, bool(notify or ctx.obj["config"].notify)):
+        click.echo(f"Warning: {warning}", err=True)
+
+
+def _unheard(system: str, notifies: bool) -> list[str]:
+    """What would keep a scheduled re-check from working, or from being heard, said at once."""
+    import os
+
+    import keyring
+    warnings = []
+    if not notifies:
+        warnings.append("no notification URL is set, so nobody is told what the re-check finds; "
+                        "add one with `--notify URL` (or read `optout status`).")
+    bus = os.environ.get("DBUS_SESSION_BUS_ADDRESS", "")
+    backend = type(keyring.get_keyring()).__module__
+    on_session_bus = "secretservice" in backend.lower()
+    if on_session_bus and (system == "cron" or not bus.startswith("unix:path=/run/user/")):
+        warnings.append("your keyring is reached through this terminal's D-Bus session "
+                        f"({bus or 'none'}), which a {system} job does not have; the re-check "
+                        "may not open it. Run it in a desktop session's systemd user manager, "
+                        "or use an encrypted-file keyring (`optout doctor`).")
+    return warnings
 
 
 @schedule.command("status")
