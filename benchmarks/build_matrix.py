@@ -61,7 +61,7 @@ def outcomes(build: str) -> dict[str, str]:
             update={"country": country_for(job.recipe)})) for job in accounts.jobs]
         resources = Resources(secrets=accounts.secrets, sessions=MemorySessions(),
                               evidence_dir=Path(evidence), person=PracticeInbox(practice.world),
-                              profile=PRACTICE_PROFILE)
+                              profile=PRACTICE_PROFILE, send_forms=True)
         options = RunOptions(concurrency=4)
         accounts.sign_in_by_hand(resources, replace(options, hand_off_headless=True))
         results = asyncio.run(execute(accounts.jobs, Mode.RUN, resources, options))

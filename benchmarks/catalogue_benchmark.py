@@ -46,7 +46,7 @@ def main() -> None:
             accounts = jobs_on(practice, f"run{n}")
             resources = Resources(secrets=accounts.secrets, sessions=MemorySessions(),
                                   evidence_dir=Path(evidence), person=PracticeInbox(practice.world),
-                                  profile=PRACTICE_PROFILE)
+                                  profile=PRACTICE_PROFILE, send_forms=True)
             # Signing in by hand is the person's time, not the run's: done before the clock.
             accounts.sign_in_by_hand(resources, replace(options, hand_off_headless=True))
             start = time.perf_counter()

@@ -158,9 +158,16 @@ def recorder():
 
 @pytest.fixture
 def profile() -> None:
-    """The person's profile, for the objection forms."""
+    """The person's profile, for the objection forms, and their yes to sending them in their
+    name (the config's send_forms; tests/test_forms_consent.py asks without it)."""
     assert invoke("profile", "--name", "Ada Lovelace", "--email", "ada@example.com",
                   "--country", "United Kingdom").exit_code == 0
+    say_yes_to_forms()
+
+
+def say_yes_to_forms() -> None:
+    config = Path(os.environ["OPTOUT_CONFIG"])
+    config.write_text("send_forms = true\n" + (config.read_text() if config.exists() else ""))
 
 
 @pytest.fixture

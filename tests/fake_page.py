@@ -187,6 +187,8 @@ class FakePage:
     def resubmit(self) -> bool:
         return False
 
+    may_send_forms = True  # the person said yes (the tests of not asking set it False)
+
     def submitted(self, setting_id: str) -> Submitted | None:
         return self._submitted
 

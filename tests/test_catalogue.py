@@ -476,7 +476,7 @@ def test_bulk_fills_each_members_forms_with_the_rosters_details(practice, tmp_pa
                       "facebook,grace,grace@example.com,printf %s pw-grace,Grace Hopper,"
                       "grace@example.com,Ireland\n")
     origin = practice.origin_of("facebook")
-    result = invoke("bulk", str(roster), "--origin", origin, "--json")
+    result = invoke("bulk", str(roster), "--origin", origin, "--json", "--send-forms")
     assert result.exit_code == 0, result.output
     [sent] = practice.world.user("grace@example.com").submissions
     assert "grace@example.com" in sent.answers.values()

@@ -43,7 +43,8 @@ def test_practice_serves_twins_that_every_command_can_be_tried_on(
     def meanwhile() -> None:  # what the person types in another terminal while it serves
         invoke("profile", "--name", "Ada Lovelace", "--email", "ada@example.com",
                "--country", "United Kingdom")  # what objection forms are filled from
-        run = invoke("run", "linkedin", "x", "grok", "--account", "practice", "--json")
+        run = invoke("run", "linkedin", "x", "grok", "--account", "practice", "--json",
+                     "--send-forms")
         seen["run"] = run
         # Claude "emails" a code: with no terminal to type it in, the run waits for a person,
         # and the practice platform shows the code as a person's inbox would.

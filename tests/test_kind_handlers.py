@@ -228,6 +228,14 @@ def test_a_dry_run_says_what_the_profile_lacks_before_a_form_could_go():
     assert "lacks" not in run(page, form()).message
 
 
+def test_a_form_goes_in_the_person_s_name_only_when_they_said_so():
+    page = form_page()
+    page.may_send_forms = False
+    result = run(page, form())
+    assert (result.status, page.sent, page.reached) == (Status.NEEDS_HUMAN, False, [])
+    assert "--send-forms" in result.message and "in your name" in result.message
+
+
 def test_a_confirmation_shown_before_sending_cannot_prove_a_sending():
     page = form_page()
     page.shows["Thank you"] = "unsent"

@@ -311,7 +311,8 @@ def test_a_form_is_sent_once_per_person_whatever_name_it_runs_under(practice, ow
     practice.world.add_user("ada@example.com", PASSWORD)
     credentials.store(Account("linkedin", "work", "ada@example.com", (practice.origin,)),
                       PASSWORD)
-    form = ["--origin", practice.origin, "--setting", "data-processing-objection", "--json"]
+    form = ["--origin", practice.origin, "--setting", "data-processing-objection", "--json",
+            "--send-forms"]
     [row] = results_of(invoke("run", "linkedin", "--account", "work", *form))
     assert row["status"] == "changed", row
     run_sync(_as_the_person(cdp, practice, sign_in=True))

@@ -147,7 +147,7 @@ def test_a_form_never_types_the_username_or_a_fixed_answer(tmp_path):
                           PASSWORD)
         assert invoke("profile", "--name", "Ada Lovelace").exit_code == 0
         result = invoke("--recipes", str(folder), "run", "linkedin", "--setting", "objection",
-                        "--json")
+                        "--json", "--send-forms")
     [row] = results_of(result)
     assert row["status"] == "failed" and "a fixed answer" in row["message"]
     assert "Nothing was sent" in row["message"]

@@ -119,7 +119,7 @@ def test_a_form_sends_nothing_to_an_origin_the_account_is_not_bound_to(tmp_path,
         assert invoke("profile", "--name", "Ada Lovelace", "--email", "ada@example.com",
                       "--country", "United Kingdom").exit_code == 0
         result = invoke("--recipes", str(folder), "run", "linkedin", "--setting", "objection",
-                        "--json")
+                        "--json", "--send-forms")
     assert result.exit_code == 1, result.output
     [row] = results_of(result)
     assert row["status"] == "failed" and "nothing was sent" in row["message"]
@@ -311,7 +311,8 @@ def test_two_runs_at_once_send_a_form_once(tmp_path, practice, optout_home):
            "PYTHON_KEYRING_BACKEND": "tests.memory_keyring.MemoryKeyring"}
     env.pop("OPTOUT_RECIPE_PATH")  # LinkedIn's whole recipe, its objection form included
     runs = [subprocess.Popen([sys.executable, "-m", "optout", "bulk", str(roster), "--origin",
-                              practice.origin, "--json"], env=env, stdin=subprocess.DEVNULL,
+                              practice.origin, "--json", "--send-forms"], env=env,
+                             stdin=subprocess.DEVNULL,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for _ in range(2)]
     outputs = [run.communicate(timeout=120) for run in runs]
@@ -400,7 +401,8 @@ def test_a_backtracking_reference_pattern_is_bounded(tmp_path, optout_home):
                "PYTHON_KEYRING_BACKEND": "tests.memory_keyring.MemoryKeyring"}
         # In a process of its own: an unbounded pattern would run for longer than the universe.
         run = subprocess.run([sys.executable, "-m", "optout", "--recipes", str(folder), "run",
-                              "linkedin", "--setting", "objection", "--json"], env=env,
+                              "linkedin", "--setting", "objection", "--json", "--send-forms"],
+                             env=env,
                              capture_output=True, text=True, timeout=90, stdin=subprocess.DEVNULL)
     [row] = json.loads(run.stdout)["results"]
     assert row["status"] == "changed" and row["verified"], row

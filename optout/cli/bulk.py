@@ -46,6 +46,9 @@ if TYPE_CHECKING:
 @click.option("--resume", is_flag=True,
               help="Skip the accounts already verified by the last run of this roster.")
 @click.option("--dry-run", is_flag=True, help="Read and report; change nothing.")
+@click.option("--send-forms", is_flag=True,
+              help="Send the members' objection forms in their names (also the config's "
+                   "send_forms); without it none is sent.")
 @click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Also write the results as CSV.")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path),
@@ -62,7 +65,8 @@ if TYPE_CHECKING:
 @click.pass_context
 def bulk(ctx: click.Context, roster: Path, origin: tuple[str, ...], trusted: tuple[str, ...],
          concurrency: int,
-         per_platform: int | None, resume: bool, dry_run: bool, csv_file: Path | None,
+         per_platform: int | None, resume: bool, dry_run: bool, send_forms: bool,
+         csv_file: Path | None,
          html_file: Path | None, as_json: bool, notify: tuple[str, ...], timeout: float | None,
          browser: str | None, browser_endpoints: tuple[str, ...]) -> None:
     """Opt out every account of a roster: CSV or YAML rows of platform, account, username and,
@@ -135,7 +139,8 @@ def bulk(ctx: click.Context, roster: Path, origin: tuple[str, ...], trusted: tup
             results = _run_and_keep(jobs, Mode.DRY_RUN if dry_run else Mode.RUN,
                                     command=command, secrets=secrets, options=options,
                                     narrate=False, urls=urls, progress=progress,
-                                    resumed_from=resumed_from)
+                                    resumed_from=resumed_from,
+                                    send_forms=send_forms or ctx.obj["config"].send_forms)
     except KeyboardInterrupt:
         render.stderr.print("Interrupted. Every account finished so far is kept in the history; "
                             "run the same command with --resume to go on.", highlight=False)

@@ -239,7 +239,8 @@ def _opt_out(ctx: click.Context, mode: Mode, *, platforms: tuple[str, ...], all_
              account: str | None, origin: tuple[str, ...], browser: str | None,
              timeout: float | None, as_json: bool, headed: bool, notify: tuple[str, ...],
              setting: tuple[str, ...], cdp: str | None, profile_dir: Path | None,
-             trace_dir: Path | None, slow_mo_ms: float, resubmit: bool = False) -> None:
+             trace_dir: Path | None, slow_mo_ms: float, resubmit: bool = False,
+             send_forms: bool = False) -> None:
     """run and check: plan, execute, keep the history, tell the person, render, exit."""
     from optout.app.runner import RunOptions
     from optout.store.credentials import KeyringSecrets, MemorySecrets
@@ -254,11 +255,13 @@ def _opt_out(ctx: click.Context, mode: Mode, *, platforms: tuple[str, ...], all_
     options = RunOptions(browser=browser, headed=headed, limits=_limits(timeout), cdp=cdp,
                          profile_dir=profile_dir, trace_dir=trace_dir, slow_mo_ms=slow_mo_ms)
     command = " ".join([ctx.info_name or "", *platforms]).strip()
+    from optout.cli.consent import agrees_to_send_forms
+    agreed = agrees_to_send_forms(ctx.obj["config"], jobs, mode, send_forms)
     results = _run_and_keep(jobs, mode, command=command,
                             secrets=MemorySecrets({}) if own else KeyringSecrets(),
                             options=options, narrate=True, urls=urls,
                             profile=ctx.obj["config"].profile, resubmit=resubmit,
-                            keep_sessions=not own)
+                            keep_sessions=not own, send_forms=agreed)
     if profile_dir is not None:  # the folder is the person's first seen signed in there
         from optout.store import profile_folders
         profile_folders.bind(profile_dir, {r.platform: r.identity for r in results
@@ -333,7 +336,7 @@ def _run_and_keep(jobs: list[Job], mode: Mode, *, command: str, secrets: SecretS
                   options: RunOptions, narrate: bool, urls: list[str],
                   progress: ProgressBar | None = None, resumed_from: int | None = None,
                   profile: Profile | None = None, resubmit: bool = False,
-                  keep_sessions: bool = True) -> list[Result]:
+                  keep_sessions: bool = True, send_forms: bool = False) -> list[Result]:
     """Run the jobs through the application layer, which keeps each account's results and
     tells the person as soon as it is done; a progress bar advances with each account."""
     from rich.markup import escape
@@ -353,7 +356,8 @@ def _run_and_keep(jobs: list[Job], mode: Mode, *, command: str, secrets: SecretS
         resources = Resources(secrets=secrets,
                               sessions=EncryptedSessions() if keep_sessions else NoSessions(),
                               evidence_dir=data_dir() / "evidence", person=person,
-                              progress=told, profile=profile or Profile(), resubmit=resubmit)
+                              progress=told, profile=profile or Profile(), resubmit=resubmit,
+                              send_forms=send_forms)
         return service.run_and_record(
             jobs, mode, resources, options, command=command, urls=urls,
             resumed_from=resumed_from,

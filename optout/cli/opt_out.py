@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 @click.option("--dry-run", is_flag=True, help="Read and report; change nothing.")
 @click.option("--headed", is_flag=True, help="Show the browser window.")
 @click.option("--resubmit", is_flag=True, help="Send objection forms again, though sent before.")
+@click.option("--send-forms", is_flag=True,
+              help="Send objection forms in your name without asking (also the config's "
+                   "send_forms); at a terminal optout shows them and asks, elsewhere it sends "
+                   "none without this.")
 @click.pass_context
 def run(ctx: click.Context, dry_run: bool, **options) -> None:
     """Switch each AI-training setting to its desired state and verify it on a fresh load, and

@@ -89,9 +89,10 @@ def _on_practice(recipes: list[Recipe], evidence_dir: Path, *, browser: str | No
         person = practice_app.inbox(practice.world)
         options = RunOptions(browser=browser, headed=headed, concurrency=DEFAULT_CONCURRENCY)
         with _told(not quiet, len(accounts.jobs), person) as told:
+            # The made-up practice person's forms, to the local twins: theirs to send.
             resources = Resources(secrets=accounts.secrets, sessions=MemorySessions(),
                                   evidence_dir=evidence_dir, person=person, progress=told,
-                                  profile=practice_platform.PRACTICE_PROFILE)
+                                  profile=practice_platform.PRACTICE_PROFILE, send_forms=True)
             # Platforms signed in to by hand: the practice person does it, as a person would.
             accounts.sign_in_by_hand(resources, replace(options, hand_off_headless=not headed))
             if record is None:

@@ -135,6 +135,10 @@ class AccountRun(BrowserView, Proof):
     def resubmit(self) -> bool:
         return self.resources.resubmit
 
+    @property
+    def may_send_forms(self) -> bool:
+        return self.resources.send_forms
+
     def submitted(self, setting_id: str) -> Submitted | None:
         return self.job.submitted.get(setting_id)
 

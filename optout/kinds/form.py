@@ -147,6 +147,12 @@ class Form(SettingKind):
                 f"{setting.title} asks for your {' and '.join(missing)}, which your profile "
                 f"lacks; set {'it' if len(missing) == 1 else 'them'} with `optout profile "
                 f"{flags}` (in a bulk roster: its {', '.join(missing)} columns). Nothing was sent."))
+        if not page.may_send_forms:  # in the person's name: only when they said so
+            return page.result(setting, Status.NEEDS_HUMAN, plan.before, plan.before, message=(
+                f"Not sent: {setting.title} goes to {page.platform_name} in your name, so optout "
+                "sends it only when you say so: run again with --send-forms (at a terminal, "
+                "answer yes), or set send_forms = true in the config. `optout guide "
+                f"{page.form_place[0]}` shows the form and the objection it sends."))
         page.progress(f"filling in {setting.title}")
         await page.reach(setting)
         limit = page.limits.control_ms

@@ -60,6 +60,9 @@ class Resources:
     progress: Progress | None = None
     profile: Profile = field(default_factory=Profile)  # what objection forms are filled with
     resubmit: bool = False  # send a form again although the history says it was sent
+    # Whether the person agreed that objection forms go in their name (--send-forms, the config's
+    # send_forms, or yes at the terminal); without it a form is shown, never sent.
+    send_forms: bool = False
     # Where sent forms are noted, under a lock per form (store/sending.py); None keeps nothing
     # (the practice platform's throwaway accounts).
     forms: FormLedger | None = None

@@ -54,6 +54,9 @@ class Config(_Strict):
     accounts: dict[str, str] = Field(default_factory=dict)
     schedule: ScheduleDefaults = ScheduleDefaults()
     profile: Profile = Profile()
+    # Objection forms go in the person's name: only when they said so (here, --send-forms, or
+    # yes at the terminal).
+    send_forms: bool = False
 
 
 def config_path() -> Path:
