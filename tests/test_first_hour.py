@@ -142,6 +142,9 @@ def test_the_demo_goes_into_the_history_as_practice(optout_home: Path):
     assert invoke("forget", "x", "--account", "demo").exit_code == 0
     rows = json.loads(invoke("status", "--json").stdout)["settings"]
     assert rows and {row["platform"] for row in rows} == {"linkedin"}
+    # Done practising: `practice --remove` clears the demo's readings too, not 25 `forget`s.
+    assert invoke("practice", "--remove").exit_code == 0
+    assert json.loads(invoke("status", "--json").stdout) == {"settings": []}
 
 
 def test_two_accounts_alike_but_for_case_are_never_guessed():

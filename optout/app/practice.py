@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 
 
 
+DEMO_ACCOUNT = "demo"  # the account name `optout demo` runs and records under
+
+
 def platform() -> ModuleType:
     """The practice platform, an extra: a clear word when it is not installed."""
     try:
@@ -140,7 +143,9 @@ def refuse_practice_accounts_bound_elsewhere(jobs: Iterable[Job]) -> None:
 
 
 def forget_practice_accounts(recipes: Iterable[Recipe]) -> list[str]:
-    """Forget the practice accounts (bound to twins only) and their readings; their platforms."""
+    """Forget the practice accounts (bound to twins only) and their readings, and the demo's
+    readings on the twins; the platforms whose practice accounts were forgotten."""
+    recipes = list(recipes)
     forgotten = []
     with History() as history:
         for recipe, account in stored_practice_accounts(recipes):
@@ -149,4 +154,8 @@ def forget_practice_accounts(recipes: Iterable[Recipe]) -> list[str]:
                 delete_sessions(account)
                 history.forget(recipe.platform, account.name)
                 forgotten.append(recipe.platform)
+        for recipe in recipes:  # `optout demo` keeps its readings under `demo`, on the twins
+            seen = history.origins(recipe.platform, DEMO_ACCOUNT)
+            if seen and all(is_practice(origin) for origin in seen):
+                history.forget(recipe.platform, DEMO_ACCOUNT)
     return forgotten

@@ -57,7 +57,7 @@ def demo(ctx: click.Context, platforms: tuple[str, ...], headed: bool, browser: 
         raise BadInput(f"The practice platform has no twin of {', '.join(missing)}; "
                        f"it has: {', '.join(sorted(TWINS))}.")
     results = _on_practice(chosen, data_dir() / "demo" / "evidence", browser=browser,
-                           headed=headed, quiet=as_json, record="demo")
+                           headed=headed, quiet=as_json, record=practice_app.DEMO_ACCOUNT)
     _finish(results, as_json)
 
 
@@ -80,7 +80,7 @@ def _on_practice(recipes: list[Recipe], evidence_dir: Path, *, browser: str | No
     # The same ports as `optout practice` (any free ones while that runs): one origin per twin
     # from one demo to the next, and the twins' settings kept between them as a platform would.
     with practice_app.served(any_port_if_taken=True) as practice:
-        accounts = practice_app.practice_accounts(practice, recipes, "demo")
+        accounts = practice_app.practice_accounts(practice, recipes, practice_app.DEMO_ACCOUNT)
         for password in accounts.passwords:
             redact.add(password)
         if not quiet:
@@ -112,7 +112,7 @@ def _on_practice(recipes: list[Recipe], evidence_dir: Path, *, browser: str | No
                    "bound to its twin), so `optout run PLATFORM --account practice` goes there.")
 @click.option("--remove", is_flag=True,
               help="Instead, forget the practice accounts --setup stored (so `check --all` and "
-                   "schedules leave the twins alone), and stop.")
+                   "schedules leave the twins alone) and the demo's readings, and stop.")
 @click.option("--browser", metavar="PATH", help="Chromium or Chrome to use (also OPTOUT_BROWSER).")
 @click.pass_context
 def practice(ctx: click.Context, port: int, setup: bool, remove: bool,

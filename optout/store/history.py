@@ -331,6 +331,12 @@ class History:
         return [row[0] for row in self.db.execute(
             "SELECT DISTINCT platform FROM observations ORDER BY platform")]
 
+    def origins(self, platform: str, account: str) -> set[str]:
+        """Every origin an account's readings were made at, since it was last forgotten."""
+        return {row[0] for row in self.db.execute(
+            "SELECT DISTINCT origin FROM observations WHERE platform = ? AND account = ? AND "
+            f"id > {_forgotten_through('observations')}", (platform, account))}
+
     def accounts(self, platform: str | None = None, *, since_forgotten: bool = False) -> list[str]:
         """Every account with an observation (of one platform, if given); with
         `since_forgotten`, only those read since they were last forgotten."""
