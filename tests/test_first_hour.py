@@ -147,6 +147,17 @@ def test_the_demo_goes_into_the_history_as_practice(optout_home: Path):
     assert json.loads(invoke("status", "--json").stdout) == {"settings": []}
 
 
+def test_practice_reset_puts_the_twins_back_to_their_defaults(optout_home: Path):
+    """The twins kept their settings between starts, and nothing could put them back."""
+    from optout.practice.kept import settings_file
+    settings_file().parent.mkdir(parents=True)
+    settings_file().write_text(json.dumps({"practice@x.practice.invalid": {"grok-training": False}}))
+    reset = invoke("practice", "--reset")
+    assert reset.exit_code == 0 and "back to their defaults" in reset.stdout
+    assert not settings_file().exists()
+    assert "at their defaults already" in invoke("practice", "--reset").stdout
+
+
 def test_two_accounts_alike_but_for_case_are_never_guessed():
     from optout.domain.errors import BadInput
     from optout.recipe.names import account_of

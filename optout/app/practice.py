@@ -54,6 +54,18 @@ def served(port: int | None = None, *,
     return kept_practice(port or PRACTICE_PORT, any_port_if_taken=any_port_if_taken)
 
 
+def reset_twins() -> bool:
+    """The twins' settings back to their defaults at the next start (the kept file removed);
+    whether there was anything kept."""
+    platform()
+    from optout.practice.kept import settings_file
+    kept = settings_file()
+    if not kept.exists():
+        return False
+    kept.unlink()
+    return True
+
+
 def password(platform_id: str) -> str:
     """A twin's throwaway password, the same at every start (printed by `optout practice`)."""
     from optout.practice.kept import practice_password

@@ -113,9 +113,12 @@ def _on_practice(recipes: list[Recipe], evidence_dir: Path, *, browser: str | No
 @click.option("--remove", is_flag=True,
               help="Instead, forget the practice accounts --setup stored (so `check --all` and "
                    "schedules leave the twins alone) and the demo's readings, and stop.")
+@click.option("--reset", is_flag=True,
+              help="Instead, put every twin's settings back to its default (the state a platform "
+                   "starts an account in), and stop; run it while no practice platform serves.")
 @click.option("--browser", metavar="PATH", help="Chromium or Chrome to use (also OPTOUT_BROWSER).")
 @click.pass_context
-def practice(ctx: click.Context, port: int, setup: bool, remove: bool,
+def practice(ctx: click.Context, port: int, setup: bool, remove: bool, reset: bool,
              browser: str | None) -> None:
     """Serve local twins of the platforms' settings pages on 127.0.0.1 until Ctrl-C, each with a
     throwaway sign-in, so every command can be tried without a real account. The twins keep
@@ -136,6 +139,10 @@ def practice(ctx: click.Context, port: int, setup: bool, remove: bool,
     from optout.store.sessions import EncryptedSessions
     practice_platform = practice_app.platform()
     recipes = [r for r in _recipes(ctx).values() if r.platform in practice_platform.TWINS]
+    if reset:
+        click.echo("The twins' settings are back to their defaults." if practice_app.reset_twins()
+                   else "The twins' settings were at their defaults already.")
+        return
     if remove:
         forgotten = practice_app.forget_practice_accounts(recipes)
         click.echo(f"Forgot the practice accounts of {len(forgotten)} platforms." if forgotten
