@@ -4,6 +4,7 @@ with the recipe's sensitive fields and a form's fields masked."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -172,13 +173,23 @@ class Proof:
 
     async def _identity_on(self, page: Page, identity: Identity) -> str | None:
         """An element's text or attribute on `page`, or a value in a JSON answer it loaded
-        (heard, never asked for; waited for a bounded time, since a page asks after loading)."""
+        (heard, never asked for; a page asks after loading, so its answer is waited for, at
+        most IDENTITY_MS: a wait that ends without it is "not found", never a match)."""
         if identity.shown_by is None:
-            deadline = time.monotonic() + IDENTITY_MS / 1000
-            heard = await self.witnesses.last(identity, page)
-            while heard is None and time.monotonic() < deadline:
-                await page.wait_for_timeout(100)
+            # Listening before looking: an answer arriving in between is not missed.
+            answer = asyncio.ensure_future(page.wait_for_event(
+                "response", lambda response: identity.answers(response.url),
+                timeout=IDENTITY_MS))
+            try:
                 heard = await self.witnesses.last(identity, page)
+                if heard is None:
+                    with contextlib.suppress(PlaywrightError):
+                        await answer
+                    heard = await self.witnesses.last(identity, page)
+            finally:
+                answer.cancel()
+                with contextlib.suppress(asyncio.CancelledError, PlaywrightError):
+                    await answer
             value = jmespath.search(identity.value or "", heard.body) if heard else None
             return value if isinstance(value, str) else None
         shown = locator_for(page, identity.shown_by).first
