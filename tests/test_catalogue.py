@@ -83,6 +83,10 @@ def test_each_recipe_passes_against_every_build_of_its_twin(platform, build, pra
     assert invoke("profile", "--country", a_country_where_it_applies(platform)).exit_code == 0
     result = invoke("run", platform, "--origin", origin, "--json")
     rows = results_of(result)
+    # Where the live sign-in is on another origin, the twin's is too: the person came back
+    # from there with its ticket, and the credentials were typed there, never on the first.
+    if platform in practice.sign_in_origins:
+        assert practice.world.handovers == [username], practice.world.handovers
     settings = {s.id: s for s in RECIPES[platform].settings}
     assert [r["setting"] for r in rows] == list(settings)
     if build == "lies":  # the page shows off while the platform keeps on: never verified

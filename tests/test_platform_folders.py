@@ -55,7 +55,8 @@ def test_twins_refuse_cross_site_writes_as_the_live_sites_do(twin):
     """A twin took a sign-in POST from a foreign Origin and a text/plain settings POST, and
     set its session cookie without SameSite."""
     from optout.practice.server import create_app
-    from optout.practice.twin import create_twin_app, load_specs
+    from optout.practice.twin import load_specs
+    from optout.practice.twin_app import create_twin_app
     from optout.practice.world import World
 
     world = World()

@@ -179,3 +179,16 @@ def test_a_form_recipe_loads_with_steps_and_languages(tmp_path):
     toggle, form = recipe.settings
     assert toggle.place() == '/settings/ai > tab "Privacy"'
     assert (form.is_form, form.desired) == (True, "submitted")
+
+
+def test_with_origin_maps_the_sign_in_origin_it_is_given_and_drops_the_rest():
+    recipe = load_recipes()["copilot"]
+    twin = recipe.with_origin("http://127.0.0.1:8000",
+                              {"https://login.live.com": "http://localhost:8001"})
+    assert twin.origins == ["http://127.0.0.1:8000", "http://localhost:8001"]
+    adobe = load_recipes()["adobe"].with_origin(
+        "http://127.0.0.1:8000", {"https://auth.services.adobe.com/": "http://localhost:8001"})
+    assert adobe.sign_in_url() == "http://localhost:8001/en_US/index.html"
+    # Unmapped, the platform's own sign-in origin is never kept beside a stand-in.
+    assert load_recipes()["adobe"].with_origin("http://127.0.0.1:8000").origins == [
+        "http://127.0.0.1:8000"]

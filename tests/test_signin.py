@@ -426,3 +426,33 @@ def test_an_otpauth_address_in_capitals_still_makes_codes():
 
     secret = normalise_secret("OTPAUTH://totp/LinkedIn:ada?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
     assert current_code(secret).isdigit() and len(current_code(secret)) == 6
+
+
+def test_a_recipe_not_pointed_at_a_twins_sign_in_origin_types_nothing_there(practice, profile):
+    """The platform's sign-in is on another origin: a run that points only the platform's own
+    origin at the twin (as every run did before twins had two) is refused at the second."""
+    username, password = "ada@chatgpt.example", "pw-chatgpt-secret"
+    practice.world.add_user(username, password)
+    origin = practice.origin_of("chatgpt")
+    credentials.store(Account("chatgpt", "default", username, (origin,)), password)
+    result = invoke("run", "chatgpt", "--origin", origin, "--json")
+    assert result.exit_code != 0
+    assert "went off ChatGPT's allowed origins" in result.output, result.output
+    assert "to http://localhost:" in result.output
+    assert practice.world.sign_in_attempts == [] and practice.world.handovers == []
+
+
+def test_a_twins_sign_in_origin_given_with_origin_from_to_signs_in_across_both(practice,
+                                                                              profile):
+    username, password = "ada@adobe.example", "pw-adobe-secret"
+    practice.world.add_user(username, password)
+    origin, sign_in = practice.origin_of("adobe"), practice.sign_in_origins["adobe"]
+    stand_in = f"https://auth.services.adobe.com={sign_in}"
+    stdin = f"{password}\n"
+    stored = invoke("login", "adobe", "--username", username, "--password-stdin",
+                    "--origin", origin, "--origin", stand_in, input=stdin)
+    assert stored.exit_code == 0, stored.output
+    assert sign_in in stored.output  # its credentials go only to both origins, named
+    result = invoke("run", "adobe", "--origin", origin, "--json")
+    assert result.exit_code == 0, result.output
+    assert practice.world.handovers == [username]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 
+from optout.app.practice import stands_in
 from optout.app.runner import RunOptions, run_sync, sign_in_by_hand
 from optout.domain.accounts import Account
 from optout.practice.inbox import PracticeHand
@@ -28,17 +29,21 @@ def store(practice, platform: str, *, faults=frozenset()) -> str:
     origin = practice.origin_of(platform)
     details = tuple(sorted(SPECS[platform].details.items())) if platform in SPECS else ()
     recipe = RECIPES[platform]
+    # Where the live sign-in is on another origin, so is the twin's: the account is bound to both.
+    pairs = stands_in(practice, recipe)
+    target = recipe.with_origin(origin, dict(pairs)).with_details(dict(details))
+    origins = tuple(target.origins)
     if recipe.sign_in is not None and recipe.sign_in.by_hand:
-        account = Account(platform, "default", None, (origin,), details=details)
+        account = Account(platform, "default", None, origins, details=details, stands_in=pairs)
         # The person signs in on the twin's page themselves, as the demo's practice person does.
-        person = PracticeHand(practice.world, {origin: SPECS[platform].sign_in},
-                              {origin: (username, password)})
+        person = PracticeHand(practice.world, dict.fromkeys(origins, SPECS[platform].sign_in),
+                              dict.fromkeys(origins, (username, password)))
         resources = Resources(secrets=KeyringSecrets(), sessions=EncryptedSessions(),
                               evidence_dir=data_dir() / "evidence", person=person)
-        job = Job(recipe.with_origin(origin).with_details(dict(details)), account, [])
-        run_sync(sign_in_by_hand(job, resources, RunOptions(hand_off_headless=True)))
+        run_sync(sign_in_by_hand(Job(target, account, []), resources,
+                                 RunOptions(hand_off_headless=True)))
         credentials.store(account, None)
         return username
-    credentials.store(Account(platform, "default", username, (origin,), details=details),
-                      password)
+    credentials.store(Account(platform, "default", username, origins, details=details,
+                              stands_in=pairs), password)
     return username

@@ -24,11 +24,12 @@ def build_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *, all_plat
                account: str | None, origin: str | None, command: str,
                default_accounts: Mapping[str, str] | None = None,
                origins: Mapping[str, str] | None = None,
-               only: Sequence[str] = ()) -> list[Job]:
+               only: Sequence[str] = (), stand_ins: Mapping[str, str] | None = None) -> list[Job]:
     """A job for every stored account of every platform asked for.
 
     Without --account, a platform's account named in the config is used, else every stored one.
-    `origin` points the one platform asked for elsewhere; `origins` points each platform named.
+    `origin` points the one platform asked for elsewhere; `origins` points each platform named;
+    `stand_ins` puts an origin in place of one of a recipe's others (its sign-in origin).
     `only` keeps just the settings with those ids.
 
     Raises BadInput (exit 2) for an unknown platform, a missing platform name or missing
@@ -61,7 +62,7 @@ def build_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *, all_plat
         for stored_account in stored:
             where = (origin or (origins or {}).get(recipe.platform)
                      or _stored_site(recipe, stored_account))
-            target = (recipe.with_origin(where) if where else recipe).with_details(
+            target = pointed(recipe, where, stored_account, stand_ins).with_details(
                 dict(stored_account.details))
             settings = [s for s in target.settings if not only or s.id in only]
             if settings:
@@ -70,6 +71,22 @@ def build_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *, all_plat
         raise BadInput("No credentials are stored for any platform. "
                        "Run `optout login PLATFORM` first (`optout list` shows the platforms).")
     return jobs
+
+
+def pointed(recipe: Recipe, where: str | None, account: Account | None = None,
+            stand_ins: Mapping[str, str] | None = None) -> Recipe:
+    """The recipe pointed at `where` (as it is without one), each of its other origins that the
+    account was stored with a stand-in for (a twin's sign-in origin), or that was typed in
+    `stand_ins`, pointed at that stand-in."""
+    if not where:
+        return recipe
+    return recipe.with_origin(where, {**dict(account.stands_in if account else ()),
+                                      **(stand_ins or {})})
+
+
+def stand_ins_of(recipe: Recipe, stand_ins: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
+    """Of the stand-ins typed, those for `recipe`'s origins: kept with an account stored."""
+    return tuple((k, v) for k, v in (stand_ins or {}).items() if k in recipe.origins)
 
 
 def _stored_site(recipe: Recipe, account: Account) -> str | None:
@@ -85,7 +102,8 @@ def own_browser_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *,
                      origins: Mapping[str, str] | None = None,
                      only: Sequence[str] = (),
                      details: dict[str, str] | None = None,
-                     bound: Mapping[str, str] | None = None) -> list[Job]:
+                     bound: Mapping[str, str] | None = None,
+                     stand_ins: Mapping[str, str] | None = None) -> list[Job]:
     """Jobs for the person's own signed-in browser (--cdp): no stored account is needed. Each is
     named `account` (else "browser", and its results filed under the identity the page shows)
     and bound, for its session and details, as `optout login` would bind it: to the shipped
@@ -98,9 +116,12 @@ def own_browser_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *,
         if recipe.per_site and not where:
             raise BadInput(f"Each {recipe.name} account has its own site: give yours with "
                            f"--origin (like {recipe.origin}, with your site's name).")
-        target = (recipe.with_origin(where) if where else recipe).with_details(details or {})
+        target = pointed(recipe, where, None, stand_ins).with_details(details or {})
+        mapped = stand_ins_of(recipe, stand_ins) if where else ()
         who = Account(recipe.platform, account or OWN_BROWSER_ACCOUNT,
-                      (bound or {}).get(recipe.platform), bind(target, typed=where))
+                      (bound or {}).get(recipe.platform),
+                      bind(target, typed=[*([where] if where else []), *dict(mapped).values()]),
+                      stands_in=mapped)
         settings = [s for s in target.settings if not only or s.id in only]
         if settings:
             jobs.append(Job(target, who, settings, named_by_page=account is None))
@@ -126,7 +147,8 @@ def _chosen(recipes: dict[str, Recipe], platforms: Sequence[str], all_platforms:
 
 
 def roster_jobs(rows: Sequence[RosterRow], recipes: dict[str, Recipe],
-                origins: Mapping[str, str], trusted: Sequence[str] = ()) -> list[Job]:
+                origins: Mapping[str, str], trusted: Sequence[str] = (),
+                stand_ins: Mapping[str, str] | None = None) -> list[Job]:
     """A job for every account of a checked roster; `origins` points recipes elsewhere, by
     platform, and an account stored for another origin runs there.
 
@@ -134,11 +156,10 @@ def roster_jobs(rows: Sequence[RosterRow], recipes: dict[str, Recipe],
     """
     members = {(row.platform, row.account): row.profile for row in rows}
     jobs = []
-    for account in roster_accounts(rows, recipes, origins, trusted):
+    for account in roster_accounts(rows, recipes, origins, trusted, stand_ins):
         recipe = recipes[account.platform]
         where = origins.get(account.platform) or _stored_site(recipe, account)
-        target = (recipe.with_origin(where) if where else recipe).with_details(
-            dict(account.details))
+        target = pointed(recipe, where, account).with_details(dict(account.details))
         jobs.append(Job(target, account, list(target.settings),
                         profile=members[(account.platform, account.name)]))
     return jobs

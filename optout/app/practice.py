@@ -109,18 +109,28 @@ def practice_accounts(practice: PracticePlatform, recipes: Iterable[Recipe], nam
         origin = practice.origin_of(recipe.platform)
         spec = specs.get(recipe.platform)
         details = spec.details if spec else {}
+        target = recipe.with_origin(origin, practice.stand_ins(recipe.platform)).with_details(
+            details)
         account = Account(recipe.platform, name, f"{name}@{recipe.platform}.practice.invalid",
-                          (origin,), (), tuple(sorted(details.items())))
+                          tuple(target.origins), (), tuple(sorted(details.items())),
+                          stands_in(practice, recipe))
         practice.world.add_user(account.username or "", password)
         passwords[(account.platform, account.name)] = password
-        target = recipe.with_origin(origin).with_details(details)
         # Settings done by hand have nothing to practise: they are in the guides.
         jobs.append(Job(target, account, [s for s in target.settings if s.needs_browser]))
         if recipe.sign_in is not None and recipe.sign_in.by_hand and spec and spec.sign_in:
-            pages[origin] = spec.sign_in
-            logins[origin] = (account.username or "", password)
+            for where in target.origins:  # the sign-in may be on the twin's second origin
+                pages[where] = spec.sign_in
+                logins[where] = (account.username or "", password)
     return PracticeAccounts(jobs, list(passwords.values()), MemorySecrets(passwords),
                             PracticeHand(practice.world, pages, logins))
+
+
+def stands_in(practice: PracticePlatform, recipe: Recipe) -> tuple[tuple[str, str], ...]:
+    """What a practice account keeps of its twin's second origin: the recipe's own sign-in
+    origin it stands in for (none where the recipe does not sign in there)."""
+    return tuple((k, v) for k, v in practice.stand_ins(recipe.platform).items()
+                 if k in recipe.origins)
 
 
 def stored_practice_accounts(recipes: Iterable[Recipe]) -> list[tuple[Recipe, Account]]:

@@ -199,18 +199,21 @@ def _run_command(platform: str, account: str, command: tuple[str, ...]) -> str:
 
 
 def accounts(rows: Sequence[Row], recipes: dict[str, Recipe], targets: Mapping[str, str],
-             trusted: Sequence[str] = ()) -> list[Account]:
+             trusted: Sequence[str] = (),
+             stand_ins: Mapping[str, str] | None = None) -> list[Account]:
     """The roster's accounts, bound to the origins their passwords belong to.
 
     A keyring account keeps the origins it was stored for. A password command's password is bound
     as `optout login` binds one (recipe/trust.py): to the shipped recipe's origins, to `--origin`
     when the roster is pointed at a local test server on purpose (`targets`, by platform), or
-    to `trusted` origins.
+    to `trusted` origins, and to the `stand_ins` typed beside it for the recipe's others.
     """
     for row in rows:
         origin = targets.get(row.platform)
-        if origin and row.password_command and not _on_this_machine(origin):
-            raise BadInput(f"--origin {origin} is not on this machine: the roster's password "
+        elsewhere = [o for o in [origin, *(stand_ins or {}).values()]
+                     if o and not _on_this_machine(o)]
+        if origin and row.password_command and elsewhere:
+            raise BadInput(f"--origin {elsewhere[0]} is not on this machine: the roster's password "
                            "commands would send real passwords there. --origin with a roster is "
                            "for local test servers; store accounts for another origin with "
                            "`optout login --origin`.")
@@ -226,14 +229,18 @@ def accounts(rows: Sequence[Row], recipes: dict[str, Recipe], targets: Mapping[s
                 raise BadInput(f"{recipe.name} account {row.account!r}: each {recipe.name} account "
                                f"has its own site; store it first with `optout login "
                                f"{row.platform} --account {row.account} --origin https://…`.")
-            origins, approved = known.origins, known.trusted
+            origins, approved, stands_in = known.origins, known.trusted, known.stands_in
         elif row.password_command or known is None:
-            target = recipe.with_origin(origin) if origin else recipe
-            origins = bind(target, typed=origin, trusted=trusted)
+            stands_in = tuple((k, v) for k, v in (stand_ins or {}).items()
+                              if origin and k in recipe.origins)
+            target = recipe.with_origin(origin, dict(stands_in)) if origin else recipe
+            origins = bind(target, typed=[*([origin] if origin else []),
+                                          *dict(stands_in).values()], trusted=trusted)
             approved = tuple(o for o in origins if o in trusted)
         else:
-            origins, approved = known.origins, known.trusted
-        out.append(Account(row.platform, row.account, row.username, origins, approved))
+            origins, approved, stands_in = known.origins, known.trusted, known.stands_in
+        out.append(Account(row.platform, row.account, row.username, origins, approved,
+                           stands_in=stands_in))
     return out
 
 

@@ -101,12 +101,13 @@ def bulk(ctx: click.Context, roster: Path, origin: tuple[str, ...], trusted: tup
                                "writable.")
         recipes = _recipes(ctx)
         rows = roster_file.load(roster, recipes)
-        single, targets = _origins(origin, recipes)
+        single, targets, stand_ins = _origins(origin, recipes)
         by_platform = sorted(f"{platform}={url}" for platform, url in targets.items())
         if single:
             targets = {row.platform: targets.get(row.platform, single) for row in rows}
         credentials.require_keyring()
-        jobs = roster_jobs(rows, recipes, targets, [o for o in map(_origin, trusted) if o])
+        jobs = roster_jobs(rows, recipes, targets, [o for o in map(_origin, trusted) if o],
+                           stand_ins)
     all_jobs = list(jobs)
     # A roster's runs chain per origin: a resume never counts another origin's verifications.
     command = " ".join(["bulk", str(roster.resolve()), *([single] if single else []),

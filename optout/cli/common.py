@@ -276,35 +276,42 @@ def _jobs(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool,
     are needed); BadInput before any browser."""
     from optout.app.plan import build_jobs, own_browser_jobs
     config: Config = ctx.obj["config"]
-    single, per_platform = _origins(origin, _recipes(ctx))
+    single, per_platform, stand_ins = _origins(origin, _recipes(ctx))
     if own_browser:
         from optout.store import profile_folders
         return own_browser_jobs(_recipes(ctx), platforms, all_platforms=all_platforms,
                                 account=account, origin=single, origins=per_platform,
                                 command=ctx.info_name or "run", only=only,
-                                bound=profile_folders.bound(profile_dir) if profile_dir else None)
+                                bound=profile_folders.bound(profile_dir) if profile_dir else None,
+                                stand_ins=stand_ins)
     recipes = _recipes(ctx)
     return build_jobs(recipes, platforms, all_platforms=all_platforms, account=account,
                       origin=single, origins=per_platform, command=ctx.info_name or "run",
-                      default_accounts=config.accounts, only=only)
+                      default_accounts=config.accounts, only=only, stand_ins=stand_ins)
 
 
-def _origins(values: tuple[str, ...],
-             recipes: dict[str, Recipe]) -> tuple[str | None, dict[str, str]]:
-    """--origin URL (one platform) and --origin PLATFORM=URL (any number), by platform id
-    (a platform's name given in any case or by a former name)."""
+def _origins(values: tuple[str, ...], recipes: dict[str, Recipe]
+             ) -> tuple[str | None, dict[str, str], dict[str, str]]:
+    """--origin URL (one platform), --origin PLATFORM=URL (any number), by platform id (a
+    platform's name given in any case or by a former name), and --origin FROM=TO (one of a
+    recipe's other origins, such as its sign-in origin, pointed elsewhere too)."""
     from optout.recipe import select
-    single, per_platform = None, {}
+    single, per_platform, stand_ins = None, {}, {}
     for value in values:
         name, sep, url = value.partition("=")
         if sep and "://" not in name:
             for recipe in select(recipes, [name]):
                 per_platform[recipe.platform] = _origin(url) or ""
+        elif sep and "://" in url:
+            stand_ins[_origin(name) or name] = _origin(url) or url
         elif single is None:
             single = _origin(value)
         else:
             raise BadInput("Give --origin URL once, or --origin PLATFORM=URL for each platform.")
-    return single, per_platform
+    if stand_ins and not (single or per_platform):
+        raise BadInput("--origin FROM=TO points one of a recipe's other origins elsewhere, beside "
+                       "the recipe itself: give --origin URL (or PLATFORM=URL) too.")
+    return single, per_platform, stand_ins
 
 
 def _notify_urls(ctx: click.Context, notify: tuple[str, ...]) -> list[str]:

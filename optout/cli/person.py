@@ -17,6 +17,7 @@ from optout.cli.common import (
     _detail_option,
     _details,
     _origin,
+    _origins,
     _own_browser,
     _read_password,
     _read_totp_secret,
@@ -130,8 +131,10 @@ def done(ctx: click.Context, platform: str, setting: str, account: str | None) -
               help="Sign in yourself in a visible browser (passkey, SSO, magic link); "
                    "the session is kept and no password is stored.")
 @click.option("--verify", is_flag=True, help="Sign in once to test the credentials before storing them.")
-@click.option("--origin", metavar="URL",
-              help="The origin these credentials are for (a test server); they are typed nowhere else.")
+@click.option("--origin", metavar="URL", multiple=True,
+              help="The origin these credentials are for (a test server); they are typed nowhere "
+                   "else. Again as FROM=TO to put an origin in place of one of the recipe's "
+                   "others (its sign-in origin).")
 @click.option("--trust-origin", "trusted", metavar="URL", multiple=True,
               help="Allow an origin that only a recipe from --recipes or OPTOUT_RECIPE_PATH uses "
                    "(not the recipe shipped with optout) to receive these credentials.")
@@ -142,7 +145,7 @@ def done(ctx: click.Context, platform: str, setting: str, account: str | None) -
 @click.pass_context
 def login(ctx: click.Context, platform: str, account: str, username: str | None,
           password_stdin: bool, totp: bool, totp_stdin: bool, by_hand: bool, verify: bool,
-          origin: str | None, trusted: tuple[str, ...], browser_path: str | None,
+          origin: tuple[str, ...], trusted: tuple[str, ...], browser_path: str | None,
           detail: tuple[str, ...], cdp: str | None, profile_dir: Path | None) -> None:
     """Store a platform's credentials in the OS keyring (never in a file). With --cdp, check
     that your own browser is signed in to it instead, and store nothing.
@@ -158,6 +161,7 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
       optout login tumblr --detail blog=myblog
     """
     from optout.app import login as logging_in
+    from optout.app.plan import pointed, stand_ins_of
     from optout.app.runner import RunOptions
     from optout.domain.accounts import Account
     from optout.recipe import select
@@ -167,13 +171,16 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
     recipe.signing_in  # noqa: B018  (BadInput for a platform done all by hand)
     _check_account_name(account)
     details = _details(recipe, detail)
-    if recipe.per_site and (not origin or _origin(origin) == recipe.origin):
+    single, per_platform, stand_ins = _origins(origin, {recipe.platform: recipe})
+    where = single or per_platform.get(recipe.platform)
+    if recipe.per_site and (not where or where == recipe.origin):
         raise BadInput(f"Each {recipe.name} account has its own site: give yours with --origin "
                        f"(like {recipe.origin}, with your site's name).")
-    where = _origin(origin)
-    target = (recipe.with_origin(where) if where else recipe).with_details(dict(details))
+    target = pointed(recipe, where, None, stand_ins).with_details(dict(details))
+    mapped = stand_ins_of(recipe, stand_ins) if where else ()
     trusted = tuple(_origin(url) or url for url in trusted)
-    bound = bind(target, typed=where, trusted=trusted)
+    bound = bind(target, typed=[*([where] if where else []), *dict(mapped).values()],
+                 trusted=trusted)
     if cdp or profile_dir:
         _own_browser_login(target, account, bound, cdp, profile_dir, browser_path, extra=(
             by_hand or password_stdin or totp or totp_stdin or verify or bool(username)))
@@ -186,7 +193,7 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
         if password_stdin or totp or totp_stdin or verify:
             raise BadInput("--by-hand is a sign-in made by you; it takes no password, secret or "
                            "--verify.")
-        who = Account(recipe.platform, account, None, bound, trusted, details)
+        who = Account(recipe.platform, account, None, bound, trusted, details, mapped)
         # An engine failure is an OptoutError with its exit code (3 when a person is needed).
         logging_in.by_hand(target, who, options)
         click.echo(f"Signed in to {recipe.name} by hand; the session for account {account!r} is "
@@ -204,7 +211,7 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
         if password_stdin or totp or totp_stdin:
             raise BadInput(f"{recipe.name} signs in without a password (it emails a code); "
                            "give only --username.")
-        who = Account(recipe.platform, account, username, bound, trusted, details)
+        who = Account(recipe.platform, account, username, bound, trusted, details, mapped)
         if verify:
             failure = logging_in.trial(target, who, options)
             if failure:
@@ -217,7 +224,7 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
         return
     password = _read_password(password_stdin, recipe.name)
     secret = _read_totp_secret(totp_stdin, password_stdin) if totp or totp_stdin else None
-    who = Account(recipe.platform, account, username, bound, trusted, details)
+    who = Account(recipe.platform, account, username, bound, trusted, details, mapped)
     if verify:
         redact.add(password)
         redact.add(secret)

@@ -22,6 +22,9 @@ class Account:
     trusted: tuple[str, ...] = ()
     # What the recipe's paths need to know of this account (a Tumblr blog's name), by name.
     details: tuple[tuple[str, str], ...] = ()
+    # Of `origins` beyond the first, the platform's own origin each stands in for (a twin's or a
+    # mirror's sign-in origin: ("https://auth.openai.com", "http://localhost:8001")).
+    stands_in: tuple[tuple[str, str], ...] = ()
 
 
 PRACTICE_ACCOUNT = "practice"  # the account `optout practice --setup` stores for each twin

@@ -15,7 +15,8 @@ from werkzeug.serving import make_server
 
 from optout.practice import linkedin
 from optout.practice.realism import realism_blueprint, refuse_cross_site_writes, remember_sessions
-from optout.practice.twin import TwinSpec, create_twin_app, load_specs, pages_blueprint
+from optout.practice.twin import TwinSpec, load_specs, pages_blueprint
+from optout.practice.twin_app import create_sign_in_app, create_twin_app
 from optout.practice.world import World
 
 if TYPE_CHECKING:
@@ -68,8 +69,12 @@ def _record_session_cookies(wsgi_app: WSGIApplication, world: World) -> WSGIAppl
 class Served:
     """A WSGI app served on 127.0.0.1 from a background thread; a context manager."""
 
-    def __init__(self, app, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, app, host: str = "127.0.0.1", port: int = 0, *, named: str | None = None):
+        """`named`: the host name its origin is given by (localhost: another site than
+        127.0.0.1 to the browser, the same machine)."""
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        self._named = named
+        self.app = app
         # Bound here so a taken port is an OSError to the caller (werkzeug would exit).
         with socket.create_server((host, port)) as bound:
             self._server = make_server(host, port, app, threaded=True, fd=bound.fileno())
@@ -78,7 +83,7 @@ class Served:
 
     @property
     def origin(self) -> str:
-        return f"http://{self._server.host}:{self._server.port}"
+        return f"http://{self._named or self._server.host}:{self._server.port}"
 
     def start(self):
         self._thread.start()
@@ -104,7 +109,9 @@ class PracticePlatform(Served):
     """The practice platform running on 127.0.0.1; use it as a context manager.
 
     LinkedIn's twin is served at `origin`; every other twin at its own port, `origins[platform]`
-    (their paths would collide on one origin). All share one world of users.
+    (their paths would collide on one origin). A twin whose live sign-in is on another origin
+    serves it on one more port, named localhost (another site to the browser): its
+    `sign_in_origins[platform]`, standing in for `stand_ins(platform)`. All share one world.
 
     >>> with PracticePlatform() as practice:
     ...     practice.world.add_user("ada@example.com", "correct horse")
@@ -119,30 +126,52 @@ class PracticePlatform(Served):
         specs = load_specs()
         super().__init__(create_app(self.world, specs.pop("linkedin", None)), host, port)
         self.twins: dict[str, Served] = {}
+        self.sign_ins: dict[str, Served] = {}
+        self._specs = specs
         try:
             for index, (name, spec) in enumerate(sorted(specs.items()), start=1):
                 app = _recorded(create_twin_app(self.world, spec), self.world)
                 self.twins[name] = Served(app, host, port + index if port else 0)
+            after = port + len(specs) + 1 if port else 0
+            for index, (name, spec) in enumerate(sorted(specs.items())):
+                if spec.sign_in is None or spec.sign_in.elsewhere is None:
+                    continue
+                sign_in_app = _recorded(create_sign_in_app(self.world, spec), self.world)
+                sign_in_app.config["PLATFORM_ORIGIN"] = self.twins[name].origin
+                self.sign_ins[name] = Served(sign_in_app, host, after + index if port else 0,
+                                             named="localhost")
+                self.twins[name].app.config.update(SIGN_IN_ORIGIN=self.sign_ins[name].origin,
+                                                   PLATFORM_ORIGIN=self.twins[name].origin)
         except OSError:
-            for served in [self, *self.twins.values()]:
+            for served in [self, *self.twins.values(), *self.sign_ins.values()]:
                 served.close()
             raise
         self.origins = {"linkedin": self.origin,
                         **{name: twin.origin for name, twin in self.twins.items()}}
+        self.sign_in_origins = {name: served.origin for name, served in self.sign_ins.items()}
 
     def origin_of(self, platform: str) -> str:
         return self.origins[platform]
 
+    def stand_ins(self, platform: str) -> dict[str, str]:
+        """The live sign-in origin the twin's second origin stands in for, by that origin (as a
+        recipe's `with_origin` and `--origin FROM=TO` take it); none for a one-origin twin."""
+        spec = self._specs.get(platform)
+        if platform not in self.sign_in_origins or spec is None or spec.sign_in is None:
+            return {}
+        return {str(spec.sign_in.elsewhere): self.sign_in_origins[platform]}
+
     def start(self):
-        for twin in self.twins.values():
-            twin.start()
+        for served in [*self.twins.values(), *self.sign_ins.values()]:
+            served.start()
         return super().start()
 
     def stop(self) -> None:
         self.world.stopping.set()
         # Each server takes up to a poll interval to notice; stop them all at once.
-        with ThreadPoolExecutor(max_workers=len(self.twins) + 1) as pool:
-            list(pool.map(lambda served: Served.stop(served), [*self.twins.values(), self]))
+        with ThreadPoolExecutor(max_workers=len(self.twins) + len(self.sign_ins) + 1) as pool:
+            list(pool.map(lambda served: Served.stop(served),
+                          [*self.twins.values(), *self.sign_ins.values(), self]))
 
 
 def _recorded(app: Flask, world: World) -> Flask:

@@ -9,7 +9,6 @@ passes against its twin has been exercised on the page its help page describes.
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Callable, Iterator
 from functools import wraps
 from pathlib import Path
@@ -17,11 +16,10 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 import yaml
-from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, request, session
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from optout.practice.linkedin import LATE_ANSWER_S
-from optout.practice.realism import realism_blueprint, refuse_cross_site_writes, remember_sessions
 from optout.practice.world import World
 from optout.recipe.loading import builtin_recipe_dir
 
@@ -135,6 +133,12 @@ class PageSpec(_Spec):
 
 
 class SignInSpec(_Spec):
+    # Where the live platform's sign-in pages are when not on its own origin (public evidence):
+    # the twin serves them on a second origin of its own, beside the platform's (PracticePlatform
+    # `sign_in_origins`), and hands the signed-in person back with a one-time ticket.
+    elsewhere: str | None = None
+    # The path on the platform's own origin that sends a visitor there (ChatGPT's /auth/login).
+    start: str | None = None
     path: str
     username: str
     next: str | None = None
@@ -396,85 +400,7 @@ def pages_blueprint(spec: TwinSpec, current_user: Callable[[], str | None],
     return blueprint
 
 
-def create_twin_app(world_: World, spec: TwinSpec) -> Flask:
-    """A whole twin: its sign-in flow (one step or two) and its pages."""
-    app = Flask(__name__)
-    app.secret_key = secrets.token_bytes(32)
-    app.config["SESSION_COOKIE_NAME"] = f"{spec.platform}_session"
-    remember_sessions(app)
-    refuse_cross_site_writes(app)
-    app.extensions["optout_world"] = world_
-    sign_in = spec.sign_in
-    assert sign_in is not None, f"twin {spec.platform} has no sign-in page"
-
-    def current_user() -> str | None:
-        username = session.get("user")
-        user = world_.user(username) if username else None
-        if user is None or session.get("generation") != user.session_generation:
-            return None
-        return username
-
-    login_path = urlsplit(sign_in.path).path
-
-    def login_url(path: str) -> str:
-        return f"{sign_in.path}{'&' if '?' in sign_in.path else '?'}next={path}"
-
-    app.register_blueprint(pages_blueprint(spec, current_user, login_url, TWIN_FAULTS))
-    app.register_blueprint(realism_blueprint(current_user))
-
-    def page(step: str, error: str | None = None, status: int = 200):
-        return render_template("twin/login.html", spec=spec, sign_in=sign_in, step=step,
-                               error=error), status
-
-    @app.route(login_path, methods=["GET", "POST"])
-    def login():
-        if request.method == "GET":
-            session["next"] = _local(request.args.get("next"), spec.home)
-            return page("username" if sign_in.next else "both")
-        if request.form.get("step") == "username":
-            session["pending"] = request.form.get("username", "").strip()
-            if sign_in.password is None:  # passwordless: a code goes to the person's inbox
-                if world_.user(session["pending"]):
-                    world_.send_code(session["pending"])
-                return page("code")
-            return page("password")
-        username = request.form.get("username", session.get("pending", "")).strip()
-        world_.require_faults(username, TWIN_FAULTS, spec.platform)
-        if sign_in.password is None and "password" in request.form:
-            world_.sign_in_attempts.append((username, request.form["password"]))  # must not happen
-        if sign_in.password is None:
-            user = world_.user(username)
-            if not (user and user.sent_codes and request.form.get("code") == user.sent_codes[-1]):
-                return page("code", sign_in.rejected, 401)
-        elif not world_.check_password(username, request.form.get("password", "")):
-            return page("username" if sign_in.next else "both", sign_in.rejected, 401)
-        world_.count_sign_in(username)
-        target = session.get("next") or spec.home
-        session.clear()
-        session.update(user=username, generation=world_.known_user(username).session_generation)
-        return redirect(target)
-
-    if login_path != "/" and spec.home != "/" and "/" not in {p.path for p in spec.pages}:
-        @app.get("/")
-        def root():
-            return redirect(spec.home)
-
-    if spec.home not in {p.path for p in spec.pages}:
-        @app.get(spec.home)
-        def home():
-            if not current_user():
-                return redirect(login_url(spec.home))
-            return render_template("twin/home.html", spec=spec)
-
-    @app.after_request
-    def no_store(response):
-        response.headers["Cache-Control"] = "no-store"
-        return response
-
-    return app
-
-
-def _local(target: str | None, default: str) -> str:
+def local_path(target: str | None, default: str) -> str:
     """Only ever redirect within this site."""
     parts = urlsplit(target or "")
     if parts.scheme or parts.netloc or not parts.path.startswith("/"):

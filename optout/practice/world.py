@@ -119,6 +119,9 @@ class World:
         # The Accept-Language of every settings page load (the browser's locale).
         self.languages: list[str] = []
         self._lock = threading.Lock()
+        self._tickets: dict[str, tuple[str, str]] = {}
+        # Who came over from a sign-in origin to the platform's own, in order.
+        self.handovers: list[str] = []
         self.stopping = threading.Event()  # ends the `hang` fault's endless page loads
         # Told of each code "emailed" (`optout practice` prints it, as a person's inbox would).
         self.on_code: Callable[[str, str], None] | None = None
@@ -145,6 +148,8 @@ class World:
             self.everyone = frozenset()
             self.build = "standard"
             self.destructive_clicks.clear()
+            self._tickets.clear()
+            self.handovers.clear()
             self.long_poll_path = "/realtime/connect"
             if slow_seconds is not None:
                 self.slow_seconds = slow_seconds
@@ -213,6 +218,21 @@ class World:
         if self.on_code is not None:
             self.on_code(username, code)
         return code
+
+    def hand_over(self, username: str, target: str) -> str:
+        """A one-time ticket the platform's own origin takes from its sign-in origin (as an
+        OAuth code is): who signed in, and where they were going."""
+        ticket = secrets.token_urlsafe(16)
+        with self._lock:
+            self._tickets[ticket] = (username, target)
+        return ticket
+
+    def take_ticket(self, ticket: str) -> tuple[str, str] | None:
+        with self._lock:
+            taken = self._tickets.pop(ticket, None)
+            if taken is not None:
+                self.handovers.append(taken[0])
+            return taken
 
     def count_sign_in(self, username: str) -> None:
         with self._lock:

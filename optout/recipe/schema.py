@@ -8,6 +8,7 @@ a broken one is reported with its file, line and problem.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -229,8 +230,11 @@ class Recipe(Strict):
     def url(self, path: str) -> str:
         return normalise_origin(self.origin) + path
 
-    def with_origin(self, origin: str) -> Recipe:
-        """The same recipe pointed at another origin, which becomes its only allowed origin.
+    def with_origin(self, origin: str, mapped: Mapping[str, str] | None = None) -> Recipe:
+        """The same recipe pointed at another origin, which becomes its only allowed origin,
+        beside the origins `mapped` puts in place of its other ones (by the recipe's own origin:
+        a twin's or a mirror's sign-in origin standing in for the platform's). An allowed origin
+        left unmapped is dropped: nothing is typed where the person did not point it.
 
         On a per-site platform, a site of the platform's own domain keeps the platform's sign-in
         origins: the person's site is where the settings are, the platform's login is shared.
@@ -238,9 +242,14 @@ class Recipe(Strict):
         origin = normalise_origin(origin)
         if self.is_platform_site(origin):
             return self.model_copy(update={"origin": origin})
-        # Elsewhere (a practice twin, a mirror) the sign-in page is on that one origin too.
-        sign_in = self.sign_in.model_copy(update={"origin": None}) if self.sign_in else None
-        return self.model_copy(update={"origin": origin, "allowed_origins": [],
+        # Elsewhere (a practice twin, a mirror) only what was pointed somewhere stays.
+        stand_in = {normalise_origin(k): normalise_origin(v) for k, v in (mapped or {}).items()}
+        allowed = [stand_in[o] for o in self.origins[1:] if o in stand_in]
+        sign_in = self.sign_in
+        if sign_in is not None:
+            where = normalise_origin(sign_in.origin) if sign_in.origin else None
+            sign_in = sign_in.model_copy(update={"origin": stand_in.get(where or "")})
+        return self.model_copy(update={"origin": origin, "allowed_origins": allowed,
                                        "sign_in": sign_in})
 
     def is_platform_site(self, origin: str) -> bool:

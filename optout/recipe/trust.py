@@ -44,16 +44,18 @@ def legacy_origins(platform: str, origins: tuple[str, ...]) -> tuple[str, ...]:
                  or (shipped is not None and shipped.is_platform_site(o)))
 
 
-def bind(recipe: Recipe, *, typed: str | None = None, trusted: Iterable[str] = ()) -> tuple[str, ...]:
+def bind(recipe: Recipe, *, typed: str | Iterable[str] | None = None,
+         trusted: Iterable[str] = ()) -> tuple[str, ...]:
     """The origins to bind new credentials to: every origin `recipe` types credentials into.
 
     `recipe` is the one the account will run with (already pointed at `typed`, the person's
-    `--origin`, if any). UntrustedOrigin if one of its origins is neither shipped, nor typed,
+    `--origin` or origins, if any). UntrustedOrigin if one of its origins is neither shipped, nor typed,
     nor trusted by name.
     """
     approved = {*shipped_origins(recipe.platform), *map(normalise_origin, trusted)}
-    if typed:  # the person's own choice (a test server, their site on a per-site platform)
-        approved.add(normalise_origin(typed))
+    # The person's own choice (a test server, their site on a per-site platform).
+    for origin in [typed] if isinstance(typed, str) else typed or ():
+        approved.add(normalise_origin(origin))
     unapproved = [o for o in recipe.origins if o not in approved]
     if unapproved:
         raise UntrustedOrigin(recipe.name, recipe.platform, str(recipe.file or "a recipe file"),

@@ -162,6 +162,7 @@ def _register(account: Account, password_stored: bool, totp_stored: bool) -> Non
         "origins": list(account.origins),
         "trusted": list(account.trusted),
         "details": dict(account.details),
+        "stands_in": [list(pair) for pair in account.stands_in],
         "password_stored": password_stored,
         "totp_stored": totp_stored,
         "added": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -209,8 +210,11 @@ def _account(platform: str, name: str, entry: dict[str, Any]) -> Account:
         from optout.recipe.trust import legacy_origins
         origins = legacy_origins(platform, origins)
     details = entry.get("details", {})
+    # Only pairs whose stand-in the account is bound to: an edited file never widens it.
+    stands_in = tuple((str(pair[0]), str(pair[1])) for pair in entry.get("stands_in", ())
+                      if isinstance(pair, list) and len(pair) == 2 and pair[1] in origins)
     return Account(platform, name, entry.get("username"), origins,
                    tuple(entry.get("trusted", ())),
-                   tuple(sorted(details.items())) if isinstance(details, dict) else ())
+                   tuple(sorted(details.items())) if isinstance(details, dict) else (), stands_in)
 
 
