@@ -66,7 +66,8 @@ def test_every_recipe_that_signs_in_has_a_twin():
 def drawn_builds(platform: str) -> list[str]:
     """The builds that draw this platform's twin differently (LinkedIn's hand-written twin draws
     its switch in either form)."""
-    return (["standard", "other-roles", "pressed", "wanders", "other-words"]
+    return (["standard", "other-roles", "pressed", "wanders", "other-words", "placeholder-only",
+             "email-first"]
             if platform == "linkedin"
             else SPECS[platform].builds())
 

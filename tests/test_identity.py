@@ -14,6 +14,7 @@ from optout.domain.identity import Identity
 from optout.domain.targets import Target
 from optout.store import credentials
 from tests.conftest import invoke, results_of
+from tests.twin_accounts import store
 
 HANDLE = Identity(shown_by=Target(css="a"), attribute="href", pattern="^/([A-Za-z0-9_]+)$",
                   kind="handle", source="https://example.com")
@@ -74,9 +75,7 @@ def test_an_identity_pattern_that_cannot_work_is_refused(pattern, says):
 def test_an_identity_in_the_answer_the_page_loads_is_heard_and_compared(practice):
     """ChatGPT's page asks /api/auth/session who is signed in; optout listens, never asks."""
     origin = practice.origin_of("chatgpt")
-    practice.world.add_user("ada@chatgpt.example", "pw-c-secret", faults={"switched_account"})
-    credentials.store(Account("chatgpt", "default", "ada@chatgpt.example", (origin,)),
-                      "pw-c-secret")
+    assert store(practice, "chatgpt", faults={"switched_account"}) == "ada@chatgpt.example"
     rows = {r["setting"]: r for r in results_of(invoke("run", "chatgpt", "--origin", origin,
                                                          "--json"))}
     row = rows["improve-the-model"]

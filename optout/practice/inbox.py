@@ -58,7 +58,7 @@ class PracticeHand(PracticeInbox):
         await consent.answer(page, [])  # a cookie dialog first, refused as a person would
         # The twin's own form, whatever words the build gives it: a person reads any of them.
         await page.locator("#username").fill(username)
-        if spec.next:
+        if spec.next or not await page.locator("#password").is_visible():  # (email-first)
             await page.locator("form button[type=submit]").click()
         if spec.password:
             await page.locator("#password").fill(password)

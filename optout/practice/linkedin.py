@@ -97,6 +97,9 @@ def login_submit():
     username = request.form.get("session_key", "")
     password = request.form.get("session_password", "")
     redirect_to = request.form.get("session_redirect", "")
+    if world().build == "email-first" and "session_password" not in request.form:
+        return render_template("linkedin/login.html", redirect_to=redirect_to, error=None,
+                               username=username)
     if not world().check_password(username, password):
         return render_template("linkedin/login.html", redirect_to=redirect_to,
                                error="Wrong email or password. Try again or create an account.")

@@ -187,12 +187,14 @@ class TwinSpec(_Spec):
         """The builds (world.BUILDS) that draw this twin differently from its standard one:
         `other-roles` and `pressed` where it has an on/off control, `hinted` where it has a menu
         of choices, `lies` where its pages load a state from a JSON answer, `wanders` where it
-        has anything to read, `other-words` where it has a sign-in page."""
+        has anything to read, `other-words`, `label-only` and `placeholder-only` where it has a
+        sign-in page, `email-first` where that page asks the email and password at once."""
         blocks = [b for page in self.pages for b in _every_block(page.blocks)]
         return ["standard",
                 *(["other-roles", "pressed"] if any(b.switch for b in blocks) else []),
                 *(["wanders"] if any(b.switch or b.choice for b in blocks) else []),
-                *(["other-words"] if self.sign_in else []),
+                *(["other-words", "label-only", "placeholder-only"] if self.sign_in else []),
+                *(["email-first"] if self.sign_in and not self.sign_in.next else []),
                 *(["hinted"] if any(b.choice for b in blocks) else []),
                 *(["lies"] if self.witnesses else [])]
 

@@ -127,9 +127,11 @@ def _sign_in_routes(app: Flask, spec: TwinSpec, world_: World,
 
     @app.route(urlsplit(sign_in.path).path, methods=["GET", "POST"])
     def login():
+        # Identifier first where the platform asks so, or the `email-first` build redraws it so.
+        first = "username" if sign_in.next or world_.build == "email-first" else "both"
         if request.method == "GET":
             session["next"] = local_path(request.args.get("next"), spec.home)
-            return page("username" if sign_in.next else "both")
+            return page(first)
         if request.form.get("step") == "username":
             session["pending"] = request.form.get("username", "").strip()
             if sign_in.password is None:  # passwordless: a code goes to the person's inbox
@@ -146,6 +148,6 @@ def _sign_in_routes(app: Flask, spec: TwinSpec, world_: World,
             if not (user and user.sent_codes and request.form.get("code") == user.sent_codes[-1]):
                 return page("code", sign_in.rejected, 401)
         elif not world_.check_password(username, request.form.get("password", "")):
-            return page("username" if sign_in.next else "both", sign_in.rejected, 401)
+            return page(first, sign_in.rejected, 401)
         world_.count_sign_in(username)
         return signed_in(username, session.get("next") or spec.home)

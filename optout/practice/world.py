@@ -53,6 +53,11 @@ BUILDS = {
     "other-words": "the sign-in page's same form (autofill hints, input types, one submit "
                    "button) in words no recipe knows: \"Email address or mobile number\", "
                    "\"Enter your password\", \"Continue\"",
+    "label-only": "the sign-in page names each box by its <label> only, with no placeholder",
+    "placeholder-only": "the sign-in page names each box by its placeholder only, with no "
+                        "<label>",
+    "email-first": "the sign-in asks the email on one page and the password on the next, where "
+                   "the platform asked both on one",
     "hinted": "menu choices carry hint text (\"Turn off · 1 step\"), and the destructive "
               "neighbour (\"Turn off and delete activity · 2 steps\") is listed first",
 }

@@ -67,6 +67,17 @@ def password_boxes(page: Page) -> Locator:
     return page.locator(PASSWORD_BOXES).filter(visible=True)
 
 
+async def password_beside(username_box: Locator) -> bool:
+    """Whether a password box shows beside the username box: in its form, or, on a page
+    without one, in its document (a hidden one, kept there for password managers, never
+    counts)."""
+    return bool(await username_box.evaluate("""box => {
+        const scope = box.form || box.ownerDocument;
+        return Array.from(scope.querySelectorAll("input[type=password]")).some(input =>
+            !/new-password/i.test(input.autocomplete) && input.checkVisibility());
+    }"""))
+
+
 def submit_of(page: Page, field: Locator) -> Locator:
     """The visible submit buttons of the form holding `field`."""
     return page.locator("form").filter(has=field).locator(SUBMITS).filter(visible=True)

@@ -148,7 +148,10 @@ class SignInFlow:
         sign_in = self.recipe.signing_in
         self._require_typing_allowed(page)
         username_box = await self._field(page, asks.username_boxes(page), sign_in.username)
-        if sign_in.next:
+        # One page or two, as a password manager tells it (a password box beside the username,
+        # or none), whatever the recipe's `next` last saw: platforms redraw it either way.
+        one_step = password is not None and await self._script(asks.password_beside(username_box))
+        if not one_step:
             # Username first; the password (or, on passwordless sites, a code sent to the person)
             # is asked on the next step, perhaps on a new page.
             typed = await self._type(page, username_box, self.account.username, "username")
@@ -164,7 +167,7 @@ class SignInFlow:
             await next_button.click(timeout=self.limits.sign_in_ms)
         password_box = await self._field(page, asks.password_boxes(page), sign_in.password)
         submit = await self._field(page, asks.submit_of(page, password_box), sign_in.submit)
-        if not sign_in.next:
+        if one_step:
             typed = await self._type(page, username_box, self.account.username, "username")
         # Passwordless sign-ins (which always have `next`) have finished above.
         assert password is not None
@@ -227,7 +230,8 @@ class SignInFlow:
                 raise NeedsHuman(f"{name} asks for an authenticator code and no authenticator "
                                  f"secret is stored; run `{self._login_hint()} --totp`.")
             redact.add(secret)
-            self._progress("entering the authenticator code")
+            log.info("%s/%s: entering the authenticator code", self.recipe.platform,
+                     self.account.name)
             return totp.current_code(secret)
         # The engine's own words, never a recipe's: a recipe's text at the terminal could ask for
         # the password.
@@ -493,6 +497,3 @@ class SignInFlow:
         except WaitTimedOut as exc:
             raise AccountFailure(f"The {self.recipe.name} sign-in page stopped responding: "
                                  f"{exc}.") from exc
-
-    def _progress(self, message: str) -> None:
-        log.info("%s/%s: %s", self.recipe.platform, self.account.name, message)
