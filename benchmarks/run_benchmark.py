@@ -14,8 +14,9 @@ visit; `--pages quiet` serves them without. Then, for each concurrency asked for
 
 And, as whole processes, a one-setting `optout check` with a saved session (median of 5).
 
-Reported: wall time, accounts per minute, per-account p50/p95 (optout, from its history: one
-account's time from its first step to its verified result, waiting for a free slot excluded), and the
+Reported: wall time, accounts per minute, per-account p50/p95 for both, measured alike (one
+account's time from its first step to its verified result, waiting for a free slot excluded:
+optout's from its history, the floor's timed around each account's work), and the
 peak memory (PSS) of the whole process tree: Python, Playwright's driver and the browser.
 
     python benchmarks/run_benchmark.py --accounts 40 --concurrency 8
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import multiprocessing
 import os
 import sqlite3
@@ -128,7 +130,10 @@ def run_optout(origin: str, accounts: int, concurrency: int, home: Path) -> dict
             "p95": sorted(seconds)[round(0.95 * (len(seconds) - 1))]}
 
 
-async def floor_loop(origin: str, accounts: range, concurrency: int) -> None:
+async def floor_loop(origin: str, accounts: range, concurrency: int) -> list[float]:
+    """The floor's work; each account's own seconds, from its first step to its read (waiting
+    for a free slot excluded), as optout's history times its accounts."""
+    seconds: list[float] = []
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=find_browser(playwright, headless=True),
                                                    args=LAUNCH_ARGS)
@@ -136,6 +141,7 @@ async def floor_loop(origin: str, accounts: range, concurrency: int) -> None:
 
         async def one(n: int) -> None:
             async with gate:
+                started = time.perf_counter()
                 context = await browser.new_context()
                 page = await context.new_page()
                 await page.goto(origin + SETTINGS)
@@ -153,23 +159,28 @@ async def floor_loop(origin: str, accounts: range, concurrency: int) -> None:
                     await switch.click()
                 await page.reload()
                 await expect(switch).not_to_be_checked()
+                seconds.append(time.perf_counter() - started)
                 await context.close()
 
         await asyncio.gather(*(one(n) for n in accounts))
         await browser.close()
+    return seconds
 
 
 def run_floor(origin: str, accounts: int, concurrency: int) -> dict[str, float]:
     """The floor in a subprocess of its own, timed and measured exactly as optout is."""
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, __file__, "--floor", origin, str(accounts),
-                                str(concurrency)], stdin=subprocess.DEVNULL)
+                                str(concurrency)], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, text=True)
     with PeakMemory(process.pid) as memory:
-        process.communicate()
+        out, _ = process.communicate()
     wall = time.perf_counter() - started
     if process.returncode != 0:
         raise SystemExit(f"the floor exited {process.returncode}")
-    return {"wall": wall, "memory": memory.peak}
+    seconds = json.loads(out)
+    return {"wall": wall, "memory": memory.peak, "p50": statistics.median(seconds),
+            "p95": sorted(seconds)[round(0.95 * (len(seconds) - 1))]}
 
 
 def toggle_only_recipes(home: Path) -> Path:
@@ -228,7 +239,7 @@ def measure(who: str, accounts: int, concurrency: int, pages: str) -> dict[str, 
 def main() -> None:
     if sys.argv[1:2] == ["--floor"]:  # the floor's own subprocess
         origin, accounts, concurrency = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-        asyncio.run(floor_loop(origin, range(accounts), concurrency))
+        print(json.dumps(asyncio.run(floor_loop(origin, range(accounts), concurrency))))
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--accounts", type=int, default=40)
