@@ -67,7 +67,7 @@ def drawn_builds(platform: str) -> list[str]:
     """The builds that draw this platform's twin differently (LinkedIn's hand-written twin draws
     its switch in either form)."""
     return (["standard", "other-roles", "pressed", "wanders", "other-words", "placeholder-only",
-             "email-first"]
+             "email-first", "live-consent"]
             if platform == "linkedin"
             else SPECS[platform].builds())
 
@@ -127,6 +127,13 @@ def test_each_recipe_passes_against_every_build_of_its_twin(platform, build, pra
         assert "ada@example.com" in sent.answers.values() or "Ada Lovelace" in sent.answers.values()
         assert any("object" in v.lower() for v in sent.answers.values())
     assert practice.world.destructive_clicks == []  # never the neighbour that deletes
+    assert "accepted" not in practice.world.consent_answers  # never consent on their behalf
+    if build == "live-consent":  # the live banner, refused by the rule written for it
+        assert "rejected" in practice.world.consent_answers
+        rule = SPECS[platform].consent
+        assert rule is not None and any(  # (its test passed, where the rule has one)
+            f"rule {rule.rule!r}: refused, {done}" in answer for answer in consent_answered(rows)
+            for done in ("its test passed", "it has no test")), rows
     assert matrix_cell(platform, build) == "verified"
     if build != "standard":
         return
@@ -134,6 +141,13 @@ def test_each_recipe_passes_against_every_build_of_its_twin(platform, build, pra
     check = invoke("check", platform, "--origin", origin, "--json")
     assert {r["status"] for r in results_of(check) if settings[r["setting"]].needs_browser} == {
         "ok"}
+
+
+def consent_answered(rows: list[dict]) -> list[str]:
+    """How each setting's page's consent banners were answered, from its evidence record."""
+    return [answer for row in rows if (row.get("evidence") or {}).get("record")
+            for answer in json.loads(Path(row["evidence"]["record"]).read_text())
+            .get("consent_answered", [])]
 
 
 def test_the_matrix_has_every_recipe_on_every_build():

@@ -1,4 +1,5 @@
-"""The wheel carries the recipes, so a non-editable install finds them; the base install is lean."""
+"""The wheel carries the recipes and the pinned consent rules, so a non-editable install finds
+them; the base install is lean."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ def test_wheel_ships_every_recipe(tmp_path):
         assert f"optout/_recipes/{recipe.parent.name}/recipe.yaml" in names
     assert "optout/practice/templates/linkedin/data_for_ai.html" in names
     assert "optout/py.typed" in names
+    from optout.browser import autoconsent  # the pinned consent rules and their licence
+    for name in [*autoconsent.PINS, "LICENSE"]:
+        assert f"optout/browser/{autoconsent.FOLDER.name}/{name}" in names
 
 
 def test_the_base_install_has_no_web_framework():

@@ -20,7 +20,7 @@ from playwright.async_api import Browser, BrowserContext, Page, Request, Respons
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from optout.browser import consent
+from optout.browser import autoconsent, consent
 from optout.browser.contexts import empty_sibling
 from optout.browser.own import same_site
 from optout.browser.pages import goto, is_allowed
@@ -49,6 +49,7 @@ from optout.kinds import SettingBase as Setting
 from optout.kinds import kind_of
 from optout.kinds.page import Control, FormLedger, SaveSeen
 from optout.recipe.job import Job, Resources
+from optout.recipe.loading import shipped_recipe
 from optout.redact import redact
 from optout.signin.flow import LaunchVisible, SignInFlow
 
@@ -95,6 +96,7 @@ class AccountRun(BrowserView, Proof):
              *([identity] if identity and identity.response else [])], self.recipe.origins)
         self._last_document_status: int | None = None
         self.consent_answers: list[str] = []  # how consent dialogs were answered, for evidence
+        self._live_origin: str | None = None  # the shipped recipe's origin ("" without one)
         self.readiness: Readiness | None = None  # how the last settled page settled
         self.step = "starting"
         self._started = time.monotonic()
@@ -309,14 +311,41 @@ class AccountRun(BrowserView, Proof):
             if other_person:
                 raise SettingFailure(f"Nothing was changed: {other_person}.")
 
-    async def answer_consent(self) -> None:
-        """Refuse a cookie or consent dialog covering the page, if one does (never accept)."""
+    async def answer_consent(self, loaded: bool = False) -> None:
+        """Refuse a cookie or consent banner on the page, if one shows (never accept). A modal
+        dialog already covering the page, by optout's own heuristics at once (nothing else can
+        be clicked, and pages open dialogs over it); then, on a page just `loaded`, the banner
+        DuckDuckGo's autoconsent has a rule for (once per page, as privacy browsers run it, never
+        on what clicks opened later, never on a sign-in page, where a secret may be typed:
+        browser/autoconsent.py); then the heuristics again, for what no rule knew."""
+        await self._own_consent_answer()
+        url = self.page.url
+        if not loaded or self.signer.is_sign_in_url(url):
+            return
+        ruled = await autoconsent.refuse(self.page, self._platform_url(url), self.limits.control_ms)
+        if ruled is None:
+            await self._own_consent_answer()
+            return
+        self.consent_answers.append(f"{ruled.describe()} on {redact(url)}")
+        if not ruled.refused or ruled.test is False:
+            raise SettingFailure(f"A cookie banner on {redact(url)} was not refused "
+                                 f"({ruled.describe()}); optout never accepts on your behalf.")
+
+    async def _own_consent_answer(self) -> None:
         try:
             words = await consent.answer(self.page, self.recipe.consent)
         except consent.ConsentUnanswerable as exc:
             raise SettingFailure(str(exc)) from exc
         if words:
-            self.consent_answers.append(f"{words!r} on {redact(self.page.url)}")
+            self.consent_answers.append(f"optout's own: {words!r} on {redact(self.page.url)}")
+
+    def _platform_url(self, url: str) -> str:
+        """The address on the platform's own site that a page stands for (a twin's, a mirror's
+        page, by the shipped recipe's origin): autoconsent's rules are chosen by it."""
+        if self._live_origin is None:
+            shipped = shipped_recipe(self.recipe.platform)
+            self._live_origin = shipped.origin if shipped else ""
+        return autoconsent.standing_for(url, self.recipe.origin, self._live_origin)
 
     def require_allowed(self, url: str) -> None:
         """Stop on a page outside the recipe's origins or the ones the account is bound to."""
@@ -340,7 +369,7 @@ class AccountRun(BrowserView, Proof):
         await self._goto(url)
         log.debug("opened %s, now at %s", url, self.page.url)
         self.require_allowed(self.page.url)
-        await self.answer_consent()
+        await self.answer_consent(loaded=True)
         if not self.signer.is_sign_in_url(self.page.url):
             return
         self.progress("signing in")
@@ -351,6 +380,7 @@ class AccountRun(BrowserView, Proof):
         # (A deep link's fragment, #settings/DataControls, is lost on the way through sign-in.)
         landed, asked = urlsplit(self.page.url), urlsplit(url)
         if (landed.path, landed.fragment) != (asked.path, asked.fragment) or not landed_ok:
+            await self.answer_consent(loaded=True)  # before a same-page move opens a dialog on it
             await self._goto(url)
         self.require_allowed(self.page.url)
         if self.signer.is_sign_in_url(self.page.url):
@@ -358,7 +388,7 @@ class AccountRun(BrowserView, Proof):
                 f"{self.recipe.name} sent the browser back to its sign-in page after signing in; "
                 "the recipe's sign-in steps may need an update."
             )
-        await self.answer_consent()
+        await self.answer_consent(loaded=True)
 
     async def _open_fresh(self, url: str) -> None:
         """Load `url` in a fresh page; sign in first (in the working page) if it takes that."""
@@ -368,7 +398,7 @@ class AccountRun(BrowserView, Proof):
             await self._goto(url)
             self.require_allowed(self.page.url)
             if not self.signer.is_sign_in_url(self.page.url):
-                await self.answer_consent()
+                await self.answer_consent(loaded=True)
                 return
             await self.working_page()
             if attempt == 2:

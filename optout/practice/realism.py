@@ -26,10 +26,13 @@ def world() -> World:
     return current_app.extensions["optout_world"]
 
 
-def realism_blueprint(visitor: Callable[[], str | None]) -> Blueprint:
+def realism_blueprint(visitor: Callable[[], str | None],
+                      consent_ui: str | None = None) -> Blueprint:
     """The endpoints the realistic faults use, and what base.html needs to draw them.
 
     `visitor` is the signed-in user, if any; faults set for everyone apply to strangers too.
+    `consent_ui` is the platform's consent banner as it is built live (the `live-consent`
+    build draws it in place of the generic dialog).
     """
     blueprint = Blueprint("realism", __name__)
 
@@ -40,7 +43,11 @@ def realism_blueprint(visitor: Callable[[], str | None]) -> Blueprint:
             "beacons": w.has_fault(who, "beacons"),
             "long_poll": w.long_poll_path if w.has_fault(who, "long_poll") else None,
             "websocket": w.has_fault(who, "websocket"),
-            "consent": w.has_fault(who, "consent") and CONSENT_COOKIE not in request.cookies,
+            # The live banner greets every visitor until answered, as the live site's does.
+            "consent": (w.has_fault(who, "consent") or (w.build == "live-consent"
+                                                        and consent_ui is not None))
+                       and CONSENT_COOKIE not in request.cookies,
+            "consent_ui": consent_ui if w.build == "live-consent" else None,
         }}
 
     @blueprint.post(BEACON_PATH)

@@ -33,7 +33,8 @@ def create_app(world: World, extra: TwinSpec | None = None) -> Flask:
     refuse_cross_site_writes(app)
     app.extensions["optout_world"] = world
     app.register_blueprint(linkedin.blueprint)
-    app.register_blueprint(realism_blueprint(linkedin.signed_in_user))
+    app.register_blueprint(realism_blueprint(
+        linkedin.signed_in_user, extra.consent.html if extra and extra.consent else None))
     if extra is not None:
         app.register_blueprint(pages_blueprint(
             extra, linkedin.signed_in_user,

@@ -150,6 +150,15 @@ class SignInSpec(_Spec):
     rejected: str = "Wrong password"
 
 
+class ConsentSpec(_Spec):
+    """The platform's cookie banner as it is built live, from the DuckDuckGo autoconsent rule
+    that refuses it (`rule`, its name): markup whose buttons carry data-consent (accept or
+    reject) and, on the reject button, data-stores (the cookie the live site keeps)."""
+
+    rule: str
+    html: str
+
+
 class WitnessSpec(_Spec):
     """A JSON answer the platform's pages load a setting's state from (public evidence names
     it): served at `path` from the stored state, the value at `at` (dotted keys)."""
@@ -182,13 +191,15 @@ class TwinSpec(_Spec):
     # navigation's profile link, the Google Account chip's email, or the email in the session
     # answer the page loads (/api/auth/session).
     identity: Literal["handle", "google-chip", "session-json"] | None = None
+    consent: ConsentSpec | None = None
 
     def builds(self) -> list[str]:
         """The builds (world.BUILDS) that draw this twin differently from its standard one:
         `other-roles` and `pressed` where it has an on/off control, `hinted` where it has a menu
         of choices, `lies` where its pages load a state from a JSON answer, `wanders` where it
         has anything to read, `other-words`, `label-only` and `placeholder-only` where it has a
-        sign-in page, `email-first` where that page asks the email and password at once."""
+        sign-in page, `email-first` where that page asks the email and password at once,
+        `live-consent` where it knows its live cookie banner."""
         blocks = [b for page in self.pages for b in _every_block(page.blocks)]
         return ["standard",
                 *(["other-roles", "pressed"] if any(b.switch for b in blocks) else []),
@@ -196,7 +207,8 @@ class TwinSpec(_Spec):
                 *(["other-words", "label-only", "placeholder-only"] if self.sign_in else []),
                 *(["email-first"] if self.sign_in and not self.sign_in.next else []),
                 *(["hinted"] if any(b.choice for b in blocks) else []),
-                *(["lies"] if self.witnesses else [])]
+                *(["lies"] if self.witnesses else []),
+                *(["live-consent"] if self.consent else [])]
 
     def documented_defaults(self) -> dict[str, bool]:
         """Each of `opt_outs` with its default (True: on)."""

@@ -70,7 +70,8 @@ def create_twin_app(world_: World, spec: TwinSpec) -> Flask:
             return f"{start}{'&' if '?' in start else '?'}next={path}"
 
     app.register_blueprint(pages_blueprint(spec, current_user, login_url, TWIN_FAULTS))
-    app.register_blueprint(realism_blueprint(current_user))
+    app.register_blueprint(realism_blueprint(current_user,
+                                             spec.consent.html if spec.consent else None))
 
     if sign_in.elsewhere:
         if sign_in.start:

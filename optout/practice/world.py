@@ -58,6 +58,9 @@ BUILDS = {
                         "<label>",
     "email-first": "the sign-in asks the email on one page and the password on the next, where "
                    "the platform asked both on one",
+    "live-consent": "the cookie banner drawn as the platform builds it live, as DuckDuckGo "
+                    "autoconsent's rule for it describes it (LinkedIn's global alert bar, "
+                    "OpenAI's cookieConsentTitle region, …), where the twin has one",
     "hinted": "menu choices carry hint text (\"Turn off · 1 step\"), and the destructive "
               "neighbour (\"Turn off and delete activity · 2 steps\") is listed first",
 }
