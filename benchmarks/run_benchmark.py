@@ -191,6 +191,11 @@ def toggle_only_recipes(home: Path) -> Path:
     from tests.conftest import linkedin_toggle_recipe
 
     (recipes / "linkedin.yaml").write_text(linkedin_toggle_recipe())
+    # Not optout's own recipe: approved, as the person would (`optout recipes approve`).
+    subprocess.run([sys.executable, "-m", "optout", "recipes", "approve",
+                    str(recipes / "linkedin.yaml"), "--yes"], check=True, capture_output=True,
+                   env={**os.environ, "OPTOUT_HOME": str(home / "data"),
+                        "OPTOUT_RECIPE_PATH": str(recipes), "PYTHONPATH": str(ROOT)})
     return recipes
 
 
