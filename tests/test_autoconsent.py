@@ -61,7 +61,7 @@ def test_a_rule_refuses_its_banner_from_a_world_the_page_cannot_reach():
         return answer, seen
 
     answer, (answers, sender, binding, faked) = on_page(LINKEDIN_BAR, scenario)
-    assert answer == autoconsent.Answer("linkedin.com", refused=True, test=True)
+    assert answer == autoconsent.Answer("linkedin.com", refused=True, test=True, tested=True)
     assert answers == ["DENY"]  # refused, never accepted
     assert (sender, binding, faked) == ("undefined", "undefined", False)
 
@@ -99,3 +99,17 @@ def test_it_is_never_run_on_a_sign_in_page(practice, monkeypatch):
     assert [r["verified"] for r in results_of(result)] == [True], result.output
     assert seen and not any("/login" in url or "/checkpoint" in url for url in seen), seen
     assert practice.world.consent_answers[:1] == ["rejected"]
+
+
+def test_a_snippet_answer_the_page_made_unusual_goes_back_as_plain_json():
+    """A rule's snippet reads the page's own objects; a Date or an Error there is no answer."""
+    from optout.browser.autoconsent import _evaluate
+
+    async def scenario(page: Page):
+        return [await _evaluate(page, "new Date(0)"), await _evaluate(page, "new Error('x')"),
+                await _evaluate(page, "({ok: true})"), await _evaluate(page, "undefinedName")]
+
+    plain = on_page("<p>page</p>", scenario)
+    assert plain[2:] == [{"ok": True}, False]
+    assert all(isinstance(value, (bool, str, int, float, dict, list, type(None)))
+               for value in plain)

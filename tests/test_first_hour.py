@@ -14,6 +14,7 @@ import pytest
 
 from optout.cli import cli
 from optout.cli import practice as practice_commands
+from optout.practice.server import ports_needed
 from tests.conftest import invoke, results_of
 
 
@@ -37,7 +38,7 @@ def _free_ports(count: int) -> int:
 
 def test_practice_serves_twins_that_every_command_can_be_tried_on(
         monkeypatch: pytest.MonkeyPatch, optout_home: Path):
-    port = _free_ports(30)
+    port = _free_ports(ports_needed())
     seen: dict[str, object] = {}
 
     def meanwhile() -> None:  # what the person types in another terminal while it serves
@@ -98,7 +99,7 @@ def test_setup_never_stores_over_a_real_account_named_practice():
     from optout.store import credentials
     credentials.store(Account("linkedin", "practice", "ada@example.com",
                               ("https://www.linkedin.com",)), "a real password")
-    result = invoke("practice", "--setup", "--port", str(_free_ports(30)))
+    result = invoke("practice", "--setup", "--port", str(_free_ports(ports_needed())))
     assert result.exit_code == 2 and "signs in to the real site" in result.stderr
     assert credentials.accounts("linkedin")[0].origins == ("https://www.linkedin.com",)
 
@@ -108,7 +109,7 @@ def test_setup_never_stores_over_a_practice_account_bound_to_another_local_serve
     from optout.store import credentials
     credentials.store(Account("linkedin", "practice", "ada@example.com",
                               ("http://127.0.0.1:9",)), "another server's password")
-    result = invoke("practice", "--setup", "--port", str(_free_ports(30)))
+    result = invoke("practice", "--setup", "--port", str(_free_ports(ports_needed())))
     assert result.exit_code == 2 and "bound to http://127.0.0.1:9" in result.stderr
     assert credentials.accounts("linkedin")[0].origins == ("http://127.0.0.1:9",)
 

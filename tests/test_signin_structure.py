@@ -81,3 +81,26 @@ def test_a_sign_in_page_with_the_same_form_in_other_words_signs_in(practice):
     [row] = results_of(result)
     assert row["status"] == "changed" and row["verified"], row
     assert practice.world.user("ada@example.com").sign_ins == 1
+
+
+@pytest.mark.parametrize(("password_box", "late_ms", "one_page"), [
+    ('<input type="password" autocomplete="current-password">', 0, True),
+    ('<input type="password" id="p" hidden>', 0, False),
+    ('<input type="password" aria-hidden="true" tabindex="-1">', 0, False),
+    ('<input type="password" style="opacity: 0">', 0, False),
+    ('<input type="password" style="width: 1px; height: 1px; padding: 0; border: 0">', 0, False),
+    ('<input type="password" autocomplete="new-password">', 0, False),  # a sign-up beside it
+    ('<input type="password">', 300, True),  # drawn a moment after the username box
+])
+def test_one_page_or_two_is_told_by_a_password_box_a_person_could_type_in(password_box, late_ms,
+                                                                         one_page):
+    """A password box kept hidden for password managers on an email-first page never makes it
+    a one-page sign-in (the email step would be sent with an empty password)."""
+    from optout.signin import asks
+    from tests.test_locate import on_page
+    draw = (f"setTimeout(() => document.querySelector('form').insertAdjacentHTML('beforeend', "
+            f"{password_box!r}), {late_ms});" if late_ms else "")
+    html = (f'<form><input type="email" autocomplete="username">'
+            f'{"" if late_ms else password_box}<button>Next</button></form><script>{draw}</script>')
+    assert on_page(html, lambda page: asks.password_beside(
+        page.locator("input[type=email]"), 1000)) is one_page

@@ -40,6 +40,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from optout.domain.errors import OptoutError
 from optout.domain.targets import normalise_origin
+from optout.recipe.loading import shipped_recipe
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +83,11 @@ class Answer:
     rule: str
     refused: bool
     test: bool | None = None
+    tested: bool = False  # the rule has a test and it was asked for (None then: no answer)
 
     def describe(self) -> str:
-        test = {True: "its test passed", False: "its test FAILED", None: "it has no test"}
+        test = {True: "its test passed", False: "its test FAILED",
+                None: "its test gave no answer" if self.tested else "it has no test"}
         return (f"autoconsent {VERSION} rule {self.rule!r}: "
                 f"{'refused' if self.refused else 'could not refuse'}, {test[self.test]}")
 
@@ -135,6 +138,14 @@ def standing_for(url: str, origin: str, live_origin: str) -> str:
     return url
 
 
+@lru_cache(maxsize=64)
+def live_origin(platform: str) -> str:
+    """The origin of optout's own recipe for `platform` ("" without one): what a twin's or a
+    mirror's pages stand for when rules are chosen."""
+    shipped = shipped_recipe(platform)
+    return shipped.origin if shipped else ""
+
+
 async def refuse(page: Page, platform_url: str, limit_ms: float) -> Answer | None:
     """Run autoconsent in opt-out mode on the page's main frame; what its rule did, or None when
     no rule found a banner (within `limit_ms`, at most)."""
@@ -146,7 +157,8 @@ async def refuse(page: Page, platform_url: str, limit_ms: float) -> Answer | Non
         return None
     try:
         return await asyncio.wait_for(_converse(page, cdp, platform_url), limit_ms / 1000)
-    except (asyncio.TimeoutError, PlaywrightError) as exc:
+    except (asyncio.TimeoutError, PlaywrightError, TypeError, ValueError, KeyError) as exc:
+        # Gone, slow or garbled: optout's heuristics answer instead, as where no rule matched.
         log.info("autoconsent gave no answer on %s: %s", page.url, exc)
         return None
     finally:
@@ -177,8 +189,11 @@ async def _converse(page: Page, cdp: CDPSession, platform_url: str) -> Answer | 
             "expression": f"autoconsentReceiveMessage({json.dumps(message)})",
             "contextId": context["id"]})
 
-    await cdp.send("Runtime.evaluate", {"expression": PRELUDE + pinned("autoconsent.playwright.js"),
-                                        "contextId": context["id"]})
+    started = await cdp.send("Runtime.evaluate", {
+        "expression": PRELUDE + pinned("autoconsent.playwright.js"), "contextId": context["id"]})
+    if "exceptionDetails" in started:  # it did not start here: no answer will come
+        log.info("autoconsent did not start on %s", page.url)
+        return None
     found: str | None = None
     refused: bool | None = None
     loop = asyncio.get_running_loop()
@@ -189,7 +204,7 @@ async def _converse(page: Page, cdp: CDPSession, platform_url: str) -> Answer | 
             message = await asyncio.wait_for(heard.get(), wait)
         except asyncio.TimeoutError:
             # A rule knew the site and no banner of it showed; or its test gave no answer.
-            return Answer(found, True) if refused and found else None
+            return Answer(found, True, tested=True) if refused and found else None
         kind = message.get("type")
         log.debug("autoconsent said %s", kind)
         if kind == "init":
@@ -213,12 +228,15 @@ async def _converse(page: Page, cdp: CDPSession, platform_url: str) -> Answer | 
             until = loop.time() + TEST_MS / 1000
             await tell({"type": "selfTest"})
         elif kind == "selfTestResult" and refused:
-            return Answer(found or str(message.get("cmp")), True, bool(message.get("result")))
+            return Answer(found or str(message.get("cmp")), True, bool(message.get("result")),
+                          tested=True)
 
 
 async def _evaluate(page: Page, code: str) -> Any:
     """A rule's snippet, in the page's own world (where the consent platform's script lives)."""
     try:
-        return await asyncio.wait_for(page.main_frame.evaluate(code), 2)
+        result = await asyncio.wait_for(page.main_frame.evaluate(code), 2)
     except (asyncio.TimeoutError, PlaywrightError):
         return False
+    # What the page's script returns may be anything; only plain JSON goes back (else false).
+    return json.loads(json.dumps(result, default=lambda _: False))

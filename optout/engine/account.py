@@ -49,7 +49,6 @@ from optout.kinds import SettingBase as Setting
 from optout.kinds import kind_of
 from optout.kinds.page import Control, FormLedger, SaveSeen
 from optout.recipe.job import Job, Resources
-from optout.recipe.loading import shipped_recipe
 from optout.redact import redact
 from optout.signin.flow import LaunchVisible, SignInFlow
 
@@ -96,7 +95,7 @@ class AccountRun(BrowserView, Proof):
              *([identity] if identity and identity.response else [])], self.recipe.origins)
         self._last_document_status: int | None = None
         self.consent_answers: list[str] = []  # how consent dialogs were answered, for evidence
-        self._live_origin: str | None = None  # the shipped recipe's origin ("" without one)
+        self._consent_ran: set[Page] = set()  # pages whose document autoconsent ran in
         self.readiness: Readiness | None = None  # how the last settled page settled
         self.step = "starting"
         self._started = time.monotonic()
@@ -150,10 +149,15 @@ class AccountRun(BrowserView, Proof):
             # The person's profile gets no script of ours: only the tabs optout opens do.
             await page.add_init_script(WATCH_SCRIPT)
         page.on("response", self._note_document)
+        page.on("domcontentloaded", self._new_document)
         self.witnesses.listen(page)  # before the page asks the platform for anything
         self._watches[page] = RequestWatch(
             page, lambda url: is_allowed(url, self.recipe.origins), self.limits.held_ms)
         return page
+
+    def _new_document(self, page: Page) -> None:
+        self._consent_ran.discard(page)
+        self.signer.typed_in.discard(page)
 
     def _note_document(self, response: Response) -> None:
         """Remember how the platform answered the latest page load."""
@@ -313,16 +317,20 @@ class AccountRun(BrowserView, Proof):
 
     async def answer_consent(self, loaded: bool = False) -> None:
         """Refuse a cookie or consent banner on the page, if one shows (never accept). A modal
-        dialog already covering the page, by optout's own heuristics at once (nothing else can
-        be clicked, and pages open dialogs over it); then, on a page just `loaded`, the banner
-        DuckDuckGo's autoconsent has a rule for (once per page, as privacy browsers run it, never
-        on what clicks opened later, never on a sign-in page, where a secret may be typed:
-        browser/autoconsent.py); then the heuristics again, for what no rule knew."""
+        dialog already covering the page, by optout's own heuristics at once (pages open dialogs
+        over it); then, on a page just `loaded`, the banner DuckDuckGo's autoconsent has a rule
+        for (once per page, as privacy browsers run it; never on a sign-in page or in a document
+        a secret went into: browser/autoconsent.py); then the heuristics, for what none knew."""
         await self._own_consent_answer()
         url = self.page.url
         if not loaded or self.signer.is_sign_in_url(url):
             return
-        ruled = await autoconsent.refuse(self.page, self._platform_url(url), self.limits.control_ms)
+        if self.page in self.signer.typed_in:  # never in a document a secret went into
+            return
+        self._consent_ran.add(self.page)
+        ruled = await autoconsent.refuse(self.page, autoconsent.standing_for(
+            url, self.recipe.origin, autoconsent.live_origin(self.recipe.platform)),
+            self.limits.control_ms)
         if ruled is None:
             await self._own_consent_answer()
             return
@@ -338,14 +346,6 @@ class AccountRun(BrowserView, Proof):
             raise SettingFailure(str(exc)) from exc
         if words:
             self.consent_answers.append(f"optout's own: {words!r} on {redact(self.page.url)}")
-
-    def _platform_url(self, url: str) -> str:
-        """The address on the platform's own site that a page stands for (a twin's, a mirror's
-        page, by the shipped recipe's origin): autoconsent's rules are chosen by it."""
-        if self._live_origin is None:
-            shipped = shipped_recipe(self.recipe.platform)
-            self._live_origin = shipped.origin if shipped else ""
-        return autoconsent.standing_for(url, self.recipe.origin, self._live_origin)
 
     def require_allowed(self, url: str) -> None:
         """Stop on a page outside the recipe's origins or the ones the account is bound to."""
@@ -373,7 +373,7 @@ class AccountRun(BrowserView, Proof):
         if not self.signer.is_sign_in_url(self.page.url):
             return
         self.progress("signing in")
-        await self.signer.sign_in(self.page)
+        await self.signer.sign_in(self.page, fresh=self.page in self._consent_ran)
         # The sign-in usually lands on the page asked for; load it again only if it did not, or
         # if the platform answered that landing with an error (it gets goto's retries then).
         landed_ok = self._last_document_status is not None and self._last_document_status < 400

@@ -134,9 +134,8 @@ class PracticePlatform(Served):
                 app = _recorded(create_twin_app(self.world, spec), self.world)
                 self.twins[name] = Served(app, host, port + index if port else 0)
             after = port + len(specs) + 1 if port else 0
-            for index, (name, spec) in enumerate(sorted(specs.items())):
-                if spec.sign_in is None or spec.sign_in.elsewhere is None:
-                    continue
+            for index, name in enumerate(_signing_in_elsewhere(specs)):
+                spec = specs[name]
                 sign_in_app = _recorded(create_sign_in_app(self.world, spec), self.world)
                 sign_in_app.config["PLATFORM_ORIGIN"] = self.twins[name].origin
                 self.sign_ins[name] = Served(sign_in_app, host, after + index if port else 0,
@@ -173,6 +172,18 @@ class PracticePlatform(Served):
         with ThreadPoolExecutor(max_workers=len(self.twins) + len(self.sign_ins) + 1) as pool:
             list(pool.map(lambda served: Served.stop(served),
                           [*self.twins.values(), *self.sign_ins.values(), self]))
+
+
+def _signing_in_elsewhere(specs: dict[str, TwinSpec]) -> list[str]:
+    """The twins whose sign-in pages are on a second origin, in name order."""
+    return sorted(name for name, spec in specs.items()
+                  if spec.sign_in is not None and spec.sign_in.elsewhere is not None)
+
+
+def ports_needed() -> int:
+    """How many ports from the first one a fixed-port practice platform serves on."""
+    specs = load_specs()
+    return len(specs) + len(_signing_in_elsewhere(specs))
 
 
 def _recorded(app: Flask, world: World) -> Flask:

@@ -63,19 +63,32 @@ def username_boxes(page: Page) -> Locator:
     return hinted.or_(beside.filter(visible=True))
 
 
+ONE_PAGE_MS = 1000  # how long a password box may take to show beside the username, where expected
+
+
 def password_boxes(page: Page) -> Locator:
     return page.locator(PASSWORD_BOXES).filter(visible=True)
 
 
-async def password_beside(username_box: Locator) -> bool:
-    """Whether a password box shows beside the username box: in its form, or, on a page
-    without one, in its document (a hidden one, kept there for password managers, never
-    counts)."""
-    return bool(await username_box.evaluate("""box => {
-        const scope = box.form || box.ownerDocument;
-        return Array.from(scope.querySelectorAll("input[type=password]")).some(input =>
-            !/new-password/i.test(input.autocomplete) && input.checkVisibility());
-    }"""))
+async def password_beside(username_box: Locator, wait_ms: float = 0) -> bool:
+    """Whether a password box shows beside the username box (in its form, or, on a page without
+    one, in its document), looking for up to `wait_ms` (a page may draw it a moment later). A
+    box kept hidden for password managers never counts: invisible, transparent, a pixel wide,
+    aria-hidden or out of the tab order."""
+    return bool(await username_box.evaluate("""(box, waitMs) => new Promise(resolve => {
+        const started = performance.now();
+        const look = () => {
+            const scope = box.form || box.ownerDocument;
+            const shown = Array.from(scope.querySelectorAll("input[type=password]")).some(input =>
+                !/new-password/i.test(input.autocomplete) && input.tabIndex !== -1
+                && input.getAttribute("aria-hidden") !== "true"
+                && input.offsetWidth > 1 && input.offsetHeight > 1
+                && input.checkVisibility({opacityProperty: true, visibilityProperty: true}));
+            if (shown || performance.now() - started >= waitMs) resolve(shown);
+            else setTimeout(look, 50);
+        };
+        look();
+    })""", wait_ms))
 
 
 def submit_of(page: Page, field: Locator) -> Locator:

@@ -69,11 +69,6 @@ def _signs_of(page: Page, challenge: Challenge) -> Locator:
     return signs
 
 
-def _plain(state: StorageState) -> dict[str, Any]:
-    """The session as the session store keeps it: a plain JSON object."""
-    return dict(state)
-
-
 class SignInFlow:
     """Everything needed to sign one account in to one platform.
 
@@ -91,6 +86,7 @@ class SignInFlow:
         self.limits = limits
         self.launch_visible = launch_visible
         self.own_browser = own_browser  # the person's browser (--cdp): they sign in, never optout
+        self.typed_in: set[Page] = set()  # pages whose document a secret went into (engine clears)
 
     @property
     def _context(self) -> BrowserContext:
@@ -114,9 +110,12 @@ class SignInFlow:
 
     # --- signing in ----------------------------------------------------------------------------
 
-    async def sign_in(self, page: Page) -> None:
-        """Sign in with the stored credentials, through any challenges; save the session."""
+    async def sign_in(self, page: Page, fresh: bool = False) -> None:
+        """Sign in with the stored credentials, through any challenges; save the session. With
+        `fresh` (a script not optout's ran in the page), nothing is typed before it is reloaded."""
         name, login_hint = self.recipe.name, self._login_hint()
+        if fresh and self.is_sign_in_url(page.url):
+            await goto(page, page.url, limit_ms=self.limits.navigation_ms, step="reloading")
         if self.own_browser:
             raise NeedsHuman(f"{name} asks to sign in, in your own browser: sign in to {name} "
                              "there yourself, then run optout again. (optout never types a "
@@ -148,9 +147,9 @@ class SignInFlow:
         sign_in = self.recipe.signing_in
         self._require_typing_allowed(page)
         username_box = await self._field(page, asks.username_boxes(page), sign_in.username)
-        # One page or two, as a password manager tells it (a password box beside the username,
-        # or none), whatever the recipe's `next` last saw: platforms redraw it either way.
-        one_step = password is not None and await self._script(asks.password_beside(username_box))
+        # One page or two, as a password manager tells (asks.py), whatever the recipe last saw.
+        one_step = password is not None and await self._script(asks.password_beside(
+            username_box, 0 if sign_in.next else asks.ONE_PAGE_MS))
         if not one_step:
             # Username first; the password (or, on passwordless sites, a code sent to the person)
             # is asked on the next step, perhaps on a new page.
@@ -164,7 +163,8 @@ class SignInFlow:
                 await self._through_challenges(page, sign_in.rejected, "code")
                 await self._keep_session()
                 return
-            await next_button.click(timeout=self.limits.sign_in_ms)
+            if not await self._script(asks.password_beside(username_box)):  # (else: drawn late)
+                await next_button.click(timeout=self.limits.sign_in_ms)
         password_box = await self._field(page, asks.password_boxes(page), sign_in.password)
         submit = await self._field(page, asks.submit_of(page, password_box), sign_in.submit)
         if one_step:
@@ -181,7 +181,7 @@ class SignInFlow:
         """Save the signed-in session (the context's, unless given): the one place it is kept."""
         if state is None:
             state = await self._context.storage_state()
-        self.resources.sessions.save(self.account, self.recipe.origin, _plain(state))
+        self.resources.sessions.save(self.account, self.recipe.origin, dict(state))
 
     async def _through_challenges(self, page: Page, rejected: list[Target], last: str) -> None:
         asked_at: str | None = None  # where a code was last typed
@@ -425,6 +425,7 @@ class SignInFlow:
         navigation raced by the typing is caught before anything is submitted. The element is
         held by handle: the text can never land in a document that replaced it."""
         self._require_typing_allowed(page)
+        self.typed_in.add(page)
         try:
             element = await box.element_handle(timeout=self.limits.control_ms)
         except PlaywrightError as exc:

@@ -20,6 +20,7 @@ from filelock import FileLock, Timeout
 
 from optout.domain.accounts import Account
 from optout.domain.errors import BadInput, KeyringUnavailable
+from optout.domain.targets import normalise_origin
 from optout.store.files import data_dir, lock_path, read_json, write_json
 
 # Backends that store nothing, or store secrets as plain text: never used, even when configured.
@@ -210,11 +211,18 @@ def _account(platform: str, name: str, entry: dict[str, Any]) -> Account:
         from optout.recipe.trust import legacy_origins
         origins = legacy_origins(platform, origins)
     details = entry.get("details", {})
-    # Only pairs whose stand-in the account is bound to: an edited file never widens it.
+    # Only pairs whose stand-in the account is bound to, for an origin: an edited file never
+    # widens it, nor stops its runs.
     stands_in = tuple((str(pair[0]), str(pair[1])) for pair in entry.get("stands_in", ())
-                      if isinstance(pair, list) and len(pair) == 2 and pair[1] in origins)
+                      if isinstance(pair, list) and len(pair) == 2 and pair[1] in origins
+                      and _is_origin(str(pair[0])))
     return Account(platform, name, entry.get("username"), origins,
                    tuple(entry.get("trusted", ())),
                    tuple(sorted(details.items())) if isinstance(details, dict) else (), stands_in)
 
 
+def _is_origin(value: str) -> bool:
+    try:
+        return normalise_origin(value) == value.rstrip("/")
+    except BadInput:
+        return False
