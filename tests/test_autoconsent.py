@@ -50,6 +50,21 @@ def test_a_changed_file_is_never_run(tmp_path, monkeypatch):
         autoconsent.pinned.cache_clear()
 
 
+def test_a_run_with_a_changed_file_stops_before_any_browser(practice, tmp_path, monkeypatch):
+    folder = tmp_path / autoconsent.FOLDER.name
+    shutil.copytree(autoconsent.FOLDER, folder)
+    (folder / "rules.json").write_text('{"autoconsent": []}')
+    monkeypatch.setattr(autoconsent, "FOLDER", folder)
+    autoconsent.pinned.cache_clear()
+    store(practice, "linkedin")
+    try:
+        result = invoke("run", "linkedin", "--origin", practice.origin)
+    finally:
+        autoconsent.pinned.cache_clear()
+    assert result.exit_code == 2 and "reinstall optout" in result.stderr
+    assert practice.world.sign_in_attempts == []
+
+
 def test_a_rule_refuses_its_banner_from_a_world_the_page_cannot_reach():
     async def scenario(page: Page):
         # The page plants a fake receiver where a main-world script would be told things.

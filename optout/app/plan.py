@@ -11,7 +11,7 @@ from optout.domain.errors import BadInput
 from optout.recipe import Recipe, select
 from optout.recipe.job import Job
 from optout.recipe.names import account_of, setting_of
-from optout.recipe.trust import bind
+from optout.recipe.trust import point_and_bind
 from optout.store import credentials
 
 # The account name of runs in the person's own browser, unless --account names one.
@@ -84,11 +84,6 @@ def pointed(recipe: Recipe, where: str | None, account: Account | None = None,
                                       **(stand_ins or {})})
 
 
-def stand_ins_of(recipe: Recipe, stand_ins: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
-    """Of the stand-ins typed, those for `recipe`'s origins: kept with an account stored."""
-    return tuple((k, v) for k, v in (stand_ins or {}).items() if k in recipe.origins)
-
-
 def _stored_site(recipe: Recipe, account: Account) -> str | None:
     """Where an account runs unless told otherwise: the origin it was stored for, when that is
     not the recipe's own (a per-site platform's site, a test server given at login)."""
@@ -116,12 +111,10 @@ def own_browser_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *,
         if recipe.per_site and not where:
             raise BadInput(f"Each {recipe.name} account has its own site: give yours with "
                            f"--origin (like {recipe.origin}, with your site's name).")
-        target = pointed(recipe, where, None, stand_ins).with_details(details or {})
-        mapped = stand_ins_of(recipe, stand_ins) if where else ()
+        target, bound_to, mapped = point_and_bind(recipe, where, stand_ins)
+        target = target.with_details(details or {})
         who = Account(recipe.platform, account or OWN_BROWSER_ACCOUNT,
-                      (bound or {}).get(recipe.platform),
-                      bind(target, typed=[*([where] if where else []), *dict(mapped).values()]),
-                      stands_in=mapped)
+                      (bound or {}).get(recipe.platform), bound_to, stands_in=mapped)
         settings = [s for s in target.settings if not only or s.id in only]
         if settings:
             jobs.append(Job(target, who, settings, named_by_page=account is None))

@@ -129,8 +129,7 @@ def practice_accounts(practice: PracticePlatform, recipes: Iterable[Recipe], nam
 def stands_in(practice: PracticePlatform, recipe: Recipe) -> tuple[tuple[str, str], ...]:
     """What a practice account keeps of its twin's second origin: the recipe's own sign-in
     origin it stands in for (none where the recipe does not sign in there)."""
-    return tuple((k, v) for k, v in practice.stand_ins(recipe.platform).items()
-                 if k in recipe.origins)
+    return recipe.stand_ins(practice.stand_ins(recipe.platform))
 
 
 def stored_practice_accounts(recipes: Iterable[Recipe]) -> list[tuple[Recipe, Account]]:

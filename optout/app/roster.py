@@ -25,7 +25,7 @@ from optout.domain.errors import BadInput, NeedsHuman
 from optout.domain.profile import Profile
 from optout.domain.targets import is_loopback
 from optout.recipe import Recipe
-from optout.recipe.trust import bind
+from optout.recipe.trust import point_and_bind
 from optout.redact import redact
 from optout.store import credentials
 
@@ -231,11 +231,7 @@ def accounts(rows: Sequence[Row], recipes: dict[str, Recipe], targets: Mapping[s
                                f"{row.platform} --account {row.account} --origin https://…`.")
             origins, approved, stands_in = known.origins, known.trusted, known.stands_in
         elif row.password_command or known is None:
-            stands_in = tuple((k, v) for k, v in (stand_ins or {}).items()
-                              if origin and k in recipe.origins)
-            target = recipe.with_origin(origin, dict(stands_in)) if origin else recipe
-            origins = bind(target, typed=[*([origin] if origin else []),
-                                          *dict(stands_in).values()], trusted=trusted)
+            _, origins, stands_in = point_and_bind(recipe, origin, stand_ins, trusted)
             approved = tuple(o for o in origins if o in trusted)
         else:
             origins, approved, stands_in = known.origins, known.trusted, known.stands_in

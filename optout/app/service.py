@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from optout.app import approval, notify
 from optout.app.runner import RunOptions, execute, in_job_order, run_sync, scan_accounts, stream
+from optout.browser import autoconsent
 from optout.domain.accounts import person_of
 from optout.domain.profile import Profile
 from optout.domain.results import Mode, Result
@@ -86,6 +87,7 @@ def run_and_record(jobs: list[Job], mode: Mode, resources: Resources, options: R
     run has kept and told everything it found); all results, in job order."""
     if not jobs:
         return []
+    autoconsent.check_pins()
     for line in approval.require(jobs, mode):
         on_problem(f"Recipe in use: {line}")
     with History() as history, ThreadPoolExecutor(1, thread_name_prefix="optout-record") as worker:
@@ -120,6 +122,7 @@ def _where(job: Job) -> tuple[str, str, str]:
 
 def run_only(jobs: list[Job], mode: Mode, resources: Resources, options: RunOptions) -> list[Result]:
     """Run the jobs and keep nothing (the practice platform's throwaway accounts)."""
+    autoconsent.check_pins()
     approval.require(jobs, mode)
     return run_sync(execute(jobs, mode, resources, options))
 

@@ -92,6 +92,12 @@ class Answer:
                 f"{'refused' if self.refused else 'could not refuse'}, {test[self.test]}")
 
 
+def check_pins() -> None:
+    """AutoconsentTampered unless both vendored files are the pinned ones: before any browser."""
+    for name in PINS:
+        pinned(name)
+
+
 @cache
 def pinned(name: str) -> str:
     """A vendored file's text, once its SHA-256 matches its pin."""
@@ -111,7 +117,7 @@ def _rules() -> tuple[dict[str, Any], ...]:
 
 @lru_cache(maxsize=256)
 def rules_for(platform_url: str) -> str:
-    """The rules (as autoconsent's JSON bundle) that may run on a page of `platform_url`: every
+    """The rules (autoconsent's bundle, as JSON) that may run on a page of `platform_url`: every
     rule without an address pattern, and those whose pattern matches it. A matched rule's pattern
     is dropped, so it also runs where a twin or a mirror stands in for the platform."""
     chosen = []
@@ -184,10 +190,12 @@ async def _converse(page: Page, cdp: CDPSession, platform_url: str) -> Answer | 
                                                         "worldName": name})
     context["id"] = world["executionContextId"]
 
-    async def tell(message: dict[str, Any]) -> None:
+    async def tell_expression(message: str) -> None:
         await cdp.send("Runtime.evaluate", {
-            "expression": f"autoconsentReceiveMessage({json.dumps(message)})",
-            "contextId": context["id"]})
+            "expression": f"autoconsentReceiveMessage({message})", "contextId": context["id"]})
+
+    async def tell(message: dict[str, Any]) -> None:
+        await tell_expression(json.dumps(message))
 
     started = await cdp.send("Runtime.evaluate", {
         "expression": PRELUDE + pinned("autoconsent.playwright.js"), "contextId": context["id"]})
@@ -207,9 +215,9 @@ async def _converse(page: Page, cdp: CDPSession, platform_url: str) -> Answer | 
             return Answer(found, True, tested=True) if refused and found else None
         kind = message.get("type")
         log.debug("autoconsent said %s", kind)
-        if kind == "init":
-            await tell({"type": "initResp", "config": CONFIG,
-                        "rules": json.loads(rules_for(platform_url))})
+        if kind == "init":  # (the rules' JSON, cached, goes in as it is)
+            await tell_expression(f'{{"type": "initResp", "config": {json.dumps(CONFIG)}, '
+                                  f'"rules": {rules_for(platform_url)}}}')
         elif kind == "eval":  # a rule's own snippet, which reads the page's JavaScript state
             await tell({"type": "evalResp", "id": message.get("id"),
                         "result": await _evaluate(page, str(message.get("code", "")))})

@@ -161,11 +161,10 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
       optout login tumblr --detail blog=myblog
     """
     from optout.app import login as logging_in
-    from optout.app.plan import pointed, stand_ins_of
     from optout.app.runner import RunOptions
     from optout.domain.accounts import Account
     from optout.recipe import select
-    from optout.recipe.trust import bind
+    from optout.recipe.trust import point_and_bind
     from optout.store import credentials
     recipe = select(_recipes(ctx), [platform])[0]
     recipe.signing_in  # noqa: B018  (BadInput for a platform done all by hand)
@@ -176,11 +175,9 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
     if recipe.per_site and (not where or where == recipe.origin):
         raise BadInput(f"Each {recipe.name} account has its own site: give yours with --origin "
                        f"(like {recipe.origin}, with your site's name).")
-    target = pointed(recipe, where, None, stand_ins).with_details(dict(details))
-    mapped = stand_ins_of(recipe, stand_ins) if where else ()
     trusted = tuple(_origin(url) or url for url in trusted)
-    bound = bind(target, typed=[*([where] if where else []), *dict(mapped).values()],
-                 trusted=trusted)
+    target, bound, mapped = point_and_bind(recipe, where, stand_ins, trusted)
+    target = target.with_details(dict(details))
     if cdp or profile_dir:
         _own_browser_login(target, account, bound, cdp, profile_dir, browser_path, extra=(
             by_hand or password_stdin or totp or totp_stdin or verify or bool(username)))

@@ -252,6 +252,13 @@ class Recipe(Strict):
         return self.model_copy(update={"origin": origin, "allowed_origins": allowed,
                                        "sign_in": sign_in})
 
+    def stand_ins(self, mapped: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
+        """Of `mapped` (an origin standing in for another), the pairs for this recipe's own
+        other origins: what `with_origin` takes and an account keeps."""
+        others = set(self.origins[1:])
+        return tuple((normalise_origin(k), normalise_origin(v)) for k, v in (mapped or {}).items()
+                     if normalise_origin(k) in others)
+
     def is_platform_site(self, origin: str) -> bool:
         """A per-site platform's site: https and a subdomain of the recipe origin's domain."""
         if not self.per_site:

@@ -10,7 +10,7 @@ profile go only to the bound origins, whatever recipe is loaded then.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 
 from optout.domain.errors import UntrustedOrigin
@@ -18,7 +18,7 @@ from optout.domain.targets import is_loopback, normalise_origin
 from optout.recipe.loading import shipped_recipe
 from optout.recipe.schema import Recipe
 
-__all__ = ["bind", "legacy_origins", "shipped_origins", "shipped_recipe"]
+__all__ = ["bind", "legacy_origins", "point_and_bind", "shipped_origins", "shipped_recipe"]
 
 
 def shipped_origins(platform: str) -> tuple[str, ...]:
@@ -42,6 +42,18 @@ def legacy_origins(platform: str, origins: tuple[str, ...]) -> tuple[str, ...]:
     keep = set(shipped_origins(platform))
     return tuple(o for o in origins if o in keep or is_loopback(urlsplit(o).hostname or "")
                  or (shipped is not None and shipped.is_platform_site(o)))
+
+
+def point_and_bind(recipe: Recipe, where: str | None, stand_ins: Mapping[str, str] | None = None,
+                   trusted: Iterable[str] = ()
+                   ) -> tuple[Recipe, tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """For credentials about to be stored: `recipe` pointed at `where` (as it is without one)
+    with the typed stand-ins for its other origins, the origins to bind to (`bind`), and the
+    stand-ins the account keeps."""
+    pairs = recipe.stand_ins(stand_ins) if where else ()
+    target = recipe.with_origin(where, dict(pairs)) if where else recipe
+    typed = [*([where] if where else []), *(stand_in for _, stand_in in pairs)]
+    return target, bind(target, typed=typed, trusted=trusted), pairs
 
 
 def bind(recipe: Recipe, *, typed: str | Iterable[str] | None = None,
