@@ -335,10 +335,13 @@ def test_run_all_mixes_toggles_and_forms_in_one_browser_and_one_summary(practice
         store(practice, platform)
     origins = [arg for p in platforms for arg in ("--origin", f"{p}={practice.origin_of(p)}")]
     result = invoke("run", "--all", *origins, "--json")
-    # ChatGPT's audio recordings are checked by hand: a person is asked, nothing is claimed.
+    # ChatGPT's audio recordings, Codex's environments and its signed-out choice are done by
+    # hand: a person is asked, nothing is claimed.
     assert result.exit_code == 3, result.output
     by_hand = [r for r in results_of(result) if r["status"] == "needs_human"]
-    assert [(r["platform"], r["setting"]) for r in by_hand] == [("chatgpt", "audio-recordings")]
+    assert [(r["platform"], r["setting"]) for r in by_hand] == [
+        ("chatgpt", "audio-recordings"), ("chatgpt", "codex-include-environments"),
+        ("chatgpt", "signed-out-browser")]
     rows = [r for r in results_of(result) if r not in by_hand]
     assert {r["platform"] for r in rows} == set(platforms)
     kinds = {(r["platform"], r["after"]) for r in rows}
@@ -366,7 +369,7 @@ def test_scan_of_an_unchanged_platform_reports_covered_controls_only(practice):
     [account] = json.loads(result.stdout)["accounts"]
     assert [(c["name"], c["covered_by"], c["state"]) for c in account["controls"]] == [
         ("Improve the model for everyone", "improve-the-model", "on")]
-    assert "#settings/DataControls" in account["controls"][0]["page"]  # a deep link, a dialog
+    assert "/settings/data-controls" in account["controls"][0]["page"]  # its own address, a dialog
 
 
 def test_scan_all_finds_every_recipe_control_on_its_twin_and_nothing_uncovered(practice, inbox):

@@ -75,10 +75,10 @@ def test_a_setting_of_other_regions_is_not_applicable_and_no_browser_starts(opto
     assert result.exit_code == 0, result.output
     rows = results_of(result)
     assert {r["status"] for r in rows} == {"not_applicable"}
-    assert all("EU/EEA/UK/CH" in r["message"] and "United States" in r["message"] for r in rows)
+    assert all("EU/EEA/UK/CH/BR" in r["message"] and "United States" in r["message"] for r in rows)
     guide = invoke("guide", "facebook", "--out", str(optout_home / "guides"))
     assert guide.exit_code == 0
-    assert "Applies in the EU/EEA/UK/CH only" in (optout_home / "guides" / "facebook.md").read_text()
+    assert "Applies in the EU/EEA/UK/CH/BR only" in (optout_home / "guides" / "facebook.md").read_text()
 
 
 def test_a_default_that_must_stay_is_checked_and_a_flip_is_drift(practice, profile):

@@ -37,10 +37,13 @@ def test_at_a_terminal_the_forms_are_shown_and_asked_about(practice, profile, mo
     monkeypatch.setattr("optout.cli.consent.at_a_terminal", lambda: True)
     username = store(practice, "linkedin")
     result = invoke("run", "linkedin", "--origin", practice.origin, *FORM[:-1], input=answer)
-    assert "These objection forms would go in your name, filled from your profile (Ada " \
-           "Lovelace, ada@example.com, United Kingdom)" in result.output
-    assert "LinkedIn (default): " in result.output and '"I object to LinkedIn' in result.output
+    assert "These objection forms would go in your name, each once:" in result.output
+    assert "LinkedIn (default), as Ada Lovelace, ada@example.com, United Kingdom: " \
+           in result.output and '"I object to LinkedIn' in result.output
     assert len(practice.world.user(username).submissions) == sent
+    # Once sent, it is not sent again: nothing to ask about on the next run.
+    again = invoke("run", "linkedin", "--origin", practice.origin, *FORM[:-1], input="y\n")
+    assert ("These objection forms" in again.output) is (sent == 0), again.output
 
 
 def test_the_config_may_say_yes_once_for_all(practice, profile):
@@ -49,3 +52,49 @@ def test_the_config_may_say_yes_once_for_all(practice, profile):
     result = invoke("run", "linkedin", "--origin", practice.origin, *FORM)
     assert result.exit_code == 0, result.output
     assert len(practice.world.user(username).submissions) == 1
+
+
+def test_a_roster_resume_counts_a_form_sent_before_as_done(practice, profile, tmp_path):
+    """A member's objection went out before (here by `optout run`): `bulk --resume` counts it
+    done, not "to go" for ever."""
+    username = store(practice, "linkedin")
+    sent = invoke("run", "linkedin", "--origin", practice.origin, "--send-forms", *FORM)
+    assert sent.exit_code == 0, sent.output
+    path = tmp_path / "roster.csv"
+    path.write_text("platform,account,username,password_command,name,email,country\n"
+                    f"linkedin,default,{username},printf %s {practice.world.user(username).password},"
+                    "Ada Lovelace,ada@example.com,United Kingdom\n")
+    first = invoke("bulk", str(path), "--origin", practice.origin, "--send-forms", "--json")
+    assert first.exit_code == 0, first.output
+    assert practice.world.user(username).submissions and \
+        len(practice.world.user(username).submissions) == 1  # not sent twice
+    resumed = invoke("bulk", str(path), "--origin", practice.origin, "--send-forms", "--resume",
+                     "--json")
+    assert resumed.exit_code == 0, resumed.output
+    assert results_of(resumed) == [] and "0 to go" in resumed.stderr
+
+
+def test_a_practice_account_s_form_carries_the_made_up_person_and_is_forgotten_with_it(
+        practice):
+    """`practice --setup`'s accounts are the made-up person's: a form sent for one is filled
+    with that profile, never the person's own (here there is none at all), and `forget
+    --practice` forgets it was sent, so practising again sends it again."""
+    from optout.domain.accounts import Account
+    from optout.store import credentials
+
+    username, password = "practice@linkedin.practice.invalid", "pw-practice-0001"
+    practice.world.add_user(username, password)
+    credentials.store(Account("linkedin", "practice", username, (practice.origin,)), password)
+    result = invoke("run", "linkedin", "--account", "practice", "--send-forms", *FORM)
+    assert result.exit_code == 0, result.output
+    [row] = results_of(result)
+    assert (row["status"], row["verified"]) == ("changed", True)
+    [sent] = practice.world.user(username).submissions
+    assert "ada@practice.invalid" in sent.answers.values()
+    forgot = invoke("forget", "--practice")
+    assert forgot.exit_code == 0 and "Forgot the practice accounts" in forgot.stdout
+    assert credentials.accounts("linkedin") == []
+    credentials.store(Account("linkedin", "practice", username, (practice.origin,)), password)
+    again = invoke("run", "linkedin", "--account", "practice", "--send-forms", *FORM)
+    assert again.exit_code == 0, again.output
+    assert len(practice.world.user(username).submissions) == 2

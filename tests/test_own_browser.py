@@ -135,6 +135,8 @@ def test_login_with_cdp_checks_the_person_s_browser_and_stores_nothing(practice,
     signed_in = invoke("login", "linkedin", "--cdp", cdp, "--origin", practice.origin)
     assert signed_in.exit_code == 0, signed_in.output
     assert "signed in to LinkedIn; nothing was stored" in signed_in.stdout
+    # The run it suggests goes to the same place, not to the real site.
+    assert f"optout run linkedin --origin {practice.origin} --cdp {cdp}" in signed_in.stdout
     assert credentials.accounts("linkedin") == []
 
 
@@ -321,14 +323,19 @@ def test_a_form_is_sent_once_per_person_whatever_name_it_runs_under(practice, ow
     assert len(practice.world.user("ada@example.com").submissions) == 1
 
 
+@pytest.mark.parametrize("nowhere", [
+    "http://127.0.0.1:9",  # refused: the tab stays on about:blank
+    "https://nowhere.invalid",  # never resolves: the browser's error page, shown twice (a retry)
+])
 def test_a_page_that_cannot_be_opened_in_the_person_s_browser_ends_in_seconds(practice,
-                                                                                own_browser):
+                                                                                own_browser,
+                                                                                nowhere):
     """`run --cdp` logged the failure, then sat for ever closing the browser's error tab, and
     left it open in the person's browser."""
     _, cdp = own_browser
     before = run_sync(_as_the_person(cdp, practice, sign_in=False))
     started = time.monotonic()
-    result = invoke("run", "linkedin", "--cdp", cdp, "--origin", "http://127.0.0.1:9",
+    result = invoke("run", "linkedin", "--cdp", cdp, "--origin", nowhere,
                     "--timeout", "5", "--json")
     assert time.monotonic() - started < 60
     assert result.exit_code == 1, result.output

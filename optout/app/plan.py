@@ -8,6 +8,7 @@ from optout.app.roster import Row as RosterRow
 from optout.app.roster import accounts as roster_accounts
 from optout.domain.accounts import Account, is_practice_account
 from optout.domain.errors import BadInput
+from optout.domain.profile import PRACTICE_PROFILE
 from optout.recipe import Recipe, select
 from optout.recipe.job import Job
 from optout.recipe.names import account_of, setting_of
@@ -66,7 +67,9 @@ def build_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *, all_plat
                 dict(stored_account.details))
             settings = [s for s in target.settings if not only or s.id in only]
             if settings:
-                jobs.append(Job(target, stored_account, settings))
+                # The practice accounts are the made-up person's: their forms never carry yours.
+                mine = PRACTICE_PROFILE if is_practice_account(stored_account) else None
+                jobs.append(Job(target, stored_account, settings, profile=mine))
     if not jobs:
         raise BadInput("No credentials are stored for any platform. "
                        "Run `optout login PLATFORM` first (`optout list` shows the platforms).")

@@ -164,19 +164,22 @@ def refuse_practice_accounts_bound_elsewhere(jobs: Iterable[Job]) -> None:
 
 
 def forget_practice_accounts(recipes: Iterable[Recipe]) -> list[str]:
-    """Forget the practice accounts (bound to twins only) and their readings, and the demo's
-    readings on the twins; the platforms whose practice accounts were forgotten."""
+    """Forget every account bound to twins only (`practice`, or any other name stored at a twin's
+    address) and every reading made on twins alone (the demo's, a `--cdp` run's), and the forms
+    sent to twins; the platforms whose stored accounts were forgotten."""
     recipes = list(recipes)
     forgotten = []
     with History() as history:
-        for recipe, account in stored_practice_accounts(recipes):
-            if account.origins and all(is_practice(origin) for origin in account.origins):
-                credentials.forget(account)
-                delete_sessions(account)
-                history.forget(recipe.platform, account.name)
-                forgotten.append(recipe.platform)
-        for recipe in recipes:  # `optout demo` keeps its readings under `demo`, on the twins
-            seen = history.origins(recipe.platform, DEMO_ACCOUNT)
-            if seen and all(is_practice(origin) for origin in seen):
-                history.forget(recipe.platform, DEMO_ACCOUNT)
-    return forgotten
+        for recipe in recipes:
+            for account in credentials.accounts(recipe.platform):
+                if account.origins and all(is_practice(origin) for origin in account.origins):
+                    credentials.forget(account)
+                    delete_sessions(account)
+                    history.forget(recipe.platform, account.name)
+                    forgotten.append(recipe.platform)
+            for name in history.accounts(recipe.platform, since_forgotten=True):
+                seen = history.origins(recipe.platform, name)
+                if seen and all(is_practice(origin) for origin in seen):
+                    history.forget(recipe.platform, name)
+        history.forget_forms_sent_at([o for o in history.form_origins() if is_practice(o)])
+    return sorted(set(forgotten))

@@ -25,6 +25,7 @@ from optout.domain.errors import BadInput, NeedsHuman
 from optout.domain.profile import Profile
 from optout.domain.targets import is_loopback
 from optout.recipe import Recipe
+from optout.recipe.names import did_you_mean, platform_of
 from optout.recipe.trust import point_and_bind
 from optout.redact import redact
 from optout.store import credentials
@@ -44,8 +45,12 @@ class Row:
     profile: Profile = Profile()  # the member's details for objection forms
 
 
+# A roster's problems are named together, up to this many: a group fixes them in one go.
+MOST_PROBLEMS = 10
+
+
 def load(path: Path, recipes: dict[str, Recipe]) -> list[Row]:
-    """Every row, checked; BadInput naming the row and column of the first problem."""
+    """Every row, checked; BadInput naming the row and column of each problem (up to ten)."""
     try:
         text = path.read_text(encoding="utf-8-sig")  # a spreadsheet's byte-order mark is fine
     except (OSError, UnicodeDecodeError) as exc:
@@ -56,14 +61,22 @@ def load(path: Path, recipes: dict[str, Recipe]) -> list[Row]:
         entries = _csv_rows(path, text)
     else:
         raise BadInput(f"The roster {path} must be a .csv or .yaml file.")
-    rows, seen = [], set()
+    rows, seen, problems = [], set(), []
     for where, entry in entries:
-        row = _check(path, where, entry, recipes)
-        if (row.platform, row.account) in seen:
-            raise BadInput(f"{path}, {where}, column 'account': {row.platform} account "
-                           f"{row.account!r} is already listed; give each account once.")
+        try:
+            row = _check(path, where, entry, recipes)
+            if (row.platform, row.account) in seen:
+                raise BadInput(f"{path}, {where}, column 'account': {row.platform} account "
+                               f"{row.account!r} is already listed; give each account once.")
+        except BadInput as problem:
+            problems.append(str(problem))
+            continue
         seen.add((row.platform, row.account))
         rows.append(row)
+    if problems:
+        more = len(problems) - MOST_PROBLEMS
+        raise BadInput("\n".join(problems[:MOST_PROBLEMS]) + (
+            f"\n… and {more} more problems." if more > 0 else ""))
     if not rows:
         raise BadInput(f"The roster {path} lists no accounts.")
     return rows
@@ -81,8 +94,8 @@ def _csv_rows_checked(path: Path, text: str) -> list[tuple[str, dict]]:
     header = reader.fieldnames or []
     unknown = [name for name in header if name not in COLUMNS]
     if unknown:
-        raise BadInput(f"{path}, row 1: unknown column {unknown[0]!r}; the columns are "
-                       f"{', '.join(COLUMNS)}.")
+        raise BadInput(f"{path}, row 1: unknown column {unknown[0]!r}.{did_you_mean(unknown[0], COLUMNS)}"
+                       f" The columns are {', '.join(COLUMNS)}.")
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise BadInput(f"{path}, row 1: column {missing[0]!r} is missing.")
@@ -106,8 +119,9 @@ def _yaml_rows(path: Path, text: str) -> list[tuple[str, dict]]:
     for number, entry in enumerate(data, start=1):
         unknown = [key for key in entry if key not in COLUMNS]
         if unknown:
-            raise BadInput(f"{path}, entry {number}: unknown column {unknown[0]!r}; the columns "
-                           f"are {', '.join(COLUMNS)}.")
+            raise BadInput(f"{path}, entry {number}: unknown column {unknown[0]!r}."
+                           f"{did_you_mean(str(unknown[0]), COLUMNS)} The columns are "
+                           f"{', '.join(COLUMNS)}.")
         nested = [key for key, value in entry.items() if isinstance(value, (list, dict))]
         if nested:
             raise BadInput(f"{path}, entry {number}, column {nested[0]!r}: give one value, "
@@ -120,9 +134,10 @@ def _check(path: Path, where: str, entry: dict, recipes: dict[str, Recipe]) -> R
     for column in REQUIRED:
         if not values.get(column):
             raise BadInput(f"{path}, {where}, column {column!r}: empty; every row needs it.")
-    if values["platform"] not in recipes:
-        raise BadInput(f"{path}, {where}, column 'platform': unknown platform "
-                       f"{values['platform']!r} (see `optout list`).")
+    try:  # as on the command line: any case, former names (twitter), a slip named
+        values["platform"] = platform_of(values["platform"], recipes)
+    except BadInput as exc:
+        raise BadInput(f"{path}, {where}, column 'platform': {exc}") from exc
     if not _ACCOUNT.fullmatch(values["account"]):
         raise BadInput(f"{path}, {where}, column 'account': {values['account']!r} may use only "
                        "letters, digits and . _ @ + - (starting with a letter or digit).")

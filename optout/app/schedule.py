@@ -50,10 +50,12 @@ def windows_wrapper_path() -> Path:
 TOOLS = {"systemd": "systemctl", "cron": "crontab", "launchd": "launchctl", "windows": "schtasks"}
 
 
-def require_tool(system: str) -> None:
+def require_tool(system: str, *, installing: bool = False) -> None:
+    """BadInput naming what the command itself offers instead (only `install` has --dry-run)."""
     if not shutil.which(TOOLS[system]):
+        instead = "--dry-run or --target DIR" if installing else "--target DIR"
         raise BadInput(f"There is no `{TOOLS[system]}` here, so no {system} schedule can be "
-                       f"managed; choose another --system, or use --dry-run or --target DIR.")
+                       f"managed; choose another --system, or use {instead}.")
 
 
 def detect_system() -> str:
@@ -157,7 +159,7 @@ def install(system: str, every: str, fix: bool, target: Path | None = None) -> l
     """Install the entries; into `target` instead (files only, nothing run) when given."""
     planned = entries(system, every, fix)
     if target is None:
-        require_tool(system)
+        require_tool(system, installing=True)
     for entry in planned:
         if target is not None:
             _write(_in_target(entry, target), entry.content)

@@ -116,6 +116,16 @@ def run_and_record(jobs: list[Job], mode: Mode, resources: Resources, options: R
     return results
 
 
+def with_what_was_sent(jobs: list[Job], profile: Profile) -> list[Job]:
+    """The jobs knowing which of their forms were already sent for their person (asked about
+    before a run: a form sent once is not asked about again)."""
+    if not any(s.is_form for job in jobs for s in job.settings):
+        return jobs
+    with History() as history:
+        return [replace(job, submitted=history.submissions(*_where(job), job.person(profile)))
+                for job in jobs]
+
+
 def _where(job: Job) -> tuple[str, str, str]:
     return job.recipe.platform, job.account.name, job.recipe.origin
 

@@ -10,20 +10,23 @@ into optout's data folder.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from playwright.async_api import Browser, BrowserContext, Playwright
+from playwright.async_api import Browser, BrowserContext, Page, Playwright
 from playwright.async_api import Error as PlaywrightError
 
-from optout.domain.errors import BadInput, first_line
+from optout.domain.errors import BadInput, WaitTimedOut, first_line
 from optout.domain.targets import endpoint_host, is_loopback
+from optout.domain.waits import bounded
 from optout.redact import redact
 from optout.store.files import private_dir
 
 ATTACH_LIMIT_MS = 10_000
+TAB_MS = 2_000  # a DevTools command to a tab or the browser: answered at once, or not at all
 START_HINT = ("start your browser with remote debugging (for example `chromium "
               "--remote-debugging-port=9222`) and give --cdp http://127.0.0.1:9222")
 
@@ -112,3 +115,33 @@ def same_site(cookie_domain: str, origins: list[str]) -> bool:
         if domain == site or domain.endswith("." + site):
             return True
     return False
+
+
+async def tab_id(page: Page) -> str | None:
+    """The DevTools id of a tab optout opened in the person's browser, read while it is fresh:
+    `close_tab` needs it where the tab no longer answers."""
+    try:
+        session = await bounded(page.context.new_cdp_session(page), TAB_MS, "reading a tab's id")
+        info = await bounded(session.send("Target.getTargetInfo"), TAB_MS, "reading a tab's id")
+        await bounded(session.detach(), TAB_MS, "reading a tab's id")
+    except (PlaywrightError, WaitTimedOut):
+        return None
+    return str(info.get("targetInfo", {}).get("targetId") or "") or None
+
+
+async def close_tab(page: Page, target: str | None, limit_ms: float) -> None:
+    """Close a tab optout opened in the person's browser, always and within bounds: Playwright's
+    close first; where it does not end (a tab with a script of optout's that showed the browser's
+    error page twice never answers it), the browser's own DevTools command, Target.closeTarget."""
+    with contextlib.suppress(PlaywrightError, WaitTimedOut):
+        await bounded(page.close(run_before_unload=False), limit_ms,
+                      "closing optout's tab in your browser")
+        return
+    browser = page.context.browser
+    if target is None or browser is None:
+        return
+    with contextlib.suppress(PlaywrightError, WaitTimedOut):
+        session = await bounded(browser.new_browser_cdp_session(), limit_ms, "closing a tab")
+        await bounded(session.send("Target.closeTarget", {"targetId": target}), limit_ms,
+                      "closing optout's tab in your browser")
+        await bounded(session.detach(), limit_ms, "closing a tab")

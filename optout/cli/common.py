@@ -255,8 +255,10 @@ def _opt_out(ctx: click.Context, mode: Mode, *, platforms: tuple[str, ...], all_
     options = RunOptions(browser=browser, headed=headed, limits=_limits(timeout), cdp=cdp,
                          profile_dir=profile_dir, trace_dir=trace_dir, slow_mo_ms=slow_mo_ms)
     command = " ".join([ctx.info_name or "", *platforms]).strip()
+    from optout.app.service import with_what_was_sent
     from optout.cli.consent import agrees_to_send_forms
-    agreed = agrees_to_send_forms(ctx.obj["config"], jobs, mode, send_forms)
+    jobs = with_what_was_sent(jobs, ctx.obj["config"].profile)
+    agreed = agrees_to_send_forms(ctx.obj["config"], jobs, mode, send_forms, resubmit=resubmit)
     results = _run_and_keep(jobs, mode, command=command,
                             secrets=MemorySecrets({}) if own else KeyringSecrets(),
                             options=options, narrate=True, urls=urls,
@@ -369,8 +371,8 @@ def _run_and_keep(jobs: list[Job], mode: Mode, *, command: str, secrets: SecretS
             jobs, mode, resources, options, command=command, urls=urls,
             resumed_from=resumed_from,
             on_problem=lambda problem: render.stderr.print(escape(problem), highlight=False),
-            on_account=(lambda _: progress.advance(task)) if progress is not None and
-            task is not None else None)
+            on_account=render.when_done(told, (lambda: progress.advance(task)) if progress
+                                        is not None and task is not None else None))
 
 
 def _cdp_option(command):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -179,7 +180,7 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
     target, bound, mapped = point_and_bind(recipe, where, stand_ins, trusted)
     target = target.with_details(dict(details))
     if cdp or profile_dir:
-        _own_browser_login(target, account, bound, cdp, profile_dir, browser_path, extra=(
+        _own_browser_login(target, account, bound, cdp, profile_dir, browser_path, origin, extra=(
             by_hand or password_stdin or totp or totp_stdin or verify or bool(username)))
         return
     credentials.require_keyring()
@@ -235,8 +236,8 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
 
 
 def _own_browser_login(recipe: Recipe, account: str, bound: tuple[str, ...], cdp: str | None,
-                       profile_dir: Path | None, browser_path: str | None, *,
-                       extra: bool) -> None:
+                       profile_dir: Path | None, browser_path: str | None,
+                       typed: tuple[str, ...], *, extra: bool) -> None:
     """`login --cdp`: whether the person's own browser is signed in. `login --profile`: a
     visible browser on that profile folder, for the person to sign in. Nothing is stored."""
     from optout.app import login as logging_in
@@ -248,30 +249,48 @@ def _own_browser_login(recipe: Recipe, account: str, bound: tuple[str, ...], cdp
     _own_browser(cdp, profile_dir)
     who = Account(recipe.platform, account, None, bound)
     options = RunOptions(browser=browser_path, cdp=cdp, profile_dir=profile_dir)
+    # The same place again: a run without the --origin given here would go to the real site.
+    where = "".join(f" --origin {shlex.quote(o)}" for o in typed)
     if profile_dir:
         logging_in.in_profile(recipe, who, options)
         click.echo(f"Signed in to {recipe.name} in the profile {profile_dir}; nothing was stored "
-                   f"by optout. Opt out with `optout run {recipe.platform} --profile "
+                   f"by optout. Opt out with `optout run {recipe.platform}{where} --profile "
                    f"{profile_dir}`.")
         return
     if not logging_in.own_browser_is_signed_in(recipe, who, options):
         raise NeedsHuman(f"Your browser is not signed in to {recipe.name}: sign in there "
                          "yourself, then run this again.")
     click.echo(f"Your browser is signed in to {recipe.name}; nothing was stored. Opt out there "
-               f"with `optout run {recipe.platform} --cdp {cdp}`.")
+               f"with `optout run {recipe.platform}{where} --cdp {cdp}`.")
 
 
 @click.command(short_help="Delete stored credentials and session.")
-@click.argument("platform", shell_complete=_complete_platforms)
+@click.argument("platform", required=False, shell_complete=_complete_platforms)
 @click.option("--account", default=DEFAULT_ACCOUNT, show_default=True, metavar="NAME")
+@click.option("--practice", is_flag=True,
+              help="Forget every practice account, the demo's readings and the forms sent to "
+              "the twins (as `optout practice --remove`).")
 @click.pass_context
-def forget(ctx: click.Context, platform: str, account: str) -> None:
+def forget(ctx: click.Context, platform: str | None, account: str, practice: bool) -> None:
     """Delete an account's stored password and saved session.
 
     \b
-    Example:
+    Examples:
       optout forget linkedin --account work
+      optout forget --practice
     """
+    if practice:
+        if platform:
+            raise BadInput("--practice forgets the practice accounts of every platform; give "
+                           "no platform with it.")
+        from optout.app.practice import forget_practice_accounts
+        gone = forget_practice_accounts(_recipes(ctx).values())
+        click.echo("Forgot the practice accounts, the readings made on the twins and the forms "
+                   f"sent to them{f' ({len(gone)} platforms stored one)' if gone else ''}.")
+        return
+    if platform is None:
+        raise BadInput("Name the platform to forget an account of (`optout forget linkedin`), "
+                       "or give --practice.")
     from optout.domain.accounts import Account
     from optout.recipe import select
     from optout.recipe.names import account_of

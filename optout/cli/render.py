@@ -7,8 +7,9 @@ import io
 import json
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -112,20 +113,42 @@ class Board:
     while the person is asked something, so the question and its answer stay readable."""
 
     def __init__(self, console: Console = stderr) -> None:
-        self._steps: dict[str, str] = {}
+        # By (platform, account): the line's label and its latest step.
+        self._steps: dict[tuple[str, str], tuple[str, str]] = {}
+        self._done: set[tuple[str, str]] = set()
         self._live = Live(console=console, refresh_per_second=8, transient=True,
                           redirect_stdout=False)
 
     def __call__(self, job: Job, message: str) -> None:
-        self._steps[f"{job.recipe.name} ({job.account.name})"] = message
+        key = (job.recipe.platform, job.account.name)
+        if key not in self._done:
+            self._steps[key] = (f"{job.recipe.name} ({job.account.name})", message)
+            self._live.update(self._table(), refresh=True)
+
+    def done(self, results: list[Result]) -> None:
+        """Mark an account's line done, with what came of it ("done: 2 verified, 1 failed")."""
+        if not results:
+            return
+        platform, account = results[0].platform, results[0].account
+        open_lines = [k for k in self._steps if k[0] == platform and k not in self._done]
+        # In the person's own browser results are filed under whom the page shows: by platform.
+        key = (platform, account) if (platform, account) in open_lines else (
+            open_lines[0] if open_lines else None)
+        if key is None:
+            return
+        counts = Counter("verified" if r.verified else r.status.value for r in results)
+        self._steps[key] = (self._steps[key][0], "done: " + ", ".join(
+            f"{n} {what}" for what, n in sorted(counts.items(), key=lambda c: c[0] != "verified")))
+        self._done.add(key)
         self._live.update(self._table(), refresh=True)
 
     def _table(self) -> Table:
         table = Table.grid(padding=(0, 2))
         table.add_column(no_wrap=True, style="bold")
         table.add_column(no_wrap=True, overflow="ellipsis", style="dim")
-        for who, step in self._steps.items():
-            table.add_row(escape(who), escape(step))
+        for key, (who, step) in self._steps.items():
+            table.add_row(escape(who), escape(step) if key not in self._done
+                          else f"[green]{escape(step)}[/]")
         return table
 
     def __enter__(self) -> Board:
@@ -144,24 +167,51 @@ class Board:
             self._live.start()
 
 
+def when_done(told: object, advance: Callable[[], None] | None
+              ) -> Callable[[list[Result]], None] | None:
+    """What happens as each account is done: the live board marks it, a bar advances."""
+    if not isinstance(told, Board) and advance is None:
+        return None
+
+    def done(results: list[Result]) -> None:
+        if isinstance(told, Board):
+            told.done(results)
+        if advance is not None:
+            advance()
+    return done
+
+
 def _states(r: Result) -> str:
     if r.before and r.after and r.before != r.after:
         return f"{r.before} → {r.after}"
     return r.after or r.before or "-"
 
 
+# Results that say all there is in the table's row: no sentence repeats them.
+_SAID_BY_THE_ROW = {Status.CHANGED, Status.ALREADY, Status.OK}
+
+
 def results_table(results: list[Result]) -> None:
+    """One row per setting, each on one line at 80 columns (the setting's id, what --setting
+    takes); then a sentence for each result the row does not explain, an account's shared one
+    once."""
     table = Table(title="optout results", title_justify="left")
     for column in ("Account", "Setting", "State", "Result", "Verified"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column in ("Account", "Setting", "Result"),
+                         overflow="ellipsis")
     for r in results:
-        table.add_row(escape(f"{r.platform}/{r.account}"), escape(r.title or r.setting), _states(r),
+        table.add_row(escape(f"{r.platform}/{r.account}"), escape(r.setting), _states(r),
                       f"[{_STYLE[r.status]}]{r.status.value}[/]", "yes" if r.verified else "no")
     stdout.print(table)
+    told: dict[tuple[str, str, str], list[Result]] = {}
     for r in results:
-        if r.message:
-            who = escape(f"{r.platform} ({r.account}), {r.title or r.setting}:")
-            stdout.print(f"[{_STYLE[r.status]}]{who}[/] {escape(r.message)}", highlight=False)
+        if r.message and not (r.verified and r.status in _SAID_BY_THE_ROW):
+            told.setdefault((r.platform, r.account, r.message), []).append(r)
+    for (platform, account, message), alike in told.items():
+        what = (alike[0].title or alike[0].setting) if len(alike) == 1 else (
+            f"{len(alike)} settings")
+        who = escape(f"{platform} ({account}), {what}:")
+        stdout.print(f"[{_STYLE[alike[0].status]}]{who}[/] {escape(message)}", highlight=False)
     # Evidence lives in <evidence>/<platform>/<account>/<time>-<setting>/; show the account folders.
     folders = {str(Path(r.evidence["screenshot"]).parent.parent)
                for r in results if r.evidence and "screenshot" in r.evidence}
@@ -206,7 +256,7 @@ def scan_table(reports: list[ScanReport]) -> None:
 
 def recipes_json(recipes: Iterable[Recipe], stored: dict[str, list[Account]],
                  live: dict[tuple[str, str], str]) -> str:
-    from optout.output.catalogue import kind_words
+    from optout.output.catalogue import confidence_words, is_stale, kind_words
     return json.dumps({"platforms": [
         {
             "platform": r.platform,
@@ -224,6 +274,15 @@ def recipes_json(recipes: Iterable[Recipe], stored: dict[str, list[Account]],
                  "desired": s.desired, "path": s.path, "source": s.source,
                  "regions": s.regions, "eligibility": s.eligibility,
                  "verify_it_stays": s.verify_it_stays,
+                 "not_offered_in": s.not_offered_in,
+                 "default": s.default, "default_where": s.default_where,
+                 "confidence": s.confidence, "unconfirmed": s.unconfirmed,
+                 "source_date": s.source_date.isoformat() if s.source_date else None,
+                 "source_date_approximate": s.source_date_approximate,
+                 "more_sources": [m.model_dump(mode="json") for m in s.more_sources],
+                 "evidence_date": s.evidence_date.isoformat() if s.evidence_date else None,
+                 "evidence_over_a_year_old": is_stale(s),
+                 "how_sure": confidence_words(r.name, s),
                  "live_verified": s.live_verified.isoformat() if s.live_verified else None,
                  # Your own runs, on the real site; not the maintainers' live_verified.
                  "confirmed_live_by_you": live.get((r.platform, s.id))}
@@ -236,20 +295,31 @@ def recipes_json(recipes: Iterable[Recipe], stored: dict[str, list[Account]],
 
 def recipes_table(recipes: Iterable[Recipe], stored: dict[str, list[Account]],
                   live: dict[tuple[str, str], str]) -> None:
-    """Every setting by id (what --setting takes), its kind, wanted state and regions; the
-    sources are in `list --json` and docs/catalogue.md."""
-    from optout.output.catalogue import kind_words, regions_words
+    """Every setting by id (what --setting takes), its kind and wanted state, the platform's
+    default, its regions and how sure the recipe is; sources are in `list --json` and
+    docs/catalogue.md. Made to read at 80 columns: cells wrap between words, never inside."""
+    from optout.output.catalogue import confidence_short, kind_words, regions_words
+    recipes = list(recipes)
     table = Table(title="Platforms and settings", title_justify="left", box=box.SIMPLE)
-    for column in ("Setting (--setting ID)", "Kind", "Wants", "Regions"):
-        table.add_column(column, overflow="fold", no_wrap=column.startswith("Setting"))
+    widest = max((len(s.id) + 2 for r in recipes for s in r.settings), default=10)
+    table.add_column("Setting (--setting ID)", no_wrap=True, overflow="ellipsis",
+                     width=max(widest, 24))
+    # One column of words, not four narrow ones: at 80 columns narrow cells break inside words.
+    table.add_column("Kind: wants · default · regions · how sure")
     for r in recipes:
-        table.add_row(f"[bold]{escape(r.name)}[/] ({escape(r.platform)})", end_section=False)
+        table.add_row(f"[bold]{escape(r.platform)}[/] {escape(r.name)}", end_section=False)
         for s in r.settings:
             mine = live.get((r.platform, s.id))
-            kind = kind_words(s) + (f" (confirmed live by you {mine[:10]})" if mine else "")
-            table.add_row(*map(escape, ("  " + s.id, kind, s.desired, regions_words(s))))
+            about = " · ".join([f"{kind_words(s)}: {s.desired}", f"default {s.default or '?'}",
+                                regions_words(s).replace("/", ", "),
+                                confidence_short(s, date.today())])
+            table.add_row(escape("  " + s.id), escape(about + (
+                f" · confirmed live by you {mine[:10]}" if mine else "")))
     stdout.print(table)
-    stdout.print("Sources, eligibility and accounts: `optout list --json`.\n"
+    stdout.print("Default: before anyone acts (on: your data goes to AI). How sure: platform\n"
+                 "(its own pages), guides (third-party only) or unconfirmed, with the newest\n"
+                 "evidence's month; (old): over a year old.\n"
+                 "Sources, eligibility and accounts: `optout list --json`.\n"
                  "Step by step: `optout guide PLATFORM`.")
 
 

@@ -73,3 +73,9 @@ class Profile(BaseModel):
 
 # first_name and last_name are taken from name.
 _SOURCE = {"first_name": "name", "last_name": "name"}
+
+
+# The made-up person the practice platform's objection forms are filled in for (`optout demo`,
+# and the accounts `optout practice --setup` stores): never the person's own profile.
+PRACTICE_PROFILE = Profile(name="Ada Lovelace", email="ada@practice.invalid",
+                           country="United Kingdom")

@@ -22,7 +22,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from optout.browser import autoconsent, consent
 from optout.browser.contexts import empty_sibling
-from optout.browser.own import same_site
+from optout.browser.own import close_tab, same_site, tab_id
 from optout.browser.pages import goto, is_allowed
 from optout.browser.readiness import WATCH_SCRIPT, Readiness, RequestWatch, settle
 from optout.domain.accounts import person_of
@@ -31,16 +31,14 @@ from optout.domain.errors import (
     ControlNotFound,
     SecurityError,
     SettingFailure,
-    WaitTimedOut,
     first_line,
 )
 from optout.domain.job import Limits, Submitted
 from optout.domain.profile import Profile
 from optout.domain.results import Mode, Result, Status
 from optout.domain.targets import Target
-from optout.domain.waits import bounded
+from optout.engine import addresses, scan
 from optout.engine import forms as form_io
-from optout.engine import scan
 from optout.engine.proof import WENT_OFF, Proof
 from optout.engine.scan import ScanReport
 from optout.engine.view import BrowserView, locator
@@ -48,6 +46,7 @@ from optout.engine.witness import WitnessLog
 from optout.kinds import SettingBase as Setting
 from optout.kinds import kind_of
 from optout.kinds.page import Control, FormLedger, SaveSeen
+from optout.kinds.steps import Step
 from optout.recipe.job import Job, Resources
 from optout.redact import redact
 from optout.signin.flow import LaunchVisible, SignInFlow
@@ -89,6 +88,8 @@ class AccountRun(BrowserView, Proof):
         self._fresh: BrowserContext | None = None  # the cookie-only context of deciding reads
         self._closing: list[asyncio.Future[None]] = []
         self._watches: dict[Page, RequestWatch] = {}
+        self._found_at: dict[str, str] = {}  # the address that showed each setting (addresses.py)
+        self._tab_ids: dict[Page, str | None] = {}  # optout's tabs in the person's browser
         identity = self.recipe.identity
         self.witnesses = WitnessLog(
             [*(w for s in job.settings if (w := getattr(s, "witness", None)) is not None),
@@ -147,6 +148,7 @@ class AccountRun(BrowserView, Proof):
         page = await (context or self.context).new_page()
         if self.own_browser and context is None:
             # The person's profile gets no script of ours: only the tabs optout opens do.
+            self._tab_ids[page] = await tab_id(page)
             await page.add_init_script(WATCH_SCRIPT)
         page.on("response", self._note_document)
         page.on("domcontentloaded", self._new_document)
@@ -173,19 +175,17 @@ class AccountRun(BrowserView, Proof):
     # --- fresh reads ----------------------------------------------------------------------------
 
     async def fresh_page(self) -> Page:
-        """Work from now on in a new page of a new context carrying the session's cookies only.
-
-        Its pages show what the server holds: no copy a page kept in the browser's storage or
-        cache reaches them. `working_page` goes back to the page clicks happen in.
-        """
+        """Work from now on in a new page of a new context carrying the session's cookies only:
+        its pages show what the server holds, no copy kept in the browser's storage or cache.
+        `working_page` goes back to the page clicks happen in."""
         await self._close_fresh()
         if self._working is not None:
-            # Nothing left to do there for this read: close it rather than keep two live pages
-            # of the platform (scripts, beacons, held connections, a renderer's memory) side by
-            # side. The next setting opens a new one; the context keeps its cookies and storage.
+            # Closed rather than two live pages of the platform side by side (scripts, beacons,
+            # a renderer's memory); the context keeps its cookies and storage for the next.
             working, self._working = self._working, None
             self._watches.pop(working, None)
-            await working.close()
+            await (close_tab(working, self._tab_ids.pop(working, None), TAB_CLOSE_MS)
+                   if self.own_browser else working.close())
         self._fresh, page = await self._empty_context()
         # Cookies as they are now (a sign-in or a save may have just changed them).
         cookies = await self.context.cookies()
@@ -222,11 +222,8 @@ class AccountRun(BrowserView, Proof):
         await asyncio.gather(*self._closing, return_exceptions=True)
         self._closing.clear()
         if self.own_browser:
-            for page in list(self._watches):
-                # Bounded: a tab stuck on an error page must not hold the run for ever.
-                with contextlib.suppress(PlaywrightError, WaitTimedOut):
-                    await bounded(page.close(run_before_unload=False), TAB_CLOSE_MS,
-                                  "closing optout's tab in your browser")
+            for page in list(self._watches):  # bounded, and closed even if stuck (own.py)
+                await close_tab(page, self._tab_ids.pop(page, None), TAB_CLOSE_MS)
             self._watches.clear()
             self._page = self._working = None
 
@@ -296,24 +293,25 @@ class AccountRun(BrowserView, Proof):
     # --- steps ----------------------------------------------------------------------------------
 
     async def reach(self, setting: Setting, *, fresh: bool = False) -> None:
-        """Load the setting's page afresh, then make the clicks that lead to its control.
+        """Load the setting's page afresh (with `fresh`, in a new cookie-only context: see
+        `fresh_page`), then make the clicks to its control; or its other addresses (addresses.py)."""
+        await addresses.reach(self, setting, fresh=fresh, found_at=self._found_at)
+        if not fresh and self.recipe.identity is not None:
+            # Before anything is clicked: never change another person's setting.
+            _, other_person, _ = await self._whose_page()
+            if other_person:
+                raise SettingFailure(f"Nothing was changed: {other_person}.")
 
-        With `fresh`, in a new cookie-only context (see `fresh_page`).
-        """
-        url = self.recipe.url(setting.path)
+    async def load(self, path: str, steps: list[Step], setting: Setting, fresh: bool) -> None:
+        url = self.recipe.url(path)
         await (self._open_fresh(url) if fresh else self.open(url))
-        for step in setting.steps:
+        for step in steps:
             await self.settled()
             try:
                 await step.perform(self)
             except ControlNotFound as exc:
                 raise await self.mismatch(setting, str(exc)) from exc
             self.require_allowed(self.page.url)
-        if not fresh and self.recipe.identity is not None:
-            # Before anything is clicked: never change another person's setting.
-            _, other_person, _ = await self._whose_page()
-            if other_person:
-                raise SettingFailure(f"Nothing was changed: {other_person}.")
 
     async def answer_consent(self, loaded: bool = False) -> None:
         """Refuse a cookie or consent banner on the page, if one shows (never accept). A modal

@@ -28,6 +28,12 @@ def split(job: Job, mode: Mode, country: str | None) -> tuple[list[Result], Job 
                 f"Applies in {words(setting.regions)}; your profile's country is {country} "
                 "(`optout profile --country` changes it).")))
             continue
+        if setting.not_offered_in and applies_in(setting.not_offered_in, country):
+            known.append(result_for(job, setting, Status.NOT_APPLICABLE, message=(
+                f"{job.recipe.name} does not offer this in {country}, by its own account "
+                f"({setting.not_offered_source or setting.source}); `optout profile --country` "
+                "changes your country.")))
+            continue
         decided = kind_of(setting).offline(setting, platform=job.recipe.platform,
                                            marked_done=job.marked_done.get(setting.id))
         if decided is None:

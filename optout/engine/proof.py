@@ -17,6 +17,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from optout.browser import evidence
 from optout.browser.locate import locator_for
+from optout.browser.own import close_tab, tab_id
 from optout.browser.pages import goto, is_allowed
 from optout.browser.readiness import Readiness
 from optout.domain.accounts import Account
@@ -31,7 +32,6 @@ from optout.domain.errors import (
 from optout.domain.identity import Identity
 from optout.domain.results import Result, Status
 from optout.domain.targets import Target
-from optout.domain.waits import bounded
 from optout.domain.witness import Witness
 from optout.engine.view import OnePage, locator
 from optout.engine.witness import WitnessLog, weigh
@@ -52,6 +52,7 @@ class Proof:
 
     recipe: Recipe
     account: Account
+    own_browser: bool
     evidence_dir: Path
     readiness: Readiness | None
     consent_answers: list[str]
@@ -155,6 +156,7 @@ class Proof:
         assert identity.path is not None
         if context not in self._identities:
             page = await context.new_page()
+            tab = await tab_id(page) if self.own_browser else None
             self.witnesses.listen(page)
             try:
                 status = await goto(page, self.recipe.url(identity.path),
@@ -167,8 +169,7 @@ class Proof:
                 log.info("who is signed in could not be read: %s", first_line(exc))
                 self._identities[context] = None
             finally:
-                with contextlib.suppress(PlaywrightError, WaitTimedOut):
-                    await bounded(page.close(), IDENTITY_MS, "closing the identity's page")
+                await close_tab(page, tab, IDENTITY_MS)
         return self._identities[context]
 
     async def _identity_on(self, page: Page, identity: Identity) -> str | None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from optout.domain.regions import EVERYWHERE, is_region
 from optout.domain.results import Status
@@ -21,6 +22,26 @@ if TYPE_CHECKING:
 
 
 OUTLINE_FIND_MS = 2000  # the page was just read: its control is there at once or not at all
+
+
+def _https_only(value: str) -> str:
+    if urlsplit(value).scheme != "https":
+        raise ValueError("a source must be the https address of a public page")
+    return value
+
+
+class MoreEvidence(Strict):
+    """A further public page the setting was checked against, beside `source`."""
+
+    url: str
+    date: datetime.date = Field(description="When it was published, last updated or last seen "
+                                "saying this.")
+    approximate: bool = Field(default=False, description="The date is a guess (the page shows "
+                              "none; a dated copy or report is near it).")
+    publisher: str | None = Field(
+        default=None, description="Who published it, when not the platform itself.")
+
+    _https = field_validator("url")(_https_only)
 
 
 class SettingBase(Strict):
@@ -38,6 +59,25 @@ class SettingBase(Strict):
         default=None, description="Who published `source` when its address is not the "
         "platform's own site (a news site, a guide, the platform's parent company); guides link "
         "it only then, shown as theirs.")
+    source_date: date | None = Field(
+        default=None, description="When `source` was published, last updated or last seen "
+        "saying what the recipe takes from it (a dated copy or quote).")
+    source_date_approximate: bool = Field(
+        default=False, description="`source_date` is a guess: the page shows no date.")
+    more_sources: list[MoreEvidence] = Field(
+        default_factory=list, description="Further public pages it was checked against.")
+    confidence: Literal["platform", "guides", "unconfirmed"] | None = Field(
+        default=None, description="How sure the recipe is: platform (the platform's own pages "
+        "show the control as the recipe has it), guides (third-party guides only) or "
+        "unconfirmed (details named in `unconfirmed` are not in any evidence).")
+    unconfirmed: list[str] = Field(
+        default_factory=list, description="The details no evidence shows (the switch's role, "
+        "a form's labels), in words.")
+    default: Literal["on", "off", "varies"] | None = Field(
+        default=None, description="What the platform does before anyone acts: on (your data "
+        "goes to AI), off, or varies (`default_where` says where and for whom).")
+    default_where: str | None = Field(
+        default=None, description="Where or for whom the default differs, in words.")
     live_verified: date | None = Field(
         description="When a person last saw this work on the live site; null until then."
     )
@@ -45,6 +85,18 @@ class SettingBase(Strict):
     regions: list[str] = Field(
         default_factory=lambda: [EVERYWHERE], min_length=1,
         description="Where the setting exists: all, or groups and countries (EU, EEA, UK, CH).")
+    also_at: list[str] = Field(
+        default_factory=list, description="Other addresses of the control's page (a platform's "
+        "older or newer one), tried in turn where the page at `path`, after its steps, does not "
+        "show it; no steps are made there.")
+    not_offered_in: list[str] = Field(
+        default_factory=list, description="Regions inside `regions` where the platform says "
+        "it does not offer the control (Microsoft: Copilot's training switches are not shown in "
+        "Brazil, China, Israel, …): a person there is told so, with the source, before any "
+        "browser starts, never sent to look for it.")
+    not_offered_source: str | None = Field(
+        default=None, description="The public page saying where it is not offered, when not "
+        "`source`.")
     eligibility: str | None = Field(
         default=None, description="Which accounts it applies to (personal or business plans, "
         "adults, instructors), in words.")
@@ -52,7 +104,16 @@ class SettingBase(Strict):
         default=False, description="The desired state is the platform's default: nothing to "
         "switch unless the platform flips it, which `check` reports.")
 
-    _path = field_validator("path")(paths_start_with_slash)
+    _paths = field_validator("path", "also_at")(paths_start_with_slash)
+
+    @field_validator("not_offered_in")
+    @classmethod
+    def _known_exclusions(cls, value: list[str]) -> list[str]:
+        unknown = [r for r in value if not is_region(r) or r == EVERYWHERE]
+        if unknown:
+            raise ValueError(f"not_offered_in: unknown region {', '.join(map(repr, unknown))}: "
+                             "use EU, EEA, UK or a two-letter country code such as BR")
+        return value
 
     @field_validator("regions")
     @classmethod
@@ -65,12 +126,41 @@ class SettingBase(Strict):
             raise ValueError("regions is either [all] or a list of regions, not both")
         return value
 
-    @field_validator("source")
+    @field_validator("source", "not_offered_source")
     @classmethod
-    def _source_is_https(cls, value: str) -> str:
+    def _source_is_https(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
         if urlsplit(value).scheme != "https":
             raise ValueError("source must be the https address of a public help page")
         return value
+
+    @model_validator(mode="after")
+    def _unconfirmed_named(self) -> SettingBase:
+        if (self.confidence == "unconfirmed") != bool(self.unconfirmed):
+            raise ValueError("confidence: unconfirmed goes with `unconfirmed`, a list naming the "
+                             "details no evidence shows (and only with it)")
+        if self.default == "varies" and not self.default_where:
+            raise ValueError("default: varies needs default_where saying where and for whom")
+        if EVERYWHERE not in self.regions and self.not_offered_in:
+            raise ValueError("not_offered_in names exceptions to regions: [all]; with a list of "
+                             "regions, leave those it is not offered in out of it")
+        return self
+
+    @property
+    def evidence_date(self) -> date | None:
+        """The newest evidence's date."""
+        dates = [d for d in (self.source_date, *(m.date for m in self.more_sources)) if d]
+        return max(dates, default=None)
+
+    @property
+    def evidence_date_approximate(self) -> bool:
+        """Whether the newest evidence's date is a guess (no dated evidence as new is exact)."""
+        newest = self.evidence_date
+        exact = [m.date for m in self.more_sources if not m.approximate]
+        if self.source_date and not self.source_date_approximate:
+            exact.append(self.source_date)
+        return newest is not None and newest not in exact
 
     @property
     def needs_browser(self) -> bool:
@@ -139,6 +229,11 @@ class SettingKind(ABC):
         """The controls whose state this setting changes (a recipe that is not optout's own may
         point only at ones that speak of AI); none for a kind that switches nothing."""
         return []
+
+    def landmarks(self, setting: SettingBase) -> list[Target]:
+        """What shows that a page is the setting's (addresses.py tries its other addresses where
+        none is found): by default the controls it changes."""
+        return self.switched(setting)
 
     def clicked(self, setting: SettingBase) -> list[Target]:
         """Every other control the setting clicks on its way (steps, dialogs, confirmations)."""

@@ -161,6 +161,7 @@ class Form(SettingKind):
                 raise ControlNotFound(f"the confirmation ({describe(setting.confirmation)}) is on "
                                       "the page before anything was sent, so it cannot prove a "
                                       "sending")
+            objection = None  # the text sent, kept beside the confirmation in the evidence
             for field in setting.fields:
                 if field.optional and not await page.showing([field.target]):
                     log.info("%s is not on the form; it is optional", field.target.describe())
@@ -169,6 +170,7 @@ class Form(SettingKind):
                 if field.from_:
                     value = profile.value(field.from_, platform_name=page.platform_name,
                                           objection=setting.objection)
+                    objection = value if field.from_ == "objection" else objection
                 page.require_on_platform()
                 await page.fill(field.target, value, field.check, fixed=field.value is not None)
             submit = await page.find(setting.submit, limit)
@@ -210,7 +212,8 @@ class Form(SettingKind):
                                "be sent again unless you pass --resubmit.")
         if sending:
             await sending.answered(confirmed=True, reference=confirmed.reference)
-        facts = {"confirmation": confirmed.text, "reference": confirmed.reference}
+        facts = {"confirmation": confirmed.text, "reference": confirmed.reference,
+                 "objection": objection}
         paths = await page.capture(setting, setting.id, {"status": "changed", **facts})
         reference = f" Reference: {confirmed.reference}." if confirmed.reference else ""
         return page.result(setting, Status.CHANGED, plan.before, "submitted", True,

@@ -243,6 +243,11 @@ class Toggle(SettingKind):
         assert isinstance(setting, ToggleSetting)
         return list(setting.control)
 
+    def landmarks(self, setting: SettingBase) -> list[Target]:
+        """The control, or the button opening its dialog where it lives in one."""
+        assert isinstance(setting, ToggleSetting)
+        return [setting.dialog.open] if setting.dialog else list(setting.control)
+
     def clicked(self, setting: SettingBase) -> list[Target]:
         assert isinstance(setting, Stateful)
         dialog = getattr(setting, "dialog", None)

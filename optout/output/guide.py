@@ -14,7 +14,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from optout.kinds import kind_of
 from optout.kinds.form import field_words
 from optout.kinds.words import state_words, target_words
-from optout.output.catalogue import applies_words
+from optout.output.catalogue import applies_words, confidence_words, default_sentence
 from optout.recipe import Recipe, Setting, ToggleSetting
 from optout.store.files import write_private
 
@@ -141,6 +141,7 @@ def _environment(fmt: str) -> Environment:
     environment.globals.update(setting_steps=setting_steps, setting_quote=setting_quote,
                                setting_start=setting_start, quote_intro=quote_intro,
                                applies=applies_words, source_of=source_of,
+                               default=default_sentence, how_sure=confidence_words,
                                markdown_step=markdown_step, verbatim=Verbatim)
     return environment
 

@@ -130,6 +130,7 @@ def gather(history: History, account: str | None = None,
             "drift_screenshot": _embedded(drift.get("screenshot")),
             # A form's proof: what the platform showed when it accepted it.
             "confirmation": evidence.get("confirmation"), "reference": evidence.get("reference"),
+            "objection": evidence.get("objection"),
             "snapshot": (with_state_words(snapshot.read_text()) if snapshot and snapshot.is_file()
                          else None),
             "resets": resets.get(key, []), "observations": rows,

@@ -37,6 +37,9 @@ class SwitchSpec(_Spec):
     label: str
     role: Literal["switch", "checkbox"] = "switch"
     default: Literal["on", "off"] = "on"
+    # Turning it off asks first, in a dialog whose button says this (Alexa's "Turn Off"): nothing
+    # is saved until it is clicked.
+    confirm: str | None = None
 
     @field_validator("default", mode="before")
     @classmethod

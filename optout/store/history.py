@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -280,6 +280,14 @@ class History:
                        "VALUES (?, ?, ?, (SELECT coalesce(max(id), 0) FROM observations))",
                        (now(), platform, account))
 
+    def forget_forms_sent_at(self, origins: Iterable[str]) -> None:
+        """Forget the forms sent at these origins (the practice twins'): sent again next time."""
+        with self._transaction() as db:
+            db.executemany("DELETE FROM forms_sent WHERE origin = ?", [(o,) for o in origins])
+
+    def form_origins(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT DISTINCT origin FROM forms_sent")}
+
     # --- reading -------------------------------------------------------------------------------
 
     def timeline(self, platform: str | None = None, account: str | None = None,
@@ -359,10 +367,13 @@ class History:
         known, the account's. Confirmed by the platform, or sent without a confirmation seen:
         never sent again without --resubmit either way."""
         whose, args = _whose(platform, account, origin, person)
+        # A twin forgotten (`practice --remove`) takes its forms again; a platform's objection,
+        # once sent, stays sent whatever is forgotten here.
+        since = f" AND id > {_forgotten_through('observations')}" if is_practice(origin) else ""
         rows = self.db.execute(
             "SELECT setting, max(id), time, after, evidence FROM observations "
-            f"WHERE {whose} AND ((after = 'submitted' AND verified = 1) OR after = 'unconfirmed') "
-            "GROUP BY setting", args)
+            f"WHERE {whose} AND ((after = 'submitted' AND verified = 1) OR after = 'unconfirmed')"
+            f"{since} GROUP BY setting", args)
         sent = {}
         for row in rows:
             reference = (json.loads(row["evidence"]) if row["evidence"] else {}).get("reference")
@@ -422,14 +433,15 @@ class History:
         return row[0]
 
     def verified_settings(self, run_id: int) -> dict[tuple[str, str, str, str], set[str]]:
-        """The settings verified for each (platform, account, person, recipe version) in this
-        run or the runs it resumed; a setting verified once stays verified for the resume."""
+        """The settings done for each (platform, account, person, recipe version) in this run or
+        the runs it resumed: verified, or a form found sent and confirmed before (nothing more a
+        run may do for it); a setting done once stays done for the resume."""
         verified: dict[tuple[str, str, str, str], set[str]] = {}
         current: int | None = run_id
         while current is not None:
             rows = self.db.execute(
                 "SELECT platform, account, person, recipe_version, setting FROM observations "
-                "WHERE run_id = ? AND verified = 1", (current,))
+                "WHERE run_id = ? AND (verified = 1 OR after = 'submitted')", (current,))
             for row in rows:
                 verified.setdefault((row["platform"], row["account"], row["person"],
                                      row["recipe_version"]), set()).add(row["setting"])

@@ -1,0 +1,86 @@
+"""What a new user types from the README: hints that name only flags the command has."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import invoke
+
+
+@pytest.mark.parametrize("command", ["status", "remove"])
+def test_schedule_without_its_tool_suggests_only_what_the_command_has(monkeypatch, command):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    result = invoke("schedule", command, "--system", "cron")
+    assert result.exit_code == 2
+    assert "--target DIR" in result.stderr and "--dry-run" not in result.stderr
+
+
+def test_forget_names_a_platform_or_practice():
+    assert invoke("forget").exit_code == 2
+    both = invoke("forget", "linkedin", "--practice")
+    assert both.exit_code == 2 and "no platform" in both.stderr
+
+
+def test_a_roster_names_every_problem_at_once_with_what_was_meant(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("platfrom,account,username\nlinkedin,a,a@example.com\n")
+    result = invoke("bulk", str(roster))
+    assert result.exit_code == 2 and "Did you mean 'platform'?" in result.stderr
+    roster.write_text("platform,account,username\nlinkedn,a,a@example.com\nTwitter,b,b@example.com\n"
+                      "facebok,c,c@example.com\n")
+    result = invoke("bulk", str(roster), "--dry-run")
+    assert result.exit_code == 2
+    assert "row 2, column 'platform'" in result.stderr and "'linkedin'" in result.stderr
+    assert "row 4, column 'platform'" in result.stderr and "'facebook'" in result.stderr
+    assert "row 3" not in result.stderr  # Twitter is X, as on the command line
+
+
+def test_results_read_at_80_columns_each_said_once(monkeypatch):
+    from rich.console import Console
+
+    from optout.cli import render
+    from optout.domain.results import Result, Status
+
+    wide = "Data for Generative AI Improvement and a very long title that used to wrap"
+    failed = "Could not open https://www.linkedin.com/mypreferences: the page did not load."
+    results = [
+        Result("linkedin", "default", "data-for-generative-ai-improvement", "off",
+               Status.CHANGED, "on", "off", True, message="Switched off.", title=wide),
+        Result("x", "default", "grok-training", "off", Status.FAILED, message=failed,
+               title="Grok & Third-party Collaborators"),
+        Result("x", "default", "business-partners", "off", Status.FAILED, message=failed,
+               title="Allow additional information sharing with business partners"),
+    ]
+    console = Console(width=80, record=True, soft_wrap=False)
+    monkeypatch.setattr(render, "stdout", console)
+    render.results_table(results)
+    out = console.export_text()
+    rows = [line for line in out.splitlines() if "linkedin/default" in line]
+    assert len(rows) == 1 and "data-for-generative-ai-improvement" in rows[0]
+    assert "Switched off." not in out  # the row says it all
+    assert out.count("Could not open") == 1 and "x (default), 2 settings:" in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_the_live_board_marks_each_account_done():
+    from rich.console import Console
+
+    from optout.cli.render import Board
+    from optout.domain.accounts import Account
+    from optout.domain.results import Result, Status
+    from optout.recipe import load_recipes
+    from optout.recipe.job import Job
+
+    recipes = load_recipes()
+    board = Board(Console(width=80, record=True))
+    jobs = [Job(recipes[p], Account(p, "default")) for p in ("linkedin", "x")]
+    for job in jobs:
+        board(job, "signing in")
+    board.done([Result("x", "default", "grok-training", "off", Status.CHANGED, verified=True),
+                Result("x", "default", "business-partners", "off", Status.FAILED)])
+    board(jobs[1], "a late step")  # a line done stays done
+    lines = Console(width=80, record=True)
+    lines.print(board._table())
+    text = lines.export_text()
+    lines = {line.split("  ", 1)[0]: line.split("  ", 1)[1].strip() for line in text.splitlines()}
+    assert lines == {"LinkedIn (default)": "signing in", "X (default)": "done: 1 verified, 1 failed"}
