@@ -318,7 +318,8 @@ def test_a_run_of_several_accounts_shows_a_live_board_in_a_terminal():
     console = Console(file=screen, force_terminal=True, width=80)
 
     def job(name: str, account: str):
-        return SimpleNamespace(recipe=SimpleNamespace(name=name), account=SimpleNamespace(name=account))
+        return SimpleNamespace(recipe=SimpleNamespace(name=name, platform=name.lower()),
+                               account=SimpleNamespace(name=account))
 
     with Board(console) as board:
         board(job("LinkedIn", "work"), "reading Data for Generative AI Improvement")

@@ -55,8 +55,8 @@ def test_results_read_at_80_columns_each_said_once(monkeypatch):
     monkeypatch.setattr(render, "stdout", console)
     render.results_table(results)
     out = console.export_text()
-    rows = [line for line in out.splitlines() if "linkedin/default" in line]
-    assert len(rows) == 1 and "data-for-generative-ai-improvement" in rows[0]
+    rows = [line for line in out.splitlines() if "Data for Generative AI" in line]
+    assert len(rows) == 1 and "changed" in rows[0] and "on → off" in rows[0]
     assert "Switched off." not in out  # the row says it all
     assert out.count("Could not open") == 1 and "x (default), 2 settings:" in out
     assert max(len(line) for line in out.splitlines()) <= 80
@@ -84,3 +84,18 @@ def test_the_live_board_marks_each_account_done():
     text = lines.export_text()
     lines = {line.split("  ", 1)[0]: line.split("  ", 1)[1].strip() for line in text.splitlines()}
     assert lines == {"LinkedIn (default)": "signing in", "X (default)": "done: 1 verified, 1 failed"}
+
+
+def test_a_keyring_on_this_terminal_s_own_bus_is_named_for_the_second_terminal(monkeypatch):
+    import keyring
+
+    from optout.store import credentials
+
+    class SecretService:
+        pass
+    SecretService.__module__ = "keyring.backends.SecretService"
+    monkeypatch.setattr(keyring, "get_keyring", lambda: SecretService())
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/tmp/dbus-abc,guid=1")
+    assert credentials.private_session_bus() == "unix:path=/tmp/dbus-abc,guid=1"
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/run/user/1000/bus")
+    assert credentials.private_session_bus() is None  # the desktop's: every terminal has it

@@ -94,6 +94,23 @@ def test_screenshots_come_from_a_verified_practice_run(tmp_path, page):
     # The switch to look for is outlined, and the caption says the picture is a stand-in.
     assert outlined_pixels(page, picture.read_bytes()) > 40
     assert "practice platform, a stand-in" in page.locator("figcaption").first.inner_text()
+    # The control's part of the page, not a window of empty margins, with no twin's address
+    # stamped on it (the guide gives the platform's own).
+    heights = page.locator("img").evaluate_all("images => images.map(img => img.naturalHeight)")
+    assert heights[0] < 720, heights  # the switch's region (the form's is its confirmation page)
+    assert not (tmp_path / "linkedin.html").read_text().count("127.0.0.1")
+
+
+def test_a_twin_draws_a_switch_as_a_switch(practice, page):
+    """Pictures showed a bare checkbox where the guide's words say switch: the twins' pages
+    draw a switch with a track and a knob, a checkbox as a checkbox."""
+    page.goto(practice.origin_of("claude") + "/login")  # any twin page: the style is shared
+    page.evaluate("""() => document.querySelector("main").insertAdjacentHTML("beforeend",
+        '<input type=checkbox role=switch id=s><input type=checkbox id=c>')""")
+    style = page.evaluate("""() => [s, c].map(el => getComputedStyle(el).appearance)""")
+    assert style == ["none", "auto"]
+    assert page.locator("#s").bounding_box()["width"] > 1.5 * page.locator("#c").bounding_box()[
+        "width"]
 
 
 def test_an_index_links_every_guide_written(tmp_path, page):

@@ -342,3 +342,72 @@ def test_a_page_that_cannot_be_opened_in_the_person_s_browser_ends_in_seconds(pr
     assert "Could not open" in results_of(result)[0]["message"]
     after = run_sync(_as_the_person(cdp, practice, sign_in=False))
     assert after["tabs"] == before["tabs"]  # optout's tabs closed, the person's left alone
+
+
+def test_run_all_in_the_person_s_browser_runs_only_where_it_is_signed_in(practice, own_browser):
+    """`run --all --cdp` runs the platforms that browser is signed in to and skips the rest with
+    one line: here LinkedIn's twin (signed in), X's twin (visited, not signed in) and every real
+    site (never visited: no cookies, so not even opened)."""
+    _, cdp = own_browser
+    practice.world.add_user("ada@example.com", PASSWORD, settings={GEN_AI: True})
+    before = run_sync(_as_the_person(cdp, practice, sign_in=True))
+    result = invoke("run", "--all", "--cdp", cdp, "--origin", f"linkedin={practice.origin}",
+                    "--origin", f"x={practice.origin_of('x')}", "--origin",
+                    "squarespace=https://ada.squarespace.com", "--origin",
+                    "substack=https://ada.substack.com", "--json")
+    assert "results" in result.stdout, (result.stdout, result.stderr)
+    rows = results_of(result)
+    ran = {r["platform"] for r in rows if r["status"] != "needs_human"}
+    assert ran == {"linkedin"}, rows
+    assert practice.world.setting("ada@example.com", GEN_AI) is False
+    line = " ".join(result.stderr.split())
+    assert "Not signed in to" in line and "X," in line and "so they are skipped" in line
+    assert "LinkedIn" not in line.split("skipped:")[1].split(".")[0]
+    # Done by hand, whatever the browser: still given, as steps for the person.
+    assert {"slack", "whatsapp"} <= {r["platform"] for r in rows if r["status"] == "needs_human"}
+    after = run_sync(_as_the_person(cdp, practice, sign_in=False))
+    assert after["tabs"] == before["tabs"]  # every tab optout opened is closed
+
+
+def test_the_one_command_opt_out_in_the_person_s_browser(practice, own_browser, monkeypatch):
+    """`optout start` (what `optout` alone runs at a terminal): where are you signed in (here, the person's
+    running browser, signed in to LinkedIn's twin and not X's), runs those it is signed in to
+    (asking before the form), ticks off the steps done by hand, writes the proof page and says
+    how to re-check."""
+    from optout.recipe import load_recipes
+
+    monkeypatch.setattr("optout.cli.consent.at_a_terminal", lambda: True)
+    _, cdp = own_browser
+    practice.world.add_user("ada@example.com", PASSWORD, settings={GEN_AI: True})
+    run_sync(_as_the_person(cdp, practice, sign_in=True))
+    assert invoke("profile", "--name", "Ada Lovelace", "--email", "ada@example.com",
+                  "--country", "United Kingdom").exit_code == 0
+    by_hand = sum(not s.needs_browser for r in load_recipes().values() for s in r.settings)
+    answers = ["1", cdp,  # where: the running browser, at this address
+               "",  # sign in to no more now (LinkedIn's form is left out in this module)
+               "y", "y", *["n"] * (by_hand - 1)]  # tick off: the first step was done by hand
+    twins = [arg for platform in ("linkedin", "x") for arg in
+             ("--origin", f"{platform}={practice.origin_of(platform)}")]
+    sites = ["--origin", "squarespace=https://ada.squarespace.com",
+             "--origin", "substack=https://ada.substack.com"]
+    result = invoke("start", *twins, *sites, input="\n".join(answers) + "\n")
+    out = " ".join((result.stdout + result.stderr).split())
+    assert "Where are you signed in to your accounts?" in out
+    assert "Signed in: LinkedIn; not signed in:" in out
+    assert practice.world.setting("ada@example.com", GEN_AI) is False
+    assert "so they are skipped" in out and "X," in out
+    assert re.search(r"\d+ steps optout cannot take for you", out)
+    assert "Recorded" in out and "as done by you" in out
+    assert "Wrote " in out and "report.html" in out
+    assert "optout check --all --origin linkedin=" in out
+    assert result.exit_code in (0, 3), result.output
+
+
+def test_optout_alone_asks_at_a_terminal_and_prints_help_elsewhere(monkeypatch):
+    alone = invoke()
+    assert alone.exit_code == 0 and "Usage: " in alone.stdout and "start" in alone.stdout
+    monkeypatch.setattr("optout.cli.consent.at_a_terminal", lambda: True)
+    asked = invoke(input="3\n\n")  # stored passwords; store none now
+    assert "Where are you signed in to your accounts?" in asked.stdout
+    assert "Passwords stored for: none yet" in asked.stdout
+    assert asked.exit_code == 2 and "optout login" in asked.stderr  # nothing to run yet

@@ -101,16 +101,25 @@ def own_browser_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *,
                      only: Sequence[str] = (),
                      details: dict[str, str] | None = None,
                      bound: Mapping[str, str] | None = None,
-                     stand_ins: Mapping[str, str] | None = None) -> list[Job]:
+                     stand_ins: Mapping[str, str] | None = None,
+                     left_out: list[str] | None = None) -> list[Job]:
     """Jobs for the person's own signed-in browser (--cdp): no stored account is needed. Each is
     named `account` (else "browser", and its results filed under the identity the page shows)
     and bound, for its session and details, as `optout login` would bind it: to the shipped
     recipe's origins or the one typed with --origin. `bound` holds, by platform, the identity a
-    profile folder (--profile) was first seen signed in as: the page must show it again."""
+    profile folder (--profile) was first seen signed in as: the page must show it again. With
+    --all, a platform that needs more than was given (a per-site platform's site, a blog's name)
+    is left out, named in `left_out` with what it needs."""
     jobs = []
     chosen, only = _chosen(recipes, platforms, all_platforms, origin, origins, command, only)
     for recipe in chosen:
         where = origin or (origins or {}).get(recipe.platform)
+        missing = [n for n in recipe.account_details if n not in (details or {})]
+        if all_platforms and left_out is not None and (recipe.per_site and not where or missing):
+            left_out.append(f"{recipe.name} (needs --origin {recipe.platform}=YOUR-SITE)"
+                            if recipe.per_site and not where else
+                            f"{recipe.name} (needs --detail {missing[0]}=...)")
+            continue
         if recipe.per_site and not where:
             raise BadInput(f"Each {recipe.name} account has its own site: give yours with "
                            f"--origin (like {recipe.origin}, with your site's name).")

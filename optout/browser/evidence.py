@@ -34,11 +34,13 @@ SCRIPT_LIMIT_MS = 15_000
 # are stamped across its top, so a screenshot shown alone still says what and when it proves.
 OUTLINE_COLOUR = "#ff00c8"  # a colour pages rarely use, so the outline is told from the page
 MARKED = "data-optout-evidence"
-_EVIDENCE_STYLE = f"""
+_OUTLINE_STYLE = f"""
 [{MARKED}] {{ outline: 4px solid {OUTLINE_COLOUR} !important; outline-offset: 3px !important; }}
-html::before {{ content: %s; position: fixed; z-index: 2147483647; top: 0; left: 0; right: 0;
+"""
+_EVIDENCE_STYLE = _OUTLINE_STYLE + """
+html::before { content: %s; position: fixed; z-index: 2147483647; top: 0; left: 0; right: 0;
   padding: 3px 8px; background: #000000d9; color: #fff; font: 12px/1.3 monospace;
-  white-space: pre; overflow: hidden; }}
+  white-space: pre; overflow: hidden; }
 """
 MARK_LIMIT_MS = 2000
 
@@ -64,11 +66,31 @@ async def _mark(control: Locator | None) -> bool:
     return True
 
 
+REGION_MARGIN = 120  # pixels above and below the control in a guide's picture
+
+
+async def _region(page: Page, outline: Locator, masks: list[Locator]) -> bytes | None:
+    """A picture of the page's width around the outlined control, its outline drawn."""
+    try:
+        await outline.scroll_into_view_if_needed(timeout=MARK_LIMIT_MS)
+        box = await outline.bounding_box(timeout=MARK_LIMIT_MS)
+        size = page.viewport_size
+        if box is None or size is None:
+            return None
+        top = max(0.0, box["y"] - REGION_MARGIN)
+        height = min(size["height"] - top, box["height"] + 2 * REGION_MARGIN)
+        return await page.screenshot(mask=masks, style=_OUTLINE_STYLE, clip={
+            "x": 0, "y": top, "width": size["width"], "height": height})
+    except PlaywrightError:
+        return None
+
+
 async def capture(page: Page, folder: Path, label: str, facts: Mapping[str, object],
                   sensitive: Sequence[Target] = (),
-                  outline: Locator | None = None) -> dict[str, str]:
+                  outline: Locator | None = None, *, region: bool = False) -> dict[str, str]:
     """Keep a screenshot (password and sensitive fields masked, the `outline` control outlined,
-    the address and time stamped), the ARIA snapshot and a record."""
+    the address and time stamped), the ARIA snapshot and a record; with `region`, a picture of
+    the outlined control's part of the page too (`control`, for guides)."""
     now = datetime.now(timezone.utc)
     slug = re.sub(r"[^a-z0-9-]+", "-", label.lower()).strip("-")
     where = folder / f"{_stamp(now)}-{slug}"
@@ -80,6 +102,12 @@ async def capture(page: Page, folder: Path, label: str, facts: Mapping[str, obje
     try:
         screenshot = await page.screenshot(full_page=True, mask=masks,
                                            style=_EVIDENCE_STYLE % _css_string(stamp))
+        # The control's part of the page, for guides: what a person looks for, not the page's
+        # empty margins, and no address stamped (a guide gives the platform's own).
+        picture = None
+        if region:  # no outline (a form's confirmation): the page as shown, still unstamped
+            picture = (await _region(page, outline, masks) if marked and outline is not None
+                       else await page.screenshot(mask=masks))
     finally:
         if marked and outline is not None:
             with contextlib.suppress(PlaywrightError):
@@ -98,6 +126,7 @@ async def capture(page: Page, folder: Path, label: str, facts: Mapping[str, obje
                                  "url": redact(page.url), "outlined": marked, **facts}
     paths = {
         "screenshot": write_private(where / "page.png", screenshot),
+        **({"control": write_private(where / "control.png", picture)} if picture else {}),
         "snapshot": write_private(where / "page.aria.yml", snapshot),
         "record": write_private(where / "record.json", redact(json.dumps(record, indent=2)) + "\n"),
     }

@@ -254,6 +254,9 @@ def _opt_out(ctx: click.Context, mode: Mode, *, platforms: tuple[str, ...], all_
                        "record your own profile, so it is not offered there.")
     options = RunOptions(browser=browser, headed=headed, limits=_limits(timeout), cdp=cdp,
                          profile_dir=profile_dir, trace_dir=trace_dir, slow_mo_ms=slow_mo_ms)
+    if own and all_platforms:  # only the platforms that browser is signed in to
+        from optout.app.signed_in import only_signed_in
+        jobs = only_signed_in(jobs, options, lambda line: click.echo(line, err=True))
     command = " ".join([ctx.info_name or "", *platforms]).strip()
     from optout.app.service import with_what_was_sent
     from optout.cli.consent import agrees_to_send_forms
@@ -281,11 +284,15 @@ def _jobs(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool,
     single, per_platform, stand_ins = _origins(origin, _recipes(ctx))
     if own_browser:
         from optout.store import profile_folders
-        return own_browser_jobs(_recipes(ctx), platforms, all_platforms=all_platforms,
+        left_out: list[str] = []
+        jobs = own_browser_jobs(_recipes(ctx), platforms, all_platforms=all_platforms,
                                 account=account, origin=single, origins=per_platform,
                                 command=ctx.info_name or "run", only=only,
                                 bound=profile_folders.bound(profile_dir) if profile_dir else None,
-                                stand_ins=stand_ins)
+                                stand_ins=stand_ins, left_out=left_out)
+        if left_out:
+            click.echo(f"Left out, for want of what they need: {', '.join(left_out)}.", err=True)
+        return jobs
     recipes = _recipes(ctx)
     return build_jobs(recipes, platforms, all_platforms=all_platforms, account=account,
                       origin=single, origins=per_platform, command=ctx.info_name or "run",

@@ -23,10 +23,12 @@ COMMANDS = {
     "bulk": "optout.cli.bulk:bulk",
     "schedule": "optout.cli.schedule:schedule",
     "recipes": "optout.cli.recipes:recipes",
+    "start": "optout.cli.start:start",
 }
 
 
-@click.group(cls=OptoutGroup, epilog=EXIT_CODES_HELP, lazy=COMMANDS,
+@click.group(cls=OptoutGroup, epilog=EXIT_CODES_HELP, lazy=COMMANDS, invoke_without_command=True,
+             no_args_is_help=False,
              context_settings={"max_content_width": 100, "help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="optout")
 @click.option("--debug", is_flag=True, help="Show details and tracebacks (secrets stay masked).")
@@ -37,6 +39,7 @@ def cli(ctx: click.Context, debug: bool, recipe_dirs: tuple[str, ...]) -> None:
     """Switch off AI training on your accounts, and prove the change stuck.
 
     \b
+    At a terminal, `optout` alone asks where you are signed in and does the rest (`optout start`).
     Try it first on the built-in practice platform:
       optout demo
     Then with a real account:
@@ -53,6 +56,15 @@ def cli(ctx: click.Context, debug: bool, recipe_dirs: tuple[str, ...]) -> None:
         logging.getLogger("asyncio").setLevel(logging.INFO)
         # Apprise's own lines name the services' URLs, tokens and all; its warnings are enough.
         logging.getLogger("apprise").setLevel(logging.WARNING)
+    if ctx.invoked_subcommand is None:  # `optout` alone: the guided run at a terminal, else help
+        from optout.cli.consent import at_a_terminal
+        group = ctx.command
+        assert isinstance(group, click.Group)
+        command = group.get_command(ctx, "start") if at_a_terminal() else None
+        if command is None:
+            click.echo(ctx.get_help())
+            ctx.exit(0)
+        ctx.invoke(command)
 
 
 def main() -> None:

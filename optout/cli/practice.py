@@ -64,8 +64,8 @@ def demo(ctx: click.Context, platforms: tuple[str, ...], headed: bool, browser: 
 
 
 def _on_practice(recipes: list[Recipe], evidence_dir: Path, *, browser: str | None = None,
-                 headed: bool = False, quiet: bool = False,
-                 record: str | None = None) -> list[Result]:
+                 headed: bool = False, quiet: bool = False, record: str | None = None,
+                 guide_pictures: bool = False) -> list[Result]:
     """Run recipes against their practice twins with throwaway credentials: no keyring needed.
     With `record` (the command's name) the results go into the history, under the twins'
     origins on this machine, where `status` and the report mark them as practice."""
@@ -92,7 +92,8 @@ def _on_practice(recipes: list[Recipe], evidence_dir: Path, *, browser: str | No
             # The made-up practice person's forms, to the local twins: theirs to send.
             resources = Resources(secrets=accounts.secrets, sessions=MemorySessions(),
                                   evidence_dir=evidence_dir, person=person, progress=told,
-                                  profile=practice_platform.PRACTICE_PROFILE, send_forms=True)
+                                  profile=practice_platform.PRACTICE_PROFILE, send_forms=True,
+                                  guide_pictures=guide_pictures)
             # Platforms signed in to by hand: the practice person does it, as a person would.
             accounts.sign_in_by_hand(resources, replace(options, hand_off_headless=not headed))
             if record is None:
@@ -172,6 +173,10 @@ def practice(ctx: click.Context, port: int, setup: bool, remove: bool, reset: bo
                                  limits=Limits(by_hand_ms=60_000))
             accounts.sign_in_by_hand(resources, options)
         render.practice_table(accounts.jobs, passwords, stored=setup)
+        if setup and (bus := credentials.private_session_bus()):
+            # A keyring reached through this terminal's own D-Bus session (dbus-run-session):
+            # the second terminal's commands find the stored accounts only through the same bus.
+            click.echo(f"In the second terminal, first: export DBUS_SESSION_BUS_ADDRESS='{bus}'")
         click.echo("Stop it with Ctrl-C; the twins' settings are kept for the next start.")
         _until_interrupted()
 

@@ -192,15 +192,19 @@ _SAID_BY_THE_ROW = {Status.CHANGED, Status.ALREADY, Status.OK}
 
 
 def results_table(results: list[Result]) -> None:
-    """One row per setting, each on one line at 80 columns (the setting's id, what --setting
-    takes); then a sentence for each result the row does not explain, an account's shared one
-    once."""
-    table = Table(title="optout results", title_justify="left")
-    for column in ("Account", "Setting", "State", "Result", "Verified"):
-        table.add_column(column, no_wrap=column in ("Account", "Setting", "Result"),
-                         overflow="ellipsis")
+    """One row per setting, each on one line at 80 columns (a long title cut short); then a
+    sentence for each result the row does not explain, an account's shared one once."""
+    table = Table(title="optout results", title_justify="left", box=box.SIMPLE)
+    # The account as a line of its own above its settings: five columns side by side do not fit.
+    table.add_column("Account / setting", no_wrap=True, overflow="ellipsis", max_width=40)
+    for column in ("State", "Result", "Verified"):
+        table.add_column(column, no_wrap=True)
+    heading: tuple[str, str] | None = None
     for r in results:
-        table.add_row(escape(f"{r.platform}/{r.account}"), escape(r.setting), _states(r),
+        if (r.platform, r.account) != heading:
+            heading = (r.platform, r.account)
+            table.add_row(f"[bold]{escape(f'{r.platform}/{r.account}')}[/]")
+        table.add_row(escape("  " + (r.title or r.setting)), _states(r),
                       f"[{_STYLE[r.status]}]{r.status.value}[/]", "yes" if r.verified else "no")
     stdout.print(table)
     told: dict[tuple[str, str, str], list[Result]] = {}

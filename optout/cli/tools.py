@@ -221,10 +221,11 @@ def guide(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool, f
             from optout.app.practice import platform as practice_platform
             from optout.cli.practice import _on_practice
             twins = [r for r in chosen if r.platform in practice_platform().TWINS]
-            for result in _on_practice(twins, Path(evidence), quiet=True):
+            for result in _on_practice(twins, Path(evidence), quiet=True, guide_pictures=True):
                 if result.verified and result.evidence:
+                    # The control's part of the page, without the twin's address stamped on it.
                     pictures.setdefault(result.platform, {})[result.setting] = \
-                        result.evidence["screenshot"]
+                        result.evidence.get("control") or result.evidence["screenshot"]
                 elif result.status is Status.NOT_APPLICABLE:
                     # Outside the practice profile's region (Dropbox's, US only): no picture,
                     # and the guide says so under the setting.

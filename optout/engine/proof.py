@@ -37,6 +37,7 @@ from optout.engine.view import OnePage, locator
 from optout.engine.witness import WitnessLog, weigh
 from optout.kinds import SettingBase as Setting
 from optout.kinds import kind_of
+from optout.recipe.job import Resources
 from optout.recipe.schema import Recipe
 from optout.redact import redact
 
@@ -53,6 +54,7 @@ class Proof:
     recipe: Recipe
     account: Account
     own_browser: bool
+    resources: Resources
     evidence_dir: Path
     readiness: Readiness | None
     consent_answers: list[str]
@@ -251,7 +253,8 @@ class Proof:
                  **whose}
         try:
             paths = await evidence.capture(self.page, self.evidence_dir, setting.id, facts,
-                                           self.recipe.sensitive, await self._outline(setting))
+                                           self.recipe.sensitive, await self._outline(setting),
+                                           region=self.resources.guide_pictures)
         except (PlaywrightError, OSError, WaitTimedOut) as exc:
             # The state was read all the same; say that its evidence is missing, keep the result.
             log.warning("evidence not saved: %s", exc)

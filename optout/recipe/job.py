@@ -66,3 +66,5 @@ class Resources:
     # Where sent forms are noted, under a lock per form (store/sending.py); None keeps nothing
     # (the practice platform's throwaway accounts).
     forms: FormLedger | None = None
+    # Keep a picture of each verified control's part of the page too (`control.png`), for guides.
+    guide_pictures: bool = False

@@ -55,6 +55,19 @@ def keyring_advice() -> str:
             "run, so it suits runs at a terminal, not schedules).")
 
 
+def private_session_bus() -> str | None:
+    """The D-Bus session the keyring is reached through, where it is this terminal's own (one
+    `dbus-run-session` started) rather than the desktop's, which every terminal shares."""
+    import os
+
+    import keyring
+    bus = os.environ.get("DBUS_SESSION_BUS_ADDRESS", "")
+    backend = type(keyring.get_keyring()).__module__.lower()
+    if "secretservice" in backend and bus and not bus.startswith("unix:path=/run/user/"):
+        return bus
+    return None
+
+
 def keyring_help() -> str:
     return ("No usable keyring backend was found, and optout never stores passwords in plain "
             "text. " + keyring_advice())

@@ -1,0 +1,143 @@
+"""Which platforms the person's own browser is signed in to (`run --all --cdp`, `optout start`).
+
+Two looks, the cheap one first: the browser holds cookies for one of the platform's origins (a
+browser that never visited it is not signed in), then one of its settings pages, opened in a new
+tab, stays off the sign-in pages. Nothing is typed, nothing is clicked, and optout's tabs are
+closed; a page that cannot be opened counts as not signed in, with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from playwright.async_api import BrowserContext, async_playwright
+from playwright.async_api import Error as PlaywrightError
+
+from optout.app.runner import RunOptions, run_sync
+from optout.browser.own import attach, open_profile, profile_of
+from optout.domain.errors import NeedsHuman, OptoutError, WaitTimedOut, first_line
+from optout.domain.results import Mode
+from optout.domain.waits import bounded
+from optout.engine.account import AccountRun
+from optout.recipe.job import Job, Resources
+from optout.store.credentials import MemorySecrets
+from optout.store.files import data_dir
+from optout.store.sessions import NoSessions
+
+log = logging.getLogger(__name__)
+
+COOKIES_MS = 5_000  # the browser's own cookie jar: answered at once
+
+
+@dataclass(frozen=True)
+class Look:
+    """What the browser showed of one job's platform."""
+
+    job: Job
+    signed_in: bool
+    why: str = ""  # when not: no cookies, the sign-in page, or what kept the page from opening
+
+
+def look(jobs: list[Job], options: RunOptions) -> list[Look]:
+    """For each job with a setting done in a browser, whether the person's browser (`--cdp` or
+    `--profile`) is signed in to its platform; jobs done wholly by hand are not looked at."""
+    return run_sync(_look(jobs, options))
+
+
+def split(jobs: list[Job], options: RunOptions) -> tuple[list[Job], list[Look]]:
+    """The jobs whose platform the browser is signed in to (and those done wholly by hand, which
+    need no browser), and the looks of the others."""
+    looks = {id(found.job): found for found in look(jobs, options)}
+    kept = [job for job in jobs if id(job) not in looks or looks[id(job)].signed_in]
+    return kept, [found for found in looks.values() if not found.signed_in]
+
+
+async def _look(jobs: list[Job], options: RunOptions) -> list[Look]:
+    needing = [job for job in jobs if any(s.needs_browser for s in job.settings)]
+    if not needing:
+        return []
+    resources = Resources(secrets=MemorySecrets({}), sessions=NoSessions(),
+                          evidence_dir=data_dir() / "evidence")
+    async with async_playwright() as playwright:
+        if options.cdp:
+            browser = await attach(playwright, options.cdp)
+            context = profile_of(browser)
+        else:
+            assert options.profile_dir, "only for the person's own browser or profile folder"
+            browser = None
+            context = await open_profile(playwright, options.profile_dir,
+                                         explicit=options.browser, headed=False)
+        try:
+            return [await _one(context, job, resources, options) for job in needing]
+        finally:
+            # Disconnects from the person's browser (it keeps running); closes a profile folder.
+            await (browser.close() if browser is not None else context.close())
+
+
+async def _one(context: BrowserContext, job: Job, resources: Resources,
+               options: RunOptions) -> Look:
+    try:
+        cookies = await bounded(context.cookies(job.recipe.origins), COOKIES_MS,
+                                "reading your browser's cookies")
+    except (PlaywrightError, WaitTimedOut) as exc:
+        return Look(job, False, f"its cookies could not be read ({first_line(exc)})")
+    if not cookies:
+        return Look(job, False, "no cookies of it in that browser")
+    page = next(s for s in job.settings if s.needs_browser).path
+    run = AccountRun(context, job, Mode.CHECK, resources, limits=options.limits, own_browser=True)
+    try:
+        await run.open(job.recipe.url(page))
+    except OptoutError as exc:  # the sign-in page (NeedsHuman), a page that did not load
+        return Look(job, False, first_line(exc))
+    except PlaywrightError as exc:
+        return Look(job, False, f"the browser reported: {first_line(exc)}")
+    finally:
+        await run.close()
+    return Look(job, True)
+
+
+def only_signed_in(jobs: list[Job], options: RunOptions, say: Callable[[str], None]) -> list[Job]:
+    """`run --all` in the person's browser: the platforms it is signed in to, the rest skipped
+    with one line; NeedsHuman where it is signed in to none."""
+    kept, skipped = split(jobs, options)
+    if skipped:
+        names = ", ".join(sorted(found.job.recipe.name for found in skipped))
+        say(f"Not signed in to {len(skipped)} of the platforms in that browser, so they are "
+            f"skipped: {names}. Sign in to them there, then run again to include them.")
+    if skipped and not any(s.needs_browser for job in kept for s in job.settings):
+        raise NeedsHuman("That browser is signed in to none of the platforms: sign in there, "
+                         "then run again.")
+    return kept
+
+
+def open_sign_ins(jobs: list[Job], options: RunOptions) -> None:
+    """Open each job's sign-in page for the person: in their running browser, a new tab each
+    (theirs from then on: left open); on a profile folder, a visible browser at each in turn,
+    waiting until they signed in (nothing is typed by optout either way)."""
+    run_sync(_open_sign_ins(jobs, options))
+
+
+async def _open_sign_ins(jobs: list[Job], options: RunOptions) -> None:
+    from optout.app.runner import sign_in_to_profile
+    from optout.signin.person import from_terminal
+    if options.profile_dir:
+        for job in jobs:
+            await sign_in_to_profile(job, options, from_terminal())
+        return
+    assert options.cdp, "only for the person's own browser or profile folder"
+    async with async_playwright() as playwright:
+        browser = await attach(playwright, options.cdp)
+        try:
+            for job in jobs:
+                if job.recipe.sign_in is None:
+                    continue
+                page = await bounded(profile_of(browser).new_page(), COOKIES_MS, "opening a tab")
+                try:  # the page is the person's now: opened, not waited on
+                    await page.goto(job.recipe.sign_in_url(), wait_until="commit",
+                                    timeout=options.limits.navigation_ms)
+                except PlaywrightError as exc:
+                    log.info("%s's sign-in page did not open: %s", job.recipe.name, exc)
+        finally:
+            await browser.close()  # disconnects: the browser and its tabs stay the person's

@@ -1,0 +1,161 @@
+"""`optout start` (and `optout` alone, at a terminal): the one-command opt-out.
+
+It asks where the person is signed in, finds which platforms that is, offers to sign in to more,
+runs every one it can (asking before any objection form goes in their name), ticks off the steps
+done by hand with them, and ends with the summary, the proof page and a word on re-checking.
+Each step is an existing command's: this only asks and chains them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from optout.cli.common import _cdp_option, _recipes
+from optout.domain.errors import BadInput, NeedsHuman
+from optout.recipe import Recipe
+
+DEFAULT_CDP = "http://127.0.0.1:9222"
+SOURCES = {"1": "your own running browser (Chrome or Chromium started with "
+                "--remote-debugging-port)",
+           "2": "a browser profile folder for optout (a visible browser opens to sign in)",
+           "3": "passwords you store with `optout login`"}
+
+
+@click.command(short_help="The one-command opt-out: asks, finds your accounts, runs, proves.")
+@_cdp_option
+@click.option("--stored", is_flag=True, help="Use the passwords stored with `optout login`.")
+@click.option("--origin", multiple=True, metavar="[PLATFORM=]ORIGIN",
+              help="Where a platform is, as for `run` (a practice twin's address).")
+@click.pass_context
+def start(ctx: click.Context, cdp: str | None, profile_dir: Path | None, stored: bool,
+          origin: tuple[str, ...]) -> None:
+    """Switch off AI training everywhere you are signed in, step by step: where are you signed
+    in, which platforms is that, sign in to more, run them all (forms only once you said yes),
+    tick off the steps done by hand, then the summary and the proof page.
+
+    \b
+    Examples:
+      optout                     # at a terminal, the same as:
+      optout start
+      optout start --cdp http://127.0.0.1:9222
+    """
+    from optout.cli.consent import at_a_terminal
+    if not at_a_terminal():
+        raise BadInput("`optout start` asks questions: run it at a terminal, or use `optout run "
+                       "--all` (with --cdp URL or --profile DIR for your own browser).")
+    if not (cdp or profile_dir or stored):
+        click.echo("Where are you signed in to your accounts?")
+        for key, words in SOURCES.items():
+            click.echo(f"  {key}. {words}")
+        chosen = click.prompt("Choose", type=click.Choice(list(SOURCES)), default="1")
+        if chosen == "1":
+            cdp = click.prompt("Its remote-debugging address", default=DEFAULT_CDP)
+        elif chosen == "2":
+            from optout.store.files import data_dir
+            profile_dir = Path(click.prompt("The folder", default=str(data_dir() / "profile")))
+        stored = chosen == "3"
+    recipes = _recipes(ctx)
+    if stored:
+        _offer_logins(ctx, recipes)
+    else:
+        _offer_sign_ins(ctx, recipes, cdp, profile_dir, origin)
+    code = _run_all(ctx, cdp, profile_dir, origin)
+    _tick_off_by_hand(ctx, recipes)
+    from optout.cli.records import report
+    ctx.invoke(report)
+    click.echo("To re-check every week that no platform switched anything back on: " + (
+        "`optout schedule install --every 7d`." if stored else
+        f"`optout check --all {_where_flags(cdp, profile_dir, origin)}` while that browser is "
+        "signed in (a schedule needs stored passwords: `optout login PLATFORM`)."))
+    ctx.exit(code)
+
+
+def _where_flags(cdp: str | None, profile_dir: Path | None, origin: tuple[str, ...]) -> str:
+    flags = [f"--origin {o}" for o in origin]
+    flags += [f"--cdp {cdp}"] if cdp else [f"--profile {profile_dir}"] if profile_dir else []
+    return " ".join(flags)
+
+
+def _offer_logins(ctx: click.Context, recipes: dict[str, Recipe]) -> None:
+    from optout.cli.person import login
+    from optout.store import credentials
+    have = [r.name for r in recipes.values() if credentials.accounts(r.platform)]
+    click.echo(f"Passwords stored for: {', '.join(have) or 'none yet'}; "
+               f"{len(recipes) - len(have)} other platforms have none.")
+    for name in _names(recipes, "Store a password for more now? Their names, comma-separated "
+                                "(Enter to go on)"):
+        ctx.invoke(login, platform=name)
+
+
+def _offer_sign_ins(ctx: click.Context, recipes: dict[str, Recipe], cdp: str | None,
+                    profile_dir: Path | None, origin: tuple[str, ...]) -> None:
+    """Which platforms the browser is signed in to; those named are opened to sign in."""
+    from optout.app import signed_in
+    from optout.app.runner import RunOptions
+    from optout.cli.common import _jobs
+    options = RunOptions(cdp=cdp, profile_dir=profile_dir)
+    jobs = _jobs(ctx, (), True, None, origin, own_browser=True, profile_dir=profile_dir)
+    looks = signed_in.look(jobs, options)
+    yes = sorted(found.job.recipe.name for found in looks if found.signed_in)
+    click.echo(f"Signed in: {', '.join(yes) or 'none'}; not signed in: "
+               f"{len(looks) - len(yes)} others.")
+    named = _names(recipes, "Sign in to more now? Their names, comma-separated (Enter to go on)")
+    if not named:
+        return
+    wanted = [job for job in jobs if job.recipe.platform in named]
+    signed_in.open_sign_ins(wanted, options)
+    if cdp:
+        click.pause("Sign in on the pages opened in your browser, then press any key.")
+
+
+def _names(recipes: dict[str, Recipe], question: str) -> list[str]:
+    from optout.recipe.names import platform_of
+    typed = click.prompt(question, default="", show_default=False)
+    names = []
+    for word in filter(None, (w.strip() for w in typed.split(","))):
+        try:
+            names.append(platform_of(word, recipes))
+        except BadInput as exc:
+            click.echo(str(exc), err=True)
+    return names
+
+
+def _run_all(ctx: click.Context, cdp: str | None, profile_dir: Path | None,
+             origin: tuple[str, ...]) -> int:
+    """`optout run --all` where the person said; its exit code (the table is printed)."""
+    from optout.cli.opt_out import run
+    try:
+        ctx.invoke(run, platforms=(), all_platforms=True, cdp=cdp, profile_dir=profile_dir,
+                   origin=origin)
+    except SystemExit as done:  # the run ends with its exit code: here, the flow goes on
+        return int(done.code or 0)
+    except click.exceptions.Exit as done:
+        return int(done.exit_code or 0)
+    except NeedsHuman as exc:
+        click.echo(str(exc), err=True)
+        return exc.exit_code
+    return 0
+
+
+def _tick_off_by_hand(ctx: click.Context, recipes: dict[str, Recipe]) -> None:
+    """The steps done by hand, as a checklist: each one the person says is done is recorded."""
+    from optout.cli.person import done
+    from optout.store.history import History
+    with History() as history:
+        marked = {(row["platform"], row["setting"]) for row in history.status()
+                  if row["status"] == "marked_done"}
+    left = [(r, s) for r in recipes.values() for s in r.settings
+            if not s.needs_browser and (r.platform, s.id) not in marked]
+    if not left:
+        return
+    click.echo(f"{len(left)} steps optout cannot take for you (`optout guide PLATFORM` shows "
+               "each in full):")
+    for recipe, setting in left:
+        click.echo(f"  [ ] {recipe.name}: {setting.title}")
+    if not click.confirm("Tick off the ones you have done now?", default=False):
+        return
+    for recipe, setting in left:
+        if click.confirm(f"  {recipe.name}: {setting.title}: done?", default=False):
+            ctx.invoke(done, platform=recipe.platform, setting=setting.id)
