@@ -3,6 +3,8 @@ terminal after seeing it, or with --send-forms (or the config's send_forms) else
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.conftest import invoke, results_of, say_yes_to_forms
@@ -91,6 +93,11 @@ def test_a_practice_account_s_form_carries_the_made_up_person_and_is_forgotten_w
     assert (row["status"], row["verified"]) == ("changed", True)
     [sent] = practice.world.user(username).submissions
     assert "ada@practice.invalid" in sent.answers.values()
+    # The proof page shows what was sent, beside the platform's confirmation.
+    report = invoke("report")
+    assert report.exit_code == 0, report.output
+    html = Path(report.stdout.split("Wrote ", 1)[1].split(" (", 1)[0]).read_text()
+    assert "The objection sent: “I object to LinkedIn" in html
     forgot = invoke("forget", "--practice")
     assert forgot.exit_code == 0 and "Forgot the practice accounts" in forgot.stdout
     assert credentials.accounts("linkedin") == []
