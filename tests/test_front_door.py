@@ -45,7 +45,7 @@ def test_results_read_at_80_columns_each_said_once(monkeypatch):
     failed = "Could not open https://www.linkedin.com/mypreferences: the page did not load."
     results = [
         Result("linkedin", "default", "data-for-generative-ai-improvement", "off",
-               Status.CHANGED, "on", "off", True, message="Switched off.", title=wide),
+               Status.CHANGED, "on", "off", True, title=wide),
         Result("x", "default", "grok-training", "off", Status.FAILED, message=failed,
                title="Grok & Third-party Collaborators"),
         Result("x", "default", "business-partners", "off", Status.FAILED, message=failed,
@@ -57,7 +57,6 @@ def test_results_read_at_80_columns_each_said_once(monkeypatch):
     out = console.export_text()
     rows = [line for line in out.splitlines() if "Data for Generative AI" in line]
     assert len(rows) == 1 and "changed" in rows[0] and "on → off" in rows[0]
-    assert "Switched off." not in out  # the row says it all
     assert out.count("Could not open") == 1 and "x (default), 2 settings:" in out
     assert max(len(line) for line in out.splitlines()) <= 80
 
@@ -99,3 +98,20 @@ def test_a_keyring_on_this_terminal_s_own_bus_is_named_for_the_second_terminal(m
     assert credentials.private_session_bus() == "unix:path=/tmp/dbus-abc,guid=1"
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/run/user/1000/bus")
     assert credentials.private_session_bus() is None  # the desktop's: every terminal has it
+
+
+def test_the_guided_run_goes_on_to_the_proof_page_whatever_a_step_meets(monkeypatch):
+    monkeypatch.setattr("optout.cli.consent.at_a_terminal", lambda: True)
+    both = invoke("start", "--stored", "--cdp", "http://127.0.0.1:9222")
+    assert both.exit_code == 2 and "one place" in both.stderr
+    ended = invoke("start", "--stored", input="")  # input ends at the first question
+    assert "No credentials are stored" in ended.stderr  # the run said why it had nothing to do
+    assert "(no answer: skipped)" in ended.stderr
+    assert "report" in ended.stdout.lower()  # and the proof page step still came
+    assert ended.exit_code == 2
+
+
+def test_the_guided_run_checks_the_browser_address_it_is_given(monkeypatch):
+    monkeypatch.setattr("optout.cli.consent.at_a_terminal", lambda: True)
+    far = invoke("start", input="1\nhttp://192.0.2.1:9222\n")
+    assert far.exit_code == 2 and "not on this machine" in far.stderr

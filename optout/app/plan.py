@@ -118,7 +118,8 @@ def own_browser_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *,
         if all_platforms and left_out is not None and (recipe.per_site and not where or missing):
             left_out.append(f"{recipe.name} (needs --origin {recipe.platform}=YOUR-SITE)"
                             if recipe.per_site and not where else
-                            f"{recipe.name} (needs --detail {missing[0]}=...)")
+                            f"{recipe.name} (needs its {missing[0]}'s name, which runs in your "
+                            "own browser do not take yet)")
             continue
         if recipe.per_site and not where:
             raise BadInput(f"Each {recipe.name} account has its own site: give yours with "

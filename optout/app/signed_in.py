@@ -2,8 +2,9 @@
 
 Two looks, the cheap one first: the browser holds cookies for one of the platform's origins (a
 browser that never visited it is not signed in), then one of its settings pages, opened in a new
-tab, stays off the sign-in pages. Nothing is typed, nothing is clicked, and optout's tabs are
-closed; a page that cannot be opened counts as not signed in, with the reason.
+tab, stays off the sign-in pages. Nothing is typed (a cookie banner there is refused, as in any
+run), and optout's tabs are closed. A page that cannot be opened is "could not tell", with why,
+never "not signed in".
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ class Look:
     """What the browser showed of one job's platform."""
 
     job: Job
-    signed_in: bool
-    why: str = ""  # when not: no cookies, the sign-in page, or what kept the page from opening
+    signed_in: bool | None  # None: could not tell (the page did not open)
+    why: str = ""  # when not: no cookies, or the sign-in page; else what kept the page from opening
 
 
 def look(jobs: list[Job], options: RunOptions) -> list[Look]:
@@ -82,17 +83,19 @@ async def _one(context: BrowserContext, job: Job, resources: Resources,
         cookies = await bounded(context.cookies(job.recipe.origins), COOKIES_MS,
                                 "reading your browser's cookies")
     except (PlaywrightError, WaitTimedOut) as exc:
-        return Look(job, False, f"its cookies could not be read ({first_line(exc)})")
+        return Look(job, None, f"its cookies could not be read ({first_line(exc)})")
     if not cookies:
         return Look(job, False, "no cookies of it in that browser")
     page = next(s for s in job.settings if s.needs_browser).path
     run = AccountRun(context, job, Mode.CHECK, resources, limits=options.limits, own_browser=True)
     try:
         await run.open(job.recipe.url(page))
-    except OptoutError as exc:  # the sign-in page (NeedsHuman), a page that did not load
+    except NeedsHuman as exc:  # the platform sent the tab to its sign-in page
         return Look(job, False, first_line(exc))
+    except OptoutError as exc:  # a page that did not load, a consent that would not go
+        return Look(job, None, first_line(exc))
     except PlaywrightError as exc:
-        return Look(job, False, f"the browser reported: {first_line(exc)}")
+        return Look(job, None, f"the browser reported: {first_line(exc)}")
     finally:
         await run.close()
     return Look(job, True)
@@ -102,10 +105,14 @@ def only_signed_in(jobs: list[Job], options: RunOptions, say: Callable[[str], No
     """`run --all` in the person's browser: the platforms it is signed in to, the rest skipped
     with one line; NeedsHuman where it is signed in to none."""
     kept, skipped = split(jobs, options)
-    if skipped:
-        names = ", ".join(sorted(found.job.recipe.name for found in skipped))
-        say(f"Not signed in to {len(skipped)} of the platforms in that browser, so they are "
-            f"skipped: {names}. Sign in to them there, then run again to include them.")
+    out = sorted(found.job.recipe.name for found in skipped if found.signed_in is False)
+    if out:
+        say(f"Not signed in to {len(out)} of the platforms in that browser, so they are "
+            f"skipped: {', '.join(out)}. Sign in to them there, then run again to include them.")
+    unsure = [found for found in skipped if found.signed_in is None]
+    if unsure:
+        say("Could not tell whether that browser is signed in to these, so they are skipped: "
+            + "; ".join(f"{found.job.recipe.name} ({found.why})" for found in unsure) + ".")
     if skipped and not any(s.needs_browser for job in kept for s in job.settings):
         raise NeedsHuman("That browser is signed in to none of the platforms: sign in there, "
                          "then run again.")

@@ -187,13 +187,10 @@ def _states(r: Result) -> str:
     return r.after or r.before or "-"
 
 
-# Results that say all there is in the table's row: no sentence repeats them.
-_SAID_BY_THE_ROW = {Status.CHANGED, Status.ALREADY, Status.OK}
-
-
 def results_table(results: list[Result]) -> None:
-    """One row per setting, each on one line at 80 columns (a long title cut short); then a
-    sentence for each result the row does not explain, an account's shared one once."""
+    """One row per setting, each on one line at 80 columns (a long title cut short); then what
+    the row cannot say (a form's confirmation, a reset, why it failed), an account's shared
+    sentence once."""
     table = Table(title="optout results", title_justify="left", box=box.SIMPLE)
     # The account as a line of its own above its settings: five columns side by side do not fit.
     table.add_column("Account / setting", no_wrap=True, overflow="ellipsis", max_width=40)
@@ -209,7 +206,7 @@ def results_table(results: list[Result]) -> None:
     stdout.print(table)
     told: dict[tuple[str, str, str], list[Result]] = {}
     for r in results:
-        if r.message and not (r.verified and r.status in _SAID_BY_THE_ROW):
+        if r.message:
             told.setdefault((r.platform, r.account, r.message), []).append(r)
     for (platform, account, message), alike in told.items():
         what = (alike[0].title or alike[0].setting) if len(alike) == 1 else (

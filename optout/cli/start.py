@@ -8,13 +8,16 @@ Each step is an existing command's: this only asks and chains them.
 
 from __future__ import annotations
 
+import shlex
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from optout.cli.common import _cdp_option, _recipes
-from optout.domain.errors import BadInput, NeedsHuman
+from optout.domain.errors import BadInput, OptoutError
 from optout.recipe import Recipe
+from optout.redact import redact
 
 DEFAULT_CDP = "http://127.0.0.1:9222"
 SOURCES = {"1": "your own running browser (Chrome or Chromium started with "
@@ -41,10 +44,13 @@ def start(ctx: click.Context, cdp: str | None, profile_dir: Path | None, stored:
       optout start
       optout start --cdp http://127.0.0.1:9222
     """
+    from optout.cli.common import _own_browser
     from optout.cli.consent import at_a_terminal
     if not at_a_terminal():
         raise BadInput("`optout start` asks questions: run it at a terminal, or use `optout run "
                        "--all` (with --cdp URL or --profile DIR for your own browser).")
+    if stored and (cdp or profile_dir):
+        raise BadInput("Give one place you are signed in: --stored, --cdp or --profile.")
     if not (cdp or profile_dir or stored):
         click.echo("Where are you signed in to your accounts?")
         for key, words in SOURCES.items():
@@ -54,27 +60,46 @@ def start(ctx: click.Context, cdp: str | None, profile_dir: Path | None, stored:
             cdp = click.prompt("Its remote-debugging address", default=DEFAULT_CDP)
         elif chosen == "2":
             from optout.store.files import data_dir
-            profile_dir = Path(click.prompt("The folder", default=str(data_dir() / "profile")))
+            profile_dir = Path(click.prompt("The folder", default=str(data_dir() / "profile"))
+                               ).expanduser()
         stored = chosen == "3"
+    _own_browser(cdp, profile_dir)  # the address checked: only this machine's, never shown
     recipes = _recipes(ctx)
-    if stored:
-        _offer_logins(ctx, recipes)
-    else:
-        _offer_sign_ins(ctx, recipes, cdp, profile_dir, origin)
+    # Each step goes on whatever the one before it met: the proof page comes at the end anyway.
+    _step(lambda: _offer_logins(ctx, recipes) if stored else
+          _offer_sign_ins(ctx, recipes, cdp, profile_dir, origin))
     code = _run_all(ctx, cdp, profile_dir, origin)
-    _tick_off_by_hand(ctx, recipes)
+    _step(lambda: _tick_off_by_hand(ctx, recipes))
     from optout.cli.records import report
-    ctx.invoke(report)
-    click.echo("To re-check every week that no platform switched anything back on: " + (
-        "`optout schedule install --every 7d`." if stored else
-        f"`optout check --all {_where_flags(cdp, profile_dir, origin)}` while that browser is "
-        "signed in (a schedule needs stored passwords: `optout login PLATFORM`)."))
+    _step(lambda: ctx.invoke(report))
+    if stored:
+        from optout.cli.schedule import schedule_install
+        if _step(lambda: click.confirm("Re-check every week that nothing was switched back on "
+                                       "(a scheduled `optout check --all`)?", default=False)):
+            _step(lambda: ctx.invoke(schedule_install, every="7d"))
+    else:
+        click.echo("To re-check that nothing was switched back on: `optout check --all "
+                   f"{_where_flags(cdp, profile_dir, origin)}` while that browser is signed in "
+                   "(a schedule needs stored passwords: `optout login PLATFORM`).")
     ctx.exit(code)
 
 
+def _step(do: Callable[[], object]) -> object:
+    """One step of the flow; what stops it (an error, input that ended) is said, and the flow
+    goes on."""
+    try:
+        return do()
+    except OptoutError as exc:
+        click.echo(redact(str(exc)), err=True)
+    except click.Abort:
+        click.echo("(no answer: skipped)", err=True)
+    return None
+
+
 def _where_flags(cdp: str | None, profile_dir: Path | None, origin: tuple[str, ...]) -> str:
-    flags = [f"--origin {o}" for o in origin]
-    flags += [f"--cdp {cdp}"] if cdp else [f"--profile {profile_dir}"] if profile_dir else []
+    flags = [f"--origin {shlex.quote(o)}" for o in origin]
+    flags += ([f"--cdp {shlex.quote(redact(cdp))}"] if cdp else
+              [f"--profile {shlex.quote(str(profile_dir))}"] if profile_dir else [])
     return " ".join(flags)
 
 
@@ -93,10 +118,15 @@ def _offer_sign_ins(ctx: click.Context, recipes: dict[str, Recipe], cdp: str | N
                     profile_dir: Path | None, origin: tuple[str, ...]) -> None:
     """Which platforms the browser is signed in to; those named are opened to sign in."""
     from optout.app import signed_in
+    from optout.app.plan import own_browser_jobs
     from optout.app.runner import RunOptions
-    from optout.cli.common import _jobs
+    from optout.cli.common import _origins
     options = RunOptions(cdp=cdp, profile_dir=profile_dir)
-    jobs = _jobs(ctx, (), True, None, origin, own_browser=True, profile_dir=profile_dir)
+    single, per_platform, stand_ins = _origins(origin, recipes)
+    jobs = own_browser_jobs(recipes, (), all_platforms=True, account=None, origin=single,
+                            origins=per_platform, command="start", stand_ins=stand_ins,
+                            left_out=[])  # (the run names those left out)
+    click.echo(f"Looking at {len(jobs)} platforms in that browser…")
     looks = signed_in.look(jobs, options)
     yes = sorted(found.job.recipe.name for found in looks if found.signed_in)
     click.echo(f"Signed in: {', '.join(yes) or 'none'}; not signed in: "
@@ -133,14 +163,14 @@ def _run_all(ctx: click.Context, cdp: str | None, profile_dir: Path | None,
         return int(done.code or 0)
     except click.exceptions.Exit as done:
         return int(done.exit_code or 0)
-    except NeedsHuman as exc:
-        click.echo(str(exc), err=True)
+    except OptoutError as exc:  # signed in nowhere, nothing stored: said, and the flow goes on
+        click.echo(redact(str(exc)), err=True)
         return exc.exit_code
     return 0
 
 
 def _tick_off_by_hand(ctx: click.Context, recipes: dict[str, Recipe]) -> None:
-    """The steps done by hand, as a checklist: each one the person says is done is recorded."""
+    """The steps done by hand, as a checklist: those the person says are done are recorded."""
     from optout.cli.person import done
     from optout.store.history import History
     with History() as history:
@@ -152,10 +182,13 @@ def _tick_off_by_hand(ctx: click.Context, recipes: dict[str, Recipe]) -> None:
         return
     click.echo(f"{len(left)} steps optout cannot take for you (`optout guide PLATFORM` shows "
                "each in full):")
-    for recipe, setting in left:
-        click.echo(f"  [ ] {recipe.name}: {setting.title}")
-    if not click.confirm("Tick off the ones you have done now?", default=False):
-        return
-    for recipe, setting in left:
-        if click.confirm(f"  {recipe.name}: {setting.title}: done?", default=False):
-            ctx.invoke(done, platform=recipe.platform, setting=setting.id)
+    for number, (recipe, setting) in enumerate(left, start=1):
+        click.echo(f"  {number:2}. [ ] {recipe.name}: {setting.title}")
+    typed = click.prompt("Which have you done? Their numbers, comma-separated (Enter: none yet)",
+                         default="", show_default=False)
+    for word in filter(None, (w.strip() for w in typed.split(","))):
+        if not word.isdigit() or not 1 <= int(word) <= len(left):
+            click.echo(f"{word!r} is not one of the numbers above; skipped.", err=True)
+            continue
+        recipe, setting = left[int(word) - 1]
+        _step(lambda p=recipe.platform, s=setting.id: ctx.invoke(done, platform=p, setting=s))

@@ -434,14 +434,15 @@ class History:
 
     def verified_settings(self, run_id: int) -> dict[tuple[str, str, str, str], set[str]]:
         """The settings done for each (platform, account, person, recipe version) in this run or
-        the runs it resumed: verified, or a form found sent and confirmed before (nothing more a
-        run may do for it); a setting done once stays done for the resume."""
+        the runs it resumed: verified, or a form sent before, confirmed or not (nothing more a
+        run may do for it without --resubmit); a setting done once stays done for the resume."""
         verified: dict[tuple[str, str, str, str], set[str]] = {}
         current: int | None = run_id
         while current is not None:
             rows = self.db.execute(
                 "SELECT platform, account, person, recipe_version, setting FROM observations "
-                "WHERE run_id = ? AND (verified = 1 OR after = 'submitted')", (current,))
+                "WHERE run_id = ? AND (verified = 1 OR after IN ('submitted', 'unconfirmed'))",
+                (current,))
             for row in rows:
                 verified.setdefault((row["platform"], row["account"], row["person"],
                                      row["recipe_version"]), set()).add(row["setting"])
