@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import click
@@ -191,4 +192,4 @@ def _tick_off_by_hand(ctx: click.Context, recipes: dict[str, Recipe]) -> None:
             click.echo(f"{word!r} is not one of the numbers above; skipped.", err=True)
             continue
         recipe, setting = left[int(word) - 1]
-        _step(lambda p=recipe.platform, s=setting.id: ctx.invoke(done, platform=p, setting=s))
+        _step(partial(ctx.invoke, done, platform=recipe.platform, setting=setting.id))
