@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -176,7 +177,8 @@ def practice(ctx: click.Context, port: int, setup: bool, remove: bool, reset: bo
         if setup and (bus := credentials.private_session_bus()):
             # A keyring reached through this terminal's own D-Bus session (dbus-run-session):
             # the second terminal's commands find the stored accounts only through the same bus.
-            click.echo(f"In the second terminal, first: export DBUS_SESSION_BUS_ADDRESS='{bus}'")
+            click.echo("In the second terminal, first: export "
+                       f"DBUS_SESSION_BUS_ADDRESS={shlex.quote(bus)}")
         click.echo("Stop it with Ctrl-C; the twins' settings are kept for the next start.")
         _until_interrupted()
 

@@ -30,7 +30,7 @@ SOURCES = {"1": "your own running browser (Chrome or Chromium started with "
 @click.command(short_help="The one-command opt-out: asks, finds your accounts, runs, proves.")
 @_cdp_option
 @click.option("--stored", is_flag=True, help="Use the passwords stored with `optout login`.")
-@click.option("--origin", multiple=True, metavar="[PLATFORM=]ORIGIN",
+@click.option("--origin", multiple=True, metavar="PLATFORM=ORIGIN",
               help="Where a platform is, as for `run` (a practice twin's address).")
 @click.pass_context
 def start(ctx: click.Context, cdp: str | None, profile_dir: Path | None, stored: bool,
