@@ -3,6 +3,7 @@ terminal after seeing it, or with --send-forms (or the config's send_forms) else
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -101,6 +102,7 @@ def test_a_practice_account_s_form_carries_the_made_up_person_and_is_forgotten_w
     forgot = invoke("forget", "--practice")
     assert forgot.exit_code == 0 and "Forgot the practice accounts" in forgot.stdout
     assert credentials.accounts("linkedin") == []
+    assert json.loads(invoke("status", "--json").stdout) == {"settings": []}
     credentials.store(Account("linkedin", "practice", username, (practice.origin,)), password)
     again = invoke("run", "linkedin", "--account", "practice", "--send-forms", *FORM)
     assert again.exit_code == 0, again.output
