@@ -115,3 +115,34 @@ def test_the_guided_run_checks_the_browser_address_it_is_given(monkeypatch):
     monkeypatch.setattr("optout.cli.consent.at_a_terminal", lambda: True)
     far = invoke("start", input="1\nhttp://192.0.2.1:9222\n")
     assert far.exit_code == 2 and "not on this machine" in far.stderr
+
+
+def test_a_reset_while_the_practice_platform_serves_is_refused_not_undone(optout_home):
+    """`practice --reset` typed in the second terminal was undone when the server stopped."""
+    from optout.practice.kept import kept_practice, settings_file
+    settings_file().parent.mkdir(parents=True, exist_ok=True)
+    settings_file().write_text('{"practice@x.practice.invalid": {"grok-training": false}}')
+    with kept_practice(any_port_if_taken=True):
+        refused = invoke("practice", "--reset")
+        assert refused.exit_code == 2 and "Stop it first" in refused.stderr
+    done = invoke("practice", "--reset")
+    assert done.exit_code == 0 and "back to their defaults" in done.stdout
+    assert not settings_file().exists()
+
+
+def test_keyring_advice_follows_what_is_there(monkeypatch):
+    """Doctor repeated "install gnome-keyring" once it was installed, and said sudo to root."""
+    import os
+    import sys
+
+    from optout.store import credentials
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(credentials.shutil, "which",
+                        lambda tool: "/usr/bin/" + tool if tool == "gnome-keyring-daemon" else None)
+    installed = credentials.keyring_advice()
+    assert "installed but not reachable" in installed and "install gnome-keyring`" not in installed
+    assert "PASSPHRASE=..." in installed and "practice --setup" in installed
+    monkeypatch.setattr(credentials.shutil, "which",
+                        lambda tool: "/usr/bin/apt-get" if tool == "apt-get" else None)
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    assert "`apt-get install gnome-keyring`" in credentials.keyring_advice()  # root: no sudo

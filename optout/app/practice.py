@@ -58,7 +58,11 @@ def reset_twins() -> bool:
     """The twins' settings back to their defaults at the next start (the kept file removed);
     whether there was anything kept."""
     platform()
-    from optout.practice.kept import settings_file
+    from optout.practice.kept import serving, settings_file
+    if running := serving():
+        raise BadInput(f"A practice platform is serving (process {running[0]}): it would put the "
+                       "twins' settings back when it stops. Stop it first (Ctrl-C in its "
+                       "terminal), then run `optout practice --reset`.")
     kept = settings_file()
     if not kept.exists():
         return False

@@ -193,7 +193,7 @@ def results_table(results: list[Result]) -> None:
     sentence once."""
     table = Table(title="optout results", title_justify="left", box=box.SIMPLE)
     # The account as a line of its own above its settings: five columns side by side do not fit.
-    table.add_column("Account / setting", no_wrap=True, overflow="ellipsis", max_width=40)
+    table.add_column("Account / setting", no_wrap=True, overflow="ellipsis", max_width=36)
     for column in ("State", "Result", "Verified"):
         table.add_column(column, no_wrap=True)
     heading: tuple[str, str] | None = None

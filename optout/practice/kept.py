@@ -5,6 +5,7 @@ as a real platform keeps them, so the history reads the same origin and no false
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +30,23 @@ def settings_file() -> Path:
     return data_dir() / "practice" / "settings.json"
 
 
+def serving() -> list[int]:
+    """The processes serving a practice platform now (each notes itself while it serves): a
+    reset meanwhile would be undone when they stop and save their twins' settings."""
+    alive = []
+    for mark in settings_file().parent.glob("serving.*"):
+        try:
+            pid = int(mark.suffix[1:])
+            os.kill(pid, 0)
+        except (ValueError, ProcessLookupError):
+            mark.unlink(missing_ok=True)  # left by a process that is gone
+            continue
+        except PermissionError:
+            pass  # another user's process: alive
+        alive.append(pid)
+    return alive
+
+
 def _kept() -> dict[str, dict[str, bool]]:
     try:
         kept = json.loads(settings_file().read_text(encoding="utf-8"))
@@ -50,10 +68,14 @@ def kept_practice(port: int = PRACTICE_PORT, *,
             raise BadInput(f"Port {port} or one of the few after it is in use ({exc.strerror}); "
                            "stop what uses it, or give another first port with --port.") from exc
         practice = PracticePlatform(world)  # another practice is running: any free ports
+    mark = settings_file().parent / f"serving.{os.getpid()}"
+    mark.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    mark.touch()
     try:
         with practice:
             yield practice
     finally:  # once it stopped serving; with what another start saved meanwhile kept too
+        mark.unlink(missing_ok=True)
         settings_file().parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         with FileLock(f"{settings_file()}.lock"):
             kept = {**_kept(), **world.all_settings()}

@@ -7,6 +7,7 @@ The account list (platform, account name, sign-in username) is not secret and li
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Iterator
@@ -33,10 +34,10 @@ _REFUSED_BACKENDS = {
 
 REGISTRY_WAIT_S = 30.0
 # How to install GNOME Keyring (the Secret Service) with each Linux package manager.
-_GNOME_KEYRING = {"apt-get": "sudo apt-get install gnome-keyring",
-                  "dnf": "sudo dnf install gnome-keyring",
-                  "pacman": "sudo pacman -S gnome-keyring",
-                  "zypper": "sudo zypper install gnome-keyring"}
+_GNOME_KEYRING = {"apt-get": "apt-get install gnome-keyring",
+                  "dnf": "dnf install gnome-keyring",
+                  "pacman": "pacman -S gnome-keyring",
+                  "zypper": "zypper install gnome-keyring"}
 
 
 def keyring_advice() -> str:
@@ -45,14 +46,21 @@ def keyring_advice() -> str:
         return "macOS Keychain is the backend: sign in to your macOS user so it is unlocked."
     if sys.platform == "win32":
         return "Windows Credential Manager is the backend: run optout as your own Windows user."
-    install = next((line for tool, line in _GNOME_KEYRING.items() if shutil.which(tool)),
-                   "install gnome-keyring with your package manager")
-    return ("Use GNOME Keyring (the Secret Service): `" + install + "`; on a machine without a "
-            "desktop run optout in a D-Bus session with it unlocked, `dbus-run-session -- sh -c "
-            "'printf %s \"$PASSPHRASE\" | gnome-keyring-daemon --unlock; optout ...'`. Or an "
-            "encrypted file: `pip install keyrings.cryptfile` and PYTHON_KEYRING_BACKEND="
-            "keyrings.cryptfile.cryptfile.CryptFileKeyring (it asks for its password at every "
-            "run, so it suits runs at a terminal, not schedules).")
+    session = ("run optout in a D-Bus session with it unlocked by a passphrase you choose: "
+               "`PASSPHRASE=... dbus-run-session -- sh -c 'printf %s \"$PASSPHRASE\" | "
+               "gnome-keyring-daemon --unlock >/dev/null; optout COMMAND'` (COMMAND: what you "
+               "meant to run, such as `practice --setup`).")
+    if shutil.which("gnome-keyring-daemon"):  # installed: what is missing is its session
+        first = "GNOME Keyring is installed but not reachable here: on a machine without a desktop, "
+    else:
+        sudo = "" if hasattr(os, "geteuid") and os.geteuid() == 0 else "sudo "
+        install = next((sudo + line for tool, line in _GNOME_KEYRING.items() if shutil.which(tool)),
+                       "install gnome-keyring with your package manager")
+        first = (f"Use GNOME Keyring (the Secret Service): `{install}`; on a machine without a "
+                 "desktop, ")
+    return (first + session + " Or an encrypted file: `pip install keyrings.cryptfile` and "
+            "PYTHON_KEYRING_BACKEND=keyrings.cryptfile.cryptfile.CryptFileKeyring (it asks for "
+            "its password at every run, so it suits runs at a terminal, not schedules).")
 
 
 def private_session_bus() -> str | None:
