@@ -29,11 +29,13 @@ from optout.domain.errors import (
     Interrupted,
     NeedsHuman,
     OptoutError,
+    WaitTimedOut,
     first_line,
 )
 from optout.domain.job import Limits
 from optout.domain.results import Mode, Result, Status
 from optout.domain.targets import endpoint_host, is_loopback
+from optout.domain.waits import bounded
 from optout.engine import offline
 from optout.engine.account import AccountRun
 from optout.engine.scan import ScanReport
@@ -47,6 +49,7 @@ from optout.store.sessions import NoSessions
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+CLOSE_MS = 15_000  # closing a browser, or leaving the person's: done in a moment or never
 
 
 def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -220,11 +223,12 @@ async def each_account(jobs: list[Job], mode: Mode, resources: Resources, option
                 task.cancel()
             await asyncio.gather(*slots, return_exceptions=True)
             if own is not None and options.profile_dir:
-                with contextlib.suppress(PlaywrightError):
-                    await own.close()  # the profile folder keeps what was signed in
-            for browser in browsers:
-                with contextlib.suppress(PlaywrightError):  # already gone with an interrupt
-                    await browser.close()
+                with contextlib.suppress(PlaywrightError, WaitTimedOut):
+                    # The profile folder keeps what was signed in.
+                    await bounded(own.close(), CLOSE_MS, "closing the profile folder's browser")
+            for browser in browsers:  # (already gone after an interrupt; a person's: disconnect)
+                with contextlib.suppress(PlaywrightError, WaitTimedOut):
+                    await bounded(browser.close(), CLOSE_MS, "closing the browser")
         if stop.number is not None:
             raise Interrupted(stop.number, finished_accounts, len(jobs))
         if closed:
@@ -405,7 +409,8 @@ async def own_browser_signed_in(job: Job, options: RunOptions) -> bool:
             return False
         finally:
             await run.close()
-            await browser.close()  # disconnects: the person's browser keeps running
+            with contextlib.suppress(PlaywrightError, WaitTimedOut):  # disconnects: it runs on
+                await bounded(browser.close(), CLOSE_MS, "leaving your browser")
     return True
 
 

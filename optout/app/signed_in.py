@@ -9,6 +9,7 @@ never "not signed in".
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -74,7 +75,9 @@ async def _look(jobs: list[Job], options: RunOptions) -> list[Look]:
             return [await _one(context, job, resources, options) for job in needing]
         finally:
             # Disconnects from the person's browser (it keeps running); closes a profile folder.
-            await (browser.close() if browser is not None else context.close())
+            with contextlib.suppress(PlaywrightError, WaitTimedOut):
+                await bounded(browser.close() if browser is not None else context.close(),
+                              COOKIES_MS * 2, "leaving your browser")
 
 
 async def _one(context: BrowserContext, job: Job, resources: Resources,

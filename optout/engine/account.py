@@ -37,6 +37,7 @@ from optout.domain.job import Limits, Submitted
 from optout.domain.profile import Profile
 from optout.domain.results import Mode, Result, Status
 from optout.domain.targets import Target
+from optout.domain.waits import bounded
 from optout.engine import addresses, scan
 from optout.engine import forms as form_io
 from optout.engine.proof import WENT_OFF, Proof
@@ -145,11 +146,12 @@ class AccountRun(BrowserView, Proof):
         return self.job.submitted.get(setting_id)
 
     async def _new_page(self, context: BrowserContext | None = None) -> Page:
-        page = await (context or self.context).new_page()
+        limit = self.limits.control_ms  # every step bounded, in the person's browser above all
+        page = await bounded((context or self.context).new_page(), limit, "opening a tab")
         if self.own_browser and context is None:
             # The person's profile gets no script of ours: only the tabs optout opens do.
             self._tab_ids[page] = await tab_id(page)
-            await page.add_init_script(WATCH_SCRIPT)
+            await bounded(page.add_init_script(WATCH_SCRIPT), limit, "preparing optout's tab")
         page.on("response", self._note_document)
         page.on("domcontentloaded", self._new_document)
         self.witnesses.listen(page)  # before the page asks the platform for anything
@@ -188,15 +190,17 @@ class AccountRun(BrowserView, Proof):
                    if self.own_browser else working.close())
         self._fresh, page = await self._empty_context()
         # Cookies as they are now (a sign-in or a save may have just changed them).
-        cookies = await self.context.cookies()
+        cookies = await bounded(self.context.cookies(), self.limits.control_ms, "reading cookies")
         if self.own_browser:  # the platform's cookies only, never the rest of the person's
             cookies = [c for c in cookies if same_site(c.get("domain", ""), self.recipe.origins)]
-        await self._fresh.add_cookies(cast(Any, cookies))
+        await bounded(self._fresh.add_cookies(cast(Any, cookies)), self.limits.control_ms,
+                      "giving the fresh read its cookies")
         self._page = page
         return page
 
     async def _empty_context(self) -> tuple[BrowserContext, Page]:
-        context = await empty_sibling(self.context, self.fresh_browser)
+        context = await bounded(empty_sibling(self.context, self.fresh_browser),
+                                self.limits.control_ms, "opening a fresh context")
         context.set_default_timeout(self.limits.control_ms)
         context.set_default_navigation_timeout(self.limits.navigation_ms)
         return context, await self._new_page(context)
@@ -289,8 +293,6 @@ class AccountRun(BrowserView, Proof):
         """Every AI-related control on the pages the recipe knows (engine/scan.py)."""
         await self._start()
         return [await scan.scan_account(self)]
-
-    # --- steps ----------------------------------------------------------------------------------
 
     async def reach(self, setting: Setting, *, fresh: bool = False) -> None:
         """Load the setting's page afresh (with `fresh`, in a new cookie-only context: see

@@ -32,6 +32,7 @@ from optout.domain.errors import (
 from optout.domain.identity import Identity
 from optout.domain.results import Result, Status
 from optout.domain.targets import Target
+from optout.domain.waits import bounded
 from optout.domain.witness import Witness
 from optout.engine.view import OnePage, locator
 from optout.engine.witness import WitnessLog, weigh
@@ -157,7 +158,7 @@ class Proof:
         """What the recipe's identity page shows in `context`, opened there once."""
         assert identity.path is not None
         if context not in self._identities:
-            page = await context.new_page()
+            page = await bounded(context.new_page(), IDENTITY_PAGE_MS, "opening a tab")
             tab = await tab_id(page) if self.own_browser else None
             self.witnesses.listen(page)
             try:
