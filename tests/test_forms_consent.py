@@ -75,6 +75,7 @@ def test_a_roster_resume_counts_a_form_sent_before_as_done(practice, profile, tm
                      "--json")
     assert resumed.exit_code == 0, resumed.output
     assert results_of(resumed) == [] and "0 to go" in resumed.stderr
+    assert "had their objection form sent before" in " ".join(resumed.stderr.split())
 
 
 def test_a_practice_account_s_form_carries_the_made_up_person_and_is_forgotten_with_it(

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from optout.app.runner import (
     RunOptions,
-    own_browser_signed_in,
     run_sync,
     sign_in_by_hand,
     sign_in_only,
     sign_in_to_profile,
 )
+from optout.app.signed_in import look
 from optout.domain.accounts import Account
 from optout.domain.errors import AccountFailure
 from optout.recipe import Recipe
@@ -49,4 +49,10 @@ def in_profile(recipe: Recipe, account: Account, options: RunOptions) -> None:
 
 
 def own_browser_is_signed_in(recipe: Recipe, account: Account, options: RunOptions) -> bool:
-    return run_sync(own_browser_signed_in(Job(recipe, account, []), options))
+    """Whether the person's own browser (`--cdp`) is signed in to the platform, looked at as
+    `run --all --cdp` looks (app/signed_in.py); AccountFailure where it could not tell."""
+    [found] = look([Job(recipe, account, recipe.settings)], options)
+    if found.signed_in is None:
+        raise AccountFailure(f"Could not tell whether your browser is signed in to {recipe.name}: "
+                             f"{found.why}.")
+    return found.signed_in

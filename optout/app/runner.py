@@ -393,27 +393,6 @@ async def sign_in_only(job: Job, resources: Resources,
             await browser.close()
 
 
-async def own_browser_signed_in(job: Job, options: RunOptions) -> bool:
-    """Whether the person's own browser (`options.cdp`) is signed in to the job's platform: its
-    first setting's page, opened in a new tab, stays off the sign-in pages."""
-    assert options.cdp, "only for the person's own browser"
-    resources = Resources(secrets=MemorySecrets({}), sessions=NoSessions(),
-                          evidence_dir=data_dir() / "evidence")
-    async with async_playwright() as playwright:
-        browser = await attach(playwright, options.cdp)
-        run = AccountRun(profile_of(browser), job, Mode.CHECK, resources, limits=options.limits,
-                         own_browser=True)
-        try:
-            await run.open(job.recipe.url(job.recipe.settings[0].path))
-        except NeedsHuman:
-            return False
-        finally:
-            await run.close()
-            with contextlib.suppress(PlaywrightError, WaitTimedOut):  # disconnects: it runs on
-                await bounded(browser.close(), CLOSE_MS, "leaving your browser")
-    return True
-
-
 async def sign_in_to_profile(job: Job, options: RunOptions, person: Person) -> None:
     """Open the sign-in page on the profile folder, in a visible browser, and wait until the
     person has signed in there; the folder keeps the session, optout keeps nothing."""

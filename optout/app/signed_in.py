@@ -108,18 +108,23 @@ def only_signed_in(jobs: list[Job], options: RunOptions, say: Callable[[str], No
     """`run --all` in the person's browser: the platforms it is signed in to, the rest skipped
     with one line; NeedsHuman where it is signed in to none."""
     kept, skipped = split(jobs, options)
-    out = sorted(found.job.recipe.name for found in skipped if found.signed_in is False)
-    if out:
-        say(f"Not signed in to {len(out)} of the platforms in that browser, so they are "
-            f"skipped: {', '.join(out)}. Sign in to them there, then run again to include them.")
-    unsure = [found for found in skipped if found.signed_in is None]
-    if unsure:
-        say("Could not tell whether that browser is signed in to these, so they are skipped: "
-            + "; ".join(f"{found.job.recipe.name} ({found.why})" for found in unsure) + ".")
+    say_skipped(skipped, say)
     if skipped and not any(s.needs_browser for job in kept for s in job.settings):
         raise NeedsHuman("That browser is signed in to none of the platforms: sign in there, "
                          "then run again.")
     return kept
+
+
+def say_skipped(looks: list[Look], say: Callable[[str], None]) -> None:
+    """One line for the platforms not signed in to, one for those it could not tell, with why."""
+    out = sorted(found.job.recipe.name for found in looks if found.signed_in is False)
+    if out:
+        say(f"Not signed in to {len(out)} of the platforms in that browser, so they are "
+            f"skipped: {', '.join(out)}. Sign in to them there, then run again to include them.")
+    unsure = [found for found in looks if found.signed_in is None]
+    if unsure:
+        say("Could not tell whether that browser is signed in to these, so they are skipped: "
+            + "; ".join(f"{found.job.recipe.name} ({found.why})" for found in unsure) + ".")
 
 
 def open_sign_ins(jobs: list[Job], options: RunOptions) -> None:

@@ -126,7 +126,10 @@ def bulk(ctx: click.Context, roster: Path, origin: tuple[str, ...], trusted: tup
         jobs = [job for job in jobs if job not in skipped]
         names = ", ".join(f"{job.recipe.platform}/{job.account.name}" for job in skipped[:10])
         more = f" and {len(skipped) - 10} more" if len(skipped) > 10 else ""
-        render.stderr.print(f"Resuming: {len(skipped)} accounts were verified by the earlier "
+        # A form sent before is done without being verified now: said so, never called verified.
+        done_how = ("were verified, or had their objection form sent before," if any(
+            s.is_form for job in skipped for s in job.settings) else "were verified")
+        render.stderr.print(f"Resuming: {len(skipped)} accounts {done_how} by the earlier "
                             f"run of this roster{f' ({names}{more})' if names else ''}; "
                             f"{len(jobs)} to go.", highlight=False)
     options = RunOptions(browser=browser, endpoints=browser_endpoints, concurrency=concurrency,

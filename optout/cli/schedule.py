@@ -75,17 +75,13 @@ def schedule_install(ctx: click.Context, every: str | None, fix: bool | None,
 
 def _unheard(system: str, notifies: bool) -> list[str]:
     """What would keep a scheduled re-check from working, or from being heard, said at once."""
-    import os
-
-    import keyring
+    from optout.store.credentials import DESKTOP_BUS, keyring_session_bus
     warnings = []
     if not notifies:
         warnings.append("no notification URL is set, so nobody is told what the re-check finds; "
                         "add one with `--notify URL` (or read `optout status`).")
-    bus = os.environ.get("DBUS_SESSION_BUS_ADDRESS", "")
-    backend = type(keyring.get_keyring()).__module__
-    on_session_bus = "secretservice" in backend.lower()
-    if on_session_bus and (system == "cron" or not bus.startswith("unix:path=/run/user/")):
+    bus = keyring_session_bus()
+    if bus is not None and (system == "cron" or not bus.startswith(DESKTOP_BUS)):
         warnings.append("your keyring is reached through this terminal's D-Bus session "
                         f"({bus or 'none'}), which a {system} job does not have; the re-check "
                         "may not open it. Run it in a desktop session's systemd user manager, "

@@ -12,14 +12,16 @@ import shlex
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
 from optout.cli.common import _cdp_option, _recipes
-from optout.domain.errors import BadInput, OptoutError
+from optout.domain.errors import BadInput, NeedsHuman, OptoutError
 from optout.recipe import Recipe
 from optout.redact import redact
 
+T = TypeVar("T")
 DEFAULT_CDP = "http://127.0.0.1:9222"
 SOURCES = {"1": "your own running browser (Chrome or Chromium started with "
                 "--remote-debugging-port)",
@@ -67,10 +69,14 @@ def start(ctx: click.Context, cdp: str | None, profile_dir: Path | None, stored:
     _own_browser(cdp, profile_dir)  # the address checked: only this machine's, never shown
     recipes = _recipes(ctx)
     # Each step goes on whatever the one before it met: the proof page comes at the end anyway.
-    _step(lambda: _offer_logins(ctx, recipes) if stored else
-          _offer_sign_ins(ctx, recipes, cdp, profile_dir, origin))
-    code = _run_all(ctx, cdp, profile_dir, origin)
-    _step(lambda: _tick_off_by_hand(ctx, recipes))
+    if stored:
+        _step(lambda: _offer_logins(ctx, recipes))
+        code = _run(ctx, (), cdp, profile_dir, origin)
+    else:  # the platforms found signed in (and those just signed in to): looked at once
+        found = _step(lambda: _offer_sign_ins(ctx, recipes, cdp, profile_dir, origin))
+        code = _run(ctx, tuple(found), cdp, profile_dir, origin) if found else 0
+    left = _step(lambda: _tick_off_by_hand(ctx, recipes))
+    code = code or (NeedsHuman.exit_code if left else 0)  # steps by hand left: a person's turn
     from optout.cli.records import report
     _step(lambda: ctx.invoke(report))
     if stored:
@@ -85,7 +91,7 @@ def start(ctx: click.Context, cdp: str | None, profile_dir: Path | None, stored:
     ctx.exit(code)
 
 
-def _step(do: Callable[[], object]) -> object:
+def _step(do: Callable[[], T]) -> T | None:
     """One step of the flow; what stops it (an error, input that ended) is said, and the flow
     goes on."""
     try:
@@ -116,29 +122,36 @@ def _offer_logins(ctx: click.Context, recipes: dict[str, Recipe]) -> None:
 
 
 def _offer_sign_ins(ctx: click.Context, recipes: dict[str, Recipe], cdp: str | None,
-                    profile_dir: Path | None, origin: tuple[str, ...]) -> None:
-    """Which platforms the browser is signed in to; those named are opened to sign in."""
+                    profile_dir: Path | None, origin: tuple[str, ...]) -> list[str]:
+    """The platforms the browser is signed in to, and those named to sign in to now (their
+    sign-in pages opened); the others are said in one line, as `run --all --cdp` says them."""
     from optout.app import signed_in
     from optout.app.plan import own_browser_jobs
     from optout.app.runner import RunOptions
     from optout.cli.common import _origins
     options = RunOptions(cdp=cdp, profile_dir=profile_dir)
     single, per_platform, stand_ins = _origins(origin, recipes)
+    left_out: list[str] = []
     jobs = own_browser_jobs(recipes, (), all_platforms=True, account=None, origin=single,
                             origins=per_platform, command="start", stand_ins=stand_ins,
-                            left_out=[])  # (the run names those left out)
+                            left_out=left_out)
+    if left_out:
+        click.echo(f"Left out, for want of what they need: {', '.join(left_out)}.", err=True)
     click.echo(f"Looking at {len(jobs)} platforms in that browser…")
     looks = signed_in.look(jobs, options)
-    yes = sorted(found.job.recipe.name for found in looks if found.signed_in)
-    click.echo(f"Signed in: {', '.join(yes) or 'none'}; not signed in: "
-               f"{len(looks) - len(yes)} others.")
-    named = _names(recipes, "Sign in to more now? Their names, comma-separated (Enter to go on)")
-    if not named:
-        return
+    yes = [found.job.recipe.platform for found in looks if found.signed_in]
+    click.echo(f"Signed in: {', '.join(sorted(recipes[p].name for p in yes)) or 'none'}; "
+               f"not signed in: {len(looks) - len(yes)} others.")
+    named = [p for p in _names(recipes, "Sign in to more now? Their names, comma-separated "
+                                        "(Enter to go on)") if p not in yes]
     wanted = [job for job in jobs if job.recipe.platform in named]
-    signed_in.open_sign_ins(wanted, options)
-    if cdp:
-        click.pause("Sign in on the pages opened in your browser, then press any key.")
+    if wanted:
+        signed_in.open_sign_ins(wanted, options)
+        if cdp:
+            click.pause("Sign in on the pages opened in your browser, then press any key.")
+    signed_in.say_skipped([f for f in looks if f.job.recipe.platform not in (*yes, *named)],
+                          lambda line: click.echo(line, err=True))
+    return [*yes, *(job.recipe.platform for job in wanted)]
 
 
 def _names(recipes: dict[str, Recipe], question: str) -> list[str]:
@@ -153,13 +166,14 @@ def _names(recipes: dict[str, Recipe], question: str) -> list[str]:
     return names
 
 
-def _run_all(ctx: click.Context, cdp: str | None, profile_dir: Path | None,
-             origin: tuple[str, ...]) -> int:
-    """`optout run --all` where the person said; its exit code (the table is printed)."""
+def _run(ctx: click.Context, platforms: tuple[str, ...], cdp: str | None,
+         profile_dir: Path | None, origin: tuple[str, ...]) -> int:
+    """`optout run` of these platforms (none: all stored) where the person said; its exit code
+    (the table is printed)."""
     from optout.cli.opt_out import run
     try:
-        ctx.invoke(run, platforms=(), all_platforms=True, cdp=cdp, profile_dir=profile_dir,
-                   origin=origin)
+        ctx.invoke(run, platforms=platforms, all_platforms=not platforms, cdp=cdp,
+                   profile_dir=profile_dir, origin=origin)
     except SystemExit as done:  # the run ends with its exit code: here, the flow goes on
         return int(done.code or 0)
     except click.exceptions.Exit as done:
@@ -170,8 +184,9 @@ def _run_all(ctx: click.Context, cdp: str | None, profile_dir: Path | None,
     return 0
 
 
-def _tick_off_by_hand(ctx: click.Context, recipes: dict[str, Recipe]) -> None:
-    """The steps done by hand, as a checklist: those the person says are done are recorded."""
+def _tick_off_by_hand(ctx: click.Context, recipes: dict[str, Recipe]) -> bool:
+    """The steps done by hand, as a checklist: those the person says are done are recorded;
+    whether some are left."""
     from optout.cli.person import done
     from optout.store.history import History
     with History() as history:
@@ -180,16 +195,19 @@ def _tick_off_by_hand(ctx: click.Context, recipes: dict[str, Recipe]) -> None:
     left = [(r, s) for r in recipes.values() for s in r.settings
             if not s.needs_browser and (r.platform, s.id) not in marked]
     if not left:
-        return
+        return False
     click.echo(f"{len(left)} steps optout cannot take for you (`optout guide PLATFORM` shows "
                "each in full):")
     for number, (recipe, setting) in enumerate(left, start=1):
         click.echo(f"  {number:2}. [ ] {recipe.name}: {setting.title}")
     typed = click.prompt("Which have you done? Their numbers, comma-separated (Enter: none yet)",
                          default="", show_default=False)
+    ticked = set()
     for word in filter(None, (w.strip() for w in typed.split(","))):
         if not word.isdigit() or not 1 <= int(word) <= len(left):
             click.echo(f"{word!r} is not one of the numbers above; skipped.", err=True)
             continue
         recipe, setting = left[int(word) - 1]
         _step(partial(ctx.invoke, done, platform=recipe.platform, setting=setting.id))
+        ticked.add(word)
+    return len(ticked) < len(left)

@@ -63,17 +63,23 @@ def keyring_advice() -> str:
             "its password at every run, so it suits runs at a terminal, not schedules).")
 
 
+DESKTOP_BUS = "unix:path=/run/user/"  # the session bus a desktop login gives every terminal
+
+
+def keyring_session_bus() -> str | None:
+    """The D-Bus session the keyring is reached through ('' where none is set), or None where
+    the keyring is not the Secret Service (it needs no bus)."""
+    import keyring
+    if "secretservice" not in type(keyring.get_keyring()).__module__.lower():
+        return None
+    return os.environ.get("DBUS_SESSION_BUS_ADDRESS", "")
+
+
 def private_session_bus() -> str | None:
     """The D-Bus session the keyring is reached through, where it is this terminal's own (one
     `dbus-run-session` started) rather than the desktop's, which every terminal shares."""
-    import os
-
-    import keyring
-    bus = os.environ.get("DBUS_SESSION_BUS_ADDRESS", "")
-    backend = type(keyring.get_keyring()).__module__.lower()
-    if "secretservice" in backend and bus and not bus.startswith("unix:path=/run/user/"):
-        return bus
-    return None
+    bus = keyring_session_bus()
+    return bus if bus and not bus.startswith(DESKTOP_BUS) else None
 
 
 def keyring_help() -> str:
