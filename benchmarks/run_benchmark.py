@@ -1,31 +1,36 @@
-"""Measure `optout bulk` on the practice platform against a hand-written Playwright loop.
+"""Measure `optout bulk` and `optout check` on the practice platform against plain Playwright
+doing the same clicks (benchmarks/floors.py), and say where optout's time goes.
 
 The practice platform runs in its own process, with one LinkedIn practice user per account (the
 setting on). Its pages behave as real platforms' pages do (`--pages realistic`, the default):
 analytics beacons every 250 ms, a held long-poll, a WebSocket and a cookie dialog on the first
-visit; `--pages quiet` serves them without. Then, for each concurrency asked for:
+visit; `--pages quiet` serves them without.
 
-- **optout**: `optout bulk ROSTER --origin … --concurrency N`, a real subprocess with its own
-  history and evidence: sign in, read once the page has settled, switch, wait for the save, fresh
-  re-read, evidence (screenshot, accessibility snapshot).
-- **floor**: a plain Playwright loop doing the same clicks at the same concurrency (refuse the
+- **bulk**, for each concurrency asked for: `optout bulk ROSTER --origin … --concurrency N`, a
+  real subprocess with its own history and evidence (sign in, read once the page has settled,
+  switch, wait for the save, fresh re-read, evidence), against the floor's loop (refuse the
   cookie dialog, sign in, wait for the switch to show on, click, wait for the save, reload, wait
-  for it to show off), with no checks, evidence or history: the least any tool could take.
+  for it to show off). Wall time, accounts per minute, per-account p50/p95 measured alike (one
+  account's time from its first step to its read, waiting for a free slot excluded), and the
+  peak memory (PSS) of the whole process tree: Python, Playwright's driver and the browser.
+- **check**: a one-setting `optout check` with a saved session, as a whole process, against the
+  floor's whole process (start the browser, load the saved cookies, open the page, read the
+  switch once it shows on).
+- **phases**: where optout's time goes, from its own figures (OPTOUT_TIMINGS,
+  optout/domain/timings.py): the process's start, imports and recipe loading, the Python work
+  before the browser starts, and each account's phases (context, open, sign-in, consent,
+  settle, act, fresh context, fresh load, identity, evidence), for the check and for the bulk
+  run's 40 accounts (the mean per account).
 
-And, as whole processes, a one-setting `optout check` with a saved session (median of 5).
+Each measurement is repeated (`--repeat`, 3 by default) against a new practice platform; the
+median is shown with the range.
 
-Reported: wall time, accounts per minute, per-account p50/p95 for both, measured alike (one
-account's time from its first step to its verified result, waiting for a free slot excluded:
-optout's from its history, the floor's timed around each account's work), and the
-peak memory (PSS) of the whole process tree: Python, Playwright's driver and the browser.
-
-    python benchmarks/run_benchmark.py --accounts 40 --concurrency 8
+    python benchmarks/run_benchmark.py --accounts 40 --concurrency 1 4 8
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import multiprocessing
 import os
@@ -36,15 +41,13 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from playwright.async_api import async_playwright, expect
-
-from optout.browser.launch import LAUNCH_ARGS, find_browser
-
 ROOT = Path(__file__).parent.parent
-SETTINGS = "/mypreferences/d/settings/data-for-ai-improvement"
-SWITCH = "Use my data for training content creation AI models"
+FLOORS = Path(__file__).parent / "floors.py"
+ACCOUNT_PHASES = ("context", "open", "sign-in", "consent", "find", "settle", "act", "fresh context",
+                  "fresh load", "identity", "evidence")
 
 
 def serve(accounts: int, pages: str, ready: multiprocessing.Queue,
@@ -101,20 +104,62 @@ class PeakMemory:
         self._thread.join()
 
 
-def run_optout(origin: str, accounts: int, concurrency: int, home: Path) -> dict[str, float]:
+def browser_json() -> str:
+    """The browser and switches optout launches with, for the floors to launch the same."""
+    from playwright.sync_api import sync_playwright
+
+    from optout.browser.launch import LAUNCH_ARGS, find_browser
+    with sync_playwright() as playwright:
+        return json.dumps([find_browser(playwright, headless=True), *LAUNCH_ARGS])
+
+
+def optout_env(home: Path, timings: Path | None = None) -> dict[str, str]:
+    env = {**os.environ, "OPTOUT_HOME": str(home / "data"),
+           "OPTOUT_RECIPE_PATH": str(home / "recipes"),
+           "PYTHON_KEYRING_BACKEND": "throwaway_keyring.ThrowawayKeyring",
+           "THROWAWAY_KEYRING_FILE": str(home / "throwaway-keyring.json"),
+           "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "benchmarks")])}
+    if timings is not None:
+        env["OPTOUT_TIMINGS"] = str(timings)
+    return env
+
+
+def toggle_only_recipes(home: Path) -> None:
+    """LinkedIn's recipe with its toggle only (its objection form is measured elsewhere),
+    approved as the person would (`optout recipes approve`): it is not optout's own."""
+    recipes = home / "recipes"
+    recipes.mkdir()
+    sys.path.insert(0, str(ROOT))
+    from tests.conftest import linkedin_toggle_recipe
+
+    (recipes / "linkedin.yaml").write_text(linkedin_toggle_recipe())
+    subprocess.run([sys.executable, "-m", "optout", "recipes", "approve",
+                    str(recipes / "linkedin.yaml"), "--yes"], check=True, capture_output=True,
+                   env=optout_env(home))
+
+
+def phases_of(timings: Path, launched: float) -> dict[str, object]:
+    """optout's own figures (optout/domain/timings.py): the process's, with its start measured
+    from `launched`, and every account's."""
+    lines = [json.loads(line) for line in timings.read_text().splitlines()]
+    process = next(line for line in lines if line["kind"] == "process")
+    process["start"] = process["main_at"] - launched
+    return {"process": process, "accounts": [line for line in lines if line["kind"] == "account"]}
+
+
+def run_optout(origin: str, accounts: int, concurrency: int, home: Path) -> dict[str, object]:
     roster = home / "roster.csv"
     roster.write_text("platform,account,username,password_command\n" + "".join(
         f"linkedin,user{n},user{n}@practice.invalid,printf %s pw-{n}-benchmark\n"
         for n in range(accounts)))
-    env = {**os.environ, "OPTOUT_HOME": str(home / "data"),
-           "OPTOUT_RECIPE_PATH": str(toggle_only_recipes(home)),
-           "PYTHON_KEYRING_BACKEND": "tests.memory_keyring.MemoryKeyring",
-           "PYTHONPATH": str(ROOT)}
+    toggle_only_recipes(home)
+    timings = home / "timings.jsonl"
+    launched = time.time()
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "optout", "bulk", str(roster), "--origin",
-                                origin, "--concurrency", str(concurrency), "--json"], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                               stdin=subprocess.DEVNULL)
+                                origin, "--concurrency", str(concurrency), "--json"],
+                               env=optout_env(home, timings), stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
     with PeakMemory(process.pid) as memory:
         process.communicate()
     wall = time.perf_counter() - started
@@ -126,104 +171,61 @@ def run_optout(origin: str, accounts: int, concurrency: int, home: Path) -> dict
         raise SystemExit(f"only {sum(v for (v,) in rows)} of {accounts} accounts verified")
     # Per account: from its first step to its verified observation (sign-in included).
     seconds = [s for (s,) in db.execute("SELECT seconds FROM observations")]
-    return {"wall": wall, "memory": memory.peak, "p50": statistics.median(seconds),
+    return {"wall": wall, "memory": memory.peak, **spread(seconds),
+            "phases": phases_of(timings, launched)}
+
+
+def spread(seconds: list[float]) -> dict[str, float]:
+    return {"p50": statistics.median(seconds),
             "p95": sorted(seconds)[round(0.95 * (len(seconds) - 1))]}
 
 
-async def floor_loop(origin: str, accounts: range, concurrency: int) -> list[float]:
-    """The floor's work; each account's own seconds, from its first step to its read (waiting
-    for a free slot excluded), as optout's history times its accounts."""
-    seconds: list[float] = []
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=find_browser(playwright, headless=True),
-                                                   args=LAUNCH_ARGS)
-        gate = asyncio.Semaphore(concurrency)
-
-        async def one(n: int) -> None:
-            async with gate:
-                started = time.perf_counter()
-                context = await browser.new_context()
-                page = await context.new_page()
-                await page.goto(origin + SETTINGS)
-                reject = page.get_by_role("button", name="Reject all")
-                if await reject.is_visible():
-                    await reject.click()
-                    await expect(reject).to_be_hidden()
-                await page.get_by_label("Email or phone").fill(f"user{n}@practice.invalid")
-                await page.get_by_label("Password", exact=True).fill(f"pw-{n}-benchmark")
-                await page.get_by_role("button", name="Sign in", exact=True).click()
-                switch = page.get_by_role("switch", name=SWITCH)
-                await expect(switch).to_be_checked()
-                async with page.expect_response(
-                        lambda r: r.request.method == "POST" and "/api/settings/" in r.url):
-                    await switch.click()
-                await page.reload()
-                await expect(switch).not_to_be_checked()
-                seconds.append(time.perf_counter() - started)
-                await context.close()
-
-        await asyncio.gather(*(one(n) for n in accounts))
-        await browser.close()
-    return seconds
-
-
-def run_floor(origin: str, accounts: int, concurrency: int) -> dict[str, float]:
+def run_floor(origin: str, accounts: int, concurrency: int, browser: str) -> dict[str, object]:
     """The floor in a subprocess of its own, timed and measured exactly as optout is."""
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, __file__, "--floor", origin, str(accounts),
-                                str(concurrency)], stdin=subprocess.DEVNULL,
+    process = subprocess.Popen([sys.executable, str(FLOORS), "bulk", origin, str(accounts),
+                                str(concurrency), browser], stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, text=True)
     with PeakMemory(process.pid) as memory:
         out, _ = process.communicate()
     wall = time.perf_counter() - started
     if process.returncode != 0:
         raise SystemExit(f"the floor exited {process.returncode}")
-    seconds = json.loads(out)
-    return {"wall": wall, "memory": memory.peak, "p50": statistics.median(seconds),
-            "p95": sorted(seconds)[round(0.95 * (len(seconds) - 1))]}
+    return {"wall": wall, "memory": memory.peak, **spread(json.loads(out))}
 
 
-def toggle_only_recipes(home: Path) -> Path:
-    """LinkedIn's recipe with its toggle only (its objection form is measured elsewhere)."""
-    recipes = home / "recipes"
-    recipes.mkdir()
-    sys.path.insert(0, str(ROOT))
-    from tests.conftest import linkedin_toggle_recipe
-
-    (recipes / "linkedin.yaml").write_text(linkedin_toggle_recipe())
-    # Not optout's own recipe: approved, as the person would (`optout recipes approve`).
-    subprocess.run([sys.executable, "-m", "optout", "recipes", "approve",
-                    str(recipes / "linkedin.yaml"), "--yes"], check=True, capture_output=True,
-                   env={**os.environ, "OPTOUT_HOME": str(home / "data"),
-                        "OPTOUT_RECIPE_PATH": str(recipes), "PYTHONPATH": str(ROOT)})
-    return recipes
-
-
-def one_check(origin: str, home: Path, runs: int = 5) -> dict[str, float]:
-    """Whole `optout check` processes for one setting: sign in once, then with the saved session."""
-    recipes = toggle_only_recipes(home)
-    env = {**os.environ, "OPTOUT_HOME": str(home / "data"), "OPTOUT_RECIPE_PATH": str(recipes),
-           "PYTHON_KEYRING_BACKEND": "throwaway_keyring.ThrowawayKeyring",
-           "THROWAWAY_KEYRING_FILE": str(home / "throwaway-keyring.json"),
-           "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "benchmarks")])}
+def one_check(origin: str, home: Path, browser: str) -> dict[str, object]:
+    """A whole `optout check` of one setting with a saved session (drift: the setting is on),
+    and the floor's whole process for the same read."""
+    toggle_only_recipes(home)
     optout = [sys.executable, "-m", "optout"]
     subprocess.run([*optout, "login", "linkedin", "--username", "user0@practice.invalid",
                     "--password-stdin", "--origin", origin], input="pw-0-benchmark\n", text=True,
-                   env=env, check=True, capture_output=True)
+                   env=optout_env(home), check=True, capture_output=True)
     check = [*optout, "check", "linkedin", "--origin", origin]
-    if subprocess.run(check, env=env, capture_output=True).returncode != 4:  # signs in: drift
-        raise SystemExit("the first check did not find the setting on")
-    seconds = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        code = subprocess.run(check, env=env, capture_output=True).returncode
-        seconds.append(time.perf_counter() - started)
-        if code != 4:
-            raise SystemExit(f"a check with the saved session exited {code}, not 4 (drift)")
-    return {"median": statistics.median(seconds), "min": min(seconds), "max": max(seconds)}
+    if subprocess.run(check, env=optout_env(home), capture_output=True).returncode != 4:
+        raise SystemExit("the first check (it signs in) did not find the setting on")
+    state = home / "floor-session.json"
+    subprocess.run([sys.executable, str(FLOORS), "sign-in", origin, str(state), browser],
+                   check=True)
+    floor = [sys.executable, str(FLOORS), "check", origin, str(state), browser]
+    subprocess.run(floor, check=True)  # warm
+    timings = home / "timings.jsonl"
+    timings.unlink(missing_ok=True)
+    launched = time.time()
+    started = time.perf_counter()
+    code = subprocess.run(check, env=optout_env(home, timings), capture_output=True).returncode
+    seconds = time.perf_counter() - started
+    if code != 4:
+        raise SystemExit(f"a check with the saved session exited {code}, not 4 (drift)")
+    started = time.perf_counter()
+    subprocess.run(floor, check=True)
+    return {"wall": seconds, "floor": time.perf_counter() - started,
+            "phases": phases_of(timings, launched)}
 
 
-def measure(who: str, accounts: int, concurrency: int, pages: str) -> dict[str, float]:
+def measure(who: str, accounts: int, concurrency: int, pages: str,
+            browser: str) -> dict[str, object]:
     """One measurement against a fresh practice platform in its own process."""
     ready, stop = multiprocessing.Queue(), multiprocessing.Event()
     server = multiprocessing.Process(target=serve, args=(accounts, pages, ready, stop))
@@ -232,47 +234,91 @@ def measure(who: str, accounts: int, concurrency: int, pages: str) -> dict[str, 
     try:
         with tempfile.TemporaryDirectory() as home:
             if who == "floor":
-                return run_floor(origin, accounts, concurrency)
+                return run_floor(origin, accounts, concurrency, browser)
             if who == "check":
-                return one_check(origin, Path(home))
+                return one_check(origin, Path(home), browser)
             return run_optout(origin, accounts, concurrency, Path(home))
     finally:
         stop.set()
         server.join(10)
 
 
+def median(runs: list[dict[str, object]], key: str) -> str:
+    values = [float(run[key]) for run in runs]  # type: ignore[arg-type]
+    return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
+
+
+def mid(runs: list[dict[str, object]], key: str) -> float:
+    return statistics.median(float(run[key]) for run in runs)  # type: ignore[arg-type]
+
+
+def phase_rows(runs: list[dict[str, object]], per: Callable[[dict], list[dict]]) -> dict[str, float]:
+    """Each phase's median over the runs of its mean over `per`(run)'s accounts."""
+    def mean_of(run: dict[str, object], name: str) -> float:
+        accounts = per(run)
+        if name == "other":
+            return statistics.mean(a["total"] - sum(a["phases"].values()) for a in accounts)
+        if name == "total":
+            return statistics.mean(a["total"] for a in accounts)
+        return statistics.mean(a["phases"].get(name, 0.0) for a in accounts)
+    return {name: statistics.median(mean_of(run, name) for run in runs)
+            for name in (*ACCOUNT_PHASES, "other", "total")}
+
+
+def process_rows(runs: list[dict[str, object]]) -> dict[str, float]:
+    def value(run: dict[str, object], name: str) -> float:
+        process = run["phases"]["process"]  # type: ignore[index]
+        if name == "start":
+            return process["start"]
+        if name == "before the browser":
+            return process["start"] + process["points"].get("playwright start", 0.0)
+        return process["phases"].get(name, 0.0)
+    return {name: statistics.median(value(run, name) for run in runs)
+            for name in ("start", "imports", "recipes", "before the browser", "browser start",
+                         "record", "close")}
+
+
 def main() -> None:
-    if sys.argv[1:2] == ["--floor"]:  # the floor's own subprocess
-        origin, accounts, concurrency = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-        print(json.dumps(asyncio.run(floor_loop(origin, range(accounts), concurrency))))
-        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--accounts", type=int, default=40)
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[8])
-    parser.add_argument("--pages", nargs="+", choices=["realistic", "quiet"],
-                        default=["realistic"])
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[4])
+    parser.add_argument("--pages", choices=["realistic", "quiet"], default="realistic")
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    browser = browser_json()
     for who in ("floor", "optout"):  # warm the page cache and imports; not measured
-        measure(who, 2, 2, args.pages[0])
-    print("| pages | accounts | concurrency | who | wall (s) | accounts/min | p50 (s) | p95 (s) "
-          "| peak PSS (MB) | vs floor |")
-    print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|")
-    for pages in args.pages:
-        for concurrency in args.concurrency:
-            figures = {who: measure(who, args.accounts, concurrency, pages)
-                       for who in ("floor", "optout")}
-            for who in ("floor", "optout"):
-                m = figures[who]
-                ratio = m["wall"] / figures["floor"]["wall"]
-                print(f"| {pages} | {args.accounts} | {concurrency} | {who} | {m['wall']:.1f} | "
-                      f"{args.accounts / m['wall'] * 60:.0f} | {m.get('p50', float('nan')):.2f} "
-                      f"| {m.get('p95', float('nan')):.2f} | {m['memory']:.0f} | {ratio:.2f}x |",
-                      flush=True)
-    for pages in args.pages:
-        m = measure("check", 1, 1, pages)
-        print(f"\n`optout check` of one setting with a saved session ({pages} pages), a whole "
-              f"process: median {m['median']:.2f} s (min {m['min']:.2f}, max {m['max']:.2f}) "
-              "over 5 runs.", flush=True)
+        measure(who, 2, 2, args.pages, browser)
+    print(f"{args.pages} pages, {args.accounts} accounts; median of {args.repeat} runs "
+          "(lowest-highest)\n")
+    print("| concurrency | who | wall (s) | accounts/min | p50 (s) | p95 (s) | peak PSS (MB) "
+          "| vs floor |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
+    bulk_phases: dict[int, dict[str, float]] = {}
+    for concurrency in args.concurrency:
+        runs = {who: [measure(who, args.accounts, concurrency, args.pages, browser)
+                      for _ in range(args.repeat)] for who in ("floor", "optout")}
+        for who in ("floor", "optout"):
+            ratio = mid(runs[who], "wall") / mid(runs["floor"], "wall")
+            print(f"| {concurrency} | {who} | {median(runs[who], 'wall')} | "
+                  f"{args.accounts / mid(runs[who], 'wall') * 60:.0f} | "
+                  f"{mid(runs[who], 'p50'):.2f} | {mid(runs[who], 'p95'):.2f} | "
+                  f"{mid(runs[who], 'memory'):.0f} | {ratio:.2f}x |", flush=True)
+        bulk_phases[concurrency] = phase_rows(runs["optout"],
+                                              lambda run: run["phases"]["accounts"])
+    checks = [measure("check", 1, 1, args.pages, browser) for _ in range(args.repeat)]
+    print(f"\n`optout check` of one setting with a saved session, a whole process: "
+          f"{median(checks, 'wall')} s against the floor's {median(checks, 'floor')} s "
+          f"({mid(checks, 'wall') / mid(checks, 'floor'):.2f}x).\n", flush=True)
+    check_phases = phase_rows(checks, lambda run: run["phases"]["accounts"])
+    print("Where the time goes (s): each account's phases, the mean per account")
+    print("| phase | check | " + " | ".join(f"bulk c{c}" for c in bulk_phases) + " |")
+    print("|---|---:|" + "---:|" * len(bulk_phases))
+    for name in (*ACCOUNT_PHASES, "other", "total"):
+        print(f"| {name} | {check_phases[name]:.3f} | "
+              + " | ".join(f"{rows[name]:.3f}" for rows in bulk_phases.values()) + " |")
+    print("\nThe check's process (s)\n| phase | seconds |\n|---|---:|")
+    for name, seconds in process_rows(checks).items():
+        print(f"| {name} | {seconds:.3f} |")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from optout.browser import trace
 from optout.browser.contexts import new_context
 from optout.browser.launch import LAUNCH_ARGS, launch
 from optout.browser.own import attach, open_profile, profile_of
+from optout.domain import timings
 from optout.domain.errors import (
     AccountFailure,
     BadInput,
@@ -162,6 +163,7 @@ async def each_account(jobs: list[Job], mode: Mode, resources: Resources, option
     With several browser servers (`--browser-endpoint`, repeated) each takes `concurrency`
     accounts at once; an account under way on a server that is lost goes to another server.
     """
+    timings.PROCESS.point("playwright start")
     async with async_playwright() as playwright:
         browsers = await _browsers(playwright, options)
         # A profile the person signed in to themselves: theirs (--cdp) or a folder (--profile).
@@ -185,7 +187,8 @@ async def each_account(jobs: list[Job], mode: Mode, resources: Resources, option
             while browser.is_connected():
                 index, job = await todo.get()
                 async with polite[job.recipe.platform]:
-                    items: list[T] = await _run_job(browser, job, mode, resources, options,
+                    with timings.for_account(job.recipe.platform, job.account.name):
+                        items: list[T] = await _run_job(browser, job, mode, resources, options,
                                                     launch_visible, work, failed, own)
                 if options.cdp and await _lost(browser, items):
                     # The person's browser closed under this account: not read to the end.
@@ -227,7 +230,7 @@ async def each_account(jobs: list[Job], mode: Mode, resources: Resources, option
                     # The profile folder keeps what was signed in.
                     await bounded(own.close(), CLOSE_MS, "closing the profile folder's browser")
             for browser in browsers:  # (already gone after an interrupt; a person's: disconnect)
-                with contextlib.suppress(PlaywrightError, WaitTimedOut):
+                with contextlib.suppress(PlaywrightError, WaitTimedOut), timings.phase("close"):
                     await bounded(browser.close(), CLOSE_MS, "closing the browser")
         if stop.number is not None:
             raise Interrupted(stop.number, finished_accounts, len(jobs))
@@ -300,8 +303,10 @@ async def _browsers(playwright: Playwright, options: RunOptions) -> list[Browser
     if options.cdp:
         return [await attach(playwright, options.cdp)]
     if not options.endpoints:
-        return [await launch(playwright, explicit=options.browser, headed=options.headed,
-                             slow_mo_ms=options.slow_mo_ms)]
+        timings.PROCESS.point("browser start")  # the Python work before the browser ends here
+        with timings.phase("browser start"):
+            return [await launch(playwright, explicit=options.browser, headed=options.headed,
+                                 slow_mo_ms=options.slow_mo_ms)]
     browsers: list[Browser] = []
     try:
         for endpoint in options.endpoints:
@@ -357,8 +362,9 @@ async def _run_job(browser: Browser, job: Job, mode: Mode, resources: Resources,
                              launch_visible=launch_visible, own_browser=True,
                              fresh_browser=browser)
             return await work(run)
-        state = resources.sessions.load(job.account, job.recipe.origin)
-        context = await new_context(browser, state)
+        with timings.phase("context"):
+            state = resources.sessions.load(job.account, job.recipe.origin)
+            context = await new_context(browser, state)
         if options.trace_dir:
             await trace.start(context)
         run = AccountRun(context, job, mode, resources, limits=options.limits,
@@ -375,7 +381,8 @@ async def _run_job(browser: Browser, job: Job, mode: Mode, resources: Resources,
                       f"Unexpected error ({type(exc).__name__}); run with --debug for details.")
     finally:
         if context is not None:
-            await context.close()
+            with timings.phase("context"):
+                await context.close()
 
 
 async def sign_in_only(job: Job, resources: Resources,

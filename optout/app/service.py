@@ -16,6 +16,7 @@ from dataclasses import replace
 from optout.app import approval, notify
 from optout.app.runner import RunOptions, execute, in_job_order, run_sync, scan_accounts, stream
 from optout.browser import autoconsent
+from optout.domain import timings
 from optout.domain.accounts import person_of
 from optout.domain.profile import Profile
 from optout.domain.results import Mode, Result
@@ -104,13 +105,15 @@ def run_and_record(jobs: list[Job], mode: Mode, resources: Resources, options: R
         async def recorded() -> AsyncIterator[tuple[int, list[Result]]]:
             loop = asyncio.get_running_loop()
             async for index, results in stream(jobs, mode, resources, options):
-                kept = await loop.run_in_executor(worker, recorder.keep, index, results)
+                with timings.phase("record"):
+                    kept = await loop.run_in_executor(worker, recorder.keep, index, results)
                 if on_account:
                     on_account(kept)
                 yield index, kept
 
         try:
-            results = run_sync(in_job_order(recorded()))
+            with timings.phase("accounts"):
+                results = run_sync(in_job_order(recorded()))
         finally:  # an interrupted run is finished too: --resume goes on from what it kept
             history.finish_run(run_id)
     return results

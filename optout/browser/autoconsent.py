@@ -52,9 +52,12 @@ PINS = {
 }
 WORLD = "optout-autoconsent"  # the isolated worlds it runs in: one of its own each time
 BINDING = "__optoutAutoconsentSend"  # how it talks to optout (a CDP binding, in that world only)
-# Its own messages are objects; a CDP binding carries one string.
+# Its own messages are objects; a CDP binding carries one string. It is run once the page is
+# ready by its own signals (engine/account.py), so it starts at once rather than when the
+# browser next finds itself idle (which on a page with beacons is its 500 ms limit): in its
+# world only, it finds no requestIdleCallback and starts on the next task.
 PRELUDE = (f"window.autoconsentSendMessage = message => {{ {BINDING}(JSON.stringify(message)); "
-           "return Promise.resolve(); };\n")
+           "return Promise.resolve(); };\nwindow.requestIdleCallback = undefined;\n")
 CONFIG = {
     "enabled": True,
     "autoAction": "optOut",  # never optIn

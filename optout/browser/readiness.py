@@ -11,8 +11,11 @@ idle. A page is ready when
   a few seconds: pages that draw a switch before they know its state often ask for the state a
   moment later, from such a timer. Timers re-armed by timers (polling, tickers) are not waited for;
 - the recipe's `ready_response` has answered, where the recipe names one;
-- and what is read has stayed the same for a short window since the page last loaded or was
-  clicked, for the drawing that follows an answer.
+- and what is read is the same on both sides of two frames the page drew, with nothing in
+  between: no data answered or its body read, no timer of the page's run, no load or click. What
+  follows an answer (a framework's re-render) is done by then, so the read ends on that signal,
+  not after a fixed window. Where the page draws no frames (a tab in the background of a
+  person's browser), the read waits the steady window (`steady_ms`) instead.
 
 A readiness that could not be established within its bound is reported as such, never as ready.
 """
@@ -45,7 +48,7 @@ TIMER_HORIZON_MS = 3_000
 # in between). It changes nothing the page sees.
 WATCH_SCRIPT = """(() => {
   const due = new Map();
-  let inTimer = 0;
+  let inTimer = 0, timersRun = 0;
   const set = window.setTimeout, clear = window.clearTimeout;
   window.setTimeout = function (handler, delay, ...args) {
     const wait = Number(delay) || 0;
@@ -54,7 +57,10 @@ WATCH_SCRIPT = """(() => {
           // Until the next task: what the callback's promises go on to set is part of the chain.
           inTimer++;
           try { return handler.apply(this, args); }
-          finally { due.delete(id); Reflect.apply(set, window, [() => inTimer--, 0]); }
+          finally {
+            if (due.delete(id)) timersRun++;
+            Reflect.apply(set, window, [() => inTimer--, 0]);
+          }
         }
       : handler;
     const id = Reflect.apply(set, this, [run, delay]);
@@ -62,7 +68,7 @@ WATCH_SCRIPT = """(() => {
     return id;
   };
   window.clearTimeout = function (id) { due.delete(id); return Reflect.apply(clear, this, [id]); };
-  const open = new Map();
+  const open = new Map(), ended = [];
   let last = 0;
   const opened = (method, url) => {
     const key = ++last;
@@ -70,15 +76,30 @@ WATCH_SCRIPT = """(() => {
                          performance.now()]); } catch (e) {}
     return key;
   };
+  const close = key => {  // the last few ended, numbered: what answered between two looks
+    const call = open.get(key);
+    if (call) { ended.push([key, call[0], call[1]]); if (ended.length > 50) ended.shift(); }
+    open.delete(key);
+  };
   const fetch0 = window.fetch;
   if (fetch0) window.fetch = function (input, init) {
     const isRequest = typeof Request !== "undefined" && input instanceof Request;
     const key = opened((init && init.method) || (isRequest ? input.method : "GET"),
                        isRequest ? input.url : String(input));
     const answer = Reflect.apply(fetch0, this, [input, init]);
-    answer.then(() => open.delete(key), () => open.delete(key));
+    answer.then(() => close(key), () => close(key));
     return answer;
   };
+  // Reading an answer's body is part of the request: the state is in it.
+  if (typeof Response !== "undefined") for (const name of ["json", "text", "arrayBuffer", "blob"]) {
+    const read = Response.prototype[name];
+    if (read) Response.prototype[name] = function (...args) {
+      const key = opened("GET", this.url);
+      const body = Reflect.apply(read, this, args);
+      body.then(() => close(key), () => close(key));
+      return body;
+    };
+  }
   const xhrs = new WeakMap(), xhrOpen = XMLHttpRequest.prototype.open,
         xhrSend = XMLHttpRequest.prototype.send;
   XMLHttpRequest.prototype.open = function (method, url, ...rest) {
@@ -89,13 +110,20 @@ WATCH_SCRIPT = """(() => {
     const call = xhrs.get(this);
     if (call) {
       const key = opened(...call);
-      this.addEventListener("loadend", () => open.delete(key));
+      this.addEventListener("loadend", () => close(key));
     }
     return Reflect.apply(xhrSend, this, args);
   };
   Object.defineProperty(window, "__optoutWaits", { value: () => ({
-    timerDueMs: Math.max(0, ...due.values()) - performance.now(),
-    requests: Array.from(open.values(), ([m, u, t]) => [m, u, performance.now() - t]) }) });
+    timerDueMs: Math.max(0, ...due.values()) - performance.now(), timersRun,
+    requests: Array.from(open.values(), ([m, u, t]) => [m, u, performance.now() - t]),
+    ended: ended.slice() }) });
+  // Resolves once the page has drawn `n` more frames.
+  const frame = window.requestAnimationFrame.bind(window);
+  Object.defineProperty(window, "__optoutFrames", { value: n => new Promise(done => {
+    const step = left => left ? frame(() => step(left - 1)) : done(true);
+    step(n);
+  }) });
 })();""".replace("HORIZON_MS", str(TIMER_HORIZON_MS))
 _PAUSE_S = 0.1
 
@@ -121,6 +149,7 @@ class RequestWatch:
         self._held_s = held_ms / 1000
         self._open: dict[Request, float] = {}
         self.answered: list[str] = []  # addresses answered since the page last loaded
+        self.reads_ended = 0  # data reads that ended, as the browser tells
         self.since = time.monotonic()  # when the page last loaded or was clicked
         page.on("request", self._started)
         page.on("response", self._answered)
@@ -137,6 +166,13 @@ class RequestWatch:
         return (method == "GET" and self._is_own(url)
                 and not HELD_PATHS.search(urlsplit(url).path))
 
+    def page_activity(self, waits: dict) -> tuple[int, int]:
+        """What the page has done so far that could change what it draws: the number of its
+        latest data read to end (WATCH_SCRIPT's `ended`), and its timers run."""
+        ended = [key for key, method, url in waits.get("ended", [])
+                 if self.is_data_read(method, url)]
+        return max(ended, default=0), int(waits.get("timersRun", 0))
+
     def page_pending(self, requests: list[list]) -> list[str]:
         """Of the requests the page's scripts say they have open ([method, url, age in ms]),
         the data reads not yet taken for held connections."""
@@ -149,7 +185,8 @@ class RequestWatch:
             self._open.pop(response.request, None)
 
     def _ended(self, request: Request) -> None:
-        self._open.pop(request, None)
+        if self._open.pop(request, None) is not None:
+            self.reads_ended += 1
 
     def _navigated(self, frame: Frame) -> None:
         if frame == self._page.main_frame:
@@ -182,42 +219,55 @@ async def settle(page: Page, watch: RequestWatch, read: Callable[[], Awaitable[s
                  ready_response: str | None = None) -> tuple[str | None, Readiness]:
     """Wait until the page is ready; the last state `read` gave (None without `read`).
 
-    With `read`, the state must have stayed the same for `window_ms` (counted from the page's
-    last load or click, and from any change seen) while the page is otherwise ready. Gives up
-    after `limit_ms` and says what it was still waiting for.
+    With `read`, the state must read the same on both sides of two frames the page drew (or,
+    where it draws none, of `window_ms`) while the page is ready and does nothing in between.
+    Gives up after `limit_ms` and says what it was still waiting for.
     """
     deadline = time.monotonic() + limit_ms / 1000
-    window_s = window_ms / 1000 if read else 0
-    state: str | None = None
-    steady_since: float | None = None
-    first = True
+    looked: tuple[str, object] | None = None  # the last steady-looking read, and what it saw
+    how = "two drawn frames"
     while True:
-        waiting = await _waiting_for(page, watch, ready_response)
-        previous, state = state, await _state(read) if read and not waiting else None
-        now = time.monotonic()
-        if waiting or (read and state is None):
-            steady_since, first = None, False
-        elif steady_since is None:
-            # A first look at a quiet page already holds any change made since the page loaded
-            # or was clicked: count from then. After waiting, count from now.
-            steady_since, first = (watch.since if first else now), False
-        elif state != previous:
-            steady_since = now
-        if steady_since is not None and now - steady_since >= window_s:
-            how = ("nothing busy, data requests answered, no timer due"
-                   + (f", read the same for {window_ms:g} ms" if read else ""))
-            return state, Readiness(True, how)
-        if now >= deadline:
+        waits = await _page_waits(page)
+        waiting = await _waiting_for(page, watch, waits, ready_response)
+        if not waiting and read is None:
+            return None, Readiness(True, "nothing busy, data requests answered, no timer due")
+        state = await _state(read) if read and not waiting else None
+        if state is not None:
+            seen = (state, (watch.page_activity(waits), watch.since, watch.reads_ended))
+            if seen == looked:
+                return state, Readiness(True, "nothing busy, data requests answered, no timer "
+                                              f"due, read the same across {how}")
+            looked = seen
+            how = "two drawn frames" if await _frames(page, 2, window_ms) else f"{window_ms:g} ms"
+            if time.monotonic() < deadline:
+                continue  # look again at once
+        else:
+            looked = None
+        if time.monotonic() >= deadline:
             reason = waiting or ("its state kept changing" if read else "it never settled")
             return state, Readiness(False, f"after {limit_ms / 1000:g} s, {reason}")
         await asyncio.sleep(_PAUSE_S)
 
 
-async def _waiting_for(page: Page, watch: RequestWatch, ready_response: str | None) -> str:
+async def _frames(page: Page, count: int, limit_ms: float) -> bool:
+    """Whether the page drew `count` more frames; where it did not within `limit_ms` (a tab in
+    the background draws none), False once that time has passed."""
+    started = time.monotonic()
+    try:
+        await asyncio.wait_for(page.evaluate(
+            "n => window.__optoutFrames ? window.__optoutFrames(n) : false", count),
+            limit_ms / 1000)
+        return True
+    except (asyncio.TimeoutError, PlaywrightError):
+        await asyncio.sleep(max(0.0, limit_ms / 1000 - (time.monotonic() - started)))
+        return False
+
+
+async def _waiting_for(page: Page, watch: RequestWatch, waits: dict,
+                       ready_response: str | None) -> str:
     """What the page is still doing, in words; empty when it is ready."""
     if await page.locator(BUSY).filter(visible=True).count():
         return "the page still showed itself busy"
-    waits = await _page_waits(page)
     pending = watch.pending() or watch.page_pending(waits.get("requests", []))
     if pending:
         return f"a data request was still open ({pending[0]})"

@@ -10,6 +10,7 @@ import click
 
 from optout import __version__
 from optout.cli.common import EXIT_CODES_HELP, OptoutGroup
+from optout.domain import timings
 from optout.redact import RedactingFormatter
 
 # Every command, by module: each is imported when it is asked for (`optout --help` asks all).
@@ -46,6 +47,10 @@ def cli(ctx: click.Context, debug: bool, recipe_dirs: tuple[str, ...]) -> None:
       optout login linkedin
       optout run linkedin
     """
+    timings.PROCESS.add("imports", since_start=True)  # the command's modules are loaded by now
+    if os.environ.get(timings.ENV):
+        import atexit
+        atexit.register(timings.write)
     from optout.store.config import load_config
     os.umask(0o077)  # everything the tool writes is private to the user
     ctx.obj = {"recipe_dirs": recipe_dirs, "config": load_config()}

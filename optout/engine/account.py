@@ -20,7 +20,6 @@ from playwright.async_api import Browser, BrowserContext, Page, Request, Respons
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from optout.browser import autoconsent, consent
 from optout.browser.contexts import empty_sibling
 from optout.browser.own import close_tab, same_site, tab_id
 from optout.browser.pages import goto, is_allowed
@@ -37,9 +36,11 @@ from optout.domain.job import Limits, Submitted
 from optout.domain.profile import Profile
 from optout.domain.results import Mode, Result, Status
 from optout.domain.targets import Target
+from optout.domain.timings import phase
 from optout.domain.waits import bounded
 from optout.engine import addresses, scan
 from optout.engine import forms as form_io
+from optout.engine.consent import ConsentAnswers
 from optout.engine.proof import WENT_OFF, Proof
 from optout.engine.scan import ScanReport
 from optout.engine.view import BrowserView, locator
@@ -60,7 +61,7 @@ TAB_CLOSE_MS = 5_000  # closing a tab of optout's in the person's browser
 _SAVE_TYPES = {"fetch", "xhr", "document", "other"}
 
 
-class AccountRun(BrowserView, Proof):
+class AccountRun(BrowserView, Proof, ConsentAnswers):
     """Everything the engine does for one account, in its own browser context: to the setting
     kinds, their page (optout/kinds/page.py's SettingPage)."""
 
@@ -315,38 +316,6 @@ class AccountRun(BrowserView, Proof):
                 raise await self.mismatch(setting, str(exc)) from exc
             self.require_allowed(self.page.url)
 
-    async def answer_consent(self, loaded: bool = False) -> None:
-        """Refuse a cookie or consent banner on the page, if one shows (never accept). A modal
-        dialog already covering the page, by optout's own heuristics at once (pages open dialogs
-        over it); then, on a page just `loaded`, the banner DuckDuckGo's autoconsent has a rule
-        for (once per page, as privacy browsers run it; never on a sign-in page or in a document
-        a secret went into: browser/autoconsent.py); then the heuristics, for what none knew."""
-        await self._own_consent_answer()
-        url = self.page.url
-        if not loaded or self.signer.is_sign_in_url(url):
-            return
-        if self.page in self.signer.typed_in:  # never in a document a secret went into
-            return
-        self._consent_ran.add(self.page)
-        ruled = await autoconsent.refuse(self.page, autoconsent.standing_for(
-            url, self.recipe.origin, autoconsent.live_origin(self.recipe.platform)),
-            self.limits.control_ms)
-        if ruled is None:
-            await self._own_consent_answer()
-            return
-        self.consent_answers.append(f"{ruled.describe()} on {redact(url)}")
-        if not ruled.refused or ruled.test is False:
-            raise SettingFailure(f"A cookie banner on {redact(url)} was not refused "
-                                 f"({ruled.describe()}); optout never accepts on your behalf.")
-
-    async def _own_consent_answer(self) -> None:
-        try:
-            words = await consent.answer(self.page, self.recipe.consent)
-        except consent.ConsentUnanswerable as exc:
-            raise SettingFailure(str(exc)) from exc
-        if words:
-            self.consent_answers.append(f"optout's own: {words!r} on {redact(self.page.url)}")
-
     def require_allowed(self, url: str) -> None:
         """Stop on a page outside the recipe's origins or the ones the account is bound to."""
         if not is_allowed(url, self.recipe.origins):
@@ -373,7 +342,8 @@ class AccountRun(BrowserView, Proof):
         if not self.signer.is_sign_in_url(self.page.url):
             return
         self.progress("signing in")
-        await self.signer.sign_in(self.page, fresh=self.page in self._consent_ran)
+        with phase("sign-in"):
+            await self.signer.sign_in(self.page, fresh=self.page in self._consent_ran)
         # The sign-in usually lands on the page asked for; load it again only if it did not, or
         # if the platform answered that landing with an error (it gets goto's retries then).
         landed_ok = self._last_document_status is not None and self._last_document_status < 400
@@ -394,7 +364,8 @@ class AccountRun(BrowserView, Proof):
         """Load `url` in a fresh page; sign in first (in the working page) if it takes that."""
         self.require_allowed(url)
         for attempt in (1, 2):
-            await self.fresh_page()
+            with phase("fresh context"):
+                await self.fresh_page()
             await self._goto(url)
             self.require_allowed(self.page.url)
             if not self.signer.is_sign_in_url(self.page.url):
@@ -414,9 +385,10 @@ class AccountRun(BrowserView, Proof):
         never became ready within the control limit: a read from it would not be an answer."""
         await self.answer_consent()
         self.stay_on_platform("read it")
-        state, readiness = await settle(
-            self.page, self._watches[self.page], read, window_ms=self.limits.steady_ms,
-            limit_ms=self.limits.control_ms, ready_response=ready_response)
+        with phase("settle"):
+            state, readiness = await settle(
+                self.page, self._watches[self.page], read, window_ms=self.limits.steady_ms,
+                limit_ms=self.limits.control_ms, ready_response=ready_response)
         self.stay_on_platform("read it")  # a page may leave while it settles
         if not readiness.ready:
             raise SettingFailure(f"{self.page.url} never became ready to read ({readiness.how}); "
@@ -440,7 +412,8 @@ class AccountRun(BrowserView, Proof):
         await self.answer_consent()
         self.stay_on_platform(f"click {what}")
         try:
-            await locator(control).click(timeout=self.limits.control_ms)
+            with phase("act"):
+                await locator(control).click(timeout=self.limits.control_ms)
             self._watches[self.page].touched()
         except PlaywrightTimeout as exc:
             raise SettingFailure(
@@ -461,7 +434,8 @@ class AccountRun(BrowserView, Proof):
             async with self.page.expect_response(lambda response: is_save(response.request),
                                                  timeout=self.limits.save_ms) as saved:
                 yield seen
-            seen.status = (await saved.value).status
+            with phase("act"):
+                seen.status = (await saved.value).status
         except PlaywrightTimeout:
             seen.status = None
 
@@ -487,7 +461,9 @@ class AccountRun(BrowserView, Proof):
     # --- helpers --------------------------------------------------------------------------------
 
     async def _goto(self, url: str) -> None:
-        await goto(self.page, url, limit_ms=self.limits.navigation_ms, step=self.step)
+        fresh = self._fresh is not None and self.page in self._fresh.pages
+        with phase("fresh load" if fresh else "open"):
+            await goto(self.page, url, limit_ms=self.limits.navigation_ms, step=self.step)
 
     def progress(self, message: str) -> None:
         self.step = message

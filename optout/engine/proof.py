@@ -32,6 +32,7 @@ from optout.domain.errors import (
 from optout.domain.identity import Identity
 from optout.domain.results import Result, Status
 from optout.domain.targets import Target
+from optout.domain.timings import phase
 from optout.domain.waits import bounded
 from optout.domain.witness import Witness
 from optout.engine.view import OnePage, locator
@@ -243,7 +244,8 @@ class Proof:
                             "page alone was read.")
         whose: dict[str, Any] = {}
         if page_facts["fresh_context"]:  # whatever it found, for whom it found it
-            whose, other_person, note = await self._whose_page()
+            with phase("identity"):
+                whose, other_person, note = await self._whose_page()
             if other_person:
                 status, verified = Status.FAILED, False
                 message = f"Not verified: {other_person}."
@@ -253,9 +255,10 @@ class Proof:
                  "before": before, "after": after, "verified": verified, **page_facts, **heard,
                  **whose}
         try:
-            paths = await evidence.capture(self.page, self.evidence_dir, setting.id, facts,
-                                           self.recipe.sensitive, await self._outline(setting),
-                                           region=self.resources.guide_pictures)
+            with phase("evidence"):
+                paths = await evidence.capture(self.page, self.evidence_dir, setting.id, facts,
+                                               self.recipe.sensitive, await self._outline(setting),
+                                               region=self.resources.guide_pictures)
         except (PlaywrightError, OSError, WaitTimedOut) as exc:
             # The state was read all the same; say that its evidence is missing, keep the result.
             log.warning("evidence not saved: %s", exc)

@@ -14,6 +14,7 @@ from optout.browser.evidence import controls, snapshot_nodes
 from optout.browser.locate import any_of, find, locator_for
 from optout.domain.errors import ControlNotFound, PageError, SettingFailure, first_line
 from optout.domain.targets import Target, describe
+from optout.domain.timings import phase
 from optout.kinds.page import Control
 
 
@@ -41,7 +42,8 @@ class BrowserView:
         """ControlNotFound when nothing shows in time; PageError when the page itself failed
         (closed, crashed): a kind can tell a missing control from a lost page."""
         try:
-            return await find(self._scope(within), targets, timeout_ms)
+            with phase("find"):
+                return await find(self._scope(within), targets, timeout_ms)
         except PlaywrightError as exc:
             raise PageError(f"{first_line(exc)} (on {self.page.url})") from exc
 

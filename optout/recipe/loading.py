@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from optout.domain.errors import BadInput, RecipeError, first_line
+from optout.domain.timings import phase
 from optout.home import data_path
 from optout.kinds import KINDS
 from optout.recipe import powers
@@ -219,10 +220,11 @@ def recipe_dirs(extra: Iterable[str | Path] = ()) -> list[Path]:
 def load_recipes(extra: Iterable[str | Path] = ()) -> dict[str, Recipe]:
     """Every recipe by platform name; a later folder's recipe replaces an earlier one's."""
     recipes: dict[str, Recipe] = {}
-    for folder in recipe_dirs(extra):
-        for path in recipe_files(folder):
-            recipe = load_recipe(path)
-            recipes[recipe.platform] = require_powers(recipe)
+    with phase("recipes"):
+        for folder in recipe_dirs(extra):
+            for path in recipe_files(folder):
+                recipe = load_recipe(path)
+                recipes[recipe.platform] = require_powers(recipe)
     return dict(sorted(recipes.items()))
 
 
