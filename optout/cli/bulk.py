@@ -15,12 +15,11 @@ from optout.cli.common import (
     _finish,
     _limits,
     _notify_urls,
-    _origin,
-    _origins,
     _recipes,
     _run_and_keep,
     _told_if_it_cannot_start,
 )
+from optout.cli.origins import parse_origin, parse_origins
 from optout.domain.errors import BadInput
 from optout.domain.results import Mode
 from optout.store.files import write_private
@@ -101,12 +100,12 @@ def bulk(ctx: click.Context, roster: Path, origin: tuple[str, ...], trusted: tup
                                "writable.")
         recipes = _recipes(ctx)
         rows = roster_file.load(roster, recipes)
-        single, targets, stand_ins = _origins(origin, recipes)
+        single, targets, stand_ins = parse_origins(origin, recipes)
         by_platform = sorted(f"{platform}={url}" for platform, url in targets.items())
         if single:
             targets = {row.platform: targets.get(row.platform, single) for row in rows}
         credentials.require_keyring()
-        jobs = roster_jobs(rows, recipes, targets, [o for o in map(_origin, trusted) if o],
+        jobs = roster_jobs(rows, recipes, targets, [o for o in map(parse_origin, trusted) if o],
                            stand_ins)
     all_jobs = list(jobs)
     # A roster's runs chain per origin: a resume never counts another origin's verifications.

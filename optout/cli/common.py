@@ -182,23 +182,9 @@ def _complete_platforms(ctx: click.Context, param: click.Parameter,
 
 def _recipes(ctx: click.Context) -> dict[str, Recipe]:
     from optout.recipe import load_recipes
-    return load_recipes(ctx.obj["recipe_dirs"])
-
-
-def _origin(value: str | None) -> str | None:
-    """A typed origin, normalised; BadInput for one that names a page too, which would
-    otherwise be dropped without a word."""
-    from urllib.parse import urlsplit
-
-    from optout.recipe import normalise_origin
-    if not value:
-        return None
-    origin = normalise_origin(value)
-    parts = urlsplit(value)
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise BadInput(f"{value!r} names a page; --origin takes only where a site is "
-                       f"({origin}): the recipe knows its pages.")
-    return origin
+    if "recipes" not in ctx.obj:  # once per command
+        ctx.obj["recipes"] = load_recipes(ctx.obj["recipe_dirs"])
+    return ctx.obj["recipes"]
 
 
 def _finish(results: list[Result], as_json: bool) -> None:
@@ -281,7 +267,8 @@ def _jobs(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool,
     are needed); BadInput before any browser."""
     from optout.app.plan import build_jobs, own_browser_jobs
     config: Config = ctx.obj["config"]
-    single, per_platform, stand_ins = _origins(origin, _recipes(ctx))
+    from optout.cli.origins import parse_origins
+    single, per_platform, stand_ins = parse_origins(origin, _recipes(ctx))
     if own_browser:
         from optout.store import profile_folders
         left_out: list[str] = []
@@ -297,30 +284,6 @@ def _jobs(ctx: click.Context, platforms: tuple[str, ...], all_platforms: bool,
     return build_jobs(recipes, platforms, all_platforms=all_platforms, account=account,
                       origin=single, origins=per_platform, command=ctx.info_name or "run",
                       default_accounts=config.accounts, only=only, stand_ins=stand_ins)
-
-
-def _origins(values: tuple[str, ...], recipes: dict[str, Recipe]
-             ) -> tuple[str | None, dict[str, str], dict[str, str]]:
-    """--origin URL (one platform), --origin PLATFORM=URL (any number), by platform id (a
-    platform's name given in any case or by a former name), and --origin FROM=TO (one of a
-    recipe's other origins, such as its sign-in origin, pointed elsewhere too)."""
-    from optout.recipe import select
-    single, per_platform, stand_ins = None, {}, {}
-    for value in values:
-        name, sep, url = value.partition("=")
-        if sep and "://" not in name:
-            for recipe in select(recipes, [name]):
-                per_platform[recipe.platform] = _origin(url) or ""
-        elif sep and "://" in url:
-            stand_ins[_origin(name) or name] = _origin(url) or url
-        elif single is None:
-            single = _origin(value)
-        else:
-            raise BadInput("Give --origin URL once, or --origin PLATFORM=URL for each platform.")
-    if stand_ins and not (single or per_platform):
-        raise BadInput("--origin FROM=TO points one of a recipe's other origins elsewhere, beside "
-                       "the recipe itself: give --origin URL (or PLATFORM=URL) too.")
-    return single, per_platform, stand_ins
 
 
 def _notify_urls(ctx: click.Context, notify: tuple[str, ...]) -> list[str]:

@@ -17,13 +17,12 @@ from optout.cli.common import (
     _complete_platforms,
     _detail_option,
     _details,
-    _origin,
-    _origins,
     _own_browser,
     _read_password,
     _read_totp_secret,
     _recipes,
 )
+from optout.cli.origins import parse_origin, parse_origins
 from optout.domain.errors import BadInput, NeedsHuman
 from optout.domain.results import Result, Status
 from optout.redact import redact
@@ -171,12 +170,12 @@ def login(ctx: click.Context, platform: str, account: str, username: str | None,
     recipe.signing_in  # noqa: B018  (BadInput for a platform done all by hand)
     _check_account_name(account)
     details = _details(recipe, detail)
-    single, per_platform, stand_ins = _origins(origin, {recipe.platform: recipe})
+    single, per_platform, stand_ins = parse_origins(origin, {recipe.platform: recipe})
     where = single or per_platform.get(recipe.platform)
     if recipe.per_site and (not where or where == recipe.origin):
         raise BadInput(f"Each {recipe.name} account has its own site: give yours with --origin "
                        f"(like {recipe.origin}, with your site's name).")
-    trusted = tuple(_origin(url) or url for url in trusted)
+    trusted = tuple(parse_origin(url) or url for url in trusted)
     target, bound, mapped = point_and_bind(recipe, where, stand_ins, trusted)
     target = target.with_details(dict(details))
     if cdp or profile_dir:

@@ -21,12 +21,12 @@ from rich.table import Table
 
 from optout.domain.accounts import Account
 from optout.domain.results import Result, Status
-from optout.engine.scan import ScanReport
 from optout.recipe import Recipe
 from optout.recipe.job import Job
 
 if TYPE_CHECKING:
     from optout.app.doctor import Check
+    from optout.engine.scan import ScanReport
 
 stdout = Console(soft_wrap=True)
 stderr = Console(stderr=True, soft_wrap=True)

@@ -128,9 +128,9 @@ def _offer_sign_ins(ctx: click.Context, recipes: dict[str, Recipe], cdp: str | N
     from optout.app import signed_in
     from optout.app.plan import own_browser_jobs
     from optout.app.runner import RunOptions
-    from optout.cli.common import _origins
+    from optout.cli.origins import parse_origins
     options = RunOptions(cdp=cdp, profile_dir=profile_dir)
-    single, per_platform, stand_ins = _origins(origin, recipes)
+    single, per_platform, stand_ins = parse_origins(origin, recipes)
     left_out: list[str] = []
     jobs = own_browser_jobs(recipes, (), all_platforms=True, account=None, origin=single,
                             origins=per_platform, command="start", stand_ins=stand_ins,
