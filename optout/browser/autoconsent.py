@@ -30,6 +30,7 @@ import json
 import logging
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -96,9 +97,11 @@ class Answer:
 
 
 def check_pins() -> None:
-    """AutoconsentTampered unless both vendored files are the pinned ones: before any browser."""
+    """AutoconsentTampered unless both vendored files are the pinned ones: before any browser.
+    Then its rules are made ready in the background (`warm`)."""
     for name in PINS:
         pinned(name)
+    warm()
 
 
 @cache
@@ -118,20 +121,45 @@ def _rules() -> tuple[dict[str, Any], ...]:
     return tuple(json.loads(pinned("rules.json"))["autoconsent"])
 
 
+_compiling = threading.Lock()
+_compiled: tuple[re.Pattern[str] | bool, ...] | None = None
+
+
+def _patterns() -> tuple[re.Pattern[str] | bool, ...]:
+    """Each rule's address pattern, compiled; True for a rule without one (it runs everywhere),
+    False for one Python cannot read (it runs nowhere). Compiled once, by whichever thread asks
+    first; another waits for it."""
+    global _compiled
+    with _compiling:
+        if _compiled is None:
+            _compiled = tuple(_compile(rule.get("runContext", {}).get("urlPattern"))
+                              for rule in _rules())
+        return _compiled
+
+
+def _compile(pattern: str | None) -> re.Pattern[str] | bool:
+    try:
+        return re.compile(pattern) if pattern else True
+    except re.error:
+        return False
+
+
+def warm() -> None:
+    """Compile the rules' address patterns in a thread now, while the browser starts, rather
+    than on the first page that is checked for a banner (hundreds of patterns: about 0.1 s)."""
+    threading.Thread(target=_patterns, name="optout-autoconsent", daemon=True).start()
+
+
 @lru_cache(maxsize=256)
 def rules_for(platform_url: str) -> str:
     """The rules (autoconsent's bundle, as JSON) that may run on a page of `platform_url`: every
     rule without an address pattern, and those whose pattern matches it. A matched rule's pattern
     is dropped, so it also runs where a twin or a mirror stands in for the platform."""
     chosen = []
-    for rule in _rules():
-        pattern = rule.get("runContext", {}).get("urlPattern")
-        if pattern:
-            try:
-                if not re.search(pattern, platform_url):
-                    continue
-            except re.error:
-                continue
+    for rule, pattern in zip(_rules(), _patterns(), strict=True):
+        if pattern is False or (pattern is not True and not pattern.search(platform_url)):
+            continue
+        if pattern is not True:
             rule = {**rule, "runContext": {k: v for k, v in rule["runContext"].items()
                                            if k != "urlPattern"}}
         chosen.append(rule)

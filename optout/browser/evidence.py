@@ -1,7 +1,15 @@
-"""Evidence of each verification: a masked screenshot, the accessibility snapshot, the time."""
+"""Evidence of each verification: a masked screenshot, the accessibility snapshot, the time.
+
+Taken once per setting, of the page as it was read (already settled): one screenshot of what the
+page shows, with the control scrolled into view and outlined (not the whole length of the page,
+which the browser would lay out again at another size), and the accessibility snapshot of the
+control's part of the page (its section, form or dialog), or of the whole page where no control
+is outlined (a mismatch lists every control there). Files are written off the event loop.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import re
@@ -67,6 +75,11 @@ async def _mark(control: Locator | None) -> bool:
 
 
 REGION_MARGIN = 120  # pixels above and below the control in a guide's picture
+# The control's part of the page, for its accessibility snapshot: its nearest section, form,
+# fieldset, dialog or landmark.
+REGION = ("xpath=ancestor-or-self::*[self::section or self::form or self::fieldset or "
+          "self::dialog or self::main or @role='region' or @role='dialog' or @role='main' or "
+          "@role='form' or @role='group'][1]")
 
 
 async def _region(page: Page, outline: Locator, masks: list[Locator]) -> bytes | None:
@@ -100,8 +113,10 @@ async def capture(page: Page, folder: Path, label: str, facts: Mapping[str, obje
     address = urlsplit(page.url)._replace(query="", fragment="").geturl()
     stamp = f"{redact(address)}   {now:%Y-%m-%d %H:%M:%S} UTC"
     try:
-        screenshot = await page.screenshot(full_page=True, mask=masks,
-                                           style=_EVIDENCE_STYLE % _css_string(stamp))
+        if marked and outline is not None:
+            with contextlib.suppress(PlaywrightError):
+                await outline.scroll_into_view_if_needed(timeout=MARK_LIMIT_MS)
+        screenshot = await page.screenshot(mask=masks, style=_EVIDENCE_STYLE % _css_string(stamp))
         # The control's part of the page, for guides: what a person looks for, not the page's
         # empty margins, and no address stamped (a guide gives the platform's own).
         picture = None
@@ -113,7 +128,7 @@ async def capture(page: Page, folder: Path, label: str, facts: Mapping[str, obje
             with contextlib.suppress(PlaywrightError):
                 await outline.evaluate(f"el => el.removeAttribute('{MARKED}')",
                                       timeout=MARK_LIMIT_MS)
-    snapshot = redact(await page.locator("body").aria_snapshot())
+    snapshot = redact(await _snapshot_of(page, outline if marked else None))
     # The snapshot lists input values, password fields' included: mask what the screenshot masks.
     for mask in masks:
         values = await bounded(mask.evaluate_all(_TYPED_VALUES), SCRIPT_LIMIT_MS,
@@ -124,14 +139,27 @@ async def capture(page: Page, folder: Path, label: str, facts: Mapping[str, obje
                 snapshot = snapshot.replace(value.strip(), MASK)
     record: dict[str, object] = {"time": now.isoformat(timespec="seconds"),
                                  "url": redact(page.url), "outlined": marked, **facts}
-    paths = {
-        "screenshot": write_private(where / "page.png", screenshot),
-        **({"control": write_private(where / "control.png", picture)} if picture else {}),
-        "snapshot": write_private(where / "page.aria.yml", snapshot),
-        "record": write_private(where / "record.json", redact(json.dumps(record, indent=2)) + "\n"),
-    }
+    files: dict[str, tuple[str, bytes | str]] = {
+        "screenshot": ("page.png", screenshot),
+        **({"control": ("control.png", picture)} if picture else {}),
+        "snapshot": ("page.aria.yml", snapshot),
+        "record": ("record.json", redact(json.dumps(record, indent=2)) + "\n")}
+    paths = await asyncio.to_thread(
+        lambda: {name: write_private(where / file, data) for name, (file, data) in files.items()})
     return {"time": str(record["time"]), "outlined": "yes" if marked else "no",
             **{name: str(path) for name, path in paths.items()}}
+
+
+async def _snapshot_of(page: Page, control: Locator | None) -> str:
+    """The accessibility snapshot of `control`'s part of the page, or of the whole page."""
+    if control is not None:
+        region = control.locator(REGION)
+        try:
+            if await region.count():
+                return await region.first.aria_snapshot(timeout=MARK_LIMIT_MS)
+        except PlaywrightError:
+            pass  # redrawn meanwhile: the whole page
+    return await page.locator("body").aria_snapshot()
 
 
 # Words that mark a control as being about AI or data use for training. Personalisation alone

@@ -23,6 +23,7 @@ A readiness that could not be established within its bound is reported as such, 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -114,7 +115,9 @@ WATCH_SCRIPT = """(() => {
     }
     return Reflect.apply(xhrSend, this, args);
   };
+  const shown = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden";
   Object.defineProperty(window, "__optoutWaits", { value: () => ({
+    busy: Array.from(document.querySelectorAll(BUSY_SELECTOR)).some(shown),
     timerDueMs: Math.max(0, ...due.values()) - performance.now(), timersRun,
     requests: Array.from(open.values(), ([m, u, t]) => [m, u, performance.now() - t]),
     ended: ended.slice() }) });
@@ -124,7 +127,7 @@ WATCH_SCRIPT = """(() => {
     const step = left => left ? frame(() => step(left - 1)) : done(true);
     step(n);
   }) });
-})();""".replace("HORIZON_MS", str(TIMER_HORIZON_MS))
+})();""".replace("HORIZON_MS", str(TIMER_HORIZON_MS)).replace("BUSY_SELECTOR", json.dumps(BUSY))
 _PAUSE_S = 0.1
 
 
@@ -266,7 +269,10 @@ async def _frames(page: Page, count: int, limit_ms: float) -> bool:
 async def _waiting_for(page: Page, watch: RequestWatch, waits: dict,
                        ready_response: str | None) -> str:
     """What the page is still doing, in words; empty when it is ready."""
-    if await page.locator(BUSY).filter(visible=True).count():
+    # (Read with the page's other waits, in one look; where the page has no watch, asked apart.)
+    busy = waits["busy"] if "busy" in waits else await page.locator(BUSY).filter(
+        visible=True).count()
+    if busy:
         return "the page still showed itself busy"
     pending = watch.pending() or watch.page_pending(waits.get("requests", []))
     if pending:

@@ -41,7 +41,7 @@ from optout.domain.waits import bounded
 from optout.engine import addresses, scan
 from optout.engine import forms as form_io
 from optout.engine.consent import ConsentAnswers
-from optout.engine.proof import WENT_OFF, Proof
+from optout.engine.proof import WENT_OFF, CookieJar, Proof
 from optout.engine.scan import ScanReport
 from optout.engine.view import BrowserView, locator
 from optout.engine.witness import WitnessLog
@@ -76,6 +76,7 @@ class AccountRun(BrowserView, Proof, ConsentAnswers):
         self.fresh_browser = fresh_browser
         self.identity_seen: str | None = None  # who the page showed signed in, once read
         self._identities: dict[BrowserContext, str | None] = {}
+        self._identity_of_cookies: dict[CookieJar, str | None] = {}
         self.job = job
         self.recipe = job.recipe
         self.account = job.account

@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 IDENTITY_MS = 2_000  # the identity is on the page read: it is there at once, or not at all
 IDENTITY_PAGE_MS = 15_000  # the page that shows it, where a recipe names one
 WENT_OFF = "The page went off"  # how a read refused off the platform begins
+CookieJar = frozenset[tuple[object, ...]]  # a context's cookies for the platform, as a key
 
 
 class Proof:
@@ -65,6 +66,7 @@ class Proof:
     witnesses: WitnessLog
     identity_seen: str | None
     _identities: dict[BrowserContext, str | None]  # read on a recipe's identity page, by context
+    _identity_of_cookies: dict[CookieJar, str | None]  # and by the cookies it was read with
 
     @property
     def page(self) -> Page:
@@ -156,9 +158,16 @@ class Proof:
         return await self._identity_at(self.page.context, identity)
 
     async def _identity_at(self, context: BrowserContext, identity: Identity) -> str | None:
-        """What the recipe's identity page shows in `context`, opened there once."""
+        """What the recipe's identity page shows in `context`, opened there once; or, where a
+        context with the very same cookies for the platform was read before, what it showed.
+        The cookies are all a cookie-only context sends, so the same cookies are the same
+        session and the same person (the fresh read's context is such a copy)."""
         assert identity.path is not None
         if context not in self._identities:
+            jar = await self._platform_cookies(context)
+            if jar is not None and jar in self._identity_of_cookies:
+                self._identities[context] = self._identity_of_cookies[jar]
+                return self._identities[context]
             page = await bounded(context.new_page(), IDENTITY_PAGE_MS, "opening a tab")
             tab = await tab_id(page) if self.own_browser else None
             self.witnesses.listen(page)
@@ -174,7 +183,19 @@ class Proof:
                 self._identities[context] = None
             finally:
                 await close_tab(page, tab, IDENTITY_MS)
+            if jar is not None and self._identities[context] is not None:
+                self._identity_of_cookies[jar] = self._identities[context]
         return self._identities[context]
+
+    async def _platform_cookies(self, context: BrowserContext) -> CookieJar | None:
+        """The cookies `context` would send to the platform's origins (None if unreadable)."""
+        try:
+            cookies = await bounded(context.cookies(self.recipe.origins), IDENTITY_MS,
+                                    "reading cookies")
+        except (PlaywrightError, WaitTimedOut):
+            return None
+        return frozenset((c.get("name"), c.get("value"), c.get("domain"), c.get("path"))
+                         for c in cookies)
 
     async def _identity_on(self, page: Page, identity: Identity) -> str | None:
         """An element's text or attribute on `page`, or a value in a JSON answer it loaded
