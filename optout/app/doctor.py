@@ -13,12 +13,13 @@ import secrets
 import shutil
 import stat
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from optout.app.runner import run_sync
 from optout.domain.errors import OptoutError
+from optout.recipe import Recipe
 
 
 @dataclass(frozen=True)
@@ -131,12 +132,12 @@ def scheduler() -> Check:
     return Check("scheduler", True, f"A {system} re-check is installed.")
 
 
-def recipes(load: Callable[[], dict], folders: Iterable[Path]) -> Check:
+def recipes(load: Callable[[], Mapping[str, Recipe]], folders: Iterable[Path]) -> Check:
     from optout.recipe.loading import recipe_files
     from optout.store.approvals import provenance
 
     try:
-        found = load()
+        found = dict(load())  # every one read and checked now
     except OptoutError as exc:
         return Check("recipes", False, str(exc), "Fix or remove that recipe file.")
     own = [str(folder) for folder in folders if folder.is_dir() and recipe_files(folder)]

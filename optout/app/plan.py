@@ -21,7 +21,7 @@ OWN_BROWSER_ACCOUNT = "browser"
 BY_HAND_ACCOUNT = "you"
 
 
-def build_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *, all_platforms: bool,
+def build_jobs(recipes: Mapping[str, Recipe], platforms: Sequence[str], *, all_platforms: bool,
                account: str | None, origin: str | None, command: str,
                default_accounts: Mapping[str, str] | None = None,
                origins: Mapping[str, str] | None = None,
@@ -95,7 +95,7 @@ def _stored_site(recipe: Recipe, account: Account) -> str | None:
     return None
 
 
-def own_browser_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *,
+def own_browser_jobs(recipes: Mapping[str, Recipe], platforms: Sequence[str], *,
                      all_platforms: bool, account: str | None, origin: str | None, command: str,
                      origins: Mapping[str, str] | None = None,
                      only: Sequence[str] = (),
@@ -134,7 +134,7 @@ def own_browser_jobs(recipes: dict[str, Recipe], platforms: Sequence[str], *,
     return jobs
 
 
-def _chosen(recipes: dict[str, Recipe], platforms: Sequence[str], all_platforms: bool,
+def _chosen(recipes: Mapping[str, Recipe], platforms: Sequence[str], all_platforms: bool,
             origin: str | None, origins: Mapping[str, str] | None, command: str,
             only: Sequence[str]) -> tuple[list[Recipe], list[str]]:
     """The recipes asked for and the ids of the settings asked for; BadInput for an unknown
@@ -152,7 +152,7 @@ def _chosen(recipes: dict[str, Recipe], platforms: Sequence[str], all_platforms:
     return chosen, [setting_of(given, known, where) for given in only]
 
 
-def roster_jobs(rows: Sequence[RosterRow], recipes: dict[str, Recipe],
+def roster_jobs(rows: Sequence[RosterRow], recipes: Mapping[str, Recipe],
                 origins: Mapping[str, str], trusted: Sequence[str] = (),
                 stand_ins: Mapping[str, str] | None = None) -> list[Job]:
     """A job for every account of a checked roster; `origins` points recipes elsewhere, by

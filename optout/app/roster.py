@@ -49,7 +49,7 @@ class Row:
 MOST_PROBLEMS = 10
 
 
-def load(path: Path, recipes: dict[str, Recipe]) -> list[Row]:
+def load(path: Path, recipes: Mapping[str, Recipe]) -> list[Row]:
     """Every row, checked; BadInput naming the row and column of each problem (up to ten)."""
     try:
         text = path.read_text(encoding="utf-8-sig")  # a spreadsheet's byte-order mark is fine
@@ -129,7 +129,7 @@ def _yaml_rows(path: Path, text: str) -> list[tuple[str, dict]]:
     return [(f"entry {number}", entry) for number, entry in enumerate(data, start=1)]
 
 
-def _check(path: Path, where: str, entry: dict, recipes: dict[str, Recipe]) -> Row:
+def _check(path: Path, where: str, entry: dict, recipes: Mapping[str, Recipe]) -> Row:
     values = {k: str(v).strip() if v is not None else "" for k, v in entry.items()}
     for column in REQUIRED:
         if not values.get(column):
@@ -213,7 +213,7 @@ def _run_command(platform: str, account: str, command: tuple[str, ...]) -> str:
     return password
 
 
-def accounts(rows: Sequence[Row], recipes: dict[str, Recipe], targets: Mapping[str, str],
+def accounts(rows: Sequence[Row], recipes: Mapping[str, Recipe], targets: Mapping[str, str],
              trusted: Sequence[str] = (),
              stand_ins: Mapping[str, str] | None = None) -> list[Account]:
     """The roster's accounts, bound to the origins their passwords belong to.

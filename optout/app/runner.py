@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from playwright.async_api import Browser, BrowserContext, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
-from optout.browser import trace
+from optout.browser import autoconsent, trace
 from optout.browser.contexts import new_context
 from optout.browser.launch import LAUNCH_ARGS, launch
 from optout.browser.own import attach, open_profile, profile_of
@@ -164,6 +164,7 @@ async def each_account(jobs: list[Job], mode: Mode, resources: Resources, option
     accounts at once; an account under way on a server that is lost goes to another server.
     """
     timings.PROCESS.point("playwright start")
+    autoconsent.warm()
     async with async_playwright() as playwright:
         browsers = await _browsers(playwright, options)
         # A profile the person signed in to themselves: theirs (--cdp) or a folder (--profile).

@@ -97,11 +97,9 @@ class Answer:
 
 
 def check_pins() -> None:
-    """AutoconsentTampered unless both vendored files are the pinned ones: before any browser.
-    Then its rules are made ready in the background (`warm`)."""
+    """AutoconsentTampered unless both vendored files are the pinned ones: before any browser."""
     for name in PINS:
         pinned(name)
-    warm()
 
 
 @cache
@@ -145,8 +143,9 @@ def _compile(pattern: str | None) -> re.Pattern[str] | bool:
 
 
 def warm() -> None:
-    """Compile the rules' address patterns in a thread now, while the browser starts, rather
-    than on the first page that is checked for a banner (hundreds of patterns: about 0.1 s)."""
+    """Compile the rules' address patterns in a thread now, while the browser starts (Python
+    only waits then), rather than on the first page checked for a banner (hundreds of patterns:
+    about 0.1 s)."""
     threading.Thread(target=_patterns, name="optout-autoconsent", daemon=True).start()
 
 

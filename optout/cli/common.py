@@ -12,7 +12,7 @@ import sqlite3
 import sys
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -180,7 +180,7 @@ def _complete_platforms(ctx: click.Context, param: click.Parameter,
     return [name for name in names if name.startswith(incomplete.lower())]
 
 
-def _recipes(ctx: click.Context) -> dict[str, Recipe]:
+def _recipes(ctx: click.Context) -> Mapping[str, Recipe]:
     from optout.recipe import load_recipes
     if "recipes" not in ctx.obj:  # once per command
         ctx.obj["recipes"] = load_recipes(ctx.obj["recipe_dirs"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from optout.domain.errors import BadInput
@@ -21,7 +22,7 @@ def parse_origin(value: str | None) -> str | None:
     return normal
 
 
-def parse_origins(values: tuple[str, ...], recipes: dict[str, Recipe]
+def parse_origins(values: tuple[str, ...], recipes: Mapping[str, Recipe]
                   ) -> tuple[str | None, dict[str, str], dict[str, str]]:
     """--origin URL (one platform), --origin PLATFORM=URL (any number), by platform id (a
     platform's name given in any case or by a former name), and --origin FROM=TO (one of a

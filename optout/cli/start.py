@@ -9,7 +9,7 @@ Each step is an existing command's: this only asks and chains them.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
@@ -110,7 +110,7 @@ def _where_flags(cdp: str | None, profile_dir: Path | None, origin: tuple[str, .
     return " ".join(flags)
 
 
-def _offer_logins(ctx: click.Context, recipes: dict[str, Recipe]) -> None:
+def _offer_logins(ctx: click.Context, recipes: Mapping[str, Recipe]) -> None:
     from optout.cli.person import login
     from optout.store import credentials
     have = [r.name for r in recipes.values() if credentials.accounts(r.platform)]
@@ -121,7 +121,7 @@ def _offer_logins(ctx: click.Context, recipes: dict[str, Recipe]) -> None:
         ctx.invoke(login, platform=name)
 
 
-def _offer_sign_ins(ctx: click.Context, recipes: dict[str, Recipe], cdp: str | None,
+def _offer_sign_ins(ctx: click.Context, recipes: Mapping[str, Recipe], cdp: str | None,
                     profile_dir: Path | None, origin: tuple[str, ...]) -> list[str]:
     """The platforms the browser is signed in to, and those named to sign in to now (their
     sign-in pages opened); the others are said in one line, as `run --all --cdp` says them."""
@@ -154,7 +154,7 @@ def _offer_sign_ins(ctx: click.Context, recipes: dict[str, Recipe], cdp: str | N
     return [*yes, *(job.recipe.platform for job in wanted)]
 
 
-def _names(recipes: dict[str, Recipe], question: str) -> list[str]:
+def _names(recipes: Mapping[str, Recipe], question: str) -> list[str]:
     from optout.recipe.names import platform_of
     typed = click.prompt(question, default="", show_default=False)
     names = []
@@ -184,7 +184,7 @@ def _run(ctx: click.Context, platforms: tuple[str, ...], cdp: str | None,
     return 0
 
 
-def _tick_off_by_hand(ctx: click.Context, recipes: dict[str, Recipe]) -> bool:
+def _tick_off_by_hand(ctx: click.Context, recipes: Mapping[str, Recipe]) -> bool:
     """The steps done by hand, as a checklist: those the person says are done are recorded;
     whether some are left."""
     from optout.cli.person import done

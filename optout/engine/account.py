@@ -77,6 +77,7 @@ class AccountRun(BrowserView, Proof, ConsentAnswers):
         self.identity_seen: str | None = None  # who the page showed signed in, once read
         self._identities: dict[BrowserContext, str | None] = {}
         self._identity_of_cookies: dict[CookieJar, str | None] = {}
+        self._early_identity: asyncio.Future[str | None] | None = None
         self.job = job
         self.recipe = job.recipe
         self.account = job.account
@@ -225,6 +226,8 @@ class AccountRun(BrowserView, Proof, ConsentAnswers):
         """Close every context the account opened besides its working one; in the person's own
         browser, every tab it opened too (theirs stay as they were)."""
         await self.working_page()
+        if self._early_identity is not None:  # its tab is closed by the time it ends
+            await asyncio.gather(self._early_identity, return_exceptions=True)
         await asyncio.gather(*self._closing, return_exceptions=True)
         self._closing.clear()
         if self.own_browser:
@@ -365,6 +368,7 @@ class AccountRun(BrowserView, Proof, ConsentAnswers):
         """Load `url` in a fresh page; sign in first (in the working page) if it takes that."""
         self.require_allowed(url)
         for attempt in (1, 2):
+            self.read_identity_early()
             with phase("fresh context"):
                 await self.fresh_page()
             await self._goto(url)

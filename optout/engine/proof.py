@@ -67,6 +67,8 @@ class Proof:
     identity_seen: str | None
     _identities: dict[BrowserContext, str | None]  # read on a recipe's identity page, by context
     _identity_of_cookies: dict[CookieJar, str | None]  # and by the cookies it was read with
+    _early_identity: asyncio.Future[str | None] | None  # read_identity_early's read
+    context: BrowserContext  # the working context
 
     @property
     def page(self) -> Page:
@@ -158,34 +160,50 @@ class Proof:
         return await self._identity_at(self.page.context, identity)
 
     async def _identity_at(self, context: BrowserContext, identity: Identity) -> str | None:
-        """What the recipe's identity page shows in `context`, opened there once; or, where a
-        context with the very same cookies for the platform was read before, what it showed.
-        The cookies are all a cookie-only context sends, so the same cookies are the same
-        session and the same person (the fresh read's context is such a copy)."""
-        assert identity.path is not None
+        """What the recipe's identity page shows in `context`, read there once."""
         if context not in self._identities:
-            jar = await self._platform_cookies(context)
-            if jar is not None and jar in self._identity_of_cookies:
-                self._identities[context] = self._identity_of_cookies[jar]
-                return self._identities[context]
-            page = await bounded(context.new_page(), IDENTITY_PAGE_MS, "opening a tab")
-            tab = await tab_id(page) if self.own_browser else None
-            self.witnesses.listen(page)
-            try:
-                status = await goto(page, self.recipe.url(identity.path),
-                                    limit_ms=IDENTITY_PAGE_MS,
-                                    step="open the page that shows who is signed in")
-                shown = (status or 200) < 400 and is_allowed(page.url, self.recipe.origins)
-                self._identities[context] = (await self._identity_on(page, identity)
-                                             if shown else None)
-            except (PlaywrightError, WaitTimedOut, SettingFailure, AccountFailure) as exc:
-                log.info("who is signed in could not be read: %s", first_line(exc))
-                self._identities[context] = None
-            finally:
-                await close_tab(page, tab, IDENTITY_MS)
-            if jar is not None and self._identities[context] is not None:
-                self._identity_of_cookies[jar] = self._identities[context]
+            self._identities[context] = await self._identity_by_cookies(context, identity)
         return self._identities[context]
+
+    def read_identity_early(self) -> None:
+        """Read who the working context's cookies belong to now, in the background, while the
+        fresh read loads its page in its own context (a copy of those cookies): the fresh read
+        then needs no identity page of its own. Nothing loaded here can reach that context."""
+        identity = self.recipe.identity
+        if (identity is not None and identity.path is not None and not self.own_browser
+                and self._early_identity is None and self.context not in self._identities):
+            self._early_identity = asyncio.ensure_future(
+                self._identity_by_cookies(self.context, identity, early=True))
+
+    async def _identity_by_cookies(self, context: BrowserContext, identity: Identity, *,
+                                   early: bool = False) -> str | None:
+        """What the identity page shows with `context`'s cookies; or, where the very same
+        cookies for the platform were read before, what they showed. The cookies are all a
+        cookie-only context sends, so the same cookies are the same session and the same person
+        (the fresh read's context is such a copy)."""
+        assert identity.path is not None
+        if not early and self._early_identity is not None:
+            with contextlib.suppress(Exception):
+                await self._early_identity
+        jar = await self._platform_cookies(context)
+        if jar is not None and jar in self._identity_of_cookies:
+            return self._identity_of_cookies[jar]
+        page = await bounded(context.new_page(), IDENTITY_PAGE_MS, "opening a tab")
+        tab = await tab_id(page) if self.own_browser else None
+        self.witnesses.listen(page)
+        try:
+            status = await goto(page, self.recipe.url(identity.path), limit_ms=IDENTITY_PAGE_MS,
+                                step="open the page that shows who is signed in")
+            shown = (status or 200) < 400 and is_allowed(page.url, self.recipe.origins)
+            who = await self._identity_on(page, identity) if shown else None
+        except (PlaywrightError, WaitTimedOut, SettingFailure, AccountFailure) as exc:
+            log.info("who is signed in could not be read: %s", first_line(exc))
+            who = None
+        finally:
+            await close_tab(page, tab, IDENTITY_MS)
+        if jar is not None and who is not None:
+            self._identity_of_cookies[jar] = who
+        return who
 
     async def _platform_cookies(self, context: BrowserContext) -> CookieJar | None:
         """The cookies `context` would send to the platform's origins (None if unreadable)."""

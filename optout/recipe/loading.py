@@ -7,7 +7,7 @@ import functools
 import hashlib
 import os
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -217,18 +217,40 @@ def recipe_dirs(extra: Iterable[str | Path] = ()) -> list[Path]:
     return dirs
 
 
-def load_recipes(extra: Iterable[str | Path] = ()) -> dict[str, Recipe]:
-    """Every recipe by platform name; a later folder's recipe replaces an earlier one's."""
-    recipes: dict[str, Recipe] = {}
-    with phase("recipes"):
-        for folder in recipe_dirs(extra):
-            for path in recipe_files(folder):
-                recipe = load_recipe(path)
-                recipes[recipe.platform] = require_powers(recipe)
-    return dict(sorted(recipes.items()))
+class Recipes(Mapping[str, Recipe]):
+    """Every recipe by platform, each read and validated when it is first asked for: a command
+    that names one platform reads its file alone. A recipe's platform is its file's name
+    (`load_recipe` refuses a file whose recipe says otherwise), so the names are known unread."""
+
+    def __init__(self, files: Mapping[str, Path]):
+        self._files = dict(sorted(files.items()))
+        self._read: dict[str, Recipe] = {}
+
+    def __getitem__(self, platform: str) -> Recipe:
+        if platform not in self._read:
+            path = self._files[platform]
+            with phase("recipes"):
+                self._read[platform] = require_powers(load_recipe(path))
+        return self._read[platform]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._files)
+
+    def __len__(self) -> int:
+        return len(self._files)
 
 
-def select(recipes: dict[str, Recipe], names: Sequence[str]) -> list[Recipe]:
+def load_recipes(extra: Iterable[str | Path] = ()) -> Recipes:
+    """Every recipe by platform name; a later folder's recipe replaces an earlier one's. Each is
+    read when first asked for; RecipeError then, naming its file, if it is broken."""
+    files: dict[str, Path] = {}
+    for folder in recipe_dirs(extra):
+        for path in recipe_files(folder):
+            files[path.parent.name if path.name == RECIPE_FILE else path.stem] = path
+    return Recipes(files)
+
+
+def select(recipes: Mapping[str, Recipe], names: Sequence[str]) -> list[Recipe]:
     """The recipes asked for by name (any case, or a name the platform went by), or BadInput
     naming the unknown one and the likely platforms."""
     chosen = [platform_of(name, recipes) for name in names]
