@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from flask import Flask
+from flask import Flask, request
 from werkzeug.serving import make_server
 
 from optout.practice import linkedin
@@ -39,6 +39,11 @@ def create_app(world: World, extra: TwinSpec | None = None) -> Flask:
         app.register_blueprint(pages_blueprint(
             extra, linkedin.signed_in_user,
             lambda path: f"/login?session_redirect={path}"))
+
+    @app.before_request
+    def note_page() -> None:
+        if request.headers.get("Sec-Fetch-Dest") == "document":  # a page, not what it asks for
+            world.pages_loaded.append(request.path)
 
     @app.after_request
     def no_store(response):

@@ -130,6 +130,7 @@ class World:
         self._tickets: dict[str, tuple[str, str]] = {}
         # Who came over from a sign-in origin to the platform's own, in order.
         self.handovers: list[str] = []
+        self.pages_loaded: list[str] = []  # LinkedIn's twin's pages, by path, as loaded
         self.stopping = threading.Event()  # ends the `hang` fault's endless page loads
         # Told of each code "emailed" (`optout practice` prints it, as a person's inbox would).
         self.on_code: Callable[[str, str], None] | None = None
@@ -158,6 +159,7 @@ class World:
             self.destructive_clicks.clear()
             self._tickets.clear()
             self.handovers.clear()
+            self.pages_loaded.clear()
             self.long_poll_path = "/realtime/connect"
             if slow_seconds is not None:
                 self.slow_seconds = slow_seconds
