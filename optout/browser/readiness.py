@@ -23,6 +23,7 @@ A readiness that could not be established within its bound is reported as such, 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import time
@@ -128,7 +129,7 @@ WATCH_SCRIPT = """(() => {
     step(n);
   }) });
 })();""".replace("HORIZON_MS", str(TIMER_HORIZON_MS)).replace("BUSY_SELECTOR", json.dumps(BUSY))
-_PAUSE_S = 0.1
+_PAUSE_S = 0.05  # the longest between two looks at a page that is not ready
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,7 @@ class RequestWatch:
         self.answered: list[str] = []  # addresses answered since the page last loaded
         self.reads_ended = 0  # data reads that ended, as the browser tells
         self.since = time.monotonic()  # when the page last loaded or was clicked
+        self._changed = asyncio.Event()  # a data read ended or answered, or the page loaded
         page.on("request", self._started)
         page.on("response", self._answered)
         page.on("requestfinished", self._ended)
@@ -186,16 +188,29 @@ class RequestWatch:
         self.answered.append(response.url)
         if "text/event-stream" in response.headers.get("content-type", ""):
             self._open.pop(response.request, None)
+            self._changed.set()
 
     def _ended(self, request: Request) -> None:
         if self._open.pop(request, None) is not None:
             self.reads_ended += 1
+            self._changed.set()
 
     def _navigated(self, frame: Frame) -> None:
         if frame == self._page.main_frame:
             self._open.clear()
             self.answered.clear()
             self.touched()
+            self._changed.set()
+
+    def looking(self) -> None:
+        """A look at the page begins: what changes from now wakes `next_change`."""
+        self._changed.clear()
+
+    async def next_change(self, within_s: float) -> None:
+        """Until a data read ends or answers or the page loads anew since the last look began,
+        or `within_s` has passed, whichever comes first."""
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._changed.wait(), within_s)
 
     def stop(self) -> None:
         """Stop watching (a watch made for one wait)."""
@@ -230,6 +245,7 @@ async def settle(page: Page, watch: RequestWatch, read: Callable[[], Awaitable[s
     looked: tuple[str, object] | None = None  # the last steady-looking read, and what it saw
     how = "two drawn frames"
     while True:
+        watch.looking()
         waits = await _page_waits(page)
         waiting = await _waiting_for(page, watch, waits, ready_response)
         if not waiting and read is None:
@@ -249,7 +265,10 @@ async def settle(page: Page, watch: RequestWatch, read: Callable[[], Awaitable[s
         if time.monotonic() >= deadline:
             reason = waiting or ("its state kept changing" if read else "it never settled")
             return state, Readiness(False, f"after {limit_ms / 1000:g} s, {reason}")
-        await asyncio.sleep(_PAUSE_S)
+        # Look again once what the page waits for may have come: a request's end, its own
+        # timer's time; at the latest after a pause (a busy mark's end has no event).
+        due_s = float(waits.get("timerDueMs", 0) or 0) / 1000
+        await watch.next_change(min(_PAUSE_S, due_s) if due_s > 0 else _PAUSE_S)
 
 
 async def _frames(page: Page, count: int, limit_ms: float) -> bool:
