@@ -294,6 +294,7 @@ def main() -> None:
           "| vs floor |")
     print("|---:|---|---:|---:|---:|---:|---:|---:|")
     bulk_phases: dict[int, dict[str, float]] = {}
+    bulk_process: dict[int, dict[str, float]] = {}
     for concurrency in args.concurrency:
         runs = {who: [measure(who, args.accounts, concurrency, args.pages, browser)
                       for _ in range(args.repeat)] for who in ("floor", "optout")}
@@ -305,6 +306,7 @@ def main() -> None:
                   f"{mid(runs[who], 'memory'):.0f} | {ratio:.2f}x |", flush=True)
         bulk_phases[concurrency] = phase_rows(runs["optout"],
                                               lambda run: run["phases"]["accounts"])
+        bulk_process[concurrency] = process_rows(runs["optout"])
     checks = [measure("check", 1, 1, args.pages, browser) for _ in range(args.repeat)]
     print(f"\n`optout check` of one setting with a saved session, a whole process: "
           f"{median(checks, 'wall')} s against the floor's {median(checks, 'floor')} s "
@@ -316,9 +318,13 @@ def main() -> None:
     for name in (*ACCOUNT_PHASES, "other", "total"):
         print(f"| {name} | {check_phases[name]:.3f} | "
               + " | ".join(f"{rows[name]:.3f}" for rows in bulk_phases.values()) + " |")
-    print("\nThe check's process (s)\n| phase | seconds |\n|---|---:|")
-    for name, seconds in process_rows(checks).items():
-        print(f"| {name} | {seconds:.3f} |")
+    print("\nThe whole process's own phases (s; a run's record is every account's, summed)")
+    print("| phase | check | " + " | ".join(f"bulk c{c}" for c in bulk_process) + " |")
+    print("|---|---:|" + "---:|" * len(bulk_process))
+    check_process = process_rows(checks)
+    for name in check_process:
+        print(f"| {name} | {check_process[name]:.3f} | "
+              + " | ".join(f"{rows[name]:.3f}" for rows in bulk_process.values()) + " |")
 
 
 if __name__ == "__main__":

@@ -305,7 +305,8 @@ class AccountRun(BrowserView, Proof, ConsentAnswers):
         await addresses.reach(self, setting, fresh=fresh, found_at=self._found_at)
         if not fresh and self.recipe.identity is not None:
             # Before anything is clicked: never change another person's setting.
-            _, other_person, _ = await self._whose_page()
+            with phase("identity"):
+                _, other_person, _ = await self._whose_page()
             if other_person:
                 raise SettingFailure(f"Nothing was changed: {other_person}.")
 
