@@ -11,8 +11,9 @@ visit; `--pages quiet` serves them without.
   switch, wait for the save, fresh re-read, evidence), against the floor's loop (refuse the
   cookie dialog, sign in, wait for the switch to show on, click, wait for the save, reload, wait
   for it to show off). Wall time, accounts per minute, per-account p50/p95 measured alike (one
-  account's time from its first step to its read, waiting for a free slot excluded), and the
-  peak memory (PSS) of the whole process tree: Python, Playwright's driver and the browser.
+  account's time from its first step to its read, waiting for a free slot excluded), the
+  peak memory (PSS) of the whole process tree (Python, Playwright's driver and the browser), and
+  the CPU seconds each kind of process in it used.
 - **check**: a one-setting `optout check` with a saved session, as a whole process, against the
   floor's whole process (start the browser, load the saved cookies, open the page, read the
   switch once it shows on).
@@ -34,6 +35,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import re
 import sqlite3
 import statistics
 import subprocess
@@ -46,6 +48,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).parent.parent
 FLOORS = Path(__file__).parent / "floors.py"
+CPU_KINDS = ("Chromium renderer", "Chromium browser", "Chromium gpu-process", "Chromium utility",
+             "Chromium zygote", "Playwright's driver", "Python")
 ACCOUNT_PHASES = ("context", "open", "sign-in", "consent", "find", "settle", "act", "fresh context",
                   "fresh load", "identity", "evidence")
 
@@ -62,8 +66,8 @@ def serve(accounts: int, pages: str, ready: multiprocessing.Queue,
         stop.wait()
 
 
-def tree_pss_mb(root: int) -> float:
-    """PSS of `root` and all its descendants, in MB (Linux /proc)."""
+def tree(root: int) -> list[int]:
+    """`root` and all its descendants (Linux /proc)."""
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -71,10 +75,17 @@ def tree_pss_mb(root: int) -> float:
         except OSError:
             continue
         children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    total, todo = 0, [root]
+    found, todo = [], [root]
     while todo:
         pid = todo.pop()
+        found.append(pid)
         todo += children.get(pid, [])
+    return found
+
+
+def pss_mb(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
         try:
             rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
         except OSError:
@@ -84,18 +95,55 @@ def tree_pss_mb(root: int) -> float:
     return total / 1024
 
 
-class PeakMemory:
-    """Samples a process tree's PSS every 0.5 s in a thread, so the run itself is not slowed."""
+def kind_of(pid: int) -> str | None:
+    """What a process of the tree is: Python, Playwright's driver, or a kind of Chromium's."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    program = Path(command[0].decode(errors="replace").split(" ")[0]).name
+    if "python" in program:
+        return "Python"
+    if program == "node":
+        return "Playwright's driver"
+    # (Chromium's children write their whole command line into their first argument.)
+    kind = re.search(r"--type=(\S+)", b" ".join(command).decode(errors="replace"))
+    return f"Chromium {kind[1] if kind else 'browser'}"
+
+
+def cpu_seconds(pid: int) -> float | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class TreeWatch:
+    """Samples a process tree every 0.2 s in a thread, so the run itself is not slowed: its peak
+    memory (PSS) and each process's CPU time by kind (as last seen before it ended)."""
 
     def __init__(self, root: int):
         self.root, self.peak, self._done = root, 0.0, threading.Event()
+        self._cpu: dict[int, tuple[str, float]] = {}
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def _sample(self) -> None:
-        while not self._done.wait(0.5):
-            self.peak = max(self.peak, tree_pss_mb(self.root))
+        while not self._done.wait(0.2):
+            pids = tree(self.root)
+            self.peak = max(self.peak, pss_mb(pids))
+            for pid in pids:
+                kind, seconds = kind_of(pid), cpu_seconds(pid)
+                if kind and seconds is not None:
+                    self._cpu[pid] = (kind, seconds)
 
-    def __enter__(self) -> PeakMemory:
+    def cpu(self) -> dict[str, float]:
+        by_kind: dict[str, float] = {}
+        for kind, seconds in self._cpu.values():
+            by_kind[kind] = by_kind.get(kind, 0.0) + seconds
+        return by_kind
+
+    def __enter__(self) -> TreeWatch:
         self._thread.start()
         return self
 
@@ -160,7 +208,7 @@ def run_optout(origin: str, accounts: int, concurrency: int, home: Path) -> dict
                                 origin, "--concurrency", str(concurrency), "--json"],
                                env=optout_env(home, timings), stdout=subprocess.PIPE,
                                stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-    with PeakMemory(process.pid) as memory:
+    with TreeWatch(process.pid) as memory:
         process.communicate()
     wall = time.perf_counter() - started
     if process.returncode != 0:
@@ -171,7 +219,7 @@ def run_optout(origin: str, accounts: int, concurrency: int, home: Path) -> dict
         raise SystemExit(f"only {sum(v for (v,) in rows)} of {accounts} accounts verified")
     # Per account: from its first step to its verified observation (sign-in included).
     seconds = [s for (s,) in db.execute("SELECT seconds FROM observations")]
-    return {"wall": wall, "memory": memory.peak, **spread(seconds),
+    return {"wall": wall, "memory": memory.peak, **spread(seconds), "cpu": memory.cpu(),
             "phases": phases_of(timings, launched)}
 
 
@@ -186,12 +234,12 @@ def run_floor(origin: str, accounts: int, concurrency: int, browser: str) -> dic
     process = subprocess.Popen([sys.executable, str(FLOORS), "bulk", origin, str(accounts),
                                 str(concurrency), browser], stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, text=True)
-    with PeakMemory(process.pid) as memory:
+    with TreeWatch(process.pid) as memory:
         out, _ = process.communicate()
     wall = time.perf_counter() - started
     if process.returncode != 0:
         raise SystemExit(f"the floor exited {process.returncode}")
-    return {"wall": wall, "memory": memory.peak, **spread(json.loads(out))}
+    return {"wall": wall, "memory": memory.peak, **spread(json.loads(out)), "cpu": memory.cpu()}
 
 
 def one_check(origin: str, home: Path, browser: str) -> dict[str, object]:
@@ -295,6 +343,7 @@ def main() -> None:
     print("|---:|---|---:|---:|---:|---:|---:|---:|")
     bulk_phases: dict[int, dict[str, float]] = {}
     bulk_process: dict[int, dict[str, float]] = {}
+    cpu: dict[int, dict[str, dict[str, float]]] = {}
     for concurrency in args.concurrency:
         runs = {who: [measure(who, args.accounts, concurrency, args.pages, browser)
                       for _ in range(args.repeat)] for who in ("floor", "optout")}
@@ -307,6 +356,18 @@ def main() -> None:
         bulk_phases[concurrency] = phase_rows(runs["optout"],
                                               lambda run: run["phases"]["accounts"])
         bulk_process[concurrency] = process_rows(runs["optout"])
+        cpu[concurrency] = {who: {kind: statistics.median(run["cpu"].get(kind, 0.0)
+                                                         for run in runs[who])
+                                  for kind in {k for run in runs[who] for k in run["cpu"]}}
+                            for who in ("floor", "optout")}
+    print("\nCPU seconds by process, a whole bulk run (median)")
+    print("| concurrency | who | " + " | ".join(CPU_KINDS) + " | all |")
+    print("|---:|---|" + "---:|" * (len(CPU_KINDS) + 1))
+    for concurrency, whose in cpu.items():
+        for who, kinds in whose.items():
+            print(f"| {concurrency} | {who} | "
+                  + " | ".join(f"{kinds.get(kind, 0.0):.1f}" for kind in CPU_KINDS)
+                  + f" | {sum(kinds.values()):.1f} |")
     checks = [measure("check", 1, 1, args.pages, browser) for _ in range(args.repeat)]
     print(f"\n`optout check` of one setting with a saved session, a whole process: "
           f"{median(checks, 'wall')} s against the floor's {median(checks, 'floor')} s "
