@@ -120,7 +120,7 @@ def cpu_seconds(pid: int) -> float | None:
 
 
 class TreeWatch:
-    """Samples a process tree every 0.2 s in a thread, so the run itself is not slowed: its peak
+    """Samples a process tree every 0.5 s in a thread, so the run itself is hardly slowed: its peak
     memory (PSS) and each process's CPU time by kind (as last seen before it ended)."""
 
     def __init__(self, root: int):
@@ -129,7 +129,7 @@ class TreeWatch:
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def _sample(self) -> None:
-        while not self._done.wait(0.2):
+        while not self._done.wait(0.5):
             pids = tree(self.root)
             self.peak = max(self.peak, pss_mb(pids))
             for pid in pids:
