@@ -89,20 +89,21 @@ def test_the_figures_name_each_phase_of_a_run(practice, member, tmp_path, monkey
 
 @pytest.mark.usefixtures("linkedin_toggle_only")
 def test_the_fresh_read_takes_who_is_signed_in_from_the_same_cookies(practice, member):
-    """The identity page is loaded once an account: the fresh read's context carries the very
-    cookies it was read with, and cookies are all such a context sends."""
+    """Who is signed in is read beside the fresh page, in a cookie-only context of its own with
+    the same cookies: once for the working page before any click, once for the fresh read (the
+    working context's storage could choose another account, so it never vouches for it)."""
     member(on=True)
     result = invoke("run", "linkedin", "--origin", practice.origin, "--json")
     [row] = results_of(result)
     assert row["verified"], row
     record = json.loads(Path(row["evidence"]["record"]).read_text())
     assert record["identity"]["matches"] is True and record["fresh_context"] is True
-    assert practice.world.pages_loaded.count(IDENTITY_PAGE) == 1
+    assert practice.world.pages_loaded.count(IDENTITY_PAGE) == 2
     result = invoke("check", "linkedin", "--origin", practice.origin, "--json")
     [row] = results_of(result)
     assert row["status"] == "ok" and json.loads(Path(row["evidence"]["record"]).read_text())[
         "identity"]["matches"] is True
-    assert practice.world.pages_loaded.count(IDENTITY_PAGE) == 2
+    assert practice.world.pages_loaded.count(IDENTITY_PAGE) == 3
 
 
 DRAWN_A_FRAME_LATER = """<label><input type=checkbox role=switch id=s> Training</label>

@@ -146,7 +146,11 @@ def warm() -> None:
     """Compile the rules' address patterns in a thread now, while the browser starts (Python
     only waits then), rather than on the first page checked for a banner (hundreds of patterns:
     about 0.1 s)."""
-    threading.Thread(target=_patterns, name="optout-autoconsent", daemon=True).start()
+    def compile_quietly() -> None:
+        with contextlib.suppress(Exception):  # (a file not as pinned is told where it is used)
+            _patterns()
+
+    threading.Thread(target=compile_quietly, name="optout-autoconsent", daemon=True).start()
 
 
 @lru_cache(maxsize=256)

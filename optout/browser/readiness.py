@@ -13,9 +13,12 @@ idle. A page is ready when
 - the recipe's `ready_response` has answered, where the recipe names one;
 - and what is read is the same on both sides of two frames the page drew, with nothing in
   between: no data answered or its body read, no timer of the page's run, no load or click. What
-  follows an answer (a framework's re-render) is done by then, so the read ends on that signal,
-  not after a fixed window. Where the page draws no frames (a tab in the background of a
-  person's browser), the read waits the steady window (`steady_ms`) instead.
+  follows an answer (a framework's re-render) is done by then. Where the page draws no frames (a
+  tab in the background of a person's browser), the two reads are the steady window
+  (`steady_ms`) apart instead. And at least that window has passed since the page last loaded or
+  was clicked, for a fill-in none of these signals announce (an answer by POST or from another
+  host, a push over a socket) that comes that soon; the consent check and the control's finding
+  usually take that long already, so it seldom adds a wait.
 
 A readiness that could not be established within its bound is reported as such, never as ready.
 """
@@ -24,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -116,9 +118,7 @@ WATCH_SCRIPT = """(() => {
     }
     return Reflect.apply(xhrSend, this, args);
   };
-  const shown = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden";
   Object.defineProperty(window, "__optoutWaits", { value: () => ({
-    busy: Array.from(document.querySelectorAll(BUSY_SELECTOR)).some(shown),
     timerDueMs: Math.max(0, ...due.values()) - performance.now(), timersRun,
     requests: Array.from(open.values(), ([m, u, t]) => [m, u, performance.now() - t]),
     ended: ended.slice() }) });
@@ -128,7 +128,7 @@ WATCH_SCRIPT = """(() => {
     const step = left => left ? frame(() => step(left - 1)) : done(true);
     step(n);
   }) });
-})();""".replace("HORIZON_MS", str(TIMER_HORIZON_MS)).replace("BUSY_SELECTOR", json.dumps(BUSY))
+})();""".replace("HORIZON_MS", str(TIMER_HORIZON_MS))
 _PAUSE_S = 0.05  # the longest between two looks at a page that is not ready
 
 
@@ -242,6 +242,7 @@ async def settle(page: Page, watch: RequestWatch, read: Callable[[], Awaitable[s
     Gives up after `limit_ms` and says what it was still waiting for.
     """
     deadline = time.monotonic() + limit_ms / 1000
+    window_s = window_ms / 1000
     looked: tuple[str, object] | None = None  # the last steady-looking read, and what it saw
     how = "two drawn frames"
     while True:
@@ -253,9 +254,16 @@ async def settle(page: Page, watch: RequestWatch, read: Callable[[], Awaitable[s
         state = await _state(read) if read and not waiting else None
         if state is not None:
             seen = (state, (watch.page_activity(waits), watch.since, watch.reads_ended))
-            if seen == looked:
+            # Also at least the steady window since the page loaded or was clicked: a fill-in
+            # no signal announces (an answer by POST, from another host, over a socket) that
+            # comes that soon is still seen.
+            settled_for = time.monotonic() - watch.since
+            if seen == looked and settled_for >= window_s:
                 return state, Readiness(True, "nothing busy, data requests answered, no timer "
                                               f"due, read the same across {how}")
+            if seen == looked:
+                await watch.next_change(window_s - settled_for)
+                continue
             looked = seen
             how = "two drawn frames" if await _frames(page, 2, window_ms) else f"{window_ms:g} ms"
             if time.monotonic() < deadline:
@@ -276,22 +284,21 @@ async def _frames(page: Page, count: int, limit_ms: float) -> bool:
     the background draws none), False once that time has passed."""
     started = time.monotonic()
     try:
-        await asyncio.wait_for(page.evaluate(
-            "n => window.__optoutFrames ? window.__optoutFrames(n) : false", count),
-            limit_ms / 1000)
-        return True
+        if await asyncio.wait_for(page.evaluate(
+                "n => window.__optoutFrames ? window.__optoutFrames(n) : false", count),
+                limit_ms / 1000) is True:
+            return True
     except (asyncio.TimeoutError, PlaywrightError):
-        await asyncio.sleep(max(0.0, limit_ms / 1000 - (time.monotonic() - started)))
-        return False
+        pass
+    await asyncio.sleep(max(0.0, limit_ms / 1000 - (time.monotonic() - started)))
+    return False
 
 
 async def _waiting_for(page: Page, watch: RequestWatch, waits: dict,
                        ready_response: str | None) -> str:
     """What the page is still doing, in words; empty when it is ready."""
-    # (Read with the page's other waits, in one look; where the page has no watch, asked apart.)
-    busy = waits["busy"] if "busy" in waits else await page.locator(BUSY).filter(
-        visible=True).count()
-    if busy:
+    # (Playwright's locator sees into open shadow roots, where web components draw spinners.)
+    if await page.locator(BUSY).filter(visible=True).count():
         return "the page still showed itself busy"
     pending = watch.pending() or watch.page_pending(waits.get("requests", []))
     if pending:

@@ -77,7 +77,7 @@ class AccountRun(BrowserView, Proof, ConsentAnswers):
         self.identity_seen: str | None = None  # who the page showed signed in, once read
         self._identities: dict[BrowserContext, str | None] = {}
         self._identity_of_cookies: dict[CookieJar, str | None] = {}
-        self._early_identity: asyncio.Future[str | None] | None = None
+        self._early_identity: asyncio.Future[None] | None = None
         self.job = job
         self.recipe = job.recipe
         self.account = job.account
@@ -198,6 +198,7 @@ class AccountRun(BrowserView, Proof, ConsentAnswers):
             cookies = [c for c in cookies if same_site(c.get("domain", ""), self.recipe.origins)]
         await bounded(self._fresh.add_cookies(cast(Any, cookies)), self.limits.control_ms,
                       "giving the fresh read its cookies")
+        self.read_identity_early(cookies)  # beside the fresh page, in a context of its own
         self._page = page
         return page
 
@@ -369,7 +370,6 @@ class AccountRun(BrowserView, Proof, ConsentAnswers):
         """Load `url` in a fresh page; sign in first (in the working page) if it takes that."""
         self.require_allowed(url)
         for attempt in (1, 2):
-            self.read_identity_early()
             with phase("fresh context"):
                 await self.fresh_page()
             await self._goto(url)

@@ -16,6 +16,7 @@ from playwright.async_api import BrowserContext, Locator, Page
 from playwright.async_api import Error as PlaywrightError
 
 from optout.browser import evidence
+from optout.browser.contexts import empty_sibling
 from optout.browser.locate import locator_for
 from optout.browser.own import close_tab, tab_id
 from optout.browser.pages import goto, is_allowed
@@ -48,7 +49,13 @@ log = logging.getLogger(__name__)
 IDENTITY_MS = 2_000  # the identity is on the page read: it is there at once, or not at all
 IDENTITY_PAGE_MS = 15_000  # the page that shows it, where a recipe names one
 WENT_OFF = "The page went off"  # how a read refused off the platform begins
-CookieJar = frozenset[tuple[object, ...]]  # a context's cookies for the platform, as a key
+CookieJar = frozenset[tuple[object, ...]]  # a context's cookies, as a key
+
+
+def jar_of(cookies: list[Any]) -> CookieJar:
+    """Cookies as a key: what a request carries of each (its name, value, domain and path)."""
+    return frozenset((c.get("name"), c.get("value"), c.get("domain"), c.get("path"))
+                     for c in cookies)
 
 
 class Proof:
@@ -67,7 +74,7 @@ class Proof:
     identity_seen: str | None
     _identities: dict[BrowserContext, str | None]  # read on a recipe's identity page, by context
     _identity_of_cookies: dict[CookieJar, str | None]  # and by the cookies it was read with
-    _early_identity: asyncio.Future[str | None] | None  # read_identity_early's read
+    _early_identity: asyncio.Future[None] | None  # read_identity_early's read
     context: BrowserContext  # the working context
 
     @property
@@ -160,34 +167,54 @@ class Proof:
         return await self._identity_at(self.page.context, identity)
 
     async def _identity_at(self, context: BrowserContext, identity: Identity) -> str | None:
-        """What the recipe's identity page shows in `context`, read there once."""
+        """What the recipe's identity page shows in `context`, read there once. In a cookie-only
+        context (every context but the working one), what the very same cookies were shown to
+        be, where they were read before: a cookie-only context sends nothing but its cookies, so
+        the same cookies are the same session and the same person. (The working context also
+        carries the saved session's storage, which a page may choose its account by: it is
+        always read itself, and never vouches for another.)"""
         if context not in self._identities:
-            self._identities[context] = await self._identity_by_cookies(context, identity)
+            cookie_only = context is not self.context
+            if cookie_only and self._early_identity is not None:
+                await asyncio.gather(self._early_identity, return_exceptions=True)
+            jar = jar_of(await self._cookies(context)) if cookie_only else None
+            if jar is not None and jar in self._identity_of_cookies:
+                self._identities[context] = self._identity_of_cookies[jar]
+            else:
+                self._identities[context] = await self._read_identity_page(context, identity)
+                if jar is not None and self._identities[context] is not None:
+                    self._identity_of_cookies[jar] = self._identities[context]
         return self._identities[context]
 
-    def read_identity_early(self) -> None:
-        """Read who the working context's cookies belong to now, in the background, while the
-        fresh read loads its page in its own context (a copy of those cookies): the fresh read
-        then needs no identity page of its own. Nothing loaded here can reach that context."""
+    def read_identity_early(self, cookies: list[Any]) -> None:
+        """Read whom `cookies` (those a fresh read was just given) belong to, in the background,
+        in a cookie-only context of its own, while the fresh page loads in its context: the
+        fresh read then takes the answer (`_identity_at`). Nothing loaded in one context can
+        reach the other."""
         identity = self.recipe.identity
-        if (identity is not None and identity.path is not None and not self.own_browser
-                and self._early_identity is None and self.context not in self._identities):
-            self._early_identity = asyncio.ensure_future(
-                self._identity_by_cookies(self.context, identity, early=True))
+        jar = jar_of(cookies)
+        if (identity is None or identity.path is None or self.own_browser
+                or jar in self._identity_of_cookies
+                or (self._early_identity is not None and not self._early_identity.done())):
+            return
+        self._early_identity = asyncio.ensure_future(self._identity_of(cookies, jar, identity))
 
-    async def _identity_by_cookies(self, context: BrowserContext, identity: Identity, *,
-                                   early: bool = False) -> str | None:
-        """What the identity page shows with `context`'s cookies; or, where the very same
-        cookies for the platform were read before, what they showed. The cookies are all a
-        cookie-only context sends, so the same cookies are the same session and the same person
-        (the fresh read's context is such a copy)."""
+    async def _identity_of(self, cookies: list[Any], jar: CookieJar, identity: Identity) -> None:
+        context = await bounded(empty_sibling(self.context), IDENTITY_PAGE_MS,
+                                "opening a context to read who is signed in")
+        try:
+            await bounded(context.add_cookies(cookies), IDENTITY_MS, "giving it the cookies")
+            who = await self._read_identity_page(context, identity)
+            if who is not None:
+                self._identity_of_cookies[jar] = who
+        finally:
+            with contextlib.suppress(PlaywrightError, WaitTimedOut):
+                await bounded(context.close(), IDENTITY_PAGE_MS, "closing that context")
+
+    async def _read_identity_page(self, context: BrowserContext,
+                                  identity: Identity) -> str | None:
+        """What the recipe's identity page shows in `context` (None if not found)."""
         assert identity.path is not None
-        if not early and self._early_identity is not None:
-            with contextlib.suppress(Exception):
-                await self._early_identity
-        jar = await self._platform_cookies(context)
-        if jar is not None and jar in self._identity_of_cookies:
-            return self._identity_of_cookies[jar]
         page = await bounded(context.new_page(), IDENTITY_PAGE_MS, "opening a tab")
         tab = await tab_id(page) if self.own_browser else None
         self.witnesses.listen(page)
@@ -195,25 +222,18 @@ class Proof:
             status = await goto(page, self.recipe.url(identity.path), limit_ms=IDENTITY_PAGE_MS,
                                 step="open the page that shows who is signed in")
             shown = (status or 200) < 400 and is_allowed(page.url, self.recipe.origins)
-            who = await self._identity_on(page, identity) if shown else None
+            return await self._identity_on(page, identity) if shown else None
         except (PlaywrightError, WaitTimedOut, SettingFailure, AccountFailure) as exc:
             log.info("who is signed in could not be read: %s", first_line(exc))
-            who = None
+            return None
         finally:
             await close_tab(page, tab, IDENTITY_MS)
-        if jar is not None and who is not None:
-            self._identity_of_cookies[jar] = who
-        return who
 
-    async def _platform_cookies(self, context: BrowserContext) -> CookieJar | None:
-        """The cookies `context` would send to the platform's origins (None if unreadable)."""
+    async def _cookies(self, context: BrowserContext) -> list[Any]:
         try:
-            cookies = await bounded(context.cookies(self.recipe.origins), IDENTITY_MS,
-                                    "reading cookies")
+            return list(await bounded(context.cookies(), IDENTITY_MS, "reading cookies"))
         except (PlaywrightError, WaitTimedOut):
-            return None
-        return frozenset((c.get("name"), c.get("value"), c.get("domain"), c.get("path"))
-                         for c in cookies)
+            return []
 
     async def _identity_on(self, page: Page, identity: Identity) -> str | None:
         """An element's text or attribute on `page`, or a value in a JSON answer it loaded
