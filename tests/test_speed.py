@@ -88,10 +88,11 @@ def test_the_figures_name_each_phase_of_a_run(practice, member, tmp_path, monkey
 
 
 @pytest.mark.usefixtures("linkedin_toggle_only")
-def test_the_fresh_read_takes_who_is_signed_in_from_the_same_cookies(practice, member):
-    """Who is signed in is read beside the fresh page, in a cookie-only context of its own with
-    the same cookies: once for the working page before any click, once for the fresh read (the
-    working context's storage could choose another account, so it never vouches for it)."""
+def test_who_is_signed_in_is_read_once_for_the_working_page_and_once_for_the_fresh_read(
+        practice, member):
+    """Once before any click, in the working context; once in the fresh read's cookie-only
+    context. The working context's storage could choose another account, so it never vouches
+    for the fresh read; a re-read with the same cookies reads nothing again."""
     member(on=True)
     result = invoke("run", "linkedin", "--origin", practice.origin, "--json")
     [row] = results_of(result)

@@ -129,7 +129,7 @@ WATCH_SCRIPT = """(() => {
     step(n);
   }) });
 })();""".replace("HORIZON_MS", str(TIMER_HORIZON_MS))
-_PAUSE_S = 0.05  # the longest between two looks at a page that is not ready
+_PAUSE_S = 0.1  # the longest between two looks at a page that is not ready
 
 
 @dataclass(frozen=True)
@@ -274,7 +274,8 @@ async def settle(page: Page, watch: RequestWatch, read: Callable[[], Awaitable[s
             reason = waiting or ("its state kept changing" if read else "it never settled")
             return state, Readiness(False, f"after {limit_ms / 1000:g} s, {reason}")
         # Look again once what the page waits for may have come: a request's end, its own
-        # timer's time; at the latest after a pause (a busy mark's end has no event).
+        # timer's time; at the latest after a pause (a busy mark's end, a body read, has no
+        # event).
         due_s = float(waits.get("timerDueMs", 0) or 0) / 1000
         await watch.next_change(min(_PAUSE_S, due_s) if due_s > 0 else _PAUSE_S)
 

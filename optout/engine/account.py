@@ -77,7 +77,6 @@ class AccountRun(BrowserView, Proof, ConsentAnswers):
         self.identity_seen: str | None = None  # who the page showed signed in, once read
         self._identities: dict[BrowserContext, str | None] = {}
         self._identity_of_cookies: dict[CookieJar, str | None] = {}
-        self._early_identity: asyncio.Future[None] | None = None
         self.job = job
         self.recipe = job.recipe
         self.account = job.account
@@ -198,7 +197,6 @@ class AccountRun(BrowserView, Proof, ConsentAnswers):
             cookies = [c for c in cookies if same_site(c.get("domain", ""), self.recipe.origins)]
         await bounded(self._fresh.add_cookies(cast(Any, cookies)), self.limits.control_ms,
                       "giving the fresh read its cookies")
-        self.read_identity_early(cookies)  # beside the fresh page, in a context of its own
         self._page = page
         return page
 
@@ -227,8 +225,6 @@ class AccountRun(BrowserView, Proof, ConsentAnswers):
         """Close every context the account opened besides its working one; in the person's own
         browser, every tab it opened too (theirs stay as they were)."""
         await self.working_page()
-        if self._early_identity is not None:  # its tab is closed by the time it ends
-            await asyncio.gather(self._early_identity, return_exceptions=True)
         await asyncio.gather(*self._closing, return_exceptions=True)
         self._closing.clear()
         if self.own_browser:

@@ -16,7 +16,6 @@ from playwright.async_api import BrowserContext, Locator, Page
 from playwright.async_api import Error as PlaywrightError
 
 from optout.browser import evidence
-from optout.browser.contexts import empty_sibling
 from optout.browser.locate import locator_for
 from optout.browser.own import close_tab, tab_id
 from optout.browser.pages import goto, is_allowed
@@ -74,7 +73,6 @@ class Proof:
     identity_seen: str | None
     _identities: dict[BrowserContext, str | None]  # read on a recipe's identity page, by context
     _identity_of_cookies: dict[CookieJar, str | None]  # and by the cookies it was read with
-    _early_identity: asyncio.Future[None] | None  # read_identity_early's read
     context: BrowserContext  # the working context
 
     @property
@@ -169,15 +167,12 @@ class Proof:
     async def _identity_at(self, context: BrowserContext, identity: Identity) -> str | None:
         """What the recipe's identity page shows in `context`, read there once. In a cookie-only
         context (every context but the working one), what the very same cookies were shown to
-        be, where they were read before: a cookie-only context sends nothing but its cookies, so
-        the same cookies are the same session and the same person. (The working context also
-        carries the saved session's storage, which a page may choose its account by: it is
-        always read itself, and never vouches for another.)"""
+        be, where a cookie-only context read them before (a re-read after a change): such a
+        context sends nothing but its cookies, so the same cookies are the same session and the
+        same person. (The working context also carries the saved session's storage, which a
+        page may choose its account by: it is always read itself, and never vouches for another.)"""
         if context not in self._identities:
-            cookie_only = context is not self.context
-            if cookie_only and self._early_identity is not None:
-                await asyncio.gather(self._early_identity, return_exceptions=True)
-            jar = jar_of(await self._cookies(context)) if cookie_only else None
+            jar = jar_of(await self._cookies(context)) if context is not self.context else None
             if jar is not None and jar in self._identity_of_cookies:
                 self._identities[context] = self._identity_of_cookies[jar]
             else:
@@ -185,31 +180,6 @@ class Proof:
                 if jar is not None and self._identities[context] is not None:
                     self._identity_of_cookies[jar] = self._identities[context]
         return self._identities[context]
-
-    def read_identity_early(self, cookies: list[Any]) -> None:
-        """Read whom `cookies` (those a fresh read was just given) belong to, in the background,
-        in a cookie-only context of its own, while the fresh page loads in its context: the
-        fresh read then takes the answer (`_identity_at`). Nothing loaded in one context can
-        reach the other."""
-        identity = self.recipe.identity
-        jar = jar_of(cookies)
-        if (identity is None or identity.path is None or self.own_browser
-                or jar in self._identity_of_cookies
-                or (self._early_identity is not None and not self._early_identity.done())):
-            return
-        self._early_identity = asyncio.ensure_future(self._identity_of(cookies, jar, identity))
-
-    async def _identity_of(self, cookies: list[Any], jar: CookieJar, identity: Identity) -> None:
-        context = await bounded(empty_sibling(self.context), IDENTITY_PAGE_MS,
-                                "opening a context to read who is signed in")
-        try:
-            await bounded(context.add_cookies(cookies), IDENTITY_MS, "giving it the cookies")
-            who = await self._read_identity_page(context, identity)
-            if who is not None:
-                self._identity_of_cookies[jar] = who
-        finally:
-            with contextlib.suppress(PlaywrightError, WaitTimedOut):
-                await bounded(context.close(), IDENTITY_PAGE_MS, "closing that context")
 
     async def _read_identity_page(self, context: BrowserContext,
                                   identity: Identity) -> str | None:
