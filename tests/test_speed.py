@@ -50,6 +50,7 @@ def test_a_command_naming_one_platform_reads_that_recipe_alone(tmp_path):
     (tmp_path / "broken.yaml").write_text("platform: broken\nsettings: [\n")
     recipes = load_recipes([tmp_path])
     assert {"linkedin", "broken", "chatgpt"} <= set(recipes)  # named without reading
+    assert "broken" in recipes and "nowhere" not in recipes  # asked about without reading
     assert recipes["linkedin"].file == tmp_path / "linkedin.yaml"
     with pytest.raises(RecipeError, match="broken.yaml"):
         list(recipes.values())

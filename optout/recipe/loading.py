@@ -233,6 +233,9 @@ class Recipes(Mapping[str, Recipe]):
                 self._read[platform] = require_powers(load_recipe(path))
         return self._read[platform]
 
+    def __contains__(self, platform: object) -> bool:
+        return platform in self._files  # known by its file's name, without reading it
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._files)
 
